@@ -1,0 +1,24 @@
+/** Unit specs sit beside the code; end-to-end specs drive the real app over HTTP against a real MongoDB. */
+const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      roots: ['<rootDir>/src'],
+      testRegex: '\\.spec\\.ts$',
+    },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      transform,
+      roots: ['<rootDir>/test'],
+      testRegex: '\\.e2e-spec\\.ts$',
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      testTimeout: 60000,
+    },
+  ],
+};

@@ -1,0 +1,16 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptionalNotNull, IsPasswordInput } from '../../common/dto-decorators';
+
+export class ChangePasswordDto {
+  @ApiPropertyOptional({
+    description:
+      'Required when the account has a password. An account without one may set it within a few minutes of signing in.',
+  })
+  @IsOptionalNotNull()
+  @IsPasswordInput('currentPassword')
+  currentPassword?: string;
+
+  @ApiProperty({ description: 'At least 15 characters by default, at most 128; any characters.' })
+  @IsPasswordInput('newPassword')
+  newPassword!: string;
+}

@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AccountModule } from './account/account.module';
+import { AuthModule } from './auth/auth.module';
+import { SessionGuard } from './auth/session.guard';
+import { AppExceptionFilter } from './common/app-exception.filter';
+import { CrossSiteRequestGuard } from './common/cross-site-request.guard';
+import { AppConfigModule } from './config/app-config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { UsersModule } from './users/users.module';
+
+@Module({
+  imports: [
+    AppConfigModule,
+    LoggingModule,
+    DatabaseModule,
+    UsersModule,
+    AuthModule,
+    AccountModule,
+    HealthModule,
+  ],
+  providers: [
+    // Global guards run in this order: refuse cross-site browser requests, then require a session.
+    { provide: APP_GUARD, useClass: CrossSiteRequestGuard },
+    { provide: APP_GUARD, useExisting: SessionGuard },
+    { provide: APP_FILTER, useClass: AppExceptionFilter },
+  ],
+})
+export class AppModule {}

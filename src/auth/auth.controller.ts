@@ -1,0 +1,65 @@
+import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Public } from '../common/public.decorator';
+import { User } from '../users/schemas/user.schema';
+import { toUserView, UserEnvelope } from '../users/user.view';
+import { AuthService } from './auth.service';
+import { LoginDto } from './dto/login.dto';
+import { RegisterDto } from './dto/register.dto';
+import { LocalAuthGuard } from './local-auth.guard';
+import { SessionCookie } from './session-cookie';
+import { SessionsService } from './sessions.service';
+
+@ApiTags('auth')
+@Public()
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly sessions: SessionsService,
+    private readonly cookie: SessionCookie,
+  ) {}
+
+  @Post('register')
+  @ApiCreatedResponse({ type: UserEnvelope, description: 'Signed in: a session cookie is set.' })
+  async register(
+    @Body() dto: RegisterDto,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<UserEnvelope> {
+    const user = await this.auth.register(dto);
+    await this.startSession(user, request, response);
+    return { user: toUserView(user) };
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  @UseGuards(LocalAuthGuard)
+  @ApiBody({ type: LoginDto })
+  @ApiOkResponse({ type: UserEnvelope, description: 'Signed in: a session cookie is set.' })
+  async login(
+    @Req() request: Request & { user: User },
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<UserEnvelope> {
+    await this.startSession(request.user, request, response);
+    return { user: toUserView(request.user) };
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'The session is ended everywhere and the cookie cleared.' })
+  async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const token = this.cookie.read(request);
+    if (token !== undefined) await this.sessions.end(token);
+    this.cookie.clear(response);
+  }
+
+  /** A fresh session for the user; a session this browser already had is ended. */
+  private async startSession(user: User, request: Request, response: Response): Promise<void> {
+    const previous = this.cookie.read(request);
+    if (previous !== undefined) await this.sessions.end(previous);
+    const { token } = await this.sessions.start(user._id, request.headers['user-agent']);
+    this.cookie.write(response, token, this.sessions.absoluteLifetimeMs);
+  }
+}

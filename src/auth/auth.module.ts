@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { PassportModule } from '@nestjs/passport';
+import { UsersModule } from '../users/users.module';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { LocalStrategy } from './local.strategy';
+import { PasswordHasher } from './password-hasher.service';
+import { PasswordPolicy } from './password-policy.service';
+import { Session, SessionSchema } from './schemas/session.schema';
+import { SessionCookie } from './session-cookie';
+import { SessionGuard } from './session.guard';
+import { SessionsService } from './sessions.service';
+
+@Module({
+  imports: [
+    UsersModule,
+    PassportModule,
+    MongooseModule.forFeature([{ name: Session.name, schema: SessionSchema }]),
+  ],
+  controllers: [AuthController],
+  providers: [
+    AuthService,
+    LocalStrategy,
+    PasswordHasher,
+    PasswordPolicy,
+    SessionsService,
+    SessionCookie,
+    SessionGuard,
+  ],
+  exports: [PasswordHasher, PasswordPolicy, SessionsService, SessionCookie, SessionGuard],
+})
+export class AuthModule {}

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../common/app-error';
+import { usernameBaseFromEmail } from '../users/identifiers';
+import { User } from '../users/schemas/user.schema';
+import { UsersRepository } from '../users/users.repository';
+import { RegisterDto } from './dto/register.dto';
+import { PasswordHasher } from './password-hasher.service';
+import { PasswordPolicy } from './password-policy.service';
+
+/** Creating local accounts and checking their credentials. */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly policy: PasswordPolicy,
+  ) {}
+
+  async register(dto: RegisterDto): Promise<User> {
+    this.policy.assertAcceptable(dto.password, 'password');
+    return this.users.create({
+      email: dto.email,
+      username: dto.username,
+      usernameBase: usernameBaseFromEmail(dto.email),
+      name: dto.name,
+      passwordHash: await this.hasher.hash(dto.password),
+    });
+  }
+
+  /**
+   * The account for an email-or-username and password. Every failure gives the same error, and an
+   * unknown account still costs one password verification, so neither reveals which accounts exist.
+   */
+  async verifyCredentials(login: string, password: string): Promise<User> {
+    const user = await this.users.findByLogin(login);
+    const valid = await this.hasher.verify(user?.passwordHash, password);
+    if (!user || !valid) {
+      throw new AppError('INVALID_CREDENTIALS', 'The login or password is incorrect.');
+    }
+    if (user.passwordHash && this.hasher.needsRehash(user.passwordHash)) {
+      const upgraded = await this.hasher.hash(password);
+      await this.users.upgradePasswordHash(user._id, user.passwordHash, upgraded);
+    }
+    return user;
+  }
+}

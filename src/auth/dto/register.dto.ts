@@ -1,0 +1,28 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  IsAccountEmail,
+  IsDisplayName,
+  IsOptionalNotNull,
+  IsPasswordInput,
+  IsUsername,
+} from '../../common/dto-decorators';
+
+export class RegisterDto {
+  @ApiProperty({ example: 'ada@example.com' })
+  @IsAccountEmail()
+  email!: string;
+
+  @ApiProperty({ description: 'At least 15 characters by default, at most 128; any characters.' })
+  @IsPasswordInput('password')
+  password!: string;
+
+  @ApiPropertyOptional({ example: 'Ada Lovelace' })
+  @IsOptionalNotNull()
+  @IsDisplayName()
+  name?: string;
+
+  @ApiPropertyOptional({ example: 'ada', description: 'Generated from the email when missing.' })
+  @IsOptionalNotNull()
+  @IsUsername()
+  username?: string;
+}

@@ -1,0 +1,41 @@
+import { HttpStatus } from '@nestjs/common';
+
+/** Every error the service reports, with the HTTP status it maps to. */
+export const ErrorCodes = {
+  VALIDATION_FAILED: HttpStatus.BAD_REQUEST,
+  MALFORMED_JSON: HttpStatus.BAD_REQUEST,
+  WEAK_PASSWORD: HttpStatus.BAD_REQUEST,
+  PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
+  UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  UNAUTHENTICATED: HttpStatus.UNAUTHORIZED,
+  INVALID_CREDENTIALS: HttpStatus.UNAUTHORIZED,
+  WRONG_PASSWORD: HttpStatus.UNAUTHORIZED,
+  RECENT_SIGN_IN_REQUIRED: HttpStatus.UNAUTHORIZED,
+  CROSS_SITE_REQUEST: HttpStatus.FORBIDDEN,
+  FORBIDDEN: HttpStatus.FORBIDDEN,
+  NOT_FOUND: HttpStatus.NOT_FOUND,
+  METHOD_NOT_ALLOWED: HttpStatus.METHOD_NOT_ALLOWED,
+  EMAIL_TAKEN: HttpStatus.CONFLICT,
+  USERNAME_TAKEN: HttpStatus.CONFLICT,
+  TOO_MANY_REQUESTS: HttpStatus.TOO_MANY_REQUESTS,
+  SERVICE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
+  INTERNAL_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** A failure the client can act on; the exception filter turns it into `{ error: { code, message, field? } }`. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return ErrorCodes[this.code];
+  }
+}

@@ -1,0 +1,74 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AppError, ErrorCode, ErrorCodes } from './app-error';
+import { ErrorBody } from './error-body';
+
+const codeForStatus: Record<number, ErrorCode> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/**
+ * The one place that turns exceptions into HTTP responses: `{ error: { code, message, field? } }`.
+ * Internal failures are logged with the request id and reported without their details.
+ */
+@Catch()
+export class AppExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request & { id?: string }>();
+    const response = http.getResponse<Response>();
+    const [status, body] = this.toResponse(exception, request);
+    if (response.headersSent) return;
+    response.status(status).json(body);
+  }
+
+  private toResponse(exception: unknown, request: Request & { id?: string }): [number, ErrorBody] {
+    if (exception instanceof AppError) {
+      return [exception.status, { error: this.detail(exception.code, exception.message, exception.field) }];
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status < 500) {
+        const code = codeForStatus[status] ?? 'VALIDATION_FAILED';
+        return [status, { error: this.detail(code, this.messageOf(exception)) }];
+      }
+    }
+    const requestId = request.id !== undefined ? String(request.id) : undefined;
+    this.logger.error(
+      { err: exception, requestId, method: request.method, url: request.originalUrl },
+      'Unhandled error',
+    );
+    return [
+      ErrorCodes.INTERNAL_ERROR,
+      {
+        error: {
+          ...this.detail('INTERNAL_ERROR', 'Something went wrong on our side. Please try again.'),
+          requestId,
+        },
+      },
+    ];
+  }
+
+  private messageOf(exception: HttpException): string {
+    const response = exception.getResponse();
+    if (typeof response === 'string') return response;
+    const message = (response as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+    if (Array.isArray(message) && typeof message[0] === 'string') return message[0];
+    return exception.message;
+  }
+
+  private detail(code: ErrorCode, message: string, field?: string) {
+    return field === undefined ? { code, message } : { code, message, field };
+  }
+}

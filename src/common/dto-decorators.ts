@@ -1,0 +1,45 @@
+import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { USERNAME_PATTERN } from '../users/identifiers';
+
+/** Absent is fine; null is not (it would erase the field). */
+export const IsOptionalNotNull = () => ValidateIf((_object, value) => value !== undefined);
+
+const trimmed = Transform(({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.trim() : value,
+);
+
+export const IsAccountEmail = () =>
+  applyDecorators(
+    trimmed,
+    IsString({ message: 'email must be a string' }),
+    MaxLength(254, { message: 'email must be at most 254 characters' }),
+    IsEmail({}, { message: 'email must be a valid email address' }),
+  );
+
+export const IsUsername = () =>
+  applyDecorators(
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' ? value.trim().toLowerCase() : value,
+    ),
+    IsString({ message: 'username must be a string' }),
+    Matches(USERNAME_PATTERN, {
+      message: 'username must be 3 to 40 characters of a-z, 0-9, _ and -',
+    }),
+  );
+
+export const IsDisplayName = () =>
+  applyDecorators(
+    trimmed,
+    IsString({ message: 'name must be a string' }),
+    Length(1, 100, { message: 'name must be 1 to 100 characters' }),
+    Matches(/^[^\p{Cc}]*$/u, { message: 'name must not contain control characters' }),
+  );
+
+/** Shape only; the password policy (length, common passwords) is applied by the service. */
+export const IsPasswordInput = (field: string) =>
+  applyDecorators(
+    IsString({ message: `${field} must be a string` }),
+    Length(1, 1024, { message: `${field} must be 1 to 1024 characters` }),
+  );

@@ -1,0 +1,46 @@
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { AppError } from './app-error';
+
+/** Path of the first failing property, e.g. `address.city`, and its first message. */
+function firstProblem(
+  errors: ValidationError[],
+  parent = '',
+): { field: string; message: string } | undefined {
+  for (const error of errors) {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const messages = Object.values(error.constraints ?? {});
+    if (messages.length > 0) return { field, message: messages[0] };
+    const nested = firstProblem(error.children ?? [], field);
+    if (nested) return nested;
+  }
+  return undefined;
+}
+
+/**
+ * Validates every body against its DTO: unknown fields are refused, values are transformed to
+ * their declared types, and the error names the first field that is wrong.
+ */
+export class AppValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => {
+        const problem = firstProblem(errors) ?? { field: undefined, message: 'Invalid request body.' };
+        const message = problem.message.replace(/^property (\S+) should not exist$/, 'Unknown field "$1".');
+        return new AppError('VALIDATION_FAILED', message, problem.field);
+      },
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const isDtoBody = metadata.type === 'body' && typeof metadata.metatype === 'function';
+    if (isDtoBody && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      throw new AppError('VALIDATION_FAILED', 'The request body must be a JSON object.');
+    }
+    return super.transform(value, metadata);
+  }
+}

@@ -1,0 +1,173 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+const splitList = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : value;
+
+const stripTrailingSlash = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim().replace(/\/+$/, '') : value;
+
+const emptyAsUnset = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * Every setting of the service, read from the environment (and an optional .env) and validated once
+ * at boot. Each property is named after its variable; `.env.example` documents them all.
+ */
+export class AppConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT = 3000;
+
+  /** External base URL; defaults to http://localhost:PORT. */
+  @Transform(emptyAsUnset)
+  @Transform(stripTrailingSlash)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  PUBLIC_URL?: string;
+
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @Matches(/^mongodb(\+srv)?:\/\/\S+$/, {
+    message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// connection string',
+  })
+  MONGODB_URI?: string;
+
+  /** Where the embedded development database keeps its files. */
+  @IsString()
+  EMBEDDED_MONGO_PATH = '.data';
+
+  @Transform(splitList)
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { each: true, message: 'ALLOWED_ORIGINS must be a comma-separated list of origins' },
+  )
+  ALLOWED_ORIGINS: string[] = [];
+
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: 'SESSION_COOKIE_NAME must be 1-64 letters, digits, _ or -',
+  })
+  SESSION_COOKIE_NAME = 'sid';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  SESSION_IDLE_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  SESSION_ABSOLUTE_TIMEOUT_SECONDS = 30 * 24 * 3600;
+
+  /** How long after signing in a session counts as recent for sensitive changes without a password. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(30)
+  @Max(3600)
+  RECENT_SIGN_IN_SECONDS = 300;
+
+  /** NIST SP 800-63B-4: 15 for a password used alone; may be lowered to 8. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(8)
+  @Max(64)
+  PASSWORD_MIN_LENGTH = 15;
+
+  /** argon2id memory in KiB; the default and the two below are OWASP's recommendation. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(8192)
+  @Max(4 * 1024 * 1024)
+  ARGON2_MEMORY_KIB = 19456;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  ARGON2_TIME_COST = 2;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  ARGON2_PARALLELISM = 1;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  get publicUrl(): string {
+    return this.PUBLIC_URL ?? `http://localhost:${this.PORT}`;
+  }
+
+  get isProduction(): boolean {
+    return this.NODE_ENV === 'production';
+  }
+
+  /** Origins whose browsers may send state-changing requests: our own and the configured ones. */
+  get trustedOrigins(): Set<string> {
+    return new Set([this.publicUrl, ...this.ALLOWED_ORIGINS].map((url) => new URL(url).origin));
+  }
+
+  /** Validates raw environment variables; throws one error naming every bad variable. */
+  static fromEnvironment(env: Record<string, string | undefined>): AppConfig {
+    const known = Object.keys(new AppConfig());
+    const relevant = Object.fromEntries(
+      Object.entries(env).filter(([key, value]) => value !== undefined && known.includes(key)),
+    );
+    const config = plainToInstance(AppConfig, relevant, { exposeDefaultValues: true });
+    const errors = validateSync(config, { whitelist: true, forbidUnknownValues: false });
+    const problems = errors.flatMap(describe);
+    if (config.SESSION_ABSOLUTE_TIMEOUT_SECONDS < config.SESSION_IDLE_TIMEOUT_SECONDS) {
+      problems.push(
+        'SESSION_ABSOLUTE_TIMEOUT_SECONDS must not be shorter than SESSION_IDLE_TIMEOUT_SECONDS',
+      );
+    }
+    if (config.isProduction && !config.MONGODB_URI) {
+      problems.push(
+        'MONGODB_URI is required when NODE_ENV=production (the embedded database is for development only)',
+      );
+    }
+    if (problems.length > 0) {
+      throw new InvalidConfigurationError(problems);
+    }
+    return config;
+  }
+}
+
+export class InvalidConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'InvalidConfigurationError';
+  }
+}
+
+function describe(error: ValidationError): string[] {
+  const messages = Object.values(error.constraints ?? {});
+  // Values of secret-looking variables are never echoed: this message goes to the logs.
+  const secret = /URI|SECRET|PASSWORD|KEY|TOKEN/.test(error.property);
+  const shown = typeof error.value === 'string' && !secret ? ` (got "${error.value}")` : '';
+  return messages.map((message) =>
+    message.startsWith(error.property) ? `${message}${shown}` : `${error.property}: ${message}`,
+  );
+}

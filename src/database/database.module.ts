@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import mongoose from 'mongoose';
+import { MongoServer } from './mongo-server.service';
+
+// Defence in depth against query injection: operator objects in filters are neutralised unless
+// wrapped in mongoose.trusted(), and a filter on an unknown path is an error, not a silent match-all.
+mongoose.set('sanitizeFilter', true);
+mongoose.set('strictQuery', 'throw');
+
+@Module({
+  providers: [MongoServer],
+  exports: [MongoServer],
+})
+class MongoServerModule {}
+
+@Module({
+  imports: [
+    MongooseModule.forRootAsync({
+      imports: [MongoServerModule],
+      inject: [MongoServer],
+      useFactory: async (server: MongoServer) => ({
+        uri: await server.connectionUri(),
+        serverSelectionTimeoutMS: 10_000,
+      }),
+    }),
+  ],
+})
+export class DatabaseModule {}

@@ -1,0 +1,30 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheckResult, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
+import type { Response } from 'express';
+import { Public } from '../common/public.decorator';
+
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly mongo: MongooseHealthIndicator,
+  ) {}
+
+  /** Readiness: 200 when the database answers a ping, 503 (in terminus's format) when it does not. */
+  @Get()
+  @ApiOkResponse({ description: 'The service and its database are up.' })
+  @ApiServiceUnavailableResponse({ description: 'The database does not answer.' })
+  async check(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([() => this.mongo.pingCheck('mongodb', { timeout: 1500 })]);
+    } catch (error) {
+      const result = (error as { getResponse?: () => unknown }).getResponse?.();
+      if (!result) throw error;
+      response.status(503);
+      return result as HealthCheckResult;
+    }
+  }
+}

@@ -1,0 +1,14 @@
+/** The first field of the unique index a MongoDB E11000 error is about, or undefined for other errors. */
+export function duplicateKeyField(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, keyPattern, message } = error as {
+    code?: unknown;
+    keyPattern?: Record<string, unknown>;
+    message?: unknown;
+  };
+  if (code !== 11000) return undefined;
+  if (keyPattern && Object.keys(keyPattern).length > 0) return Object.keys(keyPattern)[0];
+  // Servers that omit keyPattern still name the index: "index: email_1 dup key: …".
+  const index = typeof message === 'string' ? /index: (\S+?)_-?1\b/.exec(message) : null;
+  return index?.[1] ?? '';
+}

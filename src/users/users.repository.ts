@@ -1,0 +1,125 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { isValidObjectId, Model, Types } from 'mongoose';
+import { AppError } from '../common/app-error';
+import { duplicateKeyField } from './duplicate-key';
+import { normaliseEmail, normaliseUsername, usernameCandidates } from './identifiers';
+import { User } from './schemas/user.schema';
+
+export interface NewUser {
+  email?: string;
+  /** A chosen username; when absent one is generated from `usernameBase`. */
+  username?: string;
+  usernameBase: string;
+  name?: string;
+  passwordHash?: string;
+}
+
+export interface ProfileChanges {
+  email?: string;
+  username?: string;
+  name?: string;
+}
+
+const MAX_USERNAME_ATTEMPTS = 25;
+
+/** The only code that touches the users collection. Uniqueness is left to the unique indexes. */
+@Injectable()
+export class UsersRepository implements OnModuleInit {
+  constructor(@InjectModel(User.name) private readonly users: Model<User>) {}
+
+  /** The service starts only once the unique indexes it relies on exist. */
+  async onModuleInit(): Promise<void> {
+    await this.users.init();
+  }
+
+  async create(data: NewUser): Promise<User> {
+    const fields = {
+      email: data.email === undefined ? undefined : normaliseEmail(data.email),
+      name: data.name,
+      passwordHash: data.passwordHash,
+    };
+    if (data.username !== undefined) {
+      return this.insert({ ...fields, username: normaliseUsername(data.username) });
+    }
+    // Generated usernames: the unique index decides, and a taken one moves on to the next candidate.
+    const candidates = usernameCandidates(data.usernameBase);
+    for (let attempt = 1; ; attempt++) {
+      const username = candidates.next().value as string;
+      try {
+        return await this.insert({ ...fields, username });
+      } catch (error) {
+        const taken = error instanceof AppError && error.code === 'USERNAME_TAKEN';
+        if (!taken || attempt >= MAX_USERNAME_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async findById(id: string | Types.ObjectId): Promise<User | null> {
+    if (!isValidObjectId(id)) return null;
+    return this.users.findById(id).lean<User>().exec();
+  }
+
+  /** Finds an account by what a person types to sign in: their email or their username. */
+  async findByLogin(login: string): Promise<User | null> {
+    const filter = login.includes('@')
+      ? { email: normaliseEmail(login) }
+      : { username: normaliseUsername(login) };
+    return this.users.findOne(filter).lean<User>().exec();
+  }
+
+  async updateProfile(id: Types.ObjectId, changes: ProfileChanges): Promise<User | null> {
+    const set: Partial<User> = {};
+    if (changes.email !== undefined) set.email = normaliseEmail(changes.email);
+    if (changes.username !== undefined) set.username = normaliseUsername(changes.username);
+    if (changes.name !== undefined) set.name = changes.name;
+    try {
+      return await this.users
+        .findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' })
+        .lean<User>()
+        .exec();
+    } catch (error) {
+      throw this.conflictOrSelf(error);
+    }
+  }
+
+  async setPasswordHash(id: Types.ObjectId, passwordHash: string): Promise<User | null> {
+    return this.users
+      .findOneAndUpdate({ _id: id }, { $set: { passwordHash } }, { returnDocument: 'after' })
+      .lean<User>()
+      .exec();
+  }
+
+  /** Upgrades a hash to current parameters, unless the password changed in the meantime. */
+  async upgradePasswordHash(id: Types.ObjectId, oldHash: string, newHash: string): Promise<void> {
+    await this.users
+      .updateOne({ _id: id, passwordHash: oldHash }, { $set: { passwordHash: newHash } })
+      .exec();
+  }
+
+  async delete(id: Types.ObjectId): Promise<boolean> {
+    const result = await this.users.deleteOne({ _id: id }).exec();
+    return result.deletedCount === 1;
+  }
+
+  private async insert(doc: Omit<NewUser, 'usernameBase'> & { username: string }): Promise<User> {
+    try {
+      const created = await this.users.create(doc);
+      return created.toObject<User>();
+    } catch (error) {
+      throw this.conflictOrSelf(error);
+    }
+  }
+
+  /** Turns a unique-index violation into the 409 that names the field. */
+  private conflictOrSelf(error: unknown): unknown {
+    const field = duplicateKeyField(error);
+    if (field === 'email') {
+      return new AppError('EMAIL_TAKEN', 'That email is already used by another account.', 'email');
+    }
+    if (field === 'username') {
+      return new AppError('USERNAME_TAKEN', 'That username is already taken.', 'username');
+    }
+    return error;
+  }
+}

@@ -1,0 +1,130 @@
+import request from 'supertest';
+import { GOOD_PASSWORD, newAccount, register, sessionCookie } from '../support/accounts';
+import { createTestApp, TestApp } from '../support/test-app';
+
+describe('POST /auth/register', () => {
+  let t: TestApp;
+  const users = () => t.db.collection('users');
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('creates the account, signs the person in and shows the user without secrets', async () => {
+    const response = await request(t.http)
+      .post('/auth/register')
+      .send({ email: '  Grace.Hopper@Example.TEST ', password: GOOD_PASSWORD, name: 'Grace Hopper', username: 'Grace' })
+      .expect(201);
+
+    expect(response.body).toEqual({
+      user: {
+        id: expect.stringMatching(/^[0-9a-f]{24}$/),
+        email: 'grace.hopper@example.test',
+        username: 'grace',
+        name: 'Grace Hopper',
+        hasPassword: true,
+        providers: [],
+        role: 'user',
+        createdAt: expect.any(String),
+      },
+    });
+    expect(JSON.stringify(response.body)).not.toMatch(/argon2|passwordHash/);
+
+    const cookie = response.headers['set-cookie'] as unknown as string[];
+    expect(cookie[0]).toMatch(/^sid=[\w-]{43}; /);
+    expect(cookie[0]).toMatch(/HttpOnly/);
+    expect(cookie[0]).toMatch(/SameSite=Lax/);
+    expect(cookie[0]).not.toMatch(/Secure/);
+
+    const me = await request(t.http).get('/me').set('Cookie', sessionCookie(response)).expect(200);
+    expect(me.body.user.email).toBe('grace.hopper@example.test');
+
+    const stored = await users().findOne({ email: 'grace.hopper@example.test' });
+    expect(stored?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect(stored).not.toHaveProperty('providers.google');
+  });
+
+  it('generates a username from the email, made unique', async () => {
+    const first = await register(t.http, newAccount({ email: 'Ada.Lovelace@example.test' }));
+    const second = await register(t.http, newAccount({ email: 'ada.lovelace@other.test' }));
+    expect(first.user.username).toBe('ada_lovelace');
+    expect(second.user.username).toBe('ada_lovelace1');
+  });
+
+  it('refuses an email that is already registered, whatever its case, naming the field', async () => {
+    await register(t.http, newAccount({ email: 'taken@example.test' }));
+    const response = await request(t.http)
+      .post('/auth/register')
+      .send(newAccount({ email: 'TAKEN@example.test' }))
+      .expect(409);
+    expect(response.body.error).toEqual({
+      code: 'EMAIL_TAKEN',
+      message: expect.any(String),
+      field: 'email',
+    });
+    expect(response.headers['set-cookie']).toBeUndefined();
+    expect(await users().countDocuments({ email: 'taken@example.test' })).toBe(1);
+  });
+
+  it('refuses a username that is already taken, whatever its case, naming the field', async () => {
+    await register(t.http, newAccount({ username: 'linus' }));
+    const response = await request(t.http)
+      .post('/auth/register')
+      .send(newAccount({ username: 'Linus' }))
+      .expect(409);
+    expect(response.body.error).toMatchObject({ code: 'USERNAME_TAKEN', field: 'username' });
+  });
+
+  it.each([
+    ['too short', 'short but ok', 'at least 15 characters'],
+    ['one of the most common passwords', '123456789987654321', 'most commonly used'],
+    ['longer than 128 characters', 'x'.repeat(60) + 'y'.repeat(69), 'at most 128'],
+  ])('refuses a password that is %s and says why', async (_case, password, reason) => {
+    const account = newAccount({ password });
+    const response = await request(t.http).post('/auth/register').send(account).expect(400);
+    expect(response.body.error).toMatchObject({ code: 'WEAK_PASSWORD', field: 'password' });
+    expect(response.body.error.message).toContain(reason);
+    expect(await users().countDocuments({ email: account.email })).toBe(0);
+  });
+
+  it('accepts any Unicode in passwords and counts characters, not bytes', async () => {
+    // 15 characters, many of them outside the BMP.
+    const password = 'пароль🔑密码🔑パスワード';
+    expect([...password]).toHaveLength(15);
+    const { account } = await register(t.http, newAccount({ password }));
+    await request(t.http).post('/auth/login').send({ login: account.email, password }).expect(200);
+  });
+
+  it('gives exactly one 201 and nineteen 409 to 20 parallel registrations of one email', async () => {
+    const email = 'race@example.test';
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        request(t.http).post('/auth/register').send({ email, password: GOOD_PASSWORD, name: `Racer ${i}` }),
+      ),
+    );
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, ...Array<number>(19).fill(409)]);
+    expect(await users().countDocuments({ email })).toBe(1);
+  });
+});
+
+describe('POST /auth/register with PASSWORD_MIN_LENGTH lowered', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { PASSWORD_MIN_LENGTH: '8' } });
+  });
+  afterAll(() => t.close());
+
+  it('accepts an 8-character password that is not a common one', async () => {
+    await register(t.http, newAccount({ password: 'gq7#Lm2v' }));
+  });
+
+  it('still refuses common passwords', async () => {
+    const response = await request(t.http)
+      .post('/auth/register')
+      .send(newAccount({ password: 'password1' }))
+      .expect(400);
+    expect(response.body.error.message).toContain('most commonly used');
+  });
+});

@@ -1,0 +1,5 @@
+import type { EmbeddedMongo } from '../../src/database/embedded-mongo';
+
+export default async function globalTeardown(): Promise<void> {
+  await (globalThis as { testMongo?: EmbeddedMongo }).testMongo?.stop();
+}

@@ -1,0 +1,66 @@
+import { Test } from '@nestjs/testing';
+import { getConnectionToken } from '@nestjs/mongoose';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Connection } from 'mongoose';
+import { Logger } from 'nestjs-pino';
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import type { App } from 'supertest/types';
+import { AppModule } from '../../src/app.module';
+import { AppConfig } from '../../src/config/app-config';
+import { configureApp } from '../../src/configure-app';
+import { LOG_DESTINATION } from '../../src/logging/logger.options';
+import { testServerUri, withDatabase } from './mongo-uri';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  http: App;
+  config: AppConfig;
+  /** The app's own MongoDB connection, to look at what was written. */
+  db: Connection;
+  /** Everything the app logged, when started with `captureLogs`. */
+  logs: () => string;
+  close: () => Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  captureLogs?: boolean;
+}
+
+/** The real app, as main.ts builds it, on a fresh database of the test server. */
+export async function createTestApp({ env = {}, captureLogs = false }: TestAppOptions = {}): Promise<TestApp> {
+  const database = `test_${randomBytes(6).toString('hex')}`;
+  const config = AppConfig.fromEnvironment({
+    NODE_ENV: 'test',
+    LOG_LEVEL: captureLogs ? 'trace' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
+    MONGODB_URI: withDatabase(testServerUri(), database),
+    ...env,
+  });
+  let logged = '';
+  const sink = new PassThrough();
+  sink.on('data', (chunk: Buffer) => (logged += chunk.toString()));
+
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(AppConfig)
+    .useValue(config)
+    .overrideProvider(LOG_DESTINATION)
+    .useValue(captureLogs ? sink : undefined)
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  configureApp(app);
+  await app.init();
+  const db = app.get<Connection>(getConnectionToken());
+  return {
+    app,
+    http: app.getHttpServer() as App,
+    config,
+    db,
+    logs: () => logged,
+    close: async () => {
+      await db.dropDatabase().catch(() => undefined);
+      await app.close();
+    },
+  };
+}
