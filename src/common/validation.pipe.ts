@@ -16,6 +16,8 @@ function firstProblem(
   return undefined;
 }
 
+const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype'];
+
 /**
  * Validates every body against its DTO: unknown fields are refused, values are transformed to
  * their declared types, and the error names the first field that is wrong.
@@ -40,6 +42,11 @@ export class AppValidationPipe extends ValidationPipe {
     const isDtoBody = metadata.type === 'body' && typeof metadata.metatype === 'function';
     if (isDtoBody && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw new AppError('VALIDATION_FAILED', 'The request body must be a JSON object.');
+    }
+    // class-transformer silently drops these keys; refuse them like any other unknown field.
+    const reserved = isDtoBody && RESERVED_KEYS.find((key) => Object.hasOwn(value as object, key));
+    if (reserved) {
+      throw new AppError('VALIDATION_FAILED', `Unknown field "${reserved}".`, reserved);
     }
     return super.transform(value, metadata);
   }
