@@ -15,7 +15,10 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.use(helmet());
   app.useGlobalPipes(new AppValidationPipe());
   if (config.ALLOWED_ORIGINS.length > 0) {
-    app.enableCors({ origin: config.ALLOWED_ORIGINS, credentials: true });
+    app.enableCors({
+      origin: config.ALLOWED_ORIGINS.map((url) => new URL(url).origin),
+      credentials: true,
+    });
   }
   const document = SwaggerModule.createDocument(
     app,

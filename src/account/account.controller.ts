@@ -25,7 +25,10 @@ export class AccountController {
 
   @Patch()
   @ApiOkResponse({ type: UserEnvelope })
-  async updateProfile(@CurrentAuth() { user }: Auth, @Body() dto: UpdateProfileDto): Promise<UserEnvelope> {
+  async updateProfile(
+    @CurrentAuth() { user }: Auth,
+    @Body() dto: UpdateProfileDto,
+  ): Promise<UserEnvelope> {
     return { user: toUserView(await this.account.updateProfile(user, dto)) };
   }
 

@@ -31,7 +31,10 @@ export class AccountService {
   async changePassword({ user, session }: Auth, dto: ChangePasswordDto): Promise<void> {
     await this.confirmIdentity({ user, session }, dto.currentPassword, 'currentPassword');
     this.policy.assertAcceptable(dto.newPassword, 'newPassword');
-    const updated = await this.users.setPasswordHash(user._id, await this.hasher.hash(dto.newPassword));
+    const updated = await this.users.setPasswordHash(
+      user._id,
+      await this.hasher.hash(dto.newPassword),
+    );
     if (!updated) throw this.accountGone();
     await this.sessions.endAllForUser(user._id, session._id);
   }
@@ -46,7 +49,11 @@ export class AccountService {
    * Sensitive changes need the account's password; an account without one instead needs a
    * sign-in within the last few minutes.
    */
-  private async confirmIdentity({ user, session }: Auth, password: string | undefined, field: string) {
+  private async confirmIdentity(
+    { user, session }: Auth,
+    password: string | undefined,
+    field: string,
+  ) {
     if (user.passwordHash === undefined) {
       const ageSeconds = (Date.now() - session.authenticatedAt.getTime()) / 1000;
       if (ageSeconds > this.config.RECENT_SIGN_IN_SECONDS) {

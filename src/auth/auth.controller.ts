@@ -1,5 +1,11 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../common/public.decorator';
 import { User } from '../users/schemas/user.schema';
@@ -48,7 +54,10 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(204)
-  @ApiNoContentResponse({ description: 'The session is ended everywhere and the cookie cleared.' })
+  @ApiNoContentResponse({
+    description:
+      'This session is ended (its cookie no longer works anywhere) and the cookie cleared.',
+  })
   async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
     const token = this.cookie.read(request);
     if (token !== undefined) await this.sessions.end(token);

@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config';
 /** argon2id hashing with the configured cost (OWASP's parameters by default). */
 @Injectable()
 export class PasswordHasher implements OnModuleInit {
-  private readonly options: argon2.HashOptions;
+  private readonly options: argon2.Options & { raw?: false };
   /** Verified against when an account does not exist, so a miss costs the same time as a hit. */
   private dummyHash = '';
 

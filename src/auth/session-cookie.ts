@@ -14,7 +14,10 @@ export class SessionCookie {
   }
 
   write(response: Response, token: string, maxAgeMs: number): void {
-    response.cookie(this.config.SESSION_COOKIE_NAME, token, { ...this.attributes(), maxAge: maxAgeMs });
+    response.cookie(this.config.SESSION_COOKIE_NAME, token, {
+      ...this.attributes(),
+      maxAge: maxAgeMs,
+    });
   }
 
   clear(response: Response): void {

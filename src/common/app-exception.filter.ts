@@ -6,13 +6,9 @@ import { ErrorBody } from './error-body';
 const codeForStatus: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
   401: 'UNAUTHENTICATED',
-  403: 'FORBIDDEN',
   404: 'NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
-  429: 'TOO_MANY_REQUESTS',
-  503: 'SERVICE_UNAVAILABLE',
 };
 
 /**
@@ -34,7 +30,10 @@ export class AppExceptionFilter implements ExceptionFilter {
 
   private toResponse(exception: unknown, request: Request & { id?: string }): [number, ErrorBody] {
     if (exception instanceof AppError) {
-      return [exception.status, { error: this.detail(exception.code, exception.message, exception.field) }];
+      return [
+        exception.status,
+        { error: this.detail(exception.code, exception.message, exception.field) },
+      ];
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

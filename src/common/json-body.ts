@@ -29,7 +29,10 @@ function toAppError(type: string): AppError {
  * JSON body parsing limited to 100 kB. Parser failures become AppErrors here, so the exception filter
  * answers them like any other client error (Nest would otherwise turn bad JSON into a bare 400).
  */
-export function jsonBody(): [RequestHandler, (error: unknown, req: Request, res: Response, next: NextFunction) => void] {
+export function jsonBody(): [
+  RequestHandler,
+  (error: unknown, req: Request, res: Response, next: NextFunction) => void,
+] {
   return [
     express.json({ limit: BODY_LIMIT }),
     (error, _request, _response, next) => {

@@ -1,5 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppError } from './app-error';
+import { mainConstraintMessage } from './main-constraint';
 
 /** Path of the first failing property, e.g. `address.city`, and its first message. */
 function firstProblem(
@@ -8,8 +9,8 @@ function firstProblem(
 ): { field: string; message: string } | undefined {
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
-    const messages = Object.values(error.constraints ?? {});
-    if (messages.length > 0) return { field, message: messages[0] };
+    const message = mainConstraintMessage(error.constraints);
+    if (message !== undefined) return { field, message };
     const nested = firstProblem(error.children ?? [], field);
     if (nested) return nested;
   }
@@ -31,8 +32,14 @@ export class AppValidationPipe extends ValidationPipe {
       transform: true,
       validationError: { target: false, value: false },
       exceptionFactory: (errors) => {
-        const problem = firstProblem(errors) ?? { field: undefined, message: 'Invalid request body.' };
-        const message = problem.message.replace(/^property (\S+) should not exist$/, 'Unknown field "$1".');
+        const problem = firstProblem(errors) ?? {
+          field: undefined,
+          message: 'Invalid request body.',
+        };
+        const message = problem.message.replace(
+          /^property (\S+) should not exist$/,
+          'Unknown field "$1".',
+        );
         return new AppError('VALIDATION_FAILED', message, problem.field);
       },
     });
@@ -40,6 +47,8 @@ export class AppValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const isDtoBody = metadata.type === 'body' && typeof metadata.metatype === 'function';
+    // A request without a body is validated as an empty object, so the error names the missing field.
+    if (isDtoBody && value === undefined) value = {};
     if (isDtoBody && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw new AppError('VALIDATION_FAILED', 'The request body must be a JSON object.');
     }

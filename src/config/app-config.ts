@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   IsIn,
@@ -11,6 +12,7 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
+import { mainConstraintMessage } from '../common/main-constraint';
 
 const splitList = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string'
@@ -137,7 +139,7 @@ export class AppConfig {
     );
     const config = plainToInstance(AppConfig, relevant, { exposeDefaultValues: true });
     const errors = validateSync(config, { whitelist: true, forbidUnknownValues: false });
-    const problems = errors.flatMap(describe);
+    const problems = errors.map((error) => describe(error, relevant[error.property]));
     if (config.SESSION_ABSOLUTE_TIMEOUT_SECONDS < config.SESSION_IDLE_TIMEOUT_SECONDS) {
       problems.push(
         'SESSION_ABSOLUTE_TIMEOUT_SECONDS must not be shorter than SESSION_IDLE_TIMEOUT_SECONDS',
@@ -162,12 +164,11 @@ export class InvalidConfigurationError extends Error {
   }
 }
 
-function describe(error: ValidationError): string[] {
-  const messages = Object.values(error.constraints ?? {});
+/** One line per bad variable, with the value as given unless it may be a secret. */
+function describe(error: ValidationError, raw: string | undefined): string {
+  const message = mainConstraintMessage(error.constraints) ?? 'is invalid';
   // Values of secret-looking variables are never echoed: this message goes to the logs.
-  const secret = /URI|SECRET|PASSWORD|KEY|TOKEN/.test(error.property);
-  const shown = typeof error.value === 'string' && !secret ? ` (got "${error.value}")` : '';
-  return messages.map((message) =>
-    message.startsWith(error.property) ? `${message}${shown}` : `${error.property}: ${message}`,
-  );
+  const secret = /(URI|SECRET|KEY|TOKEN)$/.test(error.property);
+  const shown = raw !== undefined && !secret ? ` (got "${raw}")` : '';
+  return `${message.startsWith(error.property) ? message : `${error.property}: ${message}`}${shown}`;
 }

@@ -27,10 +27,14 @@ export interface EmbeddedMongoOptions {
   /** Where the SecantusDB virtual environment lives (`<projectRoot>/.venv-secantus`). */
   projectRoot: string;
   log?: (message: string) => void;
+  /** Skip the search and start this engine (tests that already know which one is available). */
+  engine?: EmbeddedMongo['engine'];
 }
 
 export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise<EmbeddedMongo> {
   const log = options.log ?? (() => undefined);
+  if (options.engine === 'SecantusDB') return startSecantus(options, log);
+  if (options.engine === 'mongod') return startMongod(options);
   try {
     return await startMongod(options);
   } catch (error) {
@@ -42,7 +46,9 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
 async function startMongod({ dataDir }: EmbeddedMongoOptions): Promise<EmbeddedMongo> {
   // Offline, a download attempt must fail at once rather than retry with back-off.
   process.env.MONGOMS_MAX_RETRIES ??= '1';
-  const { MongoMemoryServer } = await import('mongodb-memory-server-core');
+  const { MongoBinary, MongoMemoryServer } = await import('mongodb-memory-server-core');
+  // Locate (or download) the binary first: a failure here is quiet, unlike one inside create().
+  await MongoBinary.getPath();
   const path = dataDir && join(dataDir, 'mongod');
   if (path) mkdirSync(path, { recursive: true });
   const server = await MongoMemoryServer.create({
@@ -50,7 +56,8 @@ async function startMongod({ dataDir }: EmbeddedMongoOptions): Promise<EmbeddedM
   });
   return {
     engine: 'mongod',
-    uri: (database) => `${server.getUri(database)}${server.getUri().includes('?') ? '&' : '?'}directConnection=true`,
+    uri: (database) =>
+      `${server.getUri(database)}${server.getUri().includes('?') ? '&' : '?'}directConnection=true`,
     stop: async () => {
       await server.stop({ doCleanup: !path });
     },
@@ -67,7 +74,18 @@ async function startSecantus(
   const port = await freePort();
   const child = spawn(
     python,
-    ['-m', 'secantus', '--host', '127.0.0.1', '--port', String(port), '--storage-path', storage, '--log-level', 'WARNING'],
+    [
+      '-m',
+      'secantus',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--storage-path',
+      storage,
+      '--log-level',
+      'WARNING',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -103,13 +121,22 @@ async function installSecantus(venv: string, log: (message: string) => void): Pr
   log(`Installing SecantusDB ${SECANTUS_VERSION} into ${venv} (first run only)…`);
   await run(process.env.PYTHON ?? 'python3', ['-m', 'venv', venv]);
   await run(python, [
-    '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `SecantusDB==${SECANTUS_VERSION}`,
+    '-m',
+    'pip',
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    `SecantusDB==${SECANTUS_VERSION}`,
   ]);
   writeFileSync(marker, `${new Date().toISOString()}\n`);
   return python;
 }
 
-async function waitUntilReady(uri: string, child: ChildProcess, stderr: () => string): Promise<void> {
+async function waitUntilReady(
+  uri: string,
+  child: ChildProcess,
+  stderr: () => string,
+): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) {
@@ -124,7 +151,9 @@ async function waitUntilReady(uri: string, child: ChildProcess, stderr: () => st
     } catch (error) {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`SecantusDB did not answer within 30 s: ${firstLine(error)} ${stderr().trim()}`);
+        throw new Error(
+          `SecantusDB did not answer within 30 s: ${firstLine(error)} ${stderr().trim()}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

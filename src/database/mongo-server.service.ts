@@ -13,7 +13,9 @@ export class MongoServer implements OnApplicationShutdown {
 
   async connectionUri(): Promise<string> {
     if (this.config.MONGODB_URI) {
-      this.logger.log(`Using MongoDB from MONGODB_URI (${redactCredentials(this.config.MONGODB_URI)})`);
+      this.logger.log(
+        `Using MongoDB from MONGODB_URI (${redactCredentials(this.config.MONGODB_URI)})`,
+      );
       return this.config.MONGODB_URI;
     }
     const dataDir = resolve(this.config.EMBEDDED_MONGO_PATH);

@@ -24,7 +24,9 @@ describe('account settings', () => {
 
     it('answers 401 with a JSON error when signed out', async () => {
       const response = await request(t.http).get('/me').expect(401);
-      expect(response.body).toEqual({ error: { code: 'UNAUTHENTICATED', message: expect.any(String) } });
+      expect(response.body).toEqual({
+        error: { code: 'UNAUTHENTICATED', message: expect.any(String) },
+      });
     });
   });
 
@@ -51,18 +53,24 @@ describe('account settings', () => {
     it.each([
       ['email', { email: 'Holder@example.test' }, 'EMAIL_TAKEN'],
       ['username', { username: 'HOLDER' }, 'USERNAME_TAKEN'],
-    ])('refuses a taken %s with 409 naming it, and changes nothing', async (field, change, code) => {
-      await register(t.http, newAccount({ email: 'holder@example.test', username: 'holder' })).catch(() => undefined);
-      const { cookie, user } = await register(t.http);
-      const response = await request(t.http)
-        .patch('/me')
-        .set('Cookie', cookie)
-        .send({ name: 'Should Not Stick', ...change })
-        .expect(409);
-      expect(response.body.error).toMatchObject({ code, field });
-      const stored = await users().findOne({ _id: new Types.ObjectId(user.id) });
-      expect(stored?.name).toBeUndefined();
-    });
+    ])(
+      'refuses a taken %s with 409 naming it, and changes nothing',
+      async (field, change, code) => {
+        await register(
+          t.http,
+          newAccount({ email: 'holder@example.test', username: 'holder' }),
+        ).catch(() => undefined);
+        const { cookie, user } = await register(t.http);
+        const response = await request(t.http)
+          .patch('/me')
+          .set('Cookie', cookie)
+          .send({ name: 'Should Not Stick', ...change })
+          .expect(409);
+        expect(response.body.error).toMatchObject({ code, field });
+        const stored = await users().findOne({ _id: new Types.ObjectId(user.id) });
+        expect(stored?.name).toBeUndefined();
+      },
+    );
 
     it.each([
       ['a null email', { email: null }, 'email'],
@@ -74,7 +82,11 @@ describe('account settings', () => {
       ['an empty name', { name: '   ' }, 'name'],
     ])('refuses %s with 400 naming the field', async (_case, body, field) => {
       const { cookie, user } = await register(t.http);
-      const response = await request(t.http).patch('/me').set('Cookie', cookie).send(body).expect(400);
+      const response = await request(t.http)
+        .patch('/me')
+        .set('Cookie', cookie)
+        .send(body)
+        .expect(400);
       expect(response.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field });
       const stored = await users().findOne({ _id: new Types.ObjectId(user.id) });
       expect(stored).toMatchObject({ role: 'user', username: user.username });
@@ -99,7 +111,10 @@ describe('account settings', () => {
 
       await request(t.http).get('/me').set('Cookie', cookie).expect(200);
       await request(t.http).get('/me').set('Cookie', otherDevice).expect(401);
-      await request(t.http).post('/auth/login').send({ login: account.email, password: GOOD_PASSWORD }).expect(401);
+      await request(t.http)
+        .post('/auth/login')
+        .send({ login: account.email, password: GOOD_PASSWORD })
+        .expect(401);
       await login(t.http, account.email, NEW_PASSWORD);
     });
 
@@ -110,7 +125,10 @@ describe('account settings', () => {
         .set('Cookie', cookie)
         .send({ currentPassword: 'this is not my password', newPassword: NEW_PASSWORD })
         .expect(401);
-      expect(response.body.error).toMatchObject({ code: 'WRONG_PASSWORD', field: 'currentPassword' });
+      expect(response.body.error).toMatchObject({
+        code: 'WRONG_PASSWORD',
+        field: 'currentPassword',
+      });
       await login(t.http, account.email, GOOD_PASSWORD);
     });
 
@@ -121,7 +139,10 @@ describe('account settings', () => {
         .set('Cookie', cookie)
         .send({ newPassword: NEW_PASSWORD })
         .expect(400);
-      expect(response.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'currentPassword' });
+      expect(response.body.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        field: 'currentPassword',
+      });
     });
 
     it('applies the password policy to the new password', async () => {
@@ -153,7 +174,10 @@ describe('account settings', () => {
       expect(await users().countDocuments({ _id: userId })).toBe(0);
       expect(await sessions().countDocuments({ userId })).toBe(0);
       await request(t.http).get('/me').set('Cookie', otherDevice).expect(401);
-      await request(t.http).post('/auth/login').send({ login: account.email, password: GOOD_PASSWORD }).expect(401);
+      await request(t.http)
+        .post('/auth/login')
+        .send({ login: account.email, password: GOOD_PASSWORD })
+        .expect(401);
       // The email is free again.
       await register(t.http, account);
     });

@@ -28,7 +28,8 @@ describe('bad input', () => {
 
   it.each(routes)('%s %s: malformed JSON gets 400 MALFORMED_JSON', async (method, path) => {
     const before = await snapshot();
-    const response = await request(t.http)[method](path)
+    const response = await request(t.http)
+      [method](path)
       .set('Cookie', cookie)
       .set('Content-Type', 'application/json')
       .send('{"email": "a@b.test", ');
@@ -39,7 +40,8 @@ describe('bad input', () => {
 
   it.each(routes)('%s %s: a body over 100 kB gets 413', async (method, path) => {
     const before = await snapshot();
-    const response = await request(t.http)[method](path)
+    const response = await request(t.http)
+      [method](path)
       .set('Cookie', cookie)
       .send({ email: 'big@example.test', password: GOOD_PASSWORD, name: 'x'.repeat(110_000) });
     expect(response.status).toBe(413);
@@ -69,26 +71,33 @@ describe('bad input', () => {
   // Written as raw JSON: in an object literal __proto__ would set the prototype instead of a key.
   const pollutingBody = `{"__proto__": {"role": "admin"}, "email": "proto@example.test", "password": "${GOOD_PASSWORD}"}`;
 
-  it.each(routes)('%s %s: wrong types, operators and unknown fields get a 4xx JSON error', async (method, path) => {
-    const unexpected = [];
-    for (const body of [...weirdBodies.map((b) => JSON.stringify(b)), pollutingBody]) {
-      const before = await snapshot();
-      const response = await request(t.http)[method](path)
-        .set('Cookie', cookie)
-        .set('Content-Type', 'application/json')
-        .send(body);
-      const clientError = response.status >= 400 && response.status < 500;
-      const jsonError = typeof response.body?.error?.code === 'string' && typeof response.body.error.message === 'string';
-      const unchanged = JSON.stringify(await snapshot()) === JSON.stringify(before);
-      if (!clientError || !jsonError || !unchanged) unexpected.push({ body, status: response.status, unchanged });
-    }
-    expect(unexpected).toEqual([]);
-  });
+  it.each(routes)(
+    '%s %s: wrong types, operators and unknown fields get a 4xx JSON error',
+    async (method, path) => {
+      const unexpected = [];
+      for (const body of [...weirdBodies.map((b) => JSON.stringify(b)), pollutingBody]) {
+        const before = await snapshot();
+        const response = await request(t.http)
+          [method](path)
+          .set('Cookie', cookie)
+          .set('Content-Type', 'application/json')
+          .send(body);
+        const clientError = response.status >= 400 && response.status < 500;
+        const jsonError =
+          typeof response.body?.error?.code === 'string' &&
+          typeof response.body.error.message === 'string';
+        const unchanged = JSON.stringify(await snapshot()) === JSON.stringify(before);
+        if (!clientError || !jsonError || !unchanged)
+          unexpected.push({ body, status: response.status, unchanged });
+      }
+      expect(unexpected).toEqual([]);
+    },
+  );
 
   it('names the field in a wrong-type error', async () => {
     const response = await request(t.http)
       .post('/auth/register')
-      .send({ email: 'typed@example.test', password: 12345678901234567 })
+      .send({ email: 'typed@example.test', password: 123456789012345 })
       .expect(400);
     expect(response.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'password' });
   });

@@ -9,7 +9,9 @@ describe('cross-site request refusal', () => {
   const PARTNER = 'https://app.partner.test';
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { PUBLIC_URL, ALLOWED_ORIGINS: `${PARTNER}, https://other.partner.test` } });
+    t = await createTestApp({
+      env: { PUBLIC_URL, ALLOWED_ORIGINS: `${PARTNER}, https://other.partner.test` },
+    });
   });
   afterAll(() => t.close());
 
@@ -19,7 +21,10 @@ describe('cross-site request refusal', () => {
     ['an Origin of another site', { Origin: 'https://evil.test' }],
     ['a null Origin', { Origin: 'null' }],
     ['Sec-Fetch-Site: cross-site', { 'Sec-Fetch-Site': 'cross-site' }],
-    ['a trusted Origin but Sec-Fetch-Site: cross-site', { Origin: PUBLIC_URL, 'Sec-Fetch-Site': 'cross-site' }],
+    [
+      'a trusted Origin but Sec-Fetch-Site: cross-site',
+      { Origin: PUBLIC_URL, 'Sec-Fetch-Site': 'cross-site' },
+    ],
   ])('refuses a settings change carrying %s with 403, changing nothing', async (_case, headers) => {
     const { cookie, user } = await register(t.http);
     const response = await request(t.http)
@@ -68,12 +73,21 @@ describe('cross-site request refusal', () => {
     ['neither header (not a browser)', {}],
   ])('serves requests from %s', async (_case, headers) => {
     const { cookie, user } = await register(t.http);
-    await request(t.http).patch('/me').set('Cookie', cookie).set(headers).send({ name: 'Trusted' }).expect(200);
+    await request(t.http)
+      .patch('/me')
+      .set('Cookie', cookie)
+      .set(headers)
+      .send({ name: 'Trusted' })
+      .expect(200);
     expect((await stored(user.id))?.name).toBe('Trusted');
   });
 
   it('lets cross-site reads through (they change nothing and the cookie is SameSite=Lax)', async () => {
     const { cookie } = await register(t.http, newAccount());
-    await request(t.http).get('/me').set('Cookie', cookie).set('Origin', 'https://evil.test').expect(200);
+    await request(t.http)
+      .get('/me')
+      .set('Cookie', cookie)
+      .set('Origin', 'https://evil.test')
+      .expect(200);
   });
 });

@@ -50,7 +50,9 @@ describe('signing in and out', () => {
       const times: number[] = [];
       for (let i = 0; i < 7; i++) {
         const start = process.hrtime.bigint();
-        await request(t.http).post('/auth/login').send({ login: loginName, password: 'wrong password!' });
+        await request(t.http)
+          .post('/auth/login')
+          .send({ login: loginName, password: 'wrong password!' });
         times.push(Number(process.hrtime.bigint() - start) / 1e6);
       }
       return times.sort((a, b) => a - b)[3];
@@ -68,7 +70,9 @@ describe('signing in and out', () => {
     const sessionsBefore = await t.db.collection('sessions').countDocuments();
 
     const response = await request(t.http).post('/auth/logout').set('Cookie', cookie).expect(204);
-    expect((response.headers['set-cookie'] as unknown as string[])[0]).toMatch(/^sid=;.*Expires=Thu, 01 Jan 1970/);
+    expect((response.headers['set-cookie'] as unknown as string[])[0]).toMatch(
+      /^sid=;.*Expires=Thu, 01 Jan 1970/,
+    );
 
     // The same cookie replayed from anywhere no longer works: the record is gone.
     const me = await request(t.http).get('/me').set('Cookie', cookie).expect(401);
@@ -102,10 +106,15 @@ describe('signing in and out', () => {
     const sessions = t.db.collection('sessions');
     const [session] = await sessions.find().sort({ createdAt: -1 }).limit(1).toArray();
     const longAgo = new Date(Date.now() - 3600_000);
-    await sessions.updateOne({ _id: session._id }, { $set: { lastSeenAt: longAgo, expiresAt: new Date(Date.now() + 5000) } });
+    await sessions.updateOne(
+      { _id: session._id },
+      { $set: { lastSeenAt: longAgo, expiresAt: new Date(Date.now() + 5000) } },
+    );
 
     await request(t.http).get('/me').set('Cookie', cookie).expect(200);
-    const touched = await sessions.findOne({ _id: session._id });
+    const touched = await sessions.findOne<{ expiresAt: Date; absoluteExpiresAt: Date }>({
+      _id: session._id,
+    });
     const idle = t.config.SESSION_IDLE_TIMEOUT_SECONDS * 1000;
     expect(touched!.expiresAt.getTime()).toBeGreaterThan(Date.now() + idle - 60_000);
     expect(touched!.expiresAt.getTime()).toBeLessThanOrEqual(touched!.absoluteExpiresAt.getTime());
@@ -113,26 +122,38 @@ describe('signing in and out', () => {
 
   it('ignores a forged or malformed session cookie', async () => {
     await request(t.http).get('/me').set('Cookie', 'sid=forged-token').expect(401);
-    await request(t.http).get('/me').set('Cookie', `sid=${'a'.repeat(5000)}`).expect(401);
+    await request(t.http)
+      .get('/me')
+      .set('Cookie', `sid=${'a'.repeat(5000)}`)
+      .expect(401);
     await request(t.http).get('/me').expect(401);
   });
 
   it.each([
     ['an operator instead of a login', { login: { $gt: '' }, password: 'x' }, 'login'],
-    ['an operator instead of a password', { login: 'signin_person', password: { $ne: null } }, 'password'],
+    [
+      'an operator instead of a password',
+      { login: 'signin_person', password: { $ne: null } },
+      'password',
+    ],
     ['a missing password', { login: 'signin_person' }, 'password'],
     ['an unknown field', { login: 'signin_person', password: GOOD_PASSWORD, admin: true }, 'admin'],
-  ])('refuses %s with 400 naming the field, before any sign-in attempt', async (_case, body, field) => {
-    const response = await request(t.http).post('/auth/login').send(body).expect(400);
-    expect(response.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field });
-    expect(response.headers['set-cookie']).toBeUndefined();
-  });
+  ])(
+    'refuses %s with 400 naming the field, before any sign-in attempt',
+    async (_case, body, field) => {
+      const response = await request(t.http).post('/auth/login').send(body).expect(400);
+      expect(response.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field });
+      expect(response.headers['set-cookie']).toBeUndefined();
+    },
+  );
 });
 
 describe('session cookie in production', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ env: { NODE_ENV: 'production', PUBLIC_URL: 'https://accounts.example.test' } });
+    t = await createTestApp({
+      env: { NODE_ENV: 'production', PUBLIC_URL: 'https://accounts.example.test' },
+    });
   });
   afterAll(() => t.close());
 

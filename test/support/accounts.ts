@@ -23,7 +23,9 @@ export function newAccount(overrides: Partial<NewAccount> = {}): NewAccount {
 /** The session cookie from a response's Set-Cookie, as a Cookie request header value. */
 export function sessionCookie(response: request.Response, name = 'sid'): string {
   const header = response.headers['set-cookie'] as unknown as string[] | undefined;
-  const cookie = header?.find((line) => line.startsWith(`${name}=`) && !line.startsWith(`${name}=;`));
+  const cookie = header?.find(
+    (line) => line.startsWith(`${name}=`) && !line.startsWith(`${name}=;`),
+  );
   if (!cookie) throw new Error(`No ${name} cookie in ${JSON.stringify(header)}`);
   return cookie.split(';')[0];
 }
@@ -31,7 +33,11 @@ export function sessionCookie(response: request.Response, name = 'sid'): string 
 /** Registers an account and returns its session cookie and the user from the response. */
 export async function register(http: App, account: NewAccount = newAccount()) {
   const response = await request(http).post('/auth/register').send(account).expect(201);
-  return { cookie: sessionCookie(response), user: response.body.user as { id: string; username: string }, account };
+  return {
+    cookie: sessionCookie(response),
+    user: response.body.user as { id: string; username: string },
+    account,
+  };
 }
 
 export async function login(http: App, login: string, password: string) {

@@ -16,5 +16,6 @@ export default async function globalSetup(): Promise<void> {
   });
   process.stderr.write(`[test database] ${mongo.engine} at ${mongo.uri('')}\n`);
   process.env.TEST_MONGODB_URI = mongo.uri('test');
+  process.env.TEST_MONGO_ENGINE = mongo.engine;
   (globalThis as { testMongo?: typeof mongo }).testMongo = mongo;
 }

@@ -7,6 +7,7 @@ export function withDatabase(uri: string, database: string): string {
 
 export function testServerUri(): string {
   const uri = process.env.TEST_MONGODB_URI;
-  if (!uri) throw new Error('TEST_MONGODB_URI is not set: run the e2e tests through jest (npm test).');
+  if (!uri)
+    throw new Error('TEST_MONGODB_URI is not set: run the e2e tests through jest (npm test).');
   return uri;
 }

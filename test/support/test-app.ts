@@ -29,7 +29,10 @@ export interface TestAppOptions {
 }
 
 /** The real app, as main.ts builds it, on a fresh database of the test server. */
-export async function createTestApp({ env = {}, captureLogs = false }: TestAppOptions = {}): Promise<TestApp> {
+export async function createTestApp({
+  env = {},
+  captureLogs = false,
+}: TestAppOptions = {}): Promise<TestApp> {
   const database = `test_${randomBytes(6).toString('hex')}`;
   const config = AppConfig.fromEnvironment({
     NODE_ENV: 'test',
@@ -47,7 +50,10 @@ export async function createTestApp({ env = {}, captureLogs = false }: TestAppOp
     .overrideProvider(LOG_DESTINATION)
     .useValue(captureLogs ? sink : undefined)
     .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, bufferLogs: true });
+  const app = moduleRef.createNestApplication<NestExpressApplication>({
+    bodyParser: false,
+    bufferLogs: true,
+  });
   app.useLogger(app.get(Logger));
   configureApp(app);
   await app.init();

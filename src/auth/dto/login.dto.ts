@@ -4,8 +4,8 @@ import { IsPasswordInput } from '../../common/dto-decorators';
 
 export class LoginDto {
   @ApiProperty({ example: 'ada', description: 'The email or the username of the account.' })
-  @Length(1, 254, { message: 'login must be 1 to 254 characters' })
   @IsString({ message: 'login must be a string' })
+  @Length(1, 254, { message: 'login must be 1 to 254 characters' })
   login!: string;
 
   @ApiProperty()

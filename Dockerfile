@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+
+# Production image of the account service. It needs a MongoDB: set MONGODB_URI (see docker-compose.yml).
+
+# argon2 ships prebuilt binaries, so no compiler is needed in any stage.
+FROM node:20-bookworm-slim AS base
+WORKDIR /app
+# swagger-ui-dist pulls in @scarf/scarf, whose install script reports usage; package.json opts out.
+ENV SCARF_ANALYTICS=false
+COPY package.json package-lock.json ./
+
+# Build: all dependencies, then compile TypeScript to dist/.
+FROM base AS build
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY src ./src
+RUN npm run build
+
+# Production dependencies only.
+FROM base AS deps
+RUN npm ci --omit=dev && npm cache clean --force
+
+# Runtime: production dependencies and the compiled service, run as the unprivileged node user.
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 3000
+CMD ["node", "dist/main.js"]

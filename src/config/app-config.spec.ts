@@ -1,0 +1,75 @@
+import { AppConfig, InvalidConfigurationError } from './app-config';
+
+describe('AppConfig.fromEnvironment', () => {
+  it('applies defaults', () => {
+    const config = AppConfig.fromEnvironment({});
+    expect(config.PORT).toBe(3000);
+    expect(config.publicUrl).toBe('http://localhost:3000');
+    expect(config.PASSWORD_MIN_LENGTH).toBe(15);
+    expect(config.ARGON2_MEMORY_KIB).toBe(19456);
+    expect(config.ALLOWED_ORIGINS).toEqual([]);
+  });
+
+  it('reads and converts variables', () => {
+    const config = AppConfig.fromEnvironment({
+      PORT: '8080',
+      PUBLIC_URL: 'https://accounts.example.com/',
+      ALLOWED_ORIGINS: 'https://a.example.com, https://b.example.com',
+      PASSWORD_MIN_LENGTH: '8',
+    });
+    expect(config.PORT).toBe(8080);
+    expect(config.publicUrl).toBe('https://accounts.example.com');
+    expect([...config.trustedOrigins]).toEqual([
+      'https://accounts.example.com',
+      'https://a.example.com',
+      'https://b.example.com',
+    ]);
+    expect(config.PASSWORD_MIN_LENGTH).toBe(8);
+  });
+
+  it('names every bad variable in one error', () => {
+    const attempt = () =>
+      AppConfig.fromEnvironment({
+        PORT: 'eighty',
+        PASSWORD_MIN_LENGTH: '6',
+        PUBLIC_URL: 'not a url',
+      });
+    expect(attempt).toThrow(InvalidConfigurationError);
+    try {
+      attempt();
+    } catch (error) {
+      const { message } = error as Error;
+      expect(message).toMatch(/PORT/);
+      expect(message).toMatch(/eighty/);
+      expect(message).toMatch(/PASSWORD_MIN_LENGTH must not be less than 8/);
+      expect(message).toMatch(/PUBLIC_URL/);
+    }
+  });
+
+  it('never echoes the value of a secret variable', () => {
+    expect(() => AppConfig.fromEnvironment({ MONGODB_URI: 'postgres://user:hunter2@db' })).toThrow(
+      /^(?![\s\S]*hunter2)[\s\S]*MONGODB_URI/,
+    );
+  });
+
+  it('refuses production without MONGODB_URI', () => {
+    expect(() => AppConfig.fromEnvironment({ NODE_ENV: 'production' })).toThrow(
+      /MONGODB_URI is required when NODE_ENV=production/,
+    );
+    expect(
+      AppConfig.fromEnvironment({
+        NODE_ENV: 'production',
+        MONGODB_URI: 'mongodb://db:27017/accounts',
+      }).isProduction,
+    ).toBe(true);
+  });
+
+  it('refuses an absolute session lifetime shorter than the idle one', () => {
+    expect(() =>
+      AppConfig.fromEnvironment({
+        SESSION_IDLE_TIMEOUT_SECONDS: '7200',
+        SESSION_ABSOLUTE_TIMEOUT_SECONDS: '3600',
+      }),
+    ).toThrow(/SESSION_ABSOLUTE_TIMEOUT_SECONDS/);
+  });
+});

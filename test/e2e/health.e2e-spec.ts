@@ -1,0 +1,43 @@
+import request from 'supertest';
+import { EmbeddedMongo, startEmbeddedMongo } from '../../src/database/embedded-mongo';
+import { createTestApp, TestApp } from '../support/test-app';
+
+describe('GET /health', () => {
+  it('answers 200 when the database answers', async () => {
+    const t = await createTestApp();
+    try {
+      const response = await request(t.http).get('/health').expect(200);
+      expect(response.body).toMatchObject({ status: 'ok', info: { mongodb: { status: 'up' } } });
+    } finally {
+      await t.close();
+    }
+  });
+
+  describe('when the database goes away', () => {
+    let mongo: EmbeddedMongo;
+    let t: TestApp;
+
+    beforeAll(async () => {
+      // A server of its own, so stopping it does not disturb the other tests.
+      const engine = process.env.TEST_MONGO_ENGINE as EmbeddedMongo['engine'] | undefined;
+      mongo = await startEmbeddedMongo({ projectRoot: process.cwd(), engine });
+      t = await createTestApp({ env: { MONGODB_URI: mongo.uri('health') } });
+    });
+    afterAll(async () => {
+      await t.app.close();
+      await mongo.stop();
+    });
+
+    it('answers 503, in time, and recovers nothing it should not', async () => {
+      await request(t.http).get('/health').expect(200);
+      await mongo.stop();
+      const started = Date.now();
+      const response = await request(t.http).get('/health').expect(503);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(response.body).toMatchObject({
+        status: 'error',
+        error: { mongodb: { status: 'down' } },
+      });
+    });
+  });
+});
