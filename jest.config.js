@@ -2,6 +2,8 @@
 const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
 
 module.exports = {
+  // End-to-end tests start apps and databases; give them room (no test relies on timing out).
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -18,7 +20,6 @@ module.exports = {
       testRegex: '\\.e2e-spec\\.ts$',
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 60000,
     },
   ],
 };
