@@ -22,7 +22,9 @@ describe('embedded development database', () => {
 
   it('keeps data in its directory across a restart', async () => {
     await withServer((db) => db.collection('users').insertOne({ username: 'survivor' }));
-    const found = await withServer((db) => db.collection('users').findOne({ username: 'survivor' }));
+    const found = await withServer((db) =>
+      db.collection('users').findOne({ username: 'survivor' }),
+    );
     expect(found?.username).toBe('survivor');
   });
 });
