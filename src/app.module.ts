@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AccountModule } from './account/account.module';
 import { AuthModule } from './auth/auth.module';
+import { SocialAuthModule } from './auth/social/social-auth.module';
 import { SessionGuard } from './auth/session.guard';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { CrossSiteRequestGuard } from './common/cross-site-request.guard';
 import { AppConfigModule } from './config/app-config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { LinkingModule } from './linking/linking.module';
 import { LoggingModule } from './logging/logging.module';
 import { UsersModule } from './users/users.module';
 
@@ -18,6 +20,8 @@ import { UsersModule } from './users/users.module';
     DatabaseModule,
     UsersModule,
     AuthModule,
+    SocialAuthModule,
+    LinkingModule,
     AccountModule,
     HealthModule,
   ],

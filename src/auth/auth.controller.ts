@@ -14,8 +14,7 @@ import { AuthService } from './auth.service';
 import { LoginDto } from './dto/login.dto';
 import { RegisterDto } from './dto/register.dto';
 import { LocalAuthGuard } from './local-auth.guard';
-import { SessionCookie } from './session-cookie';
-import { SessionsService } from './sessions.service';
+import { SessionAuthenticator } from './session-authenticator.service';
 
 @ApiTags('auth')
 @Public()
@@ -23,8 +22,7 @@ import { SessionsService } from './sessions.service';
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
-    private readonly sessions: SessionsService,
-    private readonly cookie: SessionCookie,
+    private readonly sessions: SessionAuthenticator,
   ) {}
 
   @Post('register')
@@ -35,7 +33,7 @@ export class AuthController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<UserEnvelope> {
     const user = await this.auth.register(dto);
-    await this.startSession(user, request, response);
+    await this.sessions.signIn(user, request, response);
     return { user: toUserView(user) };
   }
 
@@ -48,7 +46,7 @@ export class AuthController {
     @Req() request: Request & { user: User },
     @Res({ passthrough: true }) response: Response,
   ): Promise<UserEnvelope> {
-    await this.startSession(request.user, request, response);
+    await this.sessions.signIn(request.user, request, response);
     return { user: toUserView(request.user) };
   }
 
@@ -58,17 +56,7 @@ export class AuthController {
     description:
       'This session is ended (its cookie no longer works anywhere) and the cookie cleared.',
   })
-  async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const token = this.cookie.read(request);
-    if (token !== undefined) await this.sessions.end(token);
-    this.cookie.clear(response);
-  }
-
-  /** A fresh session for the user; a session this browser already had is ended. */
-  private async startSession(user: User, request: Request, response: Response): Promise<void> {
-    const previous = this.cookie.read(request);
-    if (previous !== undefined) await this.sessions.end(previous);
-    const { token } = await this.sessions.start(user._id, request.headers['user-agent']);
-    this.cookie.write(response, token, this.sessions.absoluteLifetimeMs);
+  logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
+    return this.sessions.signOut(request, response);
   }
 }

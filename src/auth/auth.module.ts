@@ -8,6 +8,7 @@ import { LocalStrategy } from './local.strategy';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicy } from './password-policy.service';
 import { Session, SessionSchema } from './schemas/session.schema';
+import { SessionAuthenticator } from './session-authenticator.service';
 import { SessionCookie } from './session-cookie';
 import { SessionGuard } from './session.guard';
 import { SessionsService } from './sessions.service';
@@ -26,8 +27,16 @@ import { SessionsService } from './sessions.service';
     PasswordPolicy,
     SessionsService,
     SessionCookie,
+    SessionAuthenticator,
     SessionGuard,
   ],
-  exports: [PasswordHasher, PasswordPolicy, SessionsService, SessionCookie, SessionGuard],
+  exports: [
+    PasswordHasher,
+    PasswordPolicy,
+    SessionsService,
+    SessionCookie,
+    SessionAuthenticator,
+    SessionGuard,
+  ],
 })
 export class AuthModule {}

@@ -2,19 +2,15 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppError } from '../common/app-error';
 import { IS_PUBLIC } from '../common/public.decorator';
-import { UsersRepository } from '../users/users.repository';
 import { AuthenticatedRequest } from './authenticated-request';
-import { SessionCookie } from './session-cookie';
-import { SessionsService } from './sessions.service';
+import { SessionAuthenticator } from './session-authenticator.service';
 
 /** Global guard: every route needs a live session unless it is marked @Public(). */
 @Injectable()
 export class SessionGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly cookie: SessionCookie,
-    private readonly sessions: SessionsService,
-    private readonly users: UsersRepository,
+    private readonly authenticator: SessionAuthenticator,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -25,13 +21,11 @@ export class SessionGuard implements CanActivate {
     if (isPublic) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const token = this.cookie.read(request);
-    const session = token === undefined ? null : await this.sessions.resolve(token);
-    const user = session && (await this.users.findById(session.userId));
-    if (!session || !user) {
+    const auth = await this.authenticator.authenticate(request);
+    if (!auth) {
       throw new AppError('UNAUTHENTICATED', 'You are not signed in, or your session has ended.');
     }
-    request.auth = { user, session };
+    request.auth = auth;
     return true;
   }
 }

@@ -13,6 +13,13 @@ import {
   ValidationError,
 } from 'class-validator';
 import { mainConstraintMessage } from '../common/main-constraint';
+import {
+  IsProviderUrl,
+  missingHalfOfCredentials,
+  OIDC_KEY_PATTERN,
+  OidcProviderSettings,
+  readOidcProviders,
+} from './provider-settings';
 
 const splitList = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string'
@@ -118,6 +125,53 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  // Social sign-in. A provider is enabled when its client ID and secret are both set; every
+  // endpoint can be pointed at another compatible server.
+  @IsOptional() @IsString() GOOGLE_CLIENT_ID?: string;
+  @IsOptional() @IsString() GOOGLE_CLIENT_SECRET?: string;
+  @IsProviderUrl() GOOGLE_AUTHORIZATION_URL = 'https://accounts.google.com/o/oauth2/v2/auth';
+  @IsProviderUrl() GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+  @IsProviderUrl() GOOGLE_USERINFO_URL = 'https://openidconnect.googleapis.com/v1/userinfo';
+
+  @IsOptional() @IsString() GITHUB_CLIENT_ID?: string;
+  @IsOptional() @IsString() GITHUB_CLIENT_SECRET?: string;
+  @IsProviderUrl() GITHUB_AUTHORIZATION_URL = 'https://github.com/login/oauth/authorize';
+  @IsProviderUrl() GITHUB_TOKEN_URL = 'https://github.com/login/oauth/access_token';
+  @IsProviderUrl() GITHUB_USER_URL = 'https://api.github.com/user';
+  @IsProviderUrl() GITHUB_EMAILS_URL = 'https://api.github.com/user/emails';
+
+  @IsOptional() @IsString() FACEBOOK_CLIENT_ID?: string;
+  @IsOptional() @IsString() FACEBOOK_CLIENT_SECRET?: string;
+  @IsProviderUrl() FACEBOOK_AUTHORIZATION_URL = 'https://www.facebook.com/v23.0/dialog/oauth';
+  @IsProviderUrl() FACEBOOK_TOKEN_URL = 'https://graph.facebook.com/v23.0/oauth/access_token';
+  @IsProviderUrl() FACEBOOK_PROFILE_URL = 'https://graph.facebook.com/v23.0/me';
+
+  /** Keys of the OpenID Connect issuers; each has OIDC_<KEY>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _NAME. */
+  @Transform(splitList)
+  @Matches(OIDC_KEY_PATTERN, {
+    each: true,
+    message: 'OIDC_PROVIDERS must be a comma-separated list of keys of a-z, 0-9 and -',
+  })
+  OIDC_PROVIDERS: string[] = [];
+
+  /** Filled from the OIDC_<KEY>_* variables of each key in OIDC_PROVIDERS. */
+  oidcProviders: OidcProviderSettings[] = [];
+
+  /** Origins besides our own that a `returnTo` may send people back to after signing in. */
+  @Transform(splitList)
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { each: true, message: 'ALLOWED_RETURN_ORIGINS must be a comma-separated list of origins' },
+  )
+  ALLOWED_RETURN_ORIGINS: string[] = [];
+
+  /** How long a call to a provider (token, profile, discovery) may take before it counts as an outage. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(120)
+  PROVIDER_TIMEOUT_SECONDS = 10;
+
   get publicUrl(): string {
     return this.PUBLIC_URL ?? `http://localhost:${this.PORT}`;
   }
@@ -133,13 +187,17 @@ export class AppConfig {
 
   /** Validates raw environment variables; throws one error naming every bad variable. */
   static fromEnvironment(env: Record<string, string | undefined>): AppConfig {
-    const known = Object.keys(new AppConfig());
+    const known = Object.keys(new AppConfig()).filter((key) => key === key.toUpperCase());
     const relevant = Object.fromEntries(
       Object.entries(env).filter(([key, value]) => value !== undefined && known.includes(key)),
     );
     const config = plainToInstance(AppConfig, relevant, { exposeDefaultValues: true });
     const errors = validateSync(config, { whitelist: true, forbidUnknownValues: false });
     const problems = errors.map((error) => describe(error, relevant[error.property]));
+    problems.push(...missingHalfOfCredentials(config));
+    const oidc = readOidcProviders(config.OIDC_PROVIDERS, env);
+    config.oidcProviders = oidc.providers;
+    problems.push(...oidc.problems);
     if (config.SESSION_ABSOLUTE_TIMEOUT_SECONDS < config.SESSION_IDLE_TIMEOUT_SECONDS) {
       problems.push(
         'SESSION_ABSOLUTE_TIMEOUT_SECONDS must not be shorter than SESSION_IDLE_TIMEOUT_SECONDS',

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PROVIDER_FIELDS, Role, ROLES, User } from './schemas/user.schema';
+import { Role, ROLES, User } from './schemas/user.schema';
 
 /** What the API shows of an account. Built field by field, so secrets can never slip through. */
 export class UserView {
@@ -40,7 +40,9 @@ export function toUserView(user: User): UserView {
     username: user.username,
     name: user.name ?? null,
     hasPassword: typeof user.passwordHash === 'string',
-    providers: PROVIDER_FIELDS.filter((key) => typeof user.providers?.[key] === 'string'),
+    providers: Object.keys(user.providers ?? {}).filter(
+      (key) => typeof user.providers[key] === 'string',
+    ),
     role: user.role,
     createdAt: user.createdAt,
   };

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { isValidObjectId, Model, Types } from 'mongoose';
+import mongoose, { isValidObjectId, Model, QueryFilter, Types } from 'mongoose';
 import { AppError } from '../common/app-error';
 import { duplicateKeyField } from './duplicate-key';
 import { normaliseEmail, normaliseUsername, usernameCandidates } from './identifiers';
@@ -14,6 +14,24 @@ export interface NewUser {
   name?: string;
   passwordHash?: string;
 }
+
+export interface NewProviderUser {
+  provider: string;
+  subject: string;
+  /** Only an email the provider says is verified. */
+  email?: string;
+  name?: string;
+  usernameBase: string;
+}
+
+export type LinkResult =
+  | 'linked'
+  | 'already-linked'
+  /** The identity belongs to another account. */
+  | 'linked-elsewhere'
+  /** This account has another identity of the same provider. */
+  | 'other-identity-linked'
+  | 'no-account';
 
 export interface ProfileChanges {
   email?: string;
@@ -66,6 +84,79 @@ export class UsersRepository implements OnModuleInit {
       ? { email: normaliseEmail(login) }
       : { username: normaliseUsername(login) };
     return this.users.findOne(filter).lean<User>().exec();
+  }
+
+  async findByProvider(provider: string, subject: string): Promise<User | null> {
+    return this.users
+      .findOne({ [`providers.${provider}`]: subject })
+      .lean<User>()
+      .exec();
+  }
+
+  /** An account created by a provider sign-in; throws IDENTITY_TAKEN if the identity exists already. */
+  async createFromProvider(data: NewProviderUser): Promise<User> {
+    const candidates = usernameCandidates(data.usernameBase);
+    for (let attempt = 1; ; attempt++) {
+      const username = candidates.next().value as string;
+      try {
+        const created = await this.users.create({
+          email: data.email === undefined ? undefined : normaliseEmail(data.email),
+          username,
+          name: data.name,
+          providers: { [data.provider]: data.subject },
+        });
+        return created.toObject<User>();
+      } catch (error) {
+        const field = duplicateKeyField(error);
+        if (field === 'username' && attempt < MAX_USERNAME_ATTEMPTS) continue;
+        if (field === `providers.${data.provider}`) {
+          throw new AppError('IDENTITY_TAKEN', 'This sign-in is already linked to an account.');
+        }
+        throw this.conflictOrSelf(error);
+      }
+    }
+  }
+
+  /**
+   * Links an identity in one conditional update: only while the account has none of that provider,
+   * and the unique index refuses an identity that belongs to another account.
+   */
+  async linkProvider(id: Types.ObjectId, provider: string, subject: string): Promise<LinkResult> {
+    const path = `providers.${provider}`;
+    try {
+      const result = await this.users
+        .updateOne(
+          { _id: id, [path]: mongoose.trusted({ $exists: false }) },
+          { $set: { [path]: subject } },
+        )
+        .exec();
+      if (result.modifiedCount === 1) return 'linked';
+    } catch (error) {
+      if (duplicateKeyField(error) === path) return 'linked-elsewhere';
+      throw error;
+    }
+    // Nothing changed: say why, from what the account holds now.
+    const user = await this.findById(id);
+    if (!user) return 'no-account';
+    return user.providers?.[provider] === subject ? 'already-linked' : 'other-identity-linked';
+  }
+
+  /**
+   * Removes a login method (a provider link or the password) in one conditional update whose filter
+   * is the caller's rule for what must remain. Returns whether it was removed.
+   */
+  async removeLoginMethod(
+    id: Types.ObjectId,
+    path: string,
+    mustRemain: QueryFilter<User>,
+  ): Promise<boolean> {
+    const result = await this.users
+      .updateOne(
+        { $and: [{ _id: id, [path]: mongoose.trusted({ $type: 'string' as const }) }, mustRemain] },
+        { $unset: { [path]: 1 } },
+      )
+      .exec();
+    return result.modifiedCount === 1;
   }
 
   async updateProfile(id: Types.ObjectId, changes: ProfileChanges): Promise<User | null> {

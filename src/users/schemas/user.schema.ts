@@ -4,18 +4,6 @@ import { HydratedDocument, Types } from 'mongoose';
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Login providers an account can be linked to; each holds that provider's user ID. */
-export const PROVIDER_FIELDS = ['google', 'github', 'facebook'] as const;
-export type ProviderField = (typeof PROVIDER_FIELDS)[number];
-
-@Schema({ _id: false, strict: 'throw' })
-export class LinkedProviders {
-  // Left undefined (never null) when not linked, so the sparse unique indexes skip the field.
-  @Prop({ type: String }) google?: string;
-  @Prop({ type: String }) github?: string;
-  @Prop({ type: String }) facebook?: string;
-}
-
 @Schema({ collection: 'users', timestamps: true, strict: 'throw', versionKey: false })
 export class User {
   _id!: Types.ObjectId;
@@ -35,8 +23,12 @@ export class User {
   @Prop({ type: String })
   passwordHash?: string;
 
-  @Prop({ type: LinkedProviders, default: () => ({}) })
-  providers!: LinkedProviders;
+  /**
+   * Linked login providers: provider key → that provider's user ID (subject). A key is absent, never
+   * null, when not linked, so each provider's sparse unique index ignores the account.
+   */
+  @Prop({ type: Object, default: () => ({}) })
+  providers!: Record<string, string>;
 
   @Prop({ type: String, enum: ROLES, default: 'user' })
   role!: Role;
@@ -47,14 +39,20 @@ export class User {
 
 export type UserDocument = HydratedDocument<User>;
 
-export const UserSchema = SchemaFactory.createForClass(User);
-
-// Accounts without an email (some provider sign-ins) are left out of the uniqueness check.
-UserSchema.index(
-  { email: 1 },
-  { unique: true, partialFilterExpression: { email: { $type: 'string' } } },
-);
-UserSchema.index({ username: 1 }, { unique: true });
-for (const provider of PROVIDER_FIELDS) {
-  UserSchema.index({ [`providers.${provider}`]: 1 }, { unique: true, sparse: true });
+/**
+ * The schema with its indexes: unique email (when present), unique username, and one unique index per
+ * enabled provider, so an identity can belong to one account only.
+ */
+export function createUserSchema(providerKeys: string[]) {
+  const schema = SchemaFactory.createForClass(User);
+  // Accounts without an email (some provider sign-ins) are left out of the uniqueness check.
+  schema.index(
+    { email: 1 },
+    { unique: true, partialFilterExpression: { email: { $type: 'string' } } },
+  );
+  schema.index({ username: 1 }, { unique: true });
+  for (const key of providerKeys) {
+    schema.index({ [`providers.${key}`]: 1 }, { unique: true, sparse: true });
+  }
+  return schema;
 }

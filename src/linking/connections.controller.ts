@@ -1,0 +1,40 @@
+import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
+import { ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Auth, CurrentAuth } from '../auth/authenticated-request';
+import { ErrorBody } from '../common/error-body';
+import { ConnectionsView } from './connections.view';
+import { LinkingService } from './linking.service';
+
+@ApiTags('account')
+@Controller('me')
+export class ConnectionsController {
+  constructor(private readonly linking: LinkingService) {}
+
+  @Get('connections')
+  @ApiOkResponse({ type: ConnectionsView })
+  connections(@CurrentAuth() { user }: Auth): ConnectionsView {
+    return this.linking.connections(user);
+  }
+
+  @Delete('connections/:provider')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Disconnected.' })
+  @ApiConflictResponse({
+    type: ErrorBody,
+    description: 'LAST_LOGIN_METHOD: it is the only way to sign in.',
+  })
+  unlink(@CurrentAuth() { user }: Auth, @Param('provider') key: string): Promise<void> {
+    return this.linking.unlink(user, key);
+  }
+
+  @Delete('password')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'The password is removed.' })
+  @ApiConflictResponse({
+    type: ErrorBody,
+    description: 'LAST_LOGIN_METHOD: it is the only way to sign in.',
+  })
+  removePassword(@CurrentAuth() { user }: Auth): Promise<void> {
+    return this.linking.removePassword(user);
+  }
+}
