@@ -170,9 +170,10 @@ export class SocialAuthService {
         `${name} is not answering right now. Please try again later.`,
       );
     }
-    // A refused token exchange: the code was already used, expired, or not ours (TokenError, 4xx).
+    // A refused token exchange: the code was already used, expired, or not ours (TokenError,
+    // FacebookTokenError, a 4xx).
     if (
-      details.name === 'TokenError' ||
+      details.name?.endsWith('TokenError') ||
       (status !== undefined && status < 500) ||
       details.message === 'Failed to obtain access token'
     ) {
