@@ -13,6 +13,7 @@ export default tseslint.config(
       'test-output/',
       'eslint.config.mjs',
       'jest.config.js',
+      'test/support/providers/*.mjs',
     ],
   },
   eslint.configs.recommended,

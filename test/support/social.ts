@@ -144,7 +144,7 @@ export class Browser {
   async start(provider: TestProvider, returnTo?: string): Promise<string> {
     const query = returnTo === undefined ? '' : `?returnTo=${encodeURIComponent(returnTo)}`;
     const response = await this.agent.get(`/auth/${provider.key}${query}`).expect(302);
-    return response.headers.location as string;
+    return response.headers.location;
   }
 
   /** Signs in at the provider as `identity`; returns the callback URL (not yet visited). */
