@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import request from 'supertest';
-import { GOOD_PASSWORD, newAccount, register } from '../support/accounts';
+import { GOOD_PASSWORD, register } from '../support/accounts';
 import {
   Browser,
   newIdentity,
@@ -8,6 +8,12 @@ import {
   startSocialWorld,
   TestProvider,
 } from '../support/social';
+
+interface Connection {
+  key: string;
+  linked: boolean;
+  canUnlink: boolean;
+}
 
 const KEYS = ['google', 'github', 'facebook', 'okta'];
 /** For each provider, another one to pair it with. */
@@ -49,7 +55,9 @@ describe('connections and the never-lock-out rule', () => {
       const response = await link(browser, partner);
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ action: 'linked', user: { id: userId } });
-      expect(response.body.user.providers.sort()).toEqual([key, partner.key].sort());
+      expect([...(response.body.user.providers as string[])].sort()).toEqual(
+        [key, partner.key].sort(),
+      );
       expect(Object.keys((await stored(userId))!.providers as object).sort()).toEqual(
         [key, partner.key].sort(),
       );
@@ -96,7 +104,7 @@ describe('connections and the never-lock-out rule', () => {
     it('refuses to unlink the last way to sign in, and allows it once another exists', async () => {
       const { browser, userId } = await socialAccount(provider);
       const before = await browser.agent.get('/me/connections').expect(200);
-      expect(before.body.connections.find((c: { key: string }) => c.key === key)).toMatchObject({
+      expect((before.body.connections as Connection[]).find((c) => c.key === key)).toMatchObject({
         linked: true,
         canUnlink: false,
       });
@@ -107,9 +115,7 @@ describe('connections and the never-lock-out rule', () => {
 
       await link(browser, partner);
       const after = await browser.agent.get('/me/connections').expect(200);
-      expect(
-        after.body.connections.filter((c: { canUnlink: boolean }) => c.canUnlink),
-      ).toHaveLength(2);
+      expect((after.body.connections as Connection[]).filter((c) => c.canUnlink)).toHaveLength(2);
       await browser.agent.delete(`/me/connections/${key}`).expect(204);
       expect((await stored(userId))?.providers).toEqual({ [partner.key]: expect.any(String) });
       const again = await browser.agent.delete(`/me/connections/${key}`).expect(404);
