@@ -181,6 +181,13 @@ describe('connections and the never-lock-out rule', () => {
     expect((await stored(userId))?.passwordHash).toBeUndefined();
   });
 
+  it('lets a social account delete itself without a password right after signing in', async () => {
+    const { browser, userId } = await socialAccount(world.provider('okta'));
+    await browser.agent.delete('/me').expect(204);
+    expect(await stored(userId)).toBeNull();
+    await browser.me().expect(401);
+  });
+
   it('answers 404 for unlinking a provider that is not enabled', async () => {
     const { cookie } = await register(world.t.http);
     const response = await request(world.t.http)

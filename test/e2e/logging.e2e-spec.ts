@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { newAccount } from '../support/accounts';
+import { newIdentity, startSocialWorld } from '../support/social';
 import { createTestApp, TestApp } from '../support/test-app';
 
 describe('logs', () => {
@@ -34,10 +35,26 @@ describe('logs', () => {
     const stored = await t.db.collection('users').findOne({ email: account.email });
     const logs = t.logs();
     expect(logs).toContain('"url":"/auth/login"'); // requests are logged…
-    expect(logs).toContain('[redacted]');
     expect(logs).not.toContain('distinctive passphrase'); // …but never credentials
     expect(logs).not.toContain(stored!.passwordHash as string);
     expect(logs).not.toContain(cookie.split('=')[1]);
     expect(logs).not.toContain('$argon2');
+  });
+});
+
+describe('logs of a provider sign-in', () => {
+  it('never contain the authorization code or the state', async () => {
+    const world = await startSocialWorld({}, { captureLogs: true });
+    try {
+      const browser = world.browser();
+      const url = await browser.authorize(world.provider('google'), newIdentity());
+      await browser.callback(url).expect(200);
+      const logs = world.t.logs();
+      expect(logs).toContain('/auth/google/callback?');
+      expect(logs).not.toContain(url.searchParams.get('code'));
+      expect(logs).not.toContain(url.searchParams.get('state'));
+    } finally {
+      await world.close();
+    }
   });
 });

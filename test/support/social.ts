@@ -73,7 +73,10 @@ export interface SocialWorld {
 }
 
 /** The app with Google, GitHub and Facebook emulators and a real OIDC issuer ("okta") configured. */
-export async function startSocialWorld(env: Record<string, string> = {}): Promise<SocialWorld> {
+export async function startSocialWorld(
+  env: Record<string, string> = {},
+  { captureLogs = false } = {},
+): Promise<SocialWorld> {
   const [google, github, facebook, okta] = await Promise.all([
     startGoogleEmulator({ publicUrl: PUBLIC_URL }),
     startGitHubEmulator({ publicUrl: PUBLIC_URL }),
@@ -81,6 +84,7 @@ export async function startSocialWorld(env: Record<string, string> = {}): Promis
     startOidcIssuer({ key: 'okta', name: 'Okta', publicUrl: PUBLIC_URL }),
   ]);
   const t = await createTestApp({
+    captureLogs,
     env: {
       PUBLIC_URL,
       ...google.env(),

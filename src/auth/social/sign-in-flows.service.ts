@@ -37,12 +37,15 @@ export class SignInFlows implements OnModuleInit {
   /** The PKCE verifier of the token exchange in progress, for passport-openidconnect (see oidc.provider). */
   readonly pkceVerifier = new AsyncLocalStorage<string | undefined>();
   private readonly cookieName: string;
+  /** The callback paths as browsers see them: under PUBLIC_URL's path, if it has one. */
+  private readonly cookiePath: string;
 
   constructor(
     @InjectModel(SignInFlow.name) private readonly flows: Model<SignInFlow>,
     private readonly config: AppConfig,
   ) {
     this.cookieName = `${config.SESSION_COOKIE_NAME}_flow`;
+    this.cookiePath = `${new URL(config.publicUrl).pathname.replace(/\/$/, '')}/auth`;
   }
 
   async onModuleInit(): Promise<void> {
