@@ -50,12 +50,7 @@ export function loggerOptions(config: AppConfig, destination?: DestinationStream
       res: (response: { statusCode?: number }) => ({ statusCode: response.statusCode }),
     },
     redact: {
-      paths: [
-        '*.password',
-        '*.passwordHash',
-        '*.currentPassword',
-        '*.newPassword',
-      ],
+      paths: ['*.password', '*.passwordHash', '*.currentPassword', '*.newPassword'],
       censor: '[redacted]',
     },
   };
