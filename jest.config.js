@@ -1,9 +1,14 @@
-/** Unit specs sit beside the code; end-to-end specs drive the real app over HTTP against a real MongoDB. */
+/**
+ * Unit specs sit beside the code; end-to-end specs drive the real app over HTTP against a real
+ * MongoDB; browser specs drive it in real headless Chromium. One MongoDB serves the whole run.
+ */
 const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] };
 
 module.exports = {
   // End-to-end tests start apps and databases; give them room (no test relies on timing out).
   testTimeout: 60000,
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   projects: [
     {
       displayName: 'unit',
@@ -18,8 +23,14 @@ module.exports = {
       transform,
       roots: ['<rootDir>/test'],
       testRegex: '\\.e2e-spec\\.ts$',
-      globalSetup: '<rootDir>/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    {
+      // Debian's chromium, driven by playwright-core, against the real app on a real port.
+      displayName: 'browser',
+      testEnvironment: 'node',
+      transform,
+      roots: ['<rootDir>/test'],
+      testRegex: '\\.browser-spec\\.ts$',
     },
   ],
 };

@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { LinkingModule } from './linking/linking.module';
 import { LoggingModule } from './logging/logging.module';
 import { UsersModule } from './users/users.module';
+import { WebModule } from './web/web.module';
 
 @Module({
   imports: [
@@ -24,6 +25,7 @@ import { UsersModule } from './users/users.module';
     LinkingModule,
     AccountModule,
     HealthModule,
+    WebModule,
   ],
   providers: [
     // Global guards run in this order: refuse cross-site browser requests, then require a session.

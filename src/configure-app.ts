@@ -3,16 +3,35 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
-import { jsonBody } from './common/json-body';
+import { join } from 'node:path';
+import { formBody, jsonBody } from './common/body-parsers';
 import { AppValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
+import { providerFormTargets } from './web/form-targets';
+import { configureViews, PAGE_PATHS } from './web/views';
 
 /** Everything main.ts and the tests apply to the app alike: parsers, pipes, security headers, docs. */
 export function configureApp(app: NestExpressApplication): INestApplication {
   const config = app.get(AppConfig);
   app.use(...jsonBody());
+  // Only the pages take HTML forms: the JSON API never reads a body a cross-site form could send.
+  app.use(PAGE_PATHS, ...formBody());
   app.use(cookieParser());
-  app.use(helmet());
+  app.use(
+    helmet({
+      // Not helmet's no-referrer: under it browsers send "Origin: null" with our own form posts,
+      // which the cross-site guard must refuse. same-origin still tells other sites nothing.
+      referrerPolicy: { policy: 'same-origin' },
+      contentSecurityPolicy: {
+        directives: {
+          // Forms may lead (through redirects) to the providers' sign-in pages, and nowhere else.
+          formAction: ["'self'", ...providerFormTargets(config)],
+          upgradeInsecureRequests: config.publicUrl.startsWith('https:') ? [] : null,
+        },
+      },
+    }),
+  );
+  configureViews(app, join(__dirname, '..'));
   app.useGlobalPipes(new AppValidationPipe());
   if (config.ALLOWED_ORIGINS.length > 0) {
     app.enableCors({

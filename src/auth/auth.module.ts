@@ -31,6 +31,7 @@ import { SessionsService } from './sessions.service';
     SessionGuard,
   ],
   exports: [
+    AuthService,
     PasswordHasher,
     PasswordPolicy,
     SessionsService,

@@ -25,7 +25,17 @@ export class AppExceptionFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const [status, body] = this.toResponse(exception, request);
     if (response.headersSent) return;
-    response.status(status).json(body);
+    response.status(status);
+    if (request.accepts(['json', 'html']) !== 'html') {
+      response.json(body);
+      return;
+    }
+    // A person in a browser gets a page; should that fail, the JSON body still goes out.
+    const model = { title: 'Something went wrong', status, message: body.error.message };
+    response.render('error', model, (renderError: Error | null, html: string) => {
+      if (renderError) response.json(body);
+      else response.type('html').send(html);
+    });
   }
 
   private toResponse(exception: unknown, request: Request & { id?: string }): [number, ErrorBody] {

@@ -125,6 +125,16 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /**
+   * Signs the CSRF tokens of the HTML forms. Unset, each process makes a random one at start, which
+   * is fine for one instance; several instances behind one URL must share a value.
+   */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  @Matches(/^.{32,}$/, { message: 'CSRF_SECRET must be at least 32 characters' })
+  CSRF_SECRET?: string;
+
   // Social sign-in. A provider is enabled when its client ID and secret are both set; every
   // endpoint can be pointed at another compatible server.
   @IsOptional() @IsString() GOOGLE_CLIENT_ID?: string;

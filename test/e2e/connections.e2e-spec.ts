@@ -72,7 +72,7 @@ describe('connections and the never-lock-out rule', () => {
         .expect(200);
       const url = await browser.authorize(provider, newIdentity());
       const page = await browser.callback(url, 'html').expect(302);
-      expect(page.headers.location).toBe('http://localhost:3000/settings');
+      expect(page.headers.location).toBe('http://localhost:3000/settings?notice=provider-linked');
       const me = await browser.me().expect(200);
       expect(me.body.user.providers).toEqual([key]);
     });

@@ -19,5 +19,6 @@ import { SocialSignInService } from './social-sign-in.service';
   ],
   controllers: [SocialAuthController],
   providers: [SignInFlows, ProviderRegistry, SocialAuthService, SocialSignInService],
+  exports: [SocialAuthService],
 })
 export class SocialAuthModule {}

@@ -42,7 +42,10 @@ export class SocialAuthService {
     this.flows.bindBrowser(request, response);
     const codeVerifier = randomBytes(32).toString('base64url');
     const intent: FlowIntent = {
-      returnTo: this.returnTo(request.query.returnTo, current ? '/settings' : '/'),
+      returnTo: this.returnTo(
+        request.query.returnTo,
+        current ? '/settings?notice=provider-linked' : '/',
+      ),
       linkUserId: current?.user._id,
       codeVerifier,
     };

@@ -25,19 +25,23 @@ function toAppError(type: string): AppError {
   }
 }
 
-/**
- * JSON body parsing limited to 100 kB. Parser failures become AppErrors here, so the exception filter
- * answers them like any other client error (Nest would otherwise turn bad JSON into a bare 400).
- */
-export function jsonBody(): [
-  RequestHandler,
-  (error: unknown, req: Request, res: Response, next: NextFunction) => void,
-] {
+type ErrorHandler = (error: unknown, req: Request, res: Response, next: NextFunction) => void;
+
+/** Parser failures become AppErrors, so the exception filter answers them like any client error. */
+const parserErrors: ErrorHandler = (error, _request, _response, next) => {
+  const type = bodyParserErrorType(error);
+  next(type === undefined ? error : toAppError(type));
+};
+
+/** JSON bodies, at most 100 kB (Nest would otherwise turn bad JSON into a bare 400). */
+export function jsonBody(): [RequestHandler, ErrorHandler] {
+  return [express.json({ limit: BODY_LIMIT }), parserErrors];
+}
+
+/** HTML form bodies, at most 100 kB; only the pages' routes read them (see configure-app). */
+export function formBody(): [RequestHandler, ErrorHandler] {
   return [
-    express.json({ limit: BODY_LIMIT }),
-    (error, _request, _response, next) => {
-      const type = bodyParserErrorType(error);
-      next(type === undefined ? error : toAppError(type));
-    },
+    express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 50 }),
+    parserErrors,
   ];
 }

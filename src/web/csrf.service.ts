@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { doubleCsrf } from 'csrf-csrf';
+import type { Request, Response } from 'express';
+import { randomBytes } from 'node:crypto';
+import { AppError } from '../common/app-error';
+import { AppConfig } from '../config/app-config';
+
+/**
+ * CSRF tokens for the HTML forms (signed double-submit cookie, csrf-csrf), bound to the session
+ * cookie when there is one. This is on top of the cross-site request guard and SameSite cookies.
+ */
+@Injectable()
+export class CsrfService {
+  private readonly csrf: ReturnType<typeof doubleCsrf>;
+
+  constructor(config: AppConfig) {
+    const secret = config.CSRF_SECRET ?? randomBytes(32).toString('hex');
+    this.csrf = doubleCsrf({
+      getSecret: () => secret,
+      getSessionIdentifier: (request) => {
+        const cookies = request.cookies as Record<string, unknown> | undefined;
+        const session = cookies?.[config.SESSION_COOKIE_NAME];
+        return typeof session === 'string' ? session : '';
+      },
+      // __Host- pins the cookie to this host over HTTPS, so a sibling domain cannot plant one.
+      cookieName: config.isProduction ? '__Host-csrf' : 'csrf',
+      cookieOptions: { sameSite: 'lax', secure: config.isProduction, httpOnly: true, path: '/' },
+      getCsrfTokenFromRequest: (request) => {
+        const body = request.body as Record<string, unknown> | undefined;
+        return typeof body?._csrf === 'string' ? body._csrf : undefined;
+      },
+    });
+  }
+
+  /** A token for the forms of the page being rendered. */
+  token(request: Request, response: Response): string {
+    return this.csrf.generateCsrfToken(request, response, {
+      overwrite: false,
+      validateOnReuse: false,
+    });
+  }
+
+  assertValid(request: Request): void {
+    if (!this.csrf.validateRequest(request)) {
+      throw new AppError(
+        'CSRF_TOKEN_INVALID',
+        'This form has expired or did not come from this site. Please reload the page and try again.',
+      );
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/** Words for the codes that reach pages: confirmations after an action, and errors. */
+export const NOTICES: Record<string, string> = {
+  'signed-out': 'You are signed out.',
+  'profile-saved': 'Your profile is saved.',
+  'password-changed': 'Your password is changed. Your other sessions were signed out.',
+  'password-set': 'Your password is set. You can now sign in with it.',
+  'password-removed': 'Your password is removed. You sign in with your connected providers.',
+  'provider-linked': 'The provider is connected. You can now sign in with it.',
+  'provider-unlinked': 'The provider is disconnected.',
+  'account-deleted': 'Your account and everything in it are deleted.',
+  registered: 'Welcome! Your account is ready.',
+  'signed-in': 'You are signed in.',
+};
+
+export const ERRORS: Record<string, string> = {
+  STATE_MISMATCH:
+    'That sign-in could not be matched to this browser, or it was already used. Please start again.',
+  CODE_REJECTED: 'The provider did not accept that sign-in; it may have expired. Please try again.',
+  PROVIDER_DENIED: 'The sign-in was cancelled at the provider.',
+  PROVIDER_ERROR: 'The provider answered in an unexpected way. Please try again later.',
+  PROVIDER_UNAVAILABLE: 'The provider is not answering right now. Please try again later.',
+  INVALID_ID_TOKEN: "The provider's answer could not be verified, so it was refused.",
+  UNKNOWN_PROVIDER: 'That sign-in provider is not available.',
+  EMAIL_BELONGS_TO_ANOTHER_ACCOUNT:
+    'An account with that email address already exists. Sign in to it with its password, then connect the provider from your settings.',
+  IDENTITY_LINKED_ELSEWHERE:
+    'That provider account is already connected to another account. Disconnect it there first.',
+  PROVIDER_ALREADY_LINKED:
+    'Your account is already connected to a different account of that provider. Disconnect it first.',
+  SIGN_IN_CHANGED: 'You signed out or switched accounts while connecting, so nothing was changed.',
+  UNAUTHENTICATED: 'Please sign in first.',
+};
+
+export function noticeText(code: unknown): string | undefined {
+  return typeof code === 'string' && Object.hasOwn(NOTICES, code) ? NOTICES[code] : undefined;
+}
+
+export function errorText(code: unknown): string | undefined {
+  return typeof code === 'string' && Object.hasOwn(ERRORS, code) ? ERRORS[code] : undefined;
+}

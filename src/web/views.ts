@@ -1,0 +1,21 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import hbs from 'hbs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The routes that render pages and take HTML forms. */
+export const PAGE_PATHS = ['/login', '/register', '/logout', '/settings'];
+
+/** Handlebars views from views/ (layout.hbs wraps them), partials, and the stylesheet under /assets. */
+export function configureViews(app: NestExpressApplication, root: string): void {
+  const views = join(root, 'views');
+  const partials = join(views, 'partials');
+  // Registered synchronously, so the first request already has them.
+  for (const file of readdirSync(partials).filter((name) => name.endsWith('.hbs'))) {
+    hbs.registerPartial(file.replace(/\.hbs$/, ''), readFileSync(join(partials, file), 'utf8'));
+  }
+  hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  app.setBaseViewsDir(views);
+  app.setViewEngine('hbs');
+  app.useStaticAssets(join(root, 'public'), { prefix: '/assets/', maxAge: '1h' });
+}

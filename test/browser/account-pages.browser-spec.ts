@@ -1,0 +1,174 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, screenshot } from '../support/chromium';
+import { LiveApp, startLiveApp } from '../support/live-app';
+
+const PASSWORD = 'correct horse battery staple';
+const NEW_PASSWORD = 'a second passphrase, longer still';
+
+describe('account pages in a real browser', () => {
+  let live: LiveApp;
+  let chromium: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    live = await startLiveApp();
+    chromium = await launchChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await live?.close();
+  });
+  beforeEach(async () => {
+    context = await chromium.newContext({ baseURL: live.url });
+    page = await context.newPage();
+  });
+  afterEach(() => context.close());
+
+  const notice = () => page.getByRole('status');
+  const path = () => new URL(page.url()).pathname;
+
+  it('takes a person from registration to deletion, under the never-lock-out rule', async () => {
+    // Register with a password.
+    await page.goto('/register');
+    await page.getByLabel('Email').fill('ada.browser@example.test');
+    await page.getByLabel('Username').fill('ada_browser');
+    await page.getByLabel(/^Name/).fill('Ada');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Password again').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    expect(path()).toBe('/settings');
+    await expect(notice().textContent()).resolves.toContain('Your account is ready');
+
+    // Sign out, then sign in with the username.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    expect(path()).toBe('/login');
+    await expect(notice().textContent()).resolves.toContain('You are signed out');
+    await page.getByLabel('Email or username').fill('ada_browser');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(path()).toBe('/');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Hello, Ada');
+
+    // Change the name.
+    await page.goto('/settings');
+    await page.getByLabel(/^Name/).fill('Ada Lovelace');
+    await page.getByRole('button', { name: 'Save profile' }).click();
+    await expect(notice().textContent()).resolves.toContain('Your profile is saved');
+    await expect(page.getByLabel(/^Name/).inputValue()).resolves.toBe('Ada Lovelace');
+
+    // Connect Google through the local emulator.
+    live.google.signInAs({ id: '4242', name: 'Ada Lovelace', email: 'ada@gmail.test' });
+    await page.getByRole('button', { name: 'Connect Google' }).click();
+    expect(path()).toBe('/settings');
+    await expect(notice().textContent()).resolves.toContain('The provider is connected');
+    await expect(
+      page.locator('.connections li', { hasText: 'Google' }).textContent(),
+    ).resolves.toContain('Connected');
+    await screenshot(page, 'settings-password-and-google');
+
+    // Remove the password: allowed, Google remains.
+    await page.getByRole('button', { name: 'Remove password' }).click();
+    await expect(notice().textContent()).resolves.toContain('Your password is removed');
+
+    // Disconnecting Google now would lock the account: refused, and the page says why.
+    const disconnect = page.getByRole('button', { name: 'Disconnect Google' });
+    await expect(disconnect.isDisabled()).resolves.toBe(true);
+    await expect(page.locator('#why-google').textContent()).resolves.toContain(
+      'Google is your only way to sign in. Set a password or connect another provider',
+    );
+    await screenshot(page, 'settings-google-only');
+
+    // Set a password again (a recent sign-in allows it without the old one).
+    await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+    await page.getByLabel('New password again').fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await expect(notice().textContent()).resolves.toContain('Your password is set');
+
+    // Now disconnecting Google is allowed.
+    await page.getByRole('button', { name: 'Disconnect Google' }).click();
+    await expect(notice().textContent()).resolves.toContain('The provider is disconnected');
+    await expect(page.getByRole('button', { name: 'Connect Google' }).isVisible()).resolves.toBe(
+      true,
+    );
+    await screenshot(page, 'settings-password-only');
+
+    // Delete the account, through its confirmation step.
+    await page.getByRole('link', { name: 'Delete my account…' }).click();
+    expect(path()).toBe('/settings/delete');
+    await expect(page.locator('.warning').textContent()).resolves.toContain(
+      'This cannot be undone',
+    );
+    await page.getByLabel('Your password, to confirm').fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Delete my account for good' }).click();
+    expect(path()).toBe('/login');
+    await expect(notice().textContent()).resolves.toContain('deleted');
+    expect(await live.t.db.collection('users').countDocuments({ username: 'ada_browser' })).toBe(0);
+
+    // Signing in fails now.
+    await page.getByLabel('Email or username').fill('ada_browser');
+    await page.getByLabel('Password').fill(NEW_PASSWORD);
+    const response = page.waitForResponse(
+      (r) => r.url().endsWith('/login') && r.request().method() === 'POST',
+    );
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect((await response).status()).toBe(401);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain(
+      'The login or password is incorrect',
+    );
+    await expect(page.getByLabel('Email or username').inputValue()).resolves.toBe('ada_browser');
+  });
+
+  it('creates a social-only account through a provider button', async () => {
+    live.google.signInAs({ id: '5151', name: 'Grace Hopper', email: 'grace@gmail.test' });
+    await page.goto('/login');
+    await page.getByRole('link', { name: 'Continue with Google' }).click();
+    expect(path()).toBe('/');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(
+      'Hello, Grace Hopper',
+    );
+    await expect(page.locator('.facts').textContent()).resolves.toContain('Google');
+
+    await page.goto('/settings');
+    await expect(page.getByText('Your account has no password').isVisible()).resolves.toBe(true);
+    await expect(
+      page.getByRole('button', { name: 'Disconnect Google' }).isDisabled(),
+    ).resolves.toBe(true);
+    await screenshot(page, 'settings-social-only');
+  });
+
+  it('shows form errors next to their fields, keeping what was typed', async () => {
+    await page.goto('/register');
+    await page.getByLabel('Email').fill('not-an-email');
+    await page.getByLabel(/^Name/).fill('Typed Name');
+    await page.getByLabel('Password', { exact: true }).fill('short');
+    await page.getByLabel('Password again').fill('different');
+    const response = page.waitForResponse(
+      (r) => r.url().endsWith('/register') && r.request().method() === 'POST',
+    );
+    await page.getByRole('button', { name: 'Create account' }).click();
+    expect((await response).status()).toBe(400);
+    await expect(page.locator('#email-error').textContent()).resolves.toContain('valid email');
+    await expect(page.locator('#password-error').textContent()).resolves.toContain(
+      'at least 15 characters',
+    );
+    await expect(page.getByLabel('Email').getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(page.getByLabel('Email').inputValue()).resolves.toBe('not-an-email');
+    await expect(page.getByLabel(/^Name/).inputValue()).resolves.toBe('Typed Name');
+    await expect(page.getByLabel('Password', { exact: true }).inputValue()).resolves.toBe('');
+    await screenshot(page, 'register-errors');
+  });
+
+  it('shows a provider error in words on the sign-in page', async () => {
+    await page.goto('/login?error=EMAIL_BELONGS_TO_ANOTHER_ACCOUNT');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain(
+      'An account with that email address already exists',
+    );
+  });
+
+  it('sends a signed-out visitor from settings to the sign-in page and back', async () => {
+    await page.goto('/settings');
+    expect(path()).toBe('/login');
+    expect(new URL(page.url()).searchParams.get('returnTo')).toBe('/settings');
+  });
+});
