@@ -1,0 +1,155 @@
+import request from 'supertest';
+import { GOOD_PASSWORD, newAccount, register } from '../support/accounts';
+import { createTestApp, TestApp } from '../support/test-app';
+
+/** The HTML pages over plain HTTP: tokens, status codes and what reaches the database. */
+describe('pages', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: { GOOGLE_CLIENT_ID: 'g-id', GOOGLE_CLIENT_SECRET: 'g-secret' },
+    });
+  });
+  afterAll(() => t.close());
+
+  /** A browser-like agent with the form's CSRF token from a page. */
+  async function formOn(path: string, agent = request.agent(t.http)) {
+    const page = await agent.get(path).set('Accept', 'text/html').expect(200);
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+    if (!token) throw new Error(`no CSRF token on ${path}`);
+    return { agent, token, page };
+  }
+
+  it('serves the sign-in page with labelled fields, autocomplete hints and the provider buttons', async () => {
+    const { page } = await formOn('/login');
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.text).toMatch(/^<!doctype html>\s*<html lang="en">/);
+    expect(page.text).toContain('<label for="login">Email or username</label>');
+    expect(page.text).toMatch(/id="login"[^>]*autocomplete="username"/);
+    expect(page.text).toMatch(/id="password"[^>]*autocomplete="current-password"/);
+    expect(page.text).toContain('Continue with Google');
+  });
+
+  it('allows form posts only to the providers in its content security policy', async () => {
+    const page = await request(t.http).get('/login').expect(200);
+    expect(page.headers['content-security-policy']).toContain(
+      "form-action 'self' https://accounts.google.com",
+    );
+  });
+
+  it('refuses a form without its CSRF token with a 403 page, and registers nobody', async () => {
+    const account = newAccount();
+    const response = await request(t.http)
+      .post('/register')
+      .set('Accept', 'text/html')
+      .type('form')
+      .send({
+        email: account.email,
+        password: account.password,
+        passwordConfirm: account.password,
+      });
+    expect(response.status).toBe(403);
+    expect(response.text).toContain('This form has expired or did not come from this site');
+    expect(await t.db.collection('users').countDocuments({ email: account.email })).toBe(0);
+  });
+
+  it('refuses a token from another browser', async () => {
+    const { token } = await formOn('/register');
+    const account = newAccount();
+    const { agent } = await formOn('/register');
+    await agent
+      .post('/register')
+      .type('form')
+      .send({
+        _csrf: token,
+        email: account.email,
+        password: GOOD_PASSWORD,
+        passwordConfirm: GOOD_PASSWORD,
+      })
+      .expect(403);
+    expect(await t.db.collection('users').countDocuments({ email: account.email })).toBe(0);
+  });
+
+  it('registers through the form and redirects (303) to the settings', async () => {
+    const { agent, token } = await formOn('/register');
+    const account = newAccount();
+    const response = await agent
+      .post('/register')
+      .type('form')
+      .send({
+        _csrf: token,
+        email: account.email,
+        password: GOOD_PASSWORD,
+        passwordConfirm: GOOD_PASSWORD,
+      });
+    expect(response.status).toBe(303);
+    expect(response.headers.location).toBe('http://localhost:3000/settings');
+    await agent.get('/me').expect(200);
+  });
+
+  it('answers a taken email with 409 and the message next to the field', async () => {
+    const { account } = await register(t.http);
+    const { agent, token } = await formOn('/register');
+    const response = await agent
+      .post('/register')
+      .type('form')
+      .send({
+        _csrf: token,
+        email: account.email,
+        password: GOOD_PASSWORD,
+        passwordConfirm: GOOD_PASSWORD,
+      });
+    expect(response.status).toBe(409);
+    expect(response.text).toMatch(
+      /id="email-error">That email is already used by another account\./,
+    );
+    expect(response.text).not.toContain(GOOD_PASSWORD);
+  });
+
+  it('answers wrong credentials with 401, keeping the login but not the password', async () => {
+    const { agent, token } = await formOn('/login');
+    const response = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: token, login: 'nobody_here', password: 'a wrong password here' });
+    expect(response.status).toBe(401);
+    expect(response.text).toContain('The login or password is incorrect.');
+    expect(response.text).toContain('value="nobody_here"');
+    expect(response.text).not.toContain('a wrong password here');
+  });
+
+  it('sends signed-out visitors from /settings to the sign-in page', async () => {
+    const response = await request(t.http).get('/settings').expect(303);
+    expect(response.headers.location).toBe('http://localhost:3000/login?returnTo=%2Fsettings');
+  });
+
+  it('keeps HTML forms away from the JSON API', async () => {
+    const { account } = await register(t.http);
+    const response = await request(t.http)
+      .post('/auth/login')
+      .type('form')
+      .send({ login: account.email, password: GOOD_PASSWORD })
+      .expect(400);
+    expect(response.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'login' });
+  });
+
+  it('shows browsers an HTML error page with the right status', async () => {
+    const response = await request(t.http)
+      .get('/no/such/page')
+      .set('Accept', 'text/html')
+      .expect(404);
+    expect(response.headers['content-type']).toMatch(/text\/html/);
+    expect(response.text).toContain('Cannot GET /no/such/page');
+    const json = await request(t.http).get('/no/such/page').expect(404);
+    expect(json.body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('changes state only through POST: settings actions answer GET with 404', async () => {
+    const { cookie } = await register(t.http);
+    await request(t.http).get('/settings/password/remove').set('Cookie', cookie).expect(404);
+    await request(t.http)
+      .get('/settings/connections/google/disconnect')
+      .set('Cookie', cookie)
+      .expect(404);
+  });
+});
