@@ -73,15 +73,12 @@ describe('pages', () => {
   it('registers through the form and redirects (303) to the settings', async () => {
     const { agent, token } = await formOn('/register');
     const account = newAccount();
-    const response = await agent
-      .post('/register')
-      .type('form')
-      .send({
-        _csrf: token,
-        email: account.email,
-        password: GOOD_PASSWORD,
-        passwordConfirm: GOOD_PASSWORD,
-      });
+    const response = await agent.post('/register').type('form').send({
+      _csrf: token,
+      email: account.email,
+      password: GOOD_PASSWORD,
+      passwordConfirm: GOOD_PASSWORD,
+    });
     expect(response.status).toBe(303);
     expect(response.headers.location).toBe('http://localhost:3000/settings');
     await agent.get('/me').expect(200);
@@ -90,15 +87,12 @@ describe('pages', () => {
   it('answers a taken email with 409 and the message next to the field', async () => {
     const { account } = await register(t.http);
     const { agent, token } = await formOn('/register');
-    const response = await agent
-      .post('/register')
-      .type('form')
-      .send({
-        _csrf: token,
-        email: account.email,
-        password: GOOD_PASSWORD,
-        passwordConfirm: GOOD_PASSWORD,
-      });
+    const response = await agent.post('/register').type('form').send({
+      _csrf: token,
+      email: account.email,
+      password: GOOD_PASSWORD,
+      passwordConfirm: GOOD_PASSWORD,
+    });
     expect(response.status).toBe(409);
     expect(response.text).toMatch(
       /id="email-error">That email is already used by another account\./,
