@@ -27,6 +27,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The pages' templates and stylesheet are read from beside dist/.
+COPY views ./views
+COPY public ./public
 USER node
 EXPOSE 3000
 CMD ["node", "dist/main.js"]
