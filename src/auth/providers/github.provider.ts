@@ -1,5 +1,6 @@
 import { Strategy } from 'passport-github2';
 import { AppConfig } from '../../config/app-config';
+import { oauth2Provider } from './oauth2-provider';
 import { ProviderDefinition, ProviderIdentity, trimmed } from './provider-definition';
 
 interface GitHubProfile {
@@ -10,39 +11,27 @@ interface GitHubProfile {
   emails?: Array<{ value?: unknown; primary?: unknown; verified?: unknown }>;
 }
 
-/** GitHub OAuth apps, with PKCE; the email comes from /user/emails, and only a verified one. */
+/**
+ * GitHub OAuth apps. The email comes from /user/emails, and only a verified primary one:
+ * passport-github2 alone would take the primary address whether verified or not.
+ */
 export function githubProvider(config: AppConfig): ProviderDefinition {
-  const clientID = config.GITHUB_CLIENT_ID!;
-  const clientSecret = config.GITHUB_CLIENT_SECRET!;
-  return {
+  return oauth2Provider({
     key: 'github',
     name: 'GitHub',
-    createStrategy: ({ callbackURL, oauth2Store }) =>
-      Promise.resolve(
-        new Strategy(
-          {
-            clientID,
-            clientSecret,
-            callbackURL,
-            authorizationURL: config.GITHUB_AUTHORIZATION_URL,
-            tokenURL: config.GITHUB_TOKEN_URL,
-            userProfileURL: config.GITHUB_USER_URL,
-            userEmailURL: config.GITHUB_EMAILS_URL,
-            allRawEmails: true,
-            scope: ['read:user', 'user:email'],
-            store: oauth2Store,
-            state: true,
-            pkce: true,
-          } as never,
-          (
-            _accessToken: string,
-            _refreshToken: string,
-            profile: GitHubProfile,
-            done: (e: null, i: ProviderIdentity) => void,
-          ) => done(null, githubIdentity(profile)),
-        ),
-      ),
-  };
+    options: {
+      clientID: config.GITHUB_CLIENT_ID,
+      clientSecret: config.GITHUB_CLIENT_SECRET,
+      authorizationURL: config.GITHUB_AUTHORIZATION_URL,
+      tokenURL: config.GITHUB_TOKEN_URL,
+      userProfileURL: config.GITHUB_USER_URL,
+      userEmailURL: config.GITHUB_EMAILS_URL,
+      allRawEmails: true,
+      scope: ['read:user', 'user:email'],
+    },
+    strategy: (options, verify) => new Strategy(options, verify),
+    identity: githubIdentity,
+  });
 }
 
 export function githubIdentity(profile: GitHubProfile): ProviderIdentity {
