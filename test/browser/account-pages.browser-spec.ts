@@ -137,7 +137,7 @@ describe('account pages in a real browser', () => {
     await screenshot(page, 'settings-social-only');
   });
 
-  it('shows form errors next to their fields, keeping what was typed', async () => {
+  it('shows form errors next to their fields, keeping what was typed, until the form is right', async () => {
     await page.goto('/register');
     await page.getByLabel('Email').fill('not-an-email');
     await page.getByLabel(/^Name/).fill('Typed Name');
@@ -157,18 +157,57 @@ describe('account pages in a real browser', () => {
     await expect(page.getByLabel(/^Name/).inputValue()).resolves.toBe('Typed Name');
     await expect(page.getByLabel('Password', { exact: true }).inputValue()).resolves.toBe('');
     await screenshot(page, 'register-errors');
+
+    await page.getByLabel('Email').fill('typed.name@example.test');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Password again').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    expect(path()).toBe('/settings');
+    await expect(page.getByLabel(/^Name/).inputValue()).resolves.toBe('Typed Name');
+    await screenshot(page, 'settings-after-corrected-registration');
   });
 
-  it('shows a provider error in words on the sign-in page', async () => {
-    await page.goto('/login?error=EMAIL_BELONGS_TO_ANOTHER_ACCOUNT');
+  it('explains in words why a provider sign-in was refused, and the way out works', async () => {
+    // Someone registered this email with a password; signing in with Google for it is refused…
+    await page.goto('/register');
+    await page.getByLabel('Email').fill('mary@example.test');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Password again').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+
+    live.google.signInAs({ id: '6363', name: 'Mary', email: 'mary@example.test' });
+    await page.getByRole('link', { name: 'Continue with Google' }).click();
+    expect(path()).toBe('/login');
     await expect(page.getByRole('alert').textContent()).resolves.toContain(
-      'An account with that email address already exists',
+      'An account with that email address already exists. Sign in to it with its password, then connect the provider from your settings.',
     );
+
+    // …and doing what the message says connects Google to that account.
+    await page.getByLabel('Email or username').fill('mary@example.test');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.goto('/settings');
+    await page.getByRole('button', { name: 'Connect Google' }).click();
+    await expect(notice().textContent()).resolves.toContain('The provider is connected');
+    await screenshot(page, 'settings-after-linking-as-advised');
   });
 
   it('sends a signed-out visitor from settings to the sign-in page and back', async () => {
+    await page.goto('/register');
+    await page.getByLabel('Email').fill('back@example.test');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Password again').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+
     await page.goto('/settings');
     expect(path()).toBe('/login');
     expect(new URL(page.url()).searchParams.get('returnTo')).toBe('/settings');
+    await page.getByLabel('Email or username').fill('back@example.test');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(path()).toBe('/settings');
+    await screenshot(page, 'settings-after-returning');
   });
 });
