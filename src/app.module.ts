@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { AccountModule } from './account/account.module';
 import { AuthModule } from './auth/auth.module';
 import { SocialAuthModule } from './auth/social/social-auth.module';
 import { SessionGuard } from './auth/session.guard';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { CrossSiteRequestGuard } from './common/cross-site-request.guard';
+import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -18,6 +20,14 @@ import { WebModule } from './web/web.module';
   imports: [
     AppConfigModule,
     LoggingModule,
+    // Counts sign-in and registration attempts per client; routes opt in with SignInThrottle.
+    ThrottlerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        throttlers: [{ ttl: 60_000, limit: config.SIGN_IN_RATE_LIMIT }],
+        errorMessage: 'Too many attempts from your network. Please wait a minute and try again.',
+      }),
+    }),
     DatabaseModule,
     UsersModule,
     AuthModule,

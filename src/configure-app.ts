@@ -13,6 +13,7 @@ import { configureViews, PAGE_PATHS } from './web/views';
 /** Everything main.ts and the tests apply to the app alike: parsers, pipes, security headers, docs. */
 export function configureApp(app: NestExpressApplication): INestApplication {
   const config = app.get(AppConfig);
+  if (config.TRUST_PROXY) app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
   app.use(...jsonBody());
   // Only the pages take HTML forms: the JSON API never reads a body a cross-site form could send.
   app.use(PAGE_PATHS, ...formBody());
@@ -49,4 +50,11 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   );
   SwaggerModule.setup('docs', app, document);
   return app;
+}
+
+/** TRUST_PROXY as express wants it: true, a hop count, or a list of addresses. */
+function trustProxySetting(value: string): boolean | number | string[] {
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((entry) => entry.trim());
 }

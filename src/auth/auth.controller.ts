@@ -6,8 +6,10 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { Public } from '../common/public.decorator';
+import { SignInThrottle } from '../common/sign-in-throttle';
 import { User } from '../users/schemas/user.schema';
 import { toUserView, UserEnvelope } from '../users/user.view';
 import { AuthService } from './auth.service';
@@ -26,6 +28,7 @@ export class AuthController {
   ) {}
 
   @Post('register')
+  @SignInThrottle()
   @ApiCreatedResponse({ type: UserEnvelope, description: 'Signed in: a session cookie is set.' })
   async register(
     @Body() dto: RegisterDto,
@@ -39,7 +42,8 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(200)
-  @UseGuards(LocalAuthGuard)
+  // Counted before passport-local runs, so a blocked client costs no password verification.
+  @UseGuards(ThrottlerGuard, LocalAuthGuard)
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({ type: UserEnvelope, description: 'Signed in: a session cookie is set.' })
   async login(

@@ -125,6 +125,22 @@ export class AppConfig {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  /** Sign-in and registration attempts a client (IP address) may make per minute, per route. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  SIGN_IN_RATE_LIMIT = 20;
+
+  /**
+   * Behind a reverse proxy: `true`, a number of hops, or comma-separated addresses/subnets to trust
+   * for X-Forwarded-For (express's "trust proxy"), so rate limits count the real client.
+   */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  TRUST_PROXY?: string;
+
   /**
    * Signs the CSRF tokens of the HTML forms. Unset, each process makes a random one at start, which
    * is fine for one instance; several instances behind one URL must share a value.

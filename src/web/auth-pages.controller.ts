@@ -8,6 +8,7 @@ import { PasswordPolicy } from '../auth/password-policy.service';
 import { SessionAuthenticator } from '../auth/session-authenticator.service';
 import { AppError } from '../common/app-error';
 import { Public } from '../common/public.decorator';
+import { SignInThrottle } from '../common/sign-in-throttle';
 import { toUserView } from '../users/user.view';
 import { formField, readForm } from './forms';
 import { errorText } from './messages';
@@ -43,6 +44,7 @@ export class AuthPagesController {
   }
 
   @Post('login')
+  @SignInThrottle()
   async submitLogin(@Req() request: Request, @Res() response: Response): Promise<void> {
     this.pages.checkForm(request);
     const returnTo = this.pages.returnTo(formField(request.body, 'returnTo'));
@@ -77,6 +79,7 @@ export class AuthPagesController {
   }
 
   @Post('register')
+  @SignInThrottle()
   async submitRegister(@Req() request: Request, @Res() response: Response): Promise<void> {
     this.pages.checkForm(request);
     const form = await readForm(RegisterDto, request.body, {
