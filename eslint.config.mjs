@@ -14,6 +14,7 @@ export default tseslint.config(
       'eslint.config.mjs',
       'jest.config.js',
       'test/support/providers/*.mjs',
+      'bench/',
     ],
   },
   eslint.configs.recommended,
