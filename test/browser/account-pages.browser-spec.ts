@@ -26,6 +26,22 @@ describe('account pages in a real browser', () => {
   afterEach(() => context.close());
 
   const notice = () => page.getByRole('status');
+
+  async function registerThenSignOut(email: string) {
+    await page.goto('/register');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Password again').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+  }
+
+  /** Fills and sends the sign-in form of the page the browser is on. */
+  async function signIn(login: string, password: string) {
+    await page.getByLabel('Email or username').fill(login);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
   const path = () => new URL(page.url()).pathname;
 
   it('takes a person from registration to deletion, under the never-lock-out rule', async () => {
@@ -169,12 +185,7 @@ describe('account pages in a real browser', () => {
 
   it('explains in words why a provider sign-in was refused, and the way out works', async () => {
     // Someone registered this email with a password; signing in with Google for it is refused…
-    await page.goto('/register');
-    await page.getByLabel('Email').fill('mary@example.test');
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByLabel('Password again').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await registerThenSignOut('mary@example.test');
 
     live.google.signInAs({ id: '6363', name: 'Mary', email: 'mary@example.test' });
     await page.getByRole('link', { name: 'Continue with Google' }).click();
@@ -184,9 +195,7 @@ describe('account pages in a real browser', () => {
     );
 
     // …and doing what the message says connects Google to that account.
-    await page.getByLabel('Email or username').fill('mary@example.test');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn('mary@example.test', PASSWORD);
     await page.goto('/settings');
     await page.getByRole('button', { name: 'Connect Google' }).click();
     await expect(notice().textContent()).resolves.toContain('The provider is connected');
@@ -194,19 +203,12 @@ describe('account pages in a real browser', () => {
   });
 
   it('sends a signed-out visitor from settings to the sign-in page and back', async () => {
-    await page.goto('/register');
-    await page.getByLabel('Email').fill('back@example.test');
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByLabel('Password again').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await registerThenSignOut('back@example.test');
 
     await page.goto('/settings');
     expect(path()).toBe('/login');
     expect(new URL(page.url()).searchParams.get('returnTo')).toBe('/settings');
-    await page.getByLabel('Email or username').fill('back@example.test');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn('back@example.test', PASSWORD);
     expect(path()).toBe('/settings');
     await screenshot(page, 'settings-after-returning');
   });
