@@ -23,7 +23,10 @@ export class SessionGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const auth = await this.authenticator.authenticate(request);
     if (!auth) {
-      throw new AppError('UNAUTHENTICATED', 'You are not signed in, or your session has ended.');
+      throw new AppError(
+        'UNAUTHENTICATED',
+        'You are not signed in, or your session has ended. Sign in, then try again.',
+      );
     }
     request.auth = auth;
     return true;

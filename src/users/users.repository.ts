@@ -52,25 +52,10 @@ export class UsersRepository implements OnModuleInit {
   }
 
   async create(data: NewUser): Promise<User> {
-    const fields = {
-      email: data.email === undefined ? undefined : normaliseEmail(data.email),
-      name: data.name,
-      passwordHash: data.passwordHash,
-    };
-    if (data.username !== undefined) {
-      return this.insert({ ...fields, username: normaliseUsername(data.username) });
-    }
-    // Generated usernames: the unique index decides, and a taken one moves on to the next candidate.
-    const candidates = usernameCandidates(data.usernameBase);
-    for (let attempt = 1; ; attempt++) {
-      const username = candidates.next().value as string;
-      try {
-        return await this.insert({ ...fields, username });
-      } catch (error) {
-        const taken = error instanceof AppError && error.code === 'USERNAME_TAKEN';
-        if (!taken || attempt >= MAX_USERNAME_ATTEMPTS) throw error;
-      }
-    }
+    const fields = { email: data.email, name: data.name, passwordHash: data.passwordHash };
+    return data.username === undefined
+      ? this.insertWithGeneratedUsername(fields, data.usernameBase)
+      : this.insert({ ...fields, username: normaliseUsername(data.username) });
   }
 
   async findById(id: string | Types.ObjectId): Promise<User | null> {
@@ -95,26 +80,10 @@ export class UsersRepository implements OnModuleInit {
 
   /** An account created by a provider sign-in; throws IDENTITY_TAKEN if the identity exists already. */
   async createFromProvider(data: NewProviderUser): Promise<User> {
-    const candidates = usernameCandidates(data.usernameBase);
-    for (let attempt = 1; ; attempt++) {
-      const username = candidates.next().value as string;
-      try {
-        const created = await this.users.create({
-          email: data.email === undefined ? undefined : normaliseEmail(data.email),
-          username,
-          name: data.name,
-          providers: { [data.provider]: data.subject },
-        });
-        return created.toObject<User>();
-      } catch (error) {
-        const field = duplicateKeyField(error);
-        if (field === 'username' && attempt < MAX_USERNAME_ATTEMPTS) continue;
-        if (field === `providers.${data.provider}`) {
-          throw new AppError('IDENTITY_TAKEN', 'This sign-in is already linked to an account.');
-        }
-        throw this.conflictOrSelf(error);
-      }
-    }
+    return this.insertWithGeneratedUsername(
+      { email: data.email, name: data.name, providers: { [data.provider]: data.subject } },
+      data.usernameBase,
+    );
   }
 
   /**
@@ -193,9 +162,25 @@ export class UsersRepository implements OnModuleInit {
     return result.deletedCount === 1;
   }
 
-  private async insert(doc: Omit<NewUser, 'usernameBase'> & { username: string }): Promise<User> {
+  /** Generated usernames: the unique index decides, and a taken one moves on to the next candidate. */
+  private async insertWithGeneratedUsername(fields: Partial<User>, base: string): Promise<User> {
+    const candidates = usernameCandidates(base);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.insert({ ...fields, username: candidates.next().value as string });
+      } catch (error) {
+        const taken = error instanceof AppError && error.code === 'USERNAME_TAKEN';
+        if (!taken || attempt >= MAX_USERNAME_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async insert(doc: Partial<User> & { username: string }): Promise<User> {
     try {
-      const created = await this.users.create(doc);
+      const created = await this.users.create({
+        ...doc,
+        email: doc.email === undefined ? undefined : normaliseEmail(doc.email),
+      });
       return created.toObject<User>();
     } catch (error) {
       throw this.conflictOrSelf(error);
@@ -210,6 +195,9 @@ export class UsersRepository implements OnModuleInit {
     }
     if (field === 'username') {
       return new AppError('USERNAME_TAKEN', 'That username is already taken.', 'username');
+    }
+    if (field?.startsWith('providers.')) {
+      return new AppError('IDENTITY_TAKEN', 'This sign-in is already linked to an account.');
     }
     return error;
   }
