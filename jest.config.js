@@ -1,15 +1,19 @@
 /**
- * Unit specs sit beside the code; end-to-end specs drive the real app over HTTP against a real
- * MongoDB; browser specs drive it in real headless Chromium. One MongoDB serves the whole run.
+ * Unit specs sit beside the code and start no database; end-to-end specs drive the real app over
+ * HTTP against a real MongoDB; browser specs drive it in real headless Chromium. One MongoDB serves
+ * the whole run, started only when an e2e or browser spec runs (a project's globalSetup runs only
+ * when one of its tests does).
  */
 // Each file is compiled alone (tsconfig's isolatedModules), which keeps the run fast.
 const transform = { '^.+\\.ts$': 'ts-jest' };
+const database = {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
 
 module.exports = {
   // End-to-end tests start apps and databases; give them room (no test relies on timing out).
   testTimeout: 60000,
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   projects: [
     {
       displayName: 'unit',
@@ -21,6 +25,7 @@ module.exports = {
     {
       displayName: 'e2e',
       testEnvironment: 'node',
+      ...database,
       transform,
       roots: ['<rootDir>/test'],
       testRegex: '\\.e2e-spec\\.ts$',
@@ -29,6 +34,7 @@ module.exports = {
       // Debian's chromium, driven by playwright-core, against the real app on a real port.
       displayName: 'browser',
       testEnvironment: 'node',
+      ...database,
       transform,
       roots: ['<rootDir>/test'],
       testRegex: '\\.browser-spec\\.ts$',

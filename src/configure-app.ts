@@ -3,6 +3,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formBody, jsonBody } from './common/body-parsers';
 import { AppValidationPipe } from './common/validation.pipe';
@@ -32,7 +33,8 @@ export function configureApp(app: NestExpressApplication): INestApplication {
       },
     }),
   );
-  configureViews(app, join(__dirname, '..'));
+  const root = join(__dirname, '..');
+  configureViews(app, root);
   app.useGlobalPipes(new AppValidationPipe());
   if (config.ALLOWED_ORIGINS.length > 0) {
     app.enableCors({
@@ -45,11 +47,21 @@ export function configureApp(app: NestExpressApplication): INestApplication {
     new DocumentBuilder()
       .setTitle('Account service')
       .setDescription('Accounts, sign-in, sessions and settings.')
+      .setVersion(packageVersion(root))
+      .setLicense('MIT', 'https://opensource.org/license/mit')
       .addCookieAuth(config.SESSION_COOKIE_NAME)
       .build(),
   );
   SwaggerModule.setup('docs', app, document);
   return app;
+}
+
+/** The version in package.json, which the OpenAPI document carries. */
+function packageVersion(root: string): string {
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return version;
 }
 
 /** TRUST_PROXY as express wants it: true, a hop count, or a list of addresses. */

@@ -6,6 +6,8 @@ import { startEmbeddedMongo } from '../../src/database/embedded-mongo';
  * database of its own on it (see test-app.ts).
  */
 export default async function globalSetup(): Promise<void> {
+  // Both the e2e and the browser project name this setup; the second call finds the server running.
+  if (process.env.TEST_MONGODB_URI) return;
   if (process.env.MONGODB_URI) {
     process.env.TEST_MONGODB_URI = process.env.MONGODB_URI;
     return;
