@@ -1,19 +1,25 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Put, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Auth, CurrentAuth } from '../auth/authenticated-request';
+import { Auth, AuthenticatedRequest, CurrentAuth } from '../auth/authenticated-request';
+import { BrowserSessions } from '../auth/browser-sessions';
+import { RequireRecentSignIn } from '../auth/recent-sign-in.guard';
 import { SessionCookie } from '../auth/session-cookie';
 import { toUserView, UserEnvelope } from '../users/user.view';
-import { AccountService } from './account.service';
+import { AccountService, changesSignInName } from './account.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { DeleteAccountDto } from './dto/delete-account.dto';
 import { UpdateProfileDto } from './dto/update-profile.dto';
+
+const changesEmailOrUsername = ({ auth, body }: AuthenticatedRequest) =>
+  changesSignInName(auth.user, (body ?? {}) as Record<string, unknown>);
 
 @ApiTags('account')
 @Controller('me')
 export class AccountController {
   constructor(
     private readonly account: AccountService,
+    private readonly browserSessions: BrowserSessions,
     private readonly cookie: SessionCookie,
   ) {}
 
@@ -24,7 +30,11 @@ export class AccountController {
   }
 
   @Patch()
-  @ApiOkResponse({ type: UserEnvelope })
+  @RequireRecentSignIn(changesEmailOrUsername)
+  @ApiOkResponse({
+    type: UserEnvelope,
+    description: 'Changing the email or username needs a recent sign-in; the name does not.',
+  })
   async updateProfile(
     @CurrentAuth() { user }: Auth,
     @Body() dto: UpdateProfileDto,
@@ -34,13 +44,22 @@ export class AccountController {
 
   @Put('password')
   @HttpCode(204)
-  @ApiNoContentResponse({ description: 'Password changed; every other session is ended.' })
-  changePassword(@CurrentAuth() auth: Auth, @Body() dto: ChangePasswordDto): Promise<void> {
-    return this.account.changePassword(auth, dto);
+  @RequireRecentSignIn()
+  @ApiNoContentResponse({
+    description: 'Password changed; every other session is ended and this one gets a new cookie.',
+  })
+  async changePassword(
+    @CurrentAuth() auth: Auth,
+    @Body() dto: ChangePasswordDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<void> {
+    await this.account.changePassword(auth, dto);
+    await this.browserSessions.renew(response, auth);
   }
 
   @Delete()
   @HttpCode(204)
+  @RequireRecentSignIn()
   @ApiNoContentResponse({ description: 'The account and all its sessions are gone.' })
   async deleteAccount(
     @CurrentAuth() auth: Auth,

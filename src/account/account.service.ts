@@ -1,78 +1,76 @@
 import { Injectable } from '@nestjs/common';
 import { Auth } from '../auth/authenticated-request';
+import { AuthService } from '../auth/auth.service';
 import { PasswordHasher } from '../auth/password-hasher.service';
 import { PasswordPolicy } from '../auth/password-policy.service';
 import { SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
-import { AppConfig } from '../config/app-config';
+import { normaliseEmail, normaliseUsername } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { UpdateProfileDto } from './dto/update-profile.dto';
 
-/** What a signed-in person can do to their own account. */
+/** What a signed-in person can do to their own account. Recent sign-in is checked by the routes. */
 @Injectable()
 export class AccountService {
   constructor(
     private readonly users: UsersRepository,
+    private readonly auth: AuthService,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly sessions: SessionsService,
-    private readonly config: AppConfig,
   ) {}
 
   async updateProfile(user: User, changes: UpdateProfileDto): Promise<User> {
     const updated = await this.users.updateProfile(user._id, changes);
-    if (!updated) throw this.accountGone();
+    if (!updated) throw accountGone();
     return updated;
   }
 
-  /** Changes (or first sets) the password and ends every other session of the account. */
+  /**
+   * Changes (or first sets) the password and ends every other session of the account. The current
+   * password is required when there is one.
+   */
   async changePassword({ user, session }: Auth, dto: ChangePasswordDto): Promise<void> {
-    await this.confirmIdentity({ user, session }, dto.currentPassword, 'currentPassword');
+    if (user.passwordHash !== undefined) {
+      if (dto.currentPassword === undefined) {
+        throw new AppError('VALIDATION_FAILED', 'currentPassword is required', 'currentPassword');
+      }
+      await this.auth.confirmPassword(user, dto.currentPassword, 'currentPassword');
+    }
     this.policy.assertAcceptable(dto.newPassword, 'newPassword');
     const updated = await this.users.setPasswordHash(
       user._id,
       await this.hasher.hash(dto.newPassword),
     );
-    if (!updated) throw this.accountGone();
-    await this.sessions.endAllForUser(user._id, session._id);
+    if (!updated) throw accountGone();
+    await this.sessions.endOthers(user._id, session._id);
   }
 
-  async deleteAccount(auth: Auth, password: string | undefined): Promise<void> {
-    await this.confirmIdentity(auth, password, 'password');
-    await this.users.delete(auth.user._id);
-    await this.sessions.endAllForUser(auth.user._id);
-  }
-
-  /**
-   * Sensitive changes need the account's password; an account without one instead needs a
-   * sign-in within the last few minutes.
-   */
-  private async confirmIdentity(
-    { user, session }: Auth,
-    password: string | undefined,
-    field: string,
-  ) {
-    if (user.passwordHash === undefined) {
-      const ageSeconds = (Date.now() - session.authenticatedAt.getTime()) / 1000;
-      if (ageSeconds > this.config.RECENT_SIGN_IN_SECONDS) {
-        throw new AppError(
-          'RECENT_SIGN_IN_REQUIRED',
-          'This account has no password, so this change needs a recent sign-in. Sign in again, then retry within a few minutes.',
-        );
+  /** Deletes the account and all its sessions; the password is required when there is one. */
+  async deleteAccount({ user }: Auth, password: string | undefined): Promise<void> {
+    if (user.passwordHash !== undefined) {
+      if (password === undefined) {
+        throw new AppError('VALIDATION_FAILED', 'password is required', 'password');
       }
-      return;
+      await this.auth.confirmPassword(user, password, 'password');
     }
-    if (password === undefined) {
-      throw new AppError('VALIDATION_FAILED', `${field} is required`, field);
-    }
-    if (!(await this.hasher.verify(user.passwordHash, password))) {
-      throw new AppError('WRONG_PASSWORD', 'The password is incorrect.', field);
-    }
+    await this.users.delete(user._id);
+    await this.sessions.endAll(user._id);
   }
+}
 
-  private accountGone(): AppError {
-    return new AppError('UNAUTHENTICATED', 'This account no longer exists.');
-  }
+/** Whether a profile edit changes what the person types to sign in (their email or username). */
+export function changesSignInName(user: User, changes: { email?: unknown; username?: unknown }) {
+  const differs = (value: unknown, current: string | undefined, normalise: (v: string) => string) =>
+    typeof value === 'string' && value.trim() !== '' && normalise(value) !== current;
+  return (
+    differs(changes.email, user.email, normaliseEmail) ||
+    differs(changes.username, user.username, normaliseUsername)
+  );
+}
+
+function accountGone(): AppError {
+  return new AppError('UNAUTHENTICATED', 'This account no longer exists.');
 }

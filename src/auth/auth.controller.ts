@@ -16,7 +16,7 @@ import { AuthService } from './auth.service';
 import { LoginDto } from './dto/login.dto';
 import { RegisterDto } from './dto/register.dto';
 import { LocalAuthGuard } from './local-auth.guard';
-import { SessionAuthenticator } from './session-authenticator.service';
+import { BrowserSessions } from './browser-sessions';
 
 @ApiTags('auth')
 @Public()
@@ -24,7 +24,7 @@ import { SessionAuthenticator } from './session-authenticator.service';
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
-    private readonly sessions: SessionAuthenticator,
+    private readonly sessions: BrowserSessions,
   ) {}
 
   @Post('register')
@@ -36,7 +36,7 @@ export class AuthController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<UserEnvelope> {
     const user = await this.auth.register(dto);
-    await this.sessions.signIn(user, request, response);
+    await this.sessions.signIn(request, response, user, { method: 'password' });
     return { user: toUserView(user) };
   }
 
@@ -50,7 +50,7 @@ export class AuthController {
     @Req() request: Request & { user: User },
     @Res({ passthrough: true }) response: Response,
   ): Promise<UserEnvelope> {
-    await this.sessions.signIn(request.user, request, response);
+    await this.sessions.signIn(request, response, request.user, { method: 'password' });
     return { user: toUserView(request.user) };
   }
 

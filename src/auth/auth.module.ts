@@ -8,7 +8,9 @@ import { LocalStrategy } from './local.strategy';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicy } from './password-policy.service';
 import { Session, SessionSchema } from './schemas/session.schema';
-import { SessionAuthenticator } from './session-authenticator.service';
+import { BrowserSessions } from './browser-sessions';
+import { ReauthenticationController } from './reauthentication.controller';
+import { RecentSignInGuard } from './recent-sign-in.guard';
 import { SessionCookie } from './session-cookie';
 import { SessionGuard } from './session.guard';
 import { SessionsService } from './sessions.service';
@@ -19,7 +21,7 @@ import { SessionsService } from './sessions.service';
     PassportModule,
     MongooseModule.forFeature([{ name: Session.name, schema: SessionSchema }]),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, ReauthenticationController],
   providers: [
     AuthService,
     LocalStrategy,
@@ -27,8 +29,9 @@ import { SessionsService } from './sessions.service';
     PasswordPolicy,
     SessionsService,
     SessionCookie,
-    SessionAuthenticator,
+    BrowserSessions,
     SessionGuard,
+    RecentSignInGuard,
   ],
   exports: [
     AuthService,
@@ -36,8 +39,9 @@ import { SessionsService } from './sessions.service';
     PasswordPolicy,
     SessionsService,
     SessionCookie,
-    SessionAuthenticator,
+    BrowserSessions,
     SessionGuard,
+    RecentSignInGuard,
   ],
 })
 export class AuthModule {}

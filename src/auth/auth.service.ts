@@ -7,7 +7,7 @@ import { RegisterDto } from './dto/register.dto';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicy } from './password-policy.service';
 
-/** Creating local accounts and checking their credentials. */
+/** Creating local accounts and checking their passwords. */
 @Injectable()
 export class AuthService {
   constructor(
@@ -28,8 +28,9 @@ export class AuthService {
   }
 
   /**
-   * The account for an email-or-username and password. Every failure gives the same error, and an
-   * unknown account still costs one password verification, so neither reveals which accounts exist.
+   * The password sign-in, for the API and the page alike: the account for an email-or-username
+   * and password. Every failure gives the same error, and an unknown account still costs one
+   * password verification, so neither reveals which accounts exist.
    */
   async verifyCredentials(login: string, password: string): Promise<User> {
     const user = await this.users.findByLogin(login);
@@ -37,10 +38,32 @@ export class AuthService {
     if (!user || !valid) {
       throw new AppError('INVALID_CREDENTIALS', 'The login or password is incorrect.');
     }
+    await this.upgradeHash(user, password);
+    return user;
+  }
+
+  /**
+   * Checks the password of a signed-in account (to confirm a change, or to re-authenticate).
+   * Throws WRONG_PASSWORD naming `field`, or NO_PASSWORD when the account has none.
+   */
+  async confirmPassword(user: User, password: string, field: string): Promise<void> {
+    if (user.passwordHash === undefined) {
+      throw new AppError(
+        'NO_PASSWORD',
+        'Your account has no password. Confirm it is you by signing in with a connected provider.',
+      );
+    }
+    if (!(await this.hasher.verify(user.passwordHash, password))) {
+      throw new AppError('WRONG_PASSWORD', 'The password is incorrect.', field);
+    }
+    await this.upgradeHash(user, password);
+  }
+
+  /** Rehashes with the current parameters when they changed, unless the password changed meanwhile. */
+  private async upgradeHash(user: User, password: string): Promise<void> {
     if (user.passwordHash && this.hasher.needsRehash(user.passwordHash)) {
       const upgraded = await this.hasher.hash(password);
       await this.users.upgradePasswordHash(user._id, user.passwordHash, upgraded);
     }
-    return user;
   }
 }

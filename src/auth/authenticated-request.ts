@@ -1,12 +1,12 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import type { User } from '../users/schemas/user.schema';
-import type { Session } from './schemas/session.schema';
+import type { ActiveSession } from './sessions.service';
 
 /** Who is making the request, as established by the session guard. */
 export interface Auth {
   user: User;
-  session: Session;
+  session: ActiveSession;
 }
 
 export interface AuthenticatedRequest extends Request {

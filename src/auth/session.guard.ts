@@ -3,14 +3,14 @@ import { Reflector } from '@nestjs/core';
 import { AppError } from '../common/app-error';
 import { IS_PUBLIC } from '../common/public.decorator';
 import { AuthenticatedRequest } from './authenticated-request';
-import { SessionAuthenticator } from './session-authenticator.service';
+import { BrowserSessions } from './browser-sessions';
 
 /** Global guard: every route needs a live session unless it is marked @Public(). */
 @Injectable()
 export class SessionGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly authenticator: SessionAuthenticator,
+    private readonly browserSessions: BrowserSessions,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -21,7 +21,7 @@ export class SessionGuard implements CanActivate {
     if (isPublic) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const auth = await this.authenticator.authenticate(request);
+    const auth = await this.browserSessions.authenticate(request);
     if (!auth) {
       throw new AppError(
         'UNAUTHENTICATED',

@@ -1,16 +1,35 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import mongoose, { Model, Types } from 'mongoose';
+import mongoose, { Model, QueryFilter, Types } from 'mongoose';
 import { createHash, randomBytes } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
-import { Session } from './schemas/session.schema';
+import { Session, SessionMethod } from './schemas/session.schema';
 
 /** Only refresh the idle expiry once a minute, so reading a session is usually one query. */
 const TOUCH_INTERVAL_MS = 60_000;
 
+/**
+ * How long a token replaced by a rotation still works: long enough for requests the browser sent
+ * before it received the new cookie (parallel settings requests), short enough to be worthless later.
+ */
+export const ROTATION_GRACE_MS = 30_000;
+
+/** How someone proved who they are. */
+export interface SignInProof {
+  method: SessionMethod;
+  /** The provider's key, for method 'provider'. */
+  provider?: string;
+}
+
 export interface StartedSession {
   token: string;
   session: Session;
+}
+
+/** A live session as a request presented it. */
+export interface ActiveSession extends Session {
+  /** False when the request carried the token a rotation replaced (within its grace period). */
+  tokenIsCurrent: boolean;
 }
 
 /** Server-side sessions in MongoDB: any instance can serve any request, and revoking is deleting. */
@@ -18,6 +37,7 @@ export interface StartedSession {
 export class SessionsService implements OnModuleInit {
   private readonly idleMs: number;
   private readonly absoluteMs: number;
+  private readonly recentMs: number;
 
   constructor(
     @InjectModel(Session.name) private readonly sessions: Model<Session>,
@@ -25,9 +45,14 @@ export class SessionsService implements OnModuleInit {
   ) {
     this.idleMs = config.SESSION_IDLE_TIMEOUT_SECONDS * 1000;
     this.absoluteMs = config.SESSION_ABSOLUTE_TIMEOUT_SECONDS * 1000;
+    this.recentMs = config.RECENT_SIGN_IN_SECONDS * 1000;
   }
 
   async onModuleInit(): Promise<void> {
+    // Sessions of earlier versions were keyed by their token's hash alone.
+    await this.sessions.collection.updateMany({ tokenHash: { $exists: false } }, [
+      { $set: { tokenHash: '$_id' } },
+    ]);
     await this.sessions.init();
   }
 
@@ -35,15 +60,22 @@ export class SessionsService implements OnModuleInit {
     return this.absoluteMs;
   }
 
-  async start(userId: Types.ObjectId, userAgent?: string): Promise<StartedSession> {
-    const token = randomBytes(32).toString('base64url');
+  async start(
+    userId: Types.ObjectId,
+    proof: SignInProof,
+    userAgent?: string,
+  ): Promise<StartedSession> {
+    const token = newToken();
     const now = new Date();
     const absoluteExpiresAt = new Date(now.getTime() + this.absoluteMs);
     const session = await this.sessions.create({
-      _id: hashToken(token),
+      _id: randomBytes(16).toString('base64url'),
+      tokenHash: hashToken(token),
       userId,
       createdAt: now,
       authenticatedAt: now,
+      method: proof.method,
+      provider: proof.provider,
       lastSeenAt: now,
       expiresAt: new Date(Math.min(now.getTime() + this.idleMs, absoluteExpiresAt.getTime())),
       absoluteExpiresAt,
@@ -53,37 +85,117 @@ export class SessionsService implements OnModuleInit {
   }
 
   /** The live session behind a token, its idle expiry pushed forward; null when unknown or expired. */
-  async resolve(token: string): Promise<Session | null> {
+  async resolve(token: string): Promise<ActiveSession | null> {
     const now = new Date();
-    const session = await this.sessions
-      .findOne({ _id: hashToken(token), expiresAt: mongoose.trusted({ $gt: now }) })
+    const hash = hashToken(token);
+    const live = { expiresAt: mongoose.trusted({ $gt: now }) };
+    const current = await this.sessions
+      .findOne({ tokenHash: hash, ...live })
       .lean<Session>()
       .exec();
+    const session =
+      current ??
+      (await this.sessions
+        .findOne({
+          previousTokenHash: hash,
+          previousValidUntil: mongoose.trusted({ $gt: now }),
+          ...live,
+        })
+        .lean<Session>()
+        .exec());
     if (!session) return null;
-    if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) {
-      const expiresAt = new Date(
-        Math.min(now.getTime() + this.idleMs, session.absoluteExpiresAt.getTime()),
-      );
-      await this.sessions
-        .updateOne({ _id: session._id }, { $set: { lastSeenAt: now, expiresAt } })
-        .exec();
-      return { ...session, lastSeenAt: now, expiresAt };
+    const active: ActiveSession = current
+      ? { ...session, tokenIsCurrent: true }
+      : {
+          ...session,
+          tokenIsCurrent: false,
+          authenticatedAt: session.previousAuthenticatedAt ?? session.authenticatedAt,
+        };
+    if (now.getTime() - session.lastSeenAt.getTime() < TOUCH_INTERVAL_MS) return active;
+    const expiresAt = new Date(
+      Math.min(now.getTime() + this.idleMs, session.absoluteExpiresAt.getTime()),
+    );
+    await this.sessions
+      .updateOne({ _id: session._id }, { $set: { lastSeenAt: now, expiresAt } })
+      .exec();
+    return { ...active, lastSeenAt: now, expiresAt };
+  }
+
+  /** Whether the session's person proved who they are within RECENT_SIGN_IN_SECONDS. */
+  isRecent(session: Session): boolean {
+    return Date.now() <= this.recentUntil(session.authenticatedAt).getTime();
+  }
+
+  /** Until when a sign-in at `authenticatedAt` counts as recent. */
+  recentUntil(authenticatedAt: Date): Date {
+    return new Date(authenticatedAt.getTime() + this.recentMs);
+  }
+
+  /**
+   * Gives the session a new token (the old one keeps working for ROTATION_GRACE_MS), and with
+   * `proof` records a fresh sign-in. Returns the new token, or undefined when the request carried
+   * a replaced token: a parallel request rotated first and its response brings the browser the
+   * current cookie, which must not be replaced by an older one.
+   */
+  async rotate(session: ActiveSession, proof?: SignInProof): Promise<string | undefined> {
+    const now = new Date();
+    if (!session.tokenIsCurrent) {
+      if (proof) await this.recordProof(session._id, proof, now);
+      return undefined;
     }
-    return session;
+    const token = newToken();
+    const result = await this.sessions
+      .updateOne(
+        { _id: session._id, tokenHash: session.tokenHash },
+        {
+          $set: {
+            tokenHash: hashToken(token),
+            previousTokenHash: session.tokenHash,
+            previousValidUntil: new Date(now.getTime() + ROTATION_GRACE_MS),
+            previousAuthenticatedAt: session.authenticatedAt,
+            ...(proof && proofFields(proof, now)),
+          },
+          ...(proof && !proof.provider && { $unset: { provider: 1 } }),
+        },
+      )
+      .exec();
+    return result.modifiedCount === 1 ? token : undefined;
   }
 
+  /** Ends the session a token belongs to (also by a token a rotation replaced). */
   async end(token: string): Promise<void> {
-    await this.sessions.deleteOne({ _id: hashToken(token) }).exec();
+    const hash = hashToken(token);
+    await this.sessions
+      .deleteOne({ $or: [{ tokenHash: hash }, { previousTokenHash: hash }] })
+      .exec();
   }
 
-  /** Ends every session of a user, except the one given (the one making the request). */
-  async endAllForUser(userId: Types.ObjectId, exceptSessionId?: string): Promise<void> {
-    const filter =
-      exceptSessionId === undefined
-        ? { userId }
-        : { userId, _id: mongoose.trusted({ $ne: exceptSessionId }) };
+  /** Ends every session of a user except `keep`, or only those signed in with `proof`'s method. */
+  async endOthers(userId: Types.ObjectId, keep: string, proof?: SignInProof): Promise<void> {
+    const filter: QueryFilter<Session> = { userId, _id: mongoose.trusted({ $ne: keep }) };
+    if (proof) Object.assign(filter, proof.provider ? proof : { method: proof.method });
     await this.sessions.deleteMany(filter).exec();
   }
+
+  async endAll(userId: Types.ObjectId): Promise<void> {
+    await this.sessions.deleteMany({ userId }).exec();
+  }
+
+  private async recordProof(id: string, proof: SignInProof, now: Date): Promise<void> {
+    await this.sessions.updateOne({ _id: id }, { $set: proofFields(proof, now) }).exec();
+  }
+}
+
+function proofFields(proof: SignInProof, now: Date) {
+  return {
+    authenticatedAt: now,
+    method: proof.method,
+    ...(proof.provider && { provider: proof.provider }),
+  };
+}
+
+function newToken(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 function hashToken(token: string): string {

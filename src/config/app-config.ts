@@ -13,13 +13,8 @@ import {
   ValidationError,
 } from 'class-validator';
 import { mainConstraintMessage } from '../common/main-constraint';
-import {
-  IsProviderUrl,
-  missingHalfOfCredentials,
-  OIDC_KEY_PATTERN,
-  OidcProviderSettings,
-  readOidcProviders,
-} from './provider-settings';
+import type { ProviderSettings } from '../providers/provider-kinds';
+import { OIDC_KEY_PATTERN, readProviders } from './provider-settings';
 
 const splitList = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string'
@@ -151,26 +146,8 @@ export class AppConfig {
   @Matches(/^.{32,}$/, { message: 'CSRF_SECRET must be at least 32 characters' })
   CSRF_SECRET?: string;
 
-  // Social sign-in. A provider is enabled when its client ID and secret are both set; every
-  // endpoint can be pointed at another compatible server.
-  @IsOptional() @IsString() GOOGLE_CLIENT_ID?: string;
-  @IsOptional() @IsString() GOOGLE_CLIENT_SECRET?: string;
-  @IsProviderUrl() GOOGLE_AUTHORIZATION_URL = 'https://accounts.google.com/o/oauth2/v2/auth';
-  @IsProviderUrl() GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
-  @IsProviderUrl() GOOGLE_USERINFO_URL = 'https://openidconnect.googleapis.com/v1/userinfo';
-
-  @IsOptional() @IsString() GITHUB_CLIENT_ID?: string;
-  @IsOptional() @IsString() GITHUB_CLIENT_SECRET?: string;
-  @IsProviderUrl() GITHUB_AUTHORIZATION_URL = 'https://github.com/login/oauth/authorize';
-  @IsProviderUrl() GITHUB_TOKEN_URL = 'https://github.com/login/oauth/access_token';
-  @IsProviderUrl() GITHUB_USER_URL = 'https://api.github.com/user';
-  @IsProviderUrl() GITHUB_EMAILS_URL = 'https://api.github.com/user/emails';
-
-  @IsOptional() @IsString() FACEBOOK_CLIENT_ID?: string;
-  @IsOptional() @IsString() FACEBOOK_CLIENT_SECRET?: string;
-  @IsProviderUrl() FACEBOOK_AUTHORIZATION_URL = 'https://www.facebook.com/v23.0/dialog/oauth';
-  @IsProviderUrl() FACEBOOK_TOKEN_URL = 'https://graph.facebook.com/v23.0/oauth/access_token';
-  @IsProviderUrl() FACEBOOK_PROFILE_URL = 'https://graph.facebook.com/v23.0/me';
+  // Social sign-in: GOOGLE_*, GITHUB_*, FACEBOOK_* (see each descriptor in src/providers) and the
+  // OpenID Connect issuers below are read by readProviders() into `providers`.
 
   /** Keys of the OpenID Connect issuers; each has OIDC_<KEY>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _NAME. */
   @Transform(splitList)
@@ -180,8 +157,8 @@ export class AppConfig {
   })
   OIDC_PROVIDERS: string[] = [];
 
-  /** Filled from the OIDC_<KEY>_* variables of each key in OIDC_PROVIDERS. */
-  oidcProviders: OidcProviderSettings[] = [];
+  /** The enabled providers, built-in ones first, then OIDC issuers (see readProviders). */
+  providers: ProviderSettings[] = [];
 
   /** Origins besides our own that a `returnTo` may send people back to after signing in. */
   @Transform(splitList)
@@ -220,10 +197,9 @@ export class AppConfig {
     const config = plainToInstance(AppConfig, relevant, { exposeDefaultValues: true });
     const errors = validateSync(config, { whitelist: true, forbidUnknownValues: false });
     const problems = errors.map((error) => describe(error, relevant[error.property]));
-    problems.push(...missingHalfOfCredentials(config));
-    const oidc = readOidcProviders(config.OIDC_PROVIDERS, env);
-    config.oidcProviders = oidc.providers;
-    problems.push(...oidc.problems);
+    const providers = readProviders(config.OIDC_PROVIDERS, env);
+    config.providers = providers.providers;
+    problems.push(...providers.problems);
     if (config.SESSION_ABSOLUTE_TIMEOUT_SECONDS < config.SESSION_IDLE_TIMEOUT_SECONDS) {
       problems.push(
         'SESSION_ABSOLUTE_TIMEOUT_SECONDS must not be shorter than SESSION_IDLE_TIMEOUT_SECONDS',

@@ -1,43 +1,72 @@
-import { applyDecorators } from '@nestjs/common';
-import { IsUrl } from 'class-validator';
+import { isURL } from 'class-validator';
+import { BUILT_IN_PROVIDERS, BuiltInKey, ProviderSettings } from '../providers/provider-kinds';
 
-/** Keys name routes (`/auth/{key}`) and user fields (`providers.{key}`). */
+/** Keys name routes (`/auth/{key}`) and identities. */
 export const OIDC_KEY_PATTERN = /^[a-z][a-z0-9-]{0,29}$/;
 
-/** Keys that are taken by built-in providers or by routes under /auth. */
-const RESERVED_KEYS = ['google', 'github', 'facebook', 'register', 'login', 'logout', 'providers'];
+/** Keys taken by built-in providers or by routes under /auth. */
+const RESERVED_KEYS = [
+  ...Object.keys(BUILT_IN_PROVIDERS),
+  'register',
+  'login',
+  'logout',
+  'providers',
+  'reauthenticate',
+];
 
-export interface OidcProviderSettings {
-  key: string;
-  name: string;
-  issuer: string;
-  clientId: string;
-  clientSecret: string;
+type Env = Record<string, string | undefined>;
+
+const isHttpUrl = (value: string) =>
+  isURL(value, { require_tld: false, protocols: ['http', 'https'], require_protocol: true });
+
+/**
+ * Every enabled provider, in a stable order (built-in ones, then OIDC issuers), read from the
+ * variables each descriptor names. This is the one place that decides which providers are on.
+ */
+export function readProviders(
+  oidcKeys: string[],
+  env: Env,
+): { providers: ProviderSettings[]; problems: string[] } {
+  const builtIn = readBuiltInProviders(env);
+  const oidc = readOidcProviders(oidcKeys, env);
+  return {
+    providers: [...builtIn.providers, ...oidc.providers],
+    problems: [...builtIn.problems, ...oidc.problems],
+  };
 }
 
-export const IsProviderUrl = () =>
-  applyDecorators(
-    IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }),
-  );
-
-/** A provider is switched on by its ID and secret together; one without the other is a mistake. */
-export function missingHalfOfCredentials(settings: object): string[] {
-  const read = (name: string) => (settings as Record<string, unknown>)[name];
-  return ['GOOGLE', 'GITHUB', 'FACEBOOK'].flatMap((provider) => {
-    const id = read(`${provider}_CLIENT_ID`);
-    const secret = read(`${provider}_CLIENT_SECRET`);
-    if (Boolean(id) === Boolean(secret)) return [];
-    const missing = id ? `${provider}_CLIENT_SECRET` : `${provider}_CLIENT_ID`;
-    return [`${missing} must be set when the other ${provider} credential is (or unset both)`];
-  });
+/** A built-in provider is switched on by its ID and secret together; one without the other is a mistake. */
+function readBuiltInProviders(env: Env) {
+  const providers: ProviderSettings[] = [];
+  const problems: string[] = [];
+  for (const kind of Object.keys(BUILT_IN_PROVIDERS) as BuiltInKey[]) {
+    const { key, name, envPrefix, endpoints: defaults } = BUILT_IN_PROVIDERS[kind];
+    const value = (suffix: string) => env[`${envPrefix}_${suffix}`]?.trim() || undefined;
+    const endpoints: Record<string, string> = {};
+    for (const [endpoint, fallback] of Object.entries<string>(defaults)) {
+      const url = value(endpoint) ?? fallback;
+      if (!isHttpUrl(url))
+        problems.push(`${envPrefix}_${endpoint} must be an http(s) URL (got "${url}")`);
+      endpoints[endpoint] = url;
+    }
+    const clientId = value('CLIENT_ID');
+    const clientSecret = value('CLIENT_SECRET');
+    if (Boolean(clientId) !== Boolean(clientSecret)) {
+      const missing = clientId ? `${envPrefix}_CLIENT_SECRET` : `${envPrefix}_CLIENT_ID`;
+      problems.push(
+        `${missing} must be set when the other ${envPrefix} credential is (or unset both)`,
+      );
+    }
+    if (clientId && clientSecret) {
+      providers.push({ kind, key, name, clientId, clientSecret, endpoints });
+    }
+  }
+  return { providers, problems };
 }
 
 /** The OIDC_<KEY>_* variables of every key listed in OIDC_PROVIDERS. */
-export function readOidcProviders(
-  keys: string[],
-  env: Record<string, string | undefined>,
-): { providers: OidcProviderSettings[]; problems: string[] } {
-  const providers: OidcProviderSettings[] = [];
+function readOidcProviders(keys: string[], env: Env) {
+  const providers: ProviderSettings[] = [];
   const problems: string[] = [];
   for (const key of new Set(keys)) {
     if (!OIDC_KEY_PATTERN.test(key)) continue; // reported by the OIDC_PROVIDERS check
@@ -52,11 +81,12 @@ export function readOidcProviders(
       ...missing.map((name) => `${prefix}${name} must be set for OIDC provider "${key}"`),
     );
     const issuer = value('ISSUER');
-    if (issuer && !/^https?:\/\/[^\s/]+/.test(issuer)) {
+    if (issuer && !isHttpUrl(issuer)) {
       problems.push(`${prefix}ISSUER must be the issuer's http(s) URL (got "${issuer}")`);
     }
     if (missing.length === 0) {
       providers.push({
+        kind: 'oidc',
         key,
         name: value('NAME') ?? key,
         // Kept exactly as given: issuer identifiers are compared character for character.

@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
 import { ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentAuth } from '../auth/authenticated-request';
+import { RequireRecentSignIn } from '../auth/recent-sign-in.guard';
 import { ErrorBody } from '../common/error-body';
 import { ConnectionsView } from './connections.view';
 import { LinkingService } from './linking.service';
@@ -18,23 +19,29 @@ export class ConnectionsController {
 
   @Delete('connections/:provider')
   @HttpCode(204)
-  @ApiNoContentResponse({ description: 'Disconnected.' })
+  @RequireRecentSignIn()
+  @ApiNoContentResponse({
+    description: 'Disconnected; other sessions that signed in through it are ended.',
+  })
   @ApiConflictResponse({
     type: ErrorBody,
     description: 'LAST_LOGIN_METHOD: it is the only way to sign in.',
   })
-  unlink(@CurrentAuth() { user }: Auth, @Param('provider') key: string): Promise<void> {
-    return this.linking.unlink(user, key);
+  unlink(@CurrentAuth() auth: Auth, @Param('provider') key: string): Promise<void> {
+    return this.linking.unlink(auth, key);
   }
 
   @Delete('password')
   @HttpCode(204)
-  @ApiNoContentResponse({ description: 'The password is removed.' })
+  @RequireRecentSignIn()
+  @ApiNoContentResponse({
+    description: 'The password is removed; other sessions that signed in with it are ended.',
+  })
   @ApiConflictResponse({
     type: ErrorBody,
     description: 'LAST_LOGIN_METHOD: it is the only way to sign in.',
   })
-  removePassword(@CurrentAuth() { user }: Auth): Promise<void> {
-    return this.linking.removePassword(user);
+  removePassword(@CurrentAuth() auth: Auth): Promise<void> {
+    return this.linking.removePassword(auth);
   }
 }

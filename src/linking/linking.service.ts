@@ -1,35 +1,46 @@
 import { Injectable } from '@nestjs/common';
-import { ProviderInfo, enabledProviders } from '../auth/providers/provider-catalog';
-import type { ProviderIdentity } from '../auth/providers/provider-definition';
+import type { Auth } from '../auth/authenticated-request';
+import { SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
+import type { ProviderIdentity } from '../providers/provider-identity';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import { ConnectionsView } from './connections.view';
-import { canSignInWithout, keepsAWayToSignIn } from './sign-in-methods';
+import { SignInMethods } from './sign-in-methods';
 
-/** Linking and unlinking login providers, and removing the password, under the never-lock-out rule. */
+interface ProviderName {
+  key: string;
+  name: string;
+}
+
+/** Linking and unlinking providers, and removing the password, under the never-lock-out rule. */
 @Injectable()
 export class LinkingService {
-  private readonly providers: ProviderInfo[];
-  private readonly keys: string[];
+  private readonly providers: ProviderName[];
+  private readonly methods: SignInMethods;
 
   constructor(
     private readonly users: UsersRepository,
+    private readonly sessions: SessionsService,
     config: AppConfig,
   ) {
-    this.providers = enabledProviders(config);
-    this.keys = this.providers.map(({ key }) => key);
+    this.providers = config.providers.map(({ key, name }) => ({ key, name }));
+    this.methods = new SignInMethods(this.providers.map(({ key }) => key));
   }
 
   /** Adds an identity to an account, unless it belongs elsewhere or the account has another of its kind. */
-  async link(user: User, identity: ProviderIdentity): Promise<User> {
+  async link(userId: User['_id'], identity: ProviderIdentity): Promise<User> {
     const provider = this.provider(identity.provider);
-    const result = await this.users.linkProvider(user._id, provider.key, identity.subject);
+    const result = await this.users.linkIdentity(userId, {
+      provider: identity.provider,
+      subject: identity.subject,
+      email: identity.verifiedEmail,
+    });
     switch (result) {
       case 'linked':
       case 'already-linked':
-        return (await this.users.findById(user._id)) ?? user;
+        return this.current(userId);
       case 'linked-elsewhere':
         throw new AppError(
           'IDENTITY_LINKED_ELSEWHERE',
@@ -41,40 +52,43 @@ export class LinkingService {
           `Your account is already connected to a different ${provider.name} account. Disconnect that one first.`,
         );
       case 'no-account':
-        throw new AppError('UNAUTHENTICATED', 'This account no longer exists.');
+        throw accountGone();
     }
   }
 
   connections(user: User): ConnectionsView {
+    const hasPassword = typeof user.passwordHash === 'string';
     return {
       connections: this.providers.map(({ key, name }) => {
-        const linked = typeof user.providers?.[key] === 'string';
+        const linked = user.identities.some(({ provider }) => provider === key);
         return {
           key,
           name,
           linked,
-          canUnlink: linked && canSignInWithout(user, { provider: key }, this.keys),
+          canUnlink: linked && this.methods.canSignInWithout(user, { provider: key }),
         };
       }),
       password: {
-        set: typeof user.passwordHash === 'string',
-        canRemove:
-          typeof user.passwordHash === 'string' &&
-          canSignInWithout(user, { password: true }, this.keys),
+        set: hasPassword,
+        canRemove: hasPassword && this.methods.canSignInWithout(user, { password: true }),
       },
     };
   }
 
-  async unlink(user: User, key: string): Promise<void> {
+  /** Disconnects a provider, and ends the account's other sessions that signed in through it. */
+  async unlink({ user, session }: Auth, key: string): Promise<void> {
     const provider = this.provider(key);
-    const removed = await this.users.removeLoginMethod(
+    const removed = await this.users.unlinkIdentity(
       user._id,
-      `providers.${key}`,
-      keepsAWayToSignIn({ provider: key }, this.keys),
+      key,
+      this.methods.keepsAWayToSignIn({ provider: key }),
     );
-    if (removed) return;
-    const current = await this.current(user);
-    if (typeof current.providers?.[key] !== 'string') {
+    if (removed) {
+      await this.sessions.endOthers(user._id, session._id, { method: 'provider', provider: key });
+      return;
+    }
+    const current = await this.current(user._id);
+    if (!current.identities.some(({ provider }) => provider === key)) {
       throw new AppError('NOT_LINKED', `Your account is not connected to ${provider.name}.`);
     }
     throw new AppError(
@@ -83,14 +97,17 @@ export class LinkingService {
     );
   }
 
-  async removePassword(user: User): Promise<void> {
-    const removed = await this.users.removeLoginMethod(
+  /** Removes the password, and ends the account's other sessions that signed in with it. */
+  async removePassword({ user, session }: Auth): Promise<void> {
+    const removed = await this.users.removePassword(
       user._id,
-      'passwordHash',
-      keepsAWayToSignIn({ password: true }, this.keys),
+      this.methods.keepsAWayToSignIn({ password: true }),
     );
-    if (removed) return;
-    const current = await this.current(user);
+    if (removed) {
+      await this.sessions.endOthers(user._id, session._id, { method: 'password' });
+      return;
+    }
+    const current = await this.current(user._id);
     if (typeof current.passwordHash !== 'string') {
       throw new AppError('NO_PASSWORD', 'Your account has no password to remove.');
     }
@@ -100,15 +117,20 @@ export class LinkingService {
     );
   }
 
-  private provider(key: string): ProviderInfo {
+  /** The enabled provider with this key; 404 UNKNOWN_PROVIDER otherwise. */
+  provider(key: string): ProviderName {
     const provider = this.providers.find((candidate) => candidate.key === key);
     if (!provider) throw new AppError('UNKNOWN_PROVIDER', `There is no sign-in provider "${key}".`);
     return provider;
   }
 
-  private async current(user: User): Promise<User> {
-    const current = await this.users.findById(user._id);
-    if (!current) throw new AppError('UNAUTHENTICATED', 'This account no longer exists.');
+  private async current(userId: User['_id']): Promise<User> {
+    const current = await this.users.findById(userId);
+    if (!current) throw accountGone();
     return current;
   }
+}
+
+function accountGone(): AppError {
+  return new AppError('UNAUTHENTICATED', 'This account no longer exists.');
 }

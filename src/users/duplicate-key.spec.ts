@@ -13,6 +13,15 @@ describe('duplicateKeyField', () => {
     expect(duplicateKeyField({ code: 11000, message })).toBe('username');
   });
 
+  it('reads the field of a named or compound index from the quoted key', () => {
+    const email =
+      'E11000 duplicate key error collection: db.users index: email_unique_ci dup key: { email: "ADA@x.test" }';
+    expect(duplicateKeyField({ code: 11000, message: email })).toBe('email');
+    const identity =
+      'E11000 duplicate key error collection: db.users index: identity_unique dup key: { identities.provider: "google", identities.subject: "1" }';
+    expect(duplicateKeyField({ code: 11000, message: identity })).toBe('identities.provider');
+  });
+
   it('is undefined for other errors', () => {
     expect(duplicateKeyField(new Error('boom'))).toBeUndefined();
     expect(duplicateKeyField({ code: 11001 })).toBeUndefined();

@@ -8,7 +8,9 @@ export function duplicateKeyField(error: unknown): string | undefined {
   };
   if (code !== 11000) return undefined;
   if (keyPattern && Object.keys(keyPattern).length > 0) return Object.keys(keyPattern)[0];
-  // Servers that omit keyPattern still name the index: "index: email_1 dup key: …".
-  const index = typeof message === 'string' ? /index: (\S+?)_-?1\b/.exec(message) : null;
-  return index?.[1] ?? '';
+  // Servers that omit keyPattern still quote the key: "… dup key: { email: "a@b" }", or name the
+  // index: "index: email_1 dup key…".
+  const text = typeof message === 'string' ? message : '';
+  const key = /dup key: \{ "?([\w.]+?)"?: /.exec(text) ?? /index: (\S+?)_-?1\b/.exec(text);
+  return key?.[1] ?? '';
 }

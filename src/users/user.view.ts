@@ -1,6 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Role, ROLES, User } from './schemas/user.schema';
 
+export class IdentityView {
+  @ApiProperty({ example: 'google', description: 'The provider key, as in /auth/{key}.' })
+  provider!: string;
+
+  @ApiProperty()
+  linkedAt!: Date;
+
+  @ApiPropertyOptional({
+    type: Date,
+    nullable: true,
+    description: 'The last sign-in through it.',
+  })
+  lastUsedAt!: Date | null;
+}
+
 /** What the API shows of an account. Built field by field, so secrets can never slip through. */
 export class UserView {
   @ApiProperty({ example: '665f1c2e9b1e8a0012345678' })
@@ -18,8 +33,15 @@ export class UserView {
   @ApiProperty({ description: 'Whether the account can sign in with a password.' })
   hasPassword!: boolean;
 
-  @ApiProperty({ type: [String], example: ['google'], description: 'Linked login providers.' })
+  @ApiProperty({
+    type: [String],
+    example: ['google'],
+    description: 'Keys of the linked providers.',
+  })
   providers!: string[];
+
+  @ApiProperty({ type: [IdentityView], description: 'The linked provider accounts.' })
+  identities!: IdentityView[];
 
   @ApiProperty({ enum: ROLES })
   role!: Role;
@@ -34,15 +56,19 @@ export class UserEnvelope {
 }
 
 export function toUserView(user: User): UserView {
+  const identities = user.identities ?? [];
   return {
     id: user._id.toHexString(),
     email: user.email ?? null,
     username: user.username,
     name: user.name ?? null,
     hasPassword: typeof user.passwordHash === 'string',
-    providers: Object.keys(user.providers ?? {}).filter(
-      (key) => typeof user.providers[key] === 'string',
-    ),
+    providers: identities.map(({ provider }) => provider),
+    identities: identities.map(({ provider, linkedAt, lastUsedAt }) => ({
+      provider,
+      linkedAt,
+      lastUsedAt: lastUsedAt ?? null,
+    })),
     role: user.role,
     createdAt: user.createdAt,
   };

@@ -1,21 +1,10 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { enabledProviders } from '../auth/providers/provider-catalog';
-import { AppConfig } from '../config/app-config';
-import { createUserSchema, User } from './schemas/user.schema';
+import { User, UserSchema } from './schemas/user.schema';
 import { UsersRepository } from './users.repository';
 
 @Module({
-  imports: [
-    MongooseModule.forFeatureAsync([
-      {
-        name: User.name,
-        inject: [AppConfig],
-        useFactory: (config: AppConfig) =>
-          createUserSchema(enabledProviders(config).map(({ key }) => key)),
-      },
-    ]),
-  ],
+  imports: [MongooseModule.forFeature([{ name: User.name, schema: UserSchema }])],
   providers: [UsersRepository],
   exports: [UsersRepository],
 })

@@ -4,7 +4,8 @@ import mongoose, { isValidObjectId, Model, QueryFilter, Types } from 'mongoose';
 import { AppError } from '../common/app-error';
 import { duplicateKeyField } from './duplicate-key';
 import { normaliseEmail, normaliseUsername, usernameCandidates } from './identifiers';
-import { User } from './schemas/user.schema';
+import { EMAIL_COLLATION, User } from './schemas/user.schema';
+import { migrateUsers } from './users.migration';
 
 export interface NewUser {
   email?: string;
@@ -15,11 +16,15 @@ export interface NewUser {
   passwordHash?: string;
 }
 
-export interface NewProviderUser {
+/** A provider identity as it is linked: who the provider says the person is. */
+export interface NewIdentity {
   provider: string;
   subject: string;
   /** Only an email the provider says is verified. */
   email?: string;
+}
+
+export interface NewProviderUser extends NewIdentity {
   name?: string;
   usernameBase: string;
 }
@@ -36,7 +41,8 @@ export type LinkResult =
 export interface ProfileChanges {
   email?: string;
   username?: string;
-  name?: string;
+  /** null clears the name. */
+  name?: string | null;
 }
 
 const MAX_USERNAME_ATTEMPTS = 25;
@@ -46,8 +52,9 @@ const MAX_USERNAME_ATTEMPTS = 25;
 export class UsersRepository implements OnModuleInit {
   constructor(@InjectModel(User.name) private readonly users: Model<User>) {}
 
-  /** The service starts only once the unique indexes it relies on exist. */
+  /** Earlier records are brought to the current shape, and the unique indexes exist, before serving. */
   async onModuleInit(): Promise<void> {
+    await migrateUsers(this.users.collection);
     await this.users.init();
   }
 
@@ -63,25 +70,45 @@ export class UsersRepository implements OnModuleInit {
     return this.users.findById(id).lean<User>().exec();
   }
 
-  /** Finds an account by what a person types to sign in: their email or their username. */
+  /** Finds an account by what a person types to sign in: their email (any case) or username. */
   async findByLogin(login: string): Promise<User | null> {
-    const filter = login.includes('@')
-      ? { email: normaliseEmail(login) }
-      : { username: normaliseUsername(login) };
-    return this.users.findOne(filter).lean<User>().exec();
+    if (!login.includes('@')) {
+      return this.users
+        .findOne({ username: normaliseUsername(login) })
+        .lean<User>()
+        .exec();
+    }
+    // The collation matches the email index, so a record edited by hand in another case is found.
+    return this.users
+      .findOne({ email: normaliseEmail(login) })
+      .collation(EMAIL_COLLATION)
+      .lean<User>()
+      .exec();
   }
 
-  async findByProvider(provider: string, subject: string): Promise<User | null> {
+  async findByIdentity(provider: string, subject: string): Promise<User | null> {
     return this.users
-      .findOne({ [`providers.${provider}`]: subject })
+      .findOne({ identities: mongoose.trusted({ $elemMatch: { provider, subject } }) })
       .lean<User>()
+      .exec();
+  }
+
+  /** Records that an identity was just used to sign in. */
+  async touchIdentity(provider: string, subject: string): Promise<void> {
+    await this.users
+      .updateOne(
+        { identities: mongoose.trusted({ $elemMatch: { provider, subject } }) },
+        { $set: { 'identities.$.lastUsedAt': new Date() } },
+      )
       .exec();
   }
 
   /** An account created by a provider sign-in; throws IDENTITY_TAKEN if the identity exists already. */
   async createFromProvider(data: NewProviderUser): Promise<User> {
+    const now = new Date();
+    const identity = { ...identityFields(data, now), lastUsedAt: now };
     return this.insertWithGeneratedUsername(
-      { email: data.email, name: data.name, providers: { [data.provider]: data.subject } },
+      { email: data.email, name: data.name, identities: [identity] },
       data.usernameBase,
     );
   }
@@ -90,39 +117,55 @@ export class UsersRepository implements OnModuleInit {
    * Links an identity in one conditional update: only while the account has none of that provider,
    * and the unique index refuses an identity that belongs to another account.
    */
-  async linkProvider(id: Types.ObjectId, provider: string, subject: string): Promise<LinkResult> {
-    const path = `providers.${provider}`;
+  async linkIdentity(id: Types.ObjectId, identity: NewIdentity): Promise<LinkResult> {
     try {
       const result = await this.users
         .updateOne(
-          { _id: id, [path]: mongoose.trusted({ $exists: false }) },
-          { $set: { [path]: subject } },
+          { _id: id, 'identities.provider': mongoose.trusted({ $ne: identity.provider }) },
+          { $push: { identities: identityFields(identity, new Date()) } },
         )
         .exec();
       if (result.modifiedCount === 1) return 'linked';
     } catch (error) {
-      if (duplicateKeyField(error) === path) return 'linked-elsewhere';
+      if (duplicateKeyField(error)?.startsWith('identities.')) return 'linked-elsewhere';
       throw error;
     }
     // Nothing changed: say why, from what the account holds now.
     const user = await this.findById(id);
     if (!user) return 'no-account';
-    return user.providers?.[provider] === subject ? 'already-linked' : 'other-identity-linked';
+    const linked = user.identities.find(({ provider }) => provider === identity.provider);
+    return linked?.subject === identity.subject ? 'already-linked' : 'other-identity-linked';
   }
 
   /**
-   * Removes a login method (a provider link or the password) in one conditional update whose filter
-   * is the caller's rule for what must remain. Returns whether it was removed.
+   * Unlinks the account's identity of `provider` in one conditional update whose filter is the
+   * caller's rule for what must remain. Returns whether it was removed.
    */
-  async removeLoginMethod(
+  async unlinkIdentity(
     id: Types.ObjectId,
-    path: string,
+    provider: string,
     mustRemain: QueryFilter<User>,
   ): Promise<boolean> {
     const result = await this.users
       .updateOne(
-        { $and: [{ _id: id, [path]: mongoose.trusted({ $type: 'string' as const }) }, mustRemain] },
-        { $unset: { [path]: 1 } },
+        { $and: [{ _id: id, 'identities.provider': provider }, mustRemain] },
+        { $pull: { identities: { provider } } },
+      )
+      .exec();
+    return result.modifiedCount === 1;
+  }
+
+  /** Removes the password under the caller's rule for what must remain; returns whether it was removed. */
+  async removePassword(id: Types.ObjectId, mustRemain: QueryFilter<User>): Promise<boolean> {
+    const result = await this.users
+      .updateOne(
+        {
+          $and: [
+            { _id: id, passwordHash: mongoose.trusted({ $type: 'string' as const }) },
+            mustRemain,
+          ],
+        },
+        { $unset: { passwordHash: 1 } },
       )
       .exec();
     return result.modifiedCount === 1;
@@ -130,12 +173,14 @@ export class UsersRepository implements OnModuleInit {
 
   async updateProfile(id: Types.ObjectId, changes: ProfileChanges): Promise<User | null> {
     const set: Partial<User> = {};
+    const unset: Partial<Record<keyof User, 1>> = {};
     if (changes.email !== undefined) set.email = normaliseEmail(changes.email);
     if (changes.username !== undefined) set.username = normaliseUsername(changes.username);
-    if (changes.name !== undefined) set.name = changes.name;
+    if (changes.name === null) unset.name = 1;
+    else if (changes.name !== undefined) set.name = changes.name;
     try {
       return await this.users
-        .findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' })
+        .findOneAndUpdate({ _id: id }, { $set: set, $unset: unset }, { returnDocument: 'after' })
         .lean<User>()
         .exec();
     } catch (error) {
@@ -196,9 +241,18 @@ export class UsersRepository implements OnModuleInit {
     if (field === 'username') {
       return new AppError('USERNAME_TAKEN', 'That username is already taken.', 'username');
     }
-    if (field?.startsWith('providers.')) {
+    if (field?.startsWith('identities.')) {
       return new AppError('IDENTITY_TAKEN', 'This sign-in is already linked to an account.');
     }
     return error;
   }
+}
+
+function identityFields(identity: NewIdentity, linkedAt: Date) {
+  return {
+    provider: identity.provider,
+    subject: identity.subject,
+    linkedAt,
+    ...(identity.email !== undefined && { email: normaliseEmail(identity.email) }),
+  };
 }

@@ -2,10 +2,10 @@ import { Controller, Get, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthService } from '../auth/auth.service';
+import { BrowserSessions } from '../auth/browser-sessions';
 import { LoginDto } from '../auth/dto/login.dto';
 import { RegisterDto } from '../auth/dto/register.dto';
 import { PasswordPolicy } from '../auth/password-policy.service';
-import { SessionAuthenticator } from '../auth/session-authenticator.service';
 import { AppError } from '../common/app-error';
 import { Public } from '../common/public.decorator';
 import { SignInThrottle } from '../common/sign-in-throttle';
@@ -22,7 +22,7 @@ export class AuthPagesController {
   constructor(
     private readonly pages: PagesService,
     private readonly auth: AuthService,
-    private readonly sessions: SessionAuthenticator,
+    private readonly sessions: BrowserSessions,
     private readonly policy: PasswordPolicy,
   ) {}
 
@@ -31,15 +31,13 @@ export class AuthPagesController {
     const auth = await this.pages.current(request);
     const user = auth && toUserView(auth.user);
     const connected = this.pages.providers.filter(({ key }) => user?.providers.includes(key));
-    this.pages.render(request, response, 'home', { title: 'Your account', user, connected });
+    await this.pages.render(request, response, 'home', { title: 'Your account', user, connected });
   }
 
   @Get('login')
-  login(@Req() request: Request, @Res() response: Response): void {
-    this.pages.render(request, response, 'login', {
-      title: 'Sign in',
+  async login(@Req() request: Request, @Res() response: Response): Promise<void> {
+    await this.showLogin(request, response, this.requestedReturnTo(request.query.returnTo), {
       error: errorText(request.query.error),
-      returnTo: this.pages.returnTo(request.query.returnTo),
     });
   }
 
@@ -47,34 +45,28 @@ export class AuthPagesController {
   @SignInThrottle()
   async submitLogin(@Req() request: Request, @Res() response: Response): Promise<void> {
     this.pages.checkForm(request);
-    const returnTo = this.pages.returnTo(formField(request.body, 'returnTo'));
+    const returnTo = this.requestedReturnTo(formField(request.body, 'returnTo'));
     const form = await readForm(LoginDto, request.body, { required: ['login', 'password'] });
-    const show = (status: number, error?: string) =>
-      this.pages.render(
-        request,
-        response,
-        'login',
-        { title: 'Sign in', errors: form.errors, typed: form.typed, error, returnTo },
-        status,
-      );
-    if (Object.keys(form.errors).length > 0) return show(400);
+    if (Object.keys(form.errors).length > 0) {
+      return this.showLogin(request, response, returnTo, { ...form }, 400);
+    }
     try {
       const user = await this.auth.verifyCredentials(form.value.login, form.value.password);
-      await this.sessions.signIn(user, request, response);
-      this.pages.redirectTo(response, returnTo, 'signed-in');
+      await this.sessions.signIn(request, response, user, { method: 'password' });
+      this.pages.redirectTo(response, returnTo ?? this.pages.url('/'), 'signed-in');
     } catch (error) {
-      if (error instanceof AppError && error.code === 'INVALID_CREDENTIALS')
-        return show(401, error.message);
-      throw error;
+      if (!(error instanceof AppError) || error.code !== 'INVALID_CREDENTIALS') throw error;
+      await this.showLogin(request, response, returnTo, { ...form, error: error.message }, 401);
     }
   }
 
   @Get('register')
-  register(@Req() request: Request, @Res() response: Response): void {
-    this.pages.render(request, response, 'register', {
+  async register(@Req() request: Request, @Res() response: Response): Promise<void> {
+    await this.pages.render(request, response, 'register', {
       title: 'Create an account',
       errors: {},
       typed: {},
+      providerLinks: this.pages.providerLinks(),
     });
   }
 
@@ -100,18 +92,23 @@ export class AuthPagesController {
         request,
         response,
         'register',
-        { title: 'Create an account', errors: form.errors, typed: form.typed },
+        {
+          title: 'Create an account',
+          errors: form.errors,
+          typed: form.typed,
+          providerLinks: this.pages.providerLinks(),
+        },
         status,
       );
     if (Object.keys(form.errors).length > 0) return show(400);
     try {
       const user = await this.auth.register(form.value);
-      await this.sessions.signIn(user, request, response);
+      await this.sessions.signIn(request, response, user, { method: 'password' });
       this.pages.redirect(response, '/settings', 'registered');
     } catch (error) {
       if (!(error instanceof AppError) || !error.field) throw error;
       form.errors[error.field] = error.message;
-      show(error.status);
+      await show(error.status);
     }
   }
 
@@ -120,5 +117,33 @@ export class AuthPagesController {
     this.pages.checkForm(request);
     await this.sessions.signOut(request, response);
     this.pages.redirect(response, '/login', 'signed-out');
+  }
+
+  /** A returnTo the person asked for and may have, as a checked absolute URL. */
+  private requestedReturnTo(requested: unknown): string | undefined {
+    return requested === undefined || requested === '' ? undefined : this.pages.returnTo(requested);
+  }
+
+  private showLogin(
+    request: Request,
+    response: Response,
+    returnTo: string | undefined,
+    problems: { errors?: object; typed?: object; error?: string },
+    status = 200,
+  ): Promise<void> {
+    return this.pages.render(
+      request,
+      response,
+      'login',
+      {
+        title: 'Sign in',
+        errors: {},
+        typed: {},
+        ...problems,
+        returnTo,
+        providerLinks: this.pages.providerLinks(returnTo),
+      },
+      status,
+    );
   }
 }

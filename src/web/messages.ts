@@ -10,6 +10,7 @@ export const NOTICES: Record<string, string> = {
   'account-deleted': 'Your account and everything in it are deleted.',
   registered: 'Welcome! Your account is ready.',
   'signed-in': 'You are signed in.',
+  reauthenticated: "Thanks, that's confirmed. You can now make your change.",
 };
 
 export const ERRORS: Record<string, string> = {
@@ -29,6 +30,9 @@ export const ERRORS: Record<string, string> = {
     'Your account is already connected to a different account of that provider. Disconnect it first.',
   SIGN_IN_CHANGED: 'You signed out or switched accounts while connecting, so nothing was changed.',
   UNAUTHENTICATED: 'Please sign in first.',
+  IDENTITY_MISMATCH:
+    'That provider account is not connected to your account, so it could not confirm it is you.',
+  VALIDATION_FAILED: 'That sign-in link was not valid. Please start again.',
 };
 
 export function noticeText(code: unknown): string | undefined {

@@ -1,30 +1,42 @@
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { Auth } from '../auth/authenticated-request';
-import { enabledProviders, ProviderInfo } from '../auth/providers/provider-catalog';
+import type { Auth, AuthenticatedRequest } from '../auth/authenticated-request';
+import { BrowserSessions } from '../auth/browser-sessions';
 import { PasswordPolicy } from '../auth/password-policy.service';
-import { SessionAuthenticator } from '../auth/session-authenticator.service';
-import { absoluteReturnTo, safeReturnTo } from '../auth/social/return-to';
 import { AppConfig } from '../config/app-config';
+import { resolveReturnTo } from '../social/return-to';
+import { toUserView } from '../users/user.view';
 import { CsrfService } from './csrf.service';
 import { setFlash, takeFlash } from './flash';
+
+/** A provider as the pages show it. */
+export interface ProviderLink {
+  key: string;
+  name: string;
+}
 
 /** What every page needs: who is signed in, a CSRF token, the providers, and the flash message. */
 @Injectable()
 export class PagesService {
-  readonly providers: ProviderInfo[];
+  readonly providers: ProviderLink[];
+  /** PUBLIC_URL's path: links are written as {{base}}/path, so pages work under a prefix. */
+  readonly base: string;
 
   constructor(
     private readonly csrf: CsrfService,
-    private readonly authenticator: SessionAuthenticator,
+    private readonly browserSessions: BrowserSessions,
     private readonly config: AppConfig,
     private readonly policy: PasswordPolicy,
   ) {
-    this.providers = enabledProviders(config);
+    this.providers = config.providers.map(({ key, name }) => ({ key, name }));
+    this.base = new URL(config.publicUrl).pathname.replace(/\/$/, '');
   }
 
-  current(request: Request): Promise<Auth | null> {
-    return this.authenticator.authenticate(request);
+  /** The signed-in person: from the session guard on guarded pages, else from the cookie. */
+  async current(request: Request): Promise<Auth | null> {
+    return (
+      (request as Partial<AuthenticatedRequest>).auth ?? this.browserSessions.authenticate(request)
+    );
   }
 
   /** Checks a form's CSRF token; a failure renders the error page. */
@@ -32,47 +44,87 @@ export class PagesService {
     this.csrf.assertValid(request);
   }
 
-  render(
+  async render(
     request: Request,
     response: Response,
     view: string,
     model: Record<string, unknown>,
     status = 200,
-  ): void {
+  ): Promise<void> {
+    const auth = await this.current(request);
     response.status(status).render(view, {
       ...model,
+      // The header's signed-in state, on every page.
+      viewer: auth && toUserView(auth.user),
       csrfToken: this.csrf.token(request, response),
       notice: takeFlash(request, response),
       providers: this.providers,
       passwordMinLength: this.policy.minLength,
-      // Links are written as {{base}}/path, so the pages work under a PUBLIC_URL with a path.
-      base: new URL(this.config.publicUrl).pathname.replace(/\/$/, ''),
+      base: this.base,
+    });
+  }
+
+  /**
+   * "Confirm it's you": the password, or a provider connected to the account, before a change to
+   * how the account is entered. Afterwards the person lands on their settings again.
+   */
+  renderConfirm(
+    request: Request,
+    response: Response,
+    { user }: Auth,
+    status: number,
+    errors: Record<string, string> = {},
+  ): Promise<void> {
+    const linked = this.providers.filter(({ key }) =>
+      user.identities.some(({ provider }) => provider === key),
+    );
+    return this.render(
+      request,
+      response,
+      'confirm',
+      {
+        title: "Confirm it's you",
+        hasPassword: typeof user.passwordHash === 'string',
+        errors,
+        reauthLinks: this.providerLinks('/settings', linked, true),
+        minutes: Math.round(this.config.RECENT_SIGN_IN_SECONDS / 60),
+      },
+      status,
+    );
+  }
+
+  /** Links that start a provider sign-in, carrying `returnTo` encoded as one query value. */
+  providerLinks(returnTo?: string, providers = this.providers, reauthenticate = false) {
+    return providers.map(({ key, name }) => {
+      const query = new URLSearchParams();
+      if (reauthenticate) query.set('reauth', '1');
+      if (returnTo) query.set('returnTo', returnTo);
+      const search = query.size > 0 ? `?${query.toString()}` : '';
+      return { key, name, href: `${this.base}/auth/${key}${search}` };
     });
   }
 
   /** See Other, to a path of this service (e.g. '/settings'), with a confirmation for the next page. */
   redirect(response: Response, servicePath: string, notice?: string): void {
-    this.redirectTo(response, this.path(servicePath), notice);
+    this.redirectTo(response, this.url(servicePath), notice);
   }
 
-  /** See Other, to a resolved `returnTo` (see returnTo()). */
-  redirectTo(response: Response, returnTo: string, notice?: string): void {
+  /** See Other, to an absolute URL already checked (see returnTo()). */
+  redirectTo(response: Response, url: string, notice?: string): void {
     if (notice) setFlash(response, notice);
-    response.redirect(303, absoluteReturnTo(returnTo, this.config.publicUrl));
+    response.redirect(303, url);
   }
 
-  /** A `returnTo` from a form or query, kept to this service (or allowed origins). */
+  /** A `returnTo` from a form or query as the checked absolute URL, or the fallback path's. */
   returnTo(requested: unknown, fallback = '/'): string {
-    return safeReturnTo(
-      requested,
-      this.config.publicUrl,
-      this.config.ALLOWED_RETURN_ORIGINS,
-      this.path(fallback),
+    return (
+      resolveReturnTo(requested, this.config.publicUrl, this.config.ALLOWED_RETURN_ORIGINS) ??
+      this.url(fallback)
     );
   }
 
-  /** A path of this service as browsers see it (under PUBLIC_URL's path, if any). */
-  path(path: string): string {
-    return safeReturnTo(path, this.config.publicUrl, [], path);
+  /** The absolute URL of a path of this service (under PUBLIC_URL's path, if any). */
+  url(path: string): string {
+    return resolveReturnTo(path, this.config.publicUrl, [])!;
   }
 }

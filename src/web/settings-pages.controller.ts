@@ -1,17 +1,22 @@
-import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { AccountService } from '../account/account.service';
+import { AccountService, changesSignInName } from '../account/account.service';
 import { UpdateProfileDto } from '../account/dto/update-profile.dto';
-import { Auth } from '../auth/authenticated-request';
-import { SocialAuthService } from '../auth/social/social-auth.service';
+import { Auth, AuthenticatedRequest, CurrentAuth } from '../auth/authenticated-request';
+import { AuthService } from '../auth/auth.service';
+import { BrowserSessions } from '../auth/browser-sessions';
+import { RequireRecentSignIn } from '../auth/recent-sign-in.guard';
 import { AppError } from '../common/app-error';
-import { Public } from '../common/public.decorator';
+import { SignInThrottle } from '../common/sign-in-throttle';
 import { LinkingService } from '../linking/linking.service';
+import { FlowCookie } from '../social/flow-cookie';
+import { SocialAuthService } from '../social/social-auth.service';
 import { toUserView } from '../users/user.view';
 import { FieldErrors, formField, readForm } from './forms';
 import { errorText } from './messages';
 import { PagesService } from './pages.service';
+import { SettingsPageFilter } from './settings-page.filter';
 
 interface SettingsProblems {
   status: number;
@@ -22,30 +27,51 @@ interface SettingsProblems {
   typed?: Record<string, string>;
 }
 
-/** The settings page and its forms: profile, password, connections, account deletion. */
+/** A profile form changes the email or username only when it sends a different one. */
+const profileChangesSignIn = ({ auth, body }: AuthenticatedRequest) =>
+  changesSignInName(auth.user, (body ?? {}) as Record<string, unknown>);
+
+/**
+ * The settings page and its forms: profile, password, connections, account deletion. The same
+ * guards as the API apply (a session; a recent sign-in for changes to how the account is
+ * entered); SettingsPageFilter turns their refusals into the sign-in page or a "confirm it's you"
+ * step.
+ */
 @ApiExcludeController()
-@Public()
+@UseFilters(SettingsPageFilter)
 @Controller('settings')
 export class SettingsPagesController {
   constructor(
     private readonly pages: PagesService,
     private readonly account: AccountService,
+    private readonly auth: AuthService,
     private readonly linking: LinkingService,
     private readonly social: SocialAuthService,
+    private readonly browserSessions: BrowserSessions,
+    private readonly flowCookie: FlowCookie,
   ) {}
 
   @Get()
-  async settings(@Req() request: Request, @Res() response: Response): Promise<void> {
-    const auth = await this.signedIn(request, response);
-    if (!auth) return;
-    this.show(request, response, auth, { status: 200, error: errorText(request.query.error) });
+  settings(
+    @CurrentAuth() auth: Auth,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    return this.show(request, response, auth, {
+      status: 200,
+      error: errorText(request.query.error),
+    });
   }
 
   @Post('profile')
-  async saveProfile(@Req() request: Request, @Res() response: Response): Promise<void> {
-    const auth = await this.signedInForm(request, response);
-    if (!auth) return;
-    // Empty fields leave the value as it is.
+  @RequireRecentSignIn(profileChangesSignIn)
+  async saveProfile(
+    @CurrentAuth() auth: Auth,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    this.pages.checkForm(request);
+    // Empty username or email fields leave them as they are; an emptied name clears it.
     const form = await readForm(UpdateProfileDto, request.body, {
       required: [],
       optional: ['name', 'username', 'email'],
@@ -57,16 +83,21 @@ export class SettingsPagesController {
       typed: form.typed,
     };
     if (Object.keys(form.errors).length > 0) return this.show(request, response, auth, failed);
+    const name = formField(request.body, 'name').trim() === '' ? null : form.value.name;
     await this.attempt(request, response, auth, failed, async () => {
-      await this.account.updateProfile(auth.user, form.value);
+      await this.account.updateProfile(auth.user, { ...form.value, name });
       this.pages.redirect(response, '/settings', 'profile-saved');
     });
   }
 
   @Post('password')
-  async savePassword(@Req() request: Request, @Res() response: Response): Promise<void> {
-    const auth = await this.signedInForm(request, response);
-    if (!auth) return;
+  @RequireRecentSignIn()
+  async savePassword(
+    @CurrentAuth() auth: Auth,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    this.pages.checkForm(request);
     const hadPassword = typeof auth.user.passwordHash === 'string';
     const currentPassword = formField(request.body, 'currentPassword');
     const newPassword = formField(request.body, 'newPassword');
@@ -83,58 +114,110 @@ export class SettingsPagesController {
         currentPassword: hadPassword ? currentPassword : undefined,
         newPassword,
       });
+      await this.browserSessions.renew(response, auth);
       this.pages.redirect(response, '/settings', hadPassword ? 'password-changed' : 'password-set');
     });
   }
 
   @Post('password/remove')
-  async removePassword(@Req() request: Request, @Res() response: Response): Promise<void> {
-    const auth = await this.signedInForm(request, response);
-    if (!auth) return;
+  @RequireRecentSignIn()
+  async removePassword(
+    @CurrentAuth() auth: Auth,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    this.pages.checkForm(request);
     await this.attempt(request, response, auth, { status: 400, form: 'password' }, async () => {
-      await this.linking.removePassword(auth.user);
+      await this.linking.removePassword(auth);
       this.pages.redirect(response, '/settings', 'password-removed');
     });
   }
 
   @Post('connections/:provider/connect')
+  @SignInThrottle()
+  @RequireRecentSignIn()
   async connect(
+    @CurrentAuth() auth: Auth,
     @Param('provider') key: string,
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const auth = await this.signedInForm(request, response);
-    if (!auth) return;
+    this.pages.checkForm(request);
     await this.attempt(request, response, auth, { status: 400, form: 'connections' }, async () => {
-      response.redirect(303, await this.social.start(key, request, response, auth));
+      const url = await this.social.start(key, {
+        purpose: 'link',
+        auth,
+        browserSecret: this.flowCookie.issue(response),
+      });
+      response.redirect(303, url);
     });
   }
 
   @Post('connections/:provider/disconnect')
+  @RequireRecentSignIn()
   async disconnect(
+    @CurrentAuth() auth: Auth,
     @Param('provider') key: string,
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const auth = await this.signedInForm(request, response);
-    if (!auth) return;
+    this.pages.checkForm(request);
     await this.attempt(request, response, auth, { status: 400, form: 'connections' }, async () => {
-      await this.linking.unlink(auth.user, key);
+      await this.linking.unlink(auth, key);
       this.pages.redirect(response, '/settings', 'provider-unlinked');
     });
   }
 
+  /** "Confirm it's you", asked for directly (the filter shows it when a change needs it). */
+  @Get('confirm')
+  confirm(
+    @CurrentAuth() auth: Auth,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    return this.pages.renderConfirm(request, response, auth, 200);
+  }
+
+  @Post('confirm')
+  @SignInThrottle()
+  async submitConfirm(
+    @CurrentAuth() auth: Auth,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    this.pages.checkForm(request);
+    const password = formField(request.body, 'password');
+    try {
+      if (!password)
+        throw new AppError('VALIDATION_FAILED', 'Please fill in this field.', 'password');
+      await this.auth.confirmPassword(auth.user, password, 'password');
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const errors = { [error.field ?? 'password']: error.message };
+      return this.pages.renderConfirm(request, response, auth, error.status, errors);
+    }
+    await this.browserSessions.renew(response, auth, { method: 'password' });
+    this.pages.redirect(response, '/settings', 'reauthenticated');
+  }
+
   @Get('delete')
-  async confirmDeletion(@Req() request: Request, @Res() response: Response): Promise<void> {
-    const auth = await this.signedIn(request, response);
-    if (!auth) return;
-    this.showDeletion(request, response, auth, 200);
+  @RequireRecentSignIn()
+  confirmDeletion(
+    @CurrentAuth() auth: Auth,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    return this.showDeletion(request, response, auth, 200);
   }
 
   @Post('delete')
-  async deleteAccount(@Req() request: Request, @Res() response: Response): Promise<void> {
-    const auth = await this.signedInForm(request, response);
-    if (!auth) return;
+  @RequireRecentSignIn()
+  async deleteAccount(
+    @CurrentAuth() auth: Auth,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    this.pages.checkForm(request);
     const password = formField(request.body, 'password') || undefined;
     try {
       await this.account.deleteAccount(auth, password);
@@ -143,24 +226,8 @@ export class SettingsPagesController {
       const field = error.field ?? 'password';
       return this.showDeletion(request, response, auth, error.status, { [field]: error.message });
     }
+    this.browserSessions.forget(response);
     this.pages.redirect(response, '/login', 'account-deleted');
-  }
-
-  /** The signed-in person, or a redirect to the sign-in page that comes back here. */
-  private async signedIn(request: Request, response: Response): Promise<Auth | null> {
-    const auth = await this.pages.current(request);
-    if (!auth) {
-      this.pages.redirect(
-        response,
-        `/login?returnTo=${encodeURIComponent(this.pages.path('/settings'))}`,
-      );
-    }
-    return auth;
-  }
-
-  private async signedInForm(request: Request, response: Response): Promise<Auth | null> {
-    this.pages.checkForm(request);
-    return this.signedIn(request, response);
   }
 
   /** Runs a change; a refusal the person can act on shows on the settings page with its status. */
@@ -177,7 +244,7 @@ export class SettingsPagesController {
       if (!(error instanceof AppError)) throw error;
       const errors = { ...failed.errors };
       if (error.field) errors[error.field] = error.message;
-      this.show(request, response, auth, {
+      await this.show(request, response, auth, {
         ...failed,
         status: error.status,
         errors,
@@ -186,9 +253,14 @@ export class SettingsPagesController {
     }
   }
 
-  private show(request: Request, response: Response, auth: Auth, problems: SettingsProblems): void {
+  private show(
+    request: Request,
+    response: Response,
+    auth: Auth,
+    problems: SettingsProblems,
+  ): Promise<void> {
     const { connections, password } = this.linking.connections(auth.user);
-    this.pages.render(
+    return this.pages.render(
       request,
       response,
       'settings',
@@ -210,8 +282,8 @@ export class SettingsPagesController {
     auth: Auth,
     status: number,
     errors: FieldErrors = {},
-  ): void {
-    this.pages.render(
+  ): Promise<void> {
+    return this.pages.render(
       request,
       response,
       'delete',

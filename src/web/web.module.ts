@@ -1,17 +1,18 @@
 import { Module } from '@nestjs/common';
 import { AccountModule } from '../account/account.module';
 import { AuthModule } from '../auth/auth.module';
-import { SocialAuthModule } from '../auth/social/social-auth.module';
+import { SocialAuthModule } from '../social/social-auth.module';
 import { LinkingModule } from '../linking/linking.module';
 import { AuthPagesController } from './auth-pages.controller';
 import { CsrfService } from './csrf.service';
 import { PagesService } from './pages.service';
+import { SettingsPageFilter } from './settings-page.filter';
 import { SettingsPagesController } from './settings-pages.controller';
 
 /** Server-rendered pages for people in a browser, on the same services as the JSON API. */
 @Module({
   imports: [AuthModule, AccountModule, LinkingModule, SocialAuthModule],
   controllers: [AuthPagesController, SettingsPagesController],
-  providers: [CsrfService, PagesService],
+  providers: [CsrfService, PagesService, SettingsPageFilter],
 })
 export class WebModule {}

@@ -30,6 +30,7 @@ describe('POST /auth/register', () => {
         name: 'Grace Hopper',
         hasPassword: true,
         providers: [],
+        identities: [],
         role: 'user',
         createdAt: expect.any(String),
       },
@@ -49,7 +50,7 @@ describe('POST /auth/register', () => {
     const [, algorithm, , parameters] = String(stored?.passwordHash).split('$');
     expect(algorithm).toBe('argon2id');
     expect(parameters.split(',').sort()).toEqual(['m=19456', 'p=1', 't=2']);
-    expect(stored).not.toHaveProperty('providers.google');
+    expect(stored?.identities).toEqual([]);
   });
 
   it('generates a username from the email, made unique', async () => {

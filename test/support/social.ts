@@ -173,7 +173,45 @@ export class Browser {
     return this.callback(await this.authorize(provider, identity), as);
   }
 
+  /** POST /me/connections/{key}: the redirect to the provider that links it to this account. */
+  async startLink(provider: TestProvider): Promise<string> {
+    const response = await this.agent.post(`/me/connections/${provider.key}`).expect(200);
+    return response.body.redirect as string;
+  }
+
+  /** Links `identity` to the signed-in account; ends with the callback's response. */
+  async link(provider: TestProvider, identity: TestIdentity, as: 'json' | 'html' = 'json') {
+    const login = provider.prepare(identity);
+    const callback = await signInAtProvider(await this.startLink(provider), login, {
+      publicUrl: PUBLIC_URL,
+    });
+    return this.callback(new URL(callback), as);
+  }
+
+  /** Confirms who is signed in by signing in again at a provider (GET /auth/{key}?reauth=1). */
+  async reauthenticate(
+    provider: TestProvider,
+    identity: TestIdentity,
+    as: 'json' | 'html' = 'json',
+  ) {
+    const login = provider.prepare(identity);
+    const start = await this.agent.get(`/auth/${provider.key}?reauth=1`).expect(302);
+    const callback = await signInAtProvider(start.headers.location, login, {
+      publicUrl: PUBLIC_URL,
+    });
+    return this.callback(new URL(callback), as);
+  }
+
   me() {
     return this.agent.get('/me');
   }
+}
+
+/** provider → subject of the identities stored on a user record, as the tests compare them. */
+export function storedIdentities(
+  user: { identities?: Array<{ provider: string; subject: string }> } | null,
+) {
+  return Object.fromEntries(
+    (user?.identities ?? []).map(({ provider, subject }) => [provider, subject]),
+  );
 }

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptionalNotNull, IsPasswordInput } from '../../common/dto-decorators';
+import { IsOptionalNotNull, IsPasswordInput } from '../../users/user-fields';
 
 export class DeleteAccountDto {
   @ApiPropertyOptional({

@@ -3,14 +3,20 @@ import {
   IsAccountEmail,
   IsDisplayName,
   IsOptionalNotNull,
+  IsOptionalNullable,
   IsUsername,
-} from '../../common/dto-decorators';
+} from '../../users/user-fields';
 
 export class UpdateProfileDto {
-  @ApiPropertyOptional({ example: 'Ada Lovelace' })
-  @IsOptionalNotNull()
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'Ada Lovelace',
+    description: 'null clears the name.',
+  })
+  @IsOptionalNullable()
   @IsDisplayName()
-  name?: string;
+  name?: string | null;
 
   @ApiPropertyOptional({ example: 'ada' })
   @IsOptionalNotNull()

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
-import { IsPasswordInput } from '../../common/dto-decorators';
+import { IsPasswordInput } from '../../users/user-fields';
 
 export class LoginDto {
   @ApiProperty({ example: 'ada', description: 'The email or the username of the account.' })

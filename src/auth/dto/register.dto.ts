@@ -5,7 +5,7 @@ import {
   IsOptionalNotNull,
   IsPasswordInput,
   IsUsername,
-} from '../../common/dto-decorators';
+} from '../../users/user-fields';
 
 export class RegisterDto {
   @ApiProperty({ example: 'ada@example.com' })

@@ -1,12 +1,38 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
 
-/** A signed-in browser or client. The cookie holds a random token; only its SHA-256 is stored. */
+/** How a session's person last proved who they are. */
+export const SIGN_IN_METHODS = ['password', 'provider'] as const;
+export type SessionMethod = (typeof SIGN_IN_METHODS)[number];
+
+/**
+ * A signed-in browser or client. The cookie holds a random token; only its SHA-256 is stored. The
+ * token changes (rotation) when the person proves themselves again or changes their password; the
+ * session's `_id` does not.
+ */
 @Schema({ collection: 'sessions', versionKey: false, strict: 'throw' })
 export class Session {
-  /** SHA-256 of the session token, hex. */
+  /** Random and stable for the session's whole life (for older sessions: their first token's hash). */
   @Prop({ type: String, required: true })
   _id!: string;
+
+  /** SHA-256 of the current token, hex. */
+  @Prop({ type: String, required: true })
+  tokenHash!: string;
+
+  /**
+   * SHA-256 of the token before the last rotation, still accepted until `previousValidUntil`, so
+   * requests the browser sent before it received the new cookie do not fail.
+   */
+  @Prop({ type: String })
+  previousTokenHash?: string;
+
+  @Prop({ type: Date })
+  previousValidUntil?: Date;
+
+  /** The previous token proves only what it proved before the rotation. */
+  @Prop({ type: Date })
+  previousAuthenticatedAt?: Date;
 
   @Prop({ type: Types.ObjectId, required: true, index: true })
   userId!: Types.ObjectId;
@@ -17,6 +43,13 @@ export class Session {
   /** When the person last proved who they are (password or provider) in this session. */
   @Prop({ type: Date, required: true })
   authenticatedAt!: Date;
+
+  /** How they did: with the password, or through `provider` (unknown for older sessions). */
+  @Prop({ type: String, enum: SIGN_IN_METHODS })
+  method?: SessionMethod;
+
+  @Prop({ type: String })
+  provider?: string;
 
   @Prop({ type: Date, required: true })
   lastSeenAt!: Date;
@@ -34,3 +67,5 @@ export class Session {
 
 export const SessionSchema = SchemaFactory.createForClass(Session);
 SessionSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+SessionSchema.index({ tokenHash: 1 }, { unique: true });
+SessionSchema.index({ previousTokenHash: 1 }, { sparse: true });

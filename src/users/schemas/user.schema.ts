@@ -4,11 +4,38 @@ import { HydratedDocument, Types } from 'mongoose';
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Emails are unique whatever their case, in the database itself (ICU collation, strength 2). */
+export const EMAIL_COLLATION = { locale: 'en', strength: 2 } as const;
+
+/** A provider account linked to a user: one way to sign in. */
+@Schema({ _id: false, versionKey: false, strict: 'throw' })
+export class Identity {
+  /** The provider's key, as in /auth/{key}. */
+  @Prop({ type: String, required: true })
+  provider!: string;
+
+  /** The provider's ID for the person (OIDC `sub`); compared exactly. */
+  @Prop({ type: String, required: true })
+  subject!: string;
+
+  @Prop({ type: Date, required: true })
+  linkedAt!: Date;
+
+  @Prop({ type: Date })
+  lastUsedAt?: Date;
+
+  /** The address the provider vouched for when it was linked, if it vouched for one. */
+  @Prop({ type: String })
+  email?: string;
+}
+
+export const IdentitySchema = SchemaFactory.createForClass(Identity);
+
 @Schema({ collection: 'users', timestamps: true, strict: 'throw', versionKey: false })
 export class User {
   _id!: Types.ObjectId;
 
-  /** Stored normalised (trimmed, lower case), so the unique index is case-insensitive. */
+  /** Stored normalised (trimmed, lower case); unique case-insensitively by its index's collation. */
   @Prop({ type: String })
   email?: string;
 
@@ -23,12 +50,9 @@ export class User {
   @Prop({ type: String })
   passwordHash?: string;
 
-  /**
-   * Linked login providers: provider key → that provider's user ID (subject). A key is absent, never
-   * null, when not linked, so each provider's sparse unique index ignores the account.
-   */
-  @Prop({ type: Object, default: () => ({}) })
-  providers!: Record<string, string>;
+  /** Linked provider accounts, at most one per provider. */
+  @Prop({ type: [IdentitySchema], default: () => [] })
+  identities!: Identity[];
 
   @Prop({ type: String, enum: ROLES, default: 'user' })
   role!: Role;
@@ -39,20 +63,24 @@ export class User {
 
 export type UserDocument = HydratedDocument<User>;
 
-/**
- * The schema with its indexes: unique email (when present), unique username, and one unique index per
- * enabled provider, so an identity can belong to one account only.
- */
-export function createUserSchema(providerKeys: string[]) {
-  const schema = SchemaFactory.createForClass(User);
-  // Accounts without an email (some provider sign-ins) are left out of the uniqueness check.
-  schema.index(
-    { email: 1 },
-    { unique: true, partialFilterExpression: { email: { $type: 'string' } } },
-  );
-  schema.index({ username: 1 }, { unique: true });
-  for (const key of providerKeys) {
-    schema.index({ [`providers.${key}`]: 1 }, { unique: true, sparse: true });
-  }
-  return schema;
-}
+export const UserSchema = SchemaFactory.createForClass(User);
+// Accounts without an email (some provider sign-ins) are left out of the uniqueness check.
+UserSchema.index(
+  { email: 1 },
+  {
+    name: 'email_unique_ci',
+    unique: true,
+    collation: EMAIL_COLLATION,
+    partialFilterExpression: { email: { $type: 'string' } },
+  },
+);
+UserSchema.index({ username: 1 }, { unique: true });
+// One account per provider identity, whatever providers are configured.
+UserSchema.index(
+  { 'identities.provider': 1, 'identities.subject': 1 },
+  {
+    name: 'identity_unique',
+    unique: true,
+    partialFilterExpression: { 'identities.subject': { $type: 'string' } },
+  },
+);

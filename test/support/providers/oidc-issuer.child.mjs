@@ -73,7 +73,8 @@ const provider = new Provider(issuer, {
   // Put scope claims in the ID token too, as Okta, Google and Auth0 do: passport-openidconnect
   // skips userinfo by default and builds its profile from the ID token alone.
   conformIdTokenClaims: false,
-  // passport-openidconnect 0.1.x sends no code_challenge; a challenge, when sent, is still checked.
+  // A challenge, when sent, binds the code to its verifier (the app always sends one); clients
+  // without PKCE, like passport-openidconnect in the emulator's own tests, are still served.
   pkce: { required: () => false },
   features: { devInteractions: { enabled: false } },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },

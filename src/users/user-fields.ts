@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
-import { USERNAME_PATTERN } from '../users/identifiers';
+import { USERNAME_PATTERN } from './identifiers';
 
 /** Absent is fine; null is not (it would erase the field). */
 export const IsOptionalNotNull = () => ValidateIf((_object, value) => value !== undefined);
@@ -43,3 +43,7 @@ export const IsPasswordInput = (field: string) =>
     IsString({ message: `${field} must be a string` }),
     Length(1, 1024, { message: `${field} must be 1 to 1024 characters` }),
   );
+
+/** A name may be given, or cleared with null; absent leaves it as it is. */
+export const IsOptionalNullable = () =>
+  ValidateIf((_object, value) => value !== undefined && value !== null);

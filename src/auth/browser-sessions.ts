@@ -4,11 +4,15 @@ import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import { Auth } from './authenticated-request';
 import { SessionCookie } from './session-cookie';
-import { SessionsService } from './sessions.service';
+import { SessionsService, SignInProof } from './sessions.service';
 
-/** Browser sign-in state: who a request's session cookie belongs to, and starting or ending one. */
+/**
+ * The HTTP edge of sessions: which session a request's cookie belongs to, and the cookie a
+ * response must carry when a session starts, changes token or ends. The rules are in
+ * SessionsService, which takes plain values.
+ */
 @Injectable()
-export class SessionAuthenticator {
+export class BrowserSessions {
   constructor(
     private readonly cookie: SessionCookie,
     private readonly sessions: SessionsService,
@@ -24,11 +28,29 @@ export class SessionAuthenticator {
   }
 
   /** A fresh session for the user; a session this browser already had is ended. */
-  async signIn(user: User, request: Request, response: Response): Promise<void> {
+  async signIn(
+    request: Request,
+    response: Response,
+    user: User,
+    proof: SignInProof,
+  ): Promise<void> {
     const previous = this.cookie.read(request);
     if (previous !== undefined) await this.sessions.end(previous);
-    const { token } = await this.sessions.start(user._id, request.headers['user-agent']);
+    const { token } = await this.sessions.start(user._id, proof, request.headers['user-agent']);
     this.cookie.write(response, token, this.sessions.absoluteLifetimeMs);
+  }
+
+  /** A new token for this browser's session, recording a fresh sign-in when `proof` is given. */
+  async renew(response: Response, { session }: Auth, proof?: SignInProof): Promise<void> {
+    const token = await this.sessions.rotate(session, proof);
+    if (token !== undefined) {
+      this.cookie.write(response, token, session.absoluteExpiresAt.getTime() - Date.now());
+    }
+  }
+
+  /** Clears the cookie of a session that no longer exists (its account was deleted). */
+  forget(response: Response): void {
+    this.cookie.clear(response);
   }
 
   async signOut(request: Request, response: Response): Promise<void> {

@@ -1,0 +1,49 @@
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { SignInThrottle } from '../common/sign-in-throttle';
+import { toUserView, UserView } from '../users/user.view';
+import { Auth, CurrentAuth } from './authenticated-request';
+import { AuthService } from './auth.service';
+import { BrowserSessions } from './browser-sessions';
+import { ReauthenticateDto } from './dto/reauthenticate.dto';
+import { SessionsService } from './sessions.service';
+
+class ReauthenticatedView {
+  @ApiProperty({ type: UserView })
+  user!: UserView;
+
+  @ApiProperty({ description: 'Until when changes that need a recent sign-in are allowed.' })
+  recentSignInUntil!: Date;
+}
+
+/** "Confirm it's you": a signed-in person proves it again before changing how the account is entered. */
+@ApiTags('auth')
+@Controller('auth')
+export class ReauthenticationController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly browserSessions: BrowserSessions,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  @Post('reauthenticate')
+  @HttpCode(200)
+  @SignInThrottle()
+  @ApiOkResponse({
+    type: ReauthenticatedView,
+    description: 'Confirmed: the session counts as recent, under a new session cookie.',
+  })
+  async reauthenticate(
+    @CurrentAuth() auth: Auth,
+    @Body() dto: ReauthenticateDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ReauthenticatedView> {
+    await this.auth.confirmPassword(auth.user, dto.password, 'password');
+    await this.browserSessions.renew(response, auth, { method: 'password' });
+    return {
+      user: toUserView(auth.user),
+      recentSignInUntil: this.sessions.recentUntil(new Date()),
+    };
+  }
+}

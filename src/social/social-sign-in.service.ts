@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import type { Auth } from '../auth/authenticated-request';
+import { AppError } from '../common/app-error';
+import { LinkingService } from '../linking/linking.service';
+import type { ProviderIdentity } from '../providers/provider-identity';
+import { usernameBase } from '../users/identifiers';
+import { User } from '../users/schemas/user.schema';
+import { UsersRepository } from '../users/users.repository';
+import type { SignInFlow } from './sign-in-flow.schema';
+
+export interface SocialOutcome {
+  action: 'signed-in' | 'registered' | 'linked' | 'reauthenticated';
+  user: User;
+  returnTo: string;
+}
+
+interface ProviderName {
+  key: string;
+  name: string;
+}
+
+/**
+ * What a verified provider identity does, by the flow's purpose: sign in (or create an account),
+ * link it to the account that started the flow, or confirm that account's person.
+ */
+@Injectable()
+export class SocialSignInService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly linking: LinkingService,
+  ) {}
+
+  async complete(
+    provider: ProviderName,
+    identity: ProviderIdentity,
+    flow: SignInFlow,
+    current: Auth | null,
+  ): Promise<SocialOutcome> {
+    const { returnTo } = flow;
+    if (flow.purpose === 'sign-in')
+      return { ...(await this.signInOrRegister(provider, identity)), returnTo };
+    // Linking and confirming finish only in the session that started them.
+    if (!current || current.session._id !== flow.sessionId) {
+      throw new AppError(
+        'SIGN_IN_CHANGED',
+        `You signed out or switched accounts while ${provider.name} was asked, so nothing was changed. Please try again from your settings.`,
+      );
+    }
+    if (flow.purpose === 'link') {
+      return {
+        action: 'linked',
+        user: await this.linking.link(current.user._id, identity),
+        returnTo,
+      };
+    }
+    const owner = await this.users.findByIdentity(identity.provider, identity.subject);
+    if (!owner || !owner._id.equals(current.user._id)) {
+      throw new AppError(
+        'IDENTITY_MISMATCH',
+        `That ${provider.name} account is not connected to your account, so it cannot confirm it's you.`,
+      );
+    }
+    await this.users.touchIdentity(identity.provider, identity.subject);
+    return { action: 'reauthenticated', user: current.user, returnTo };
+  }
+
+  private async signInOrRegister(
+    provider: ProviderName,
+    identity: ProviderIdentity,
+  ): Promise<Omit<SocialOutcome, 'returnTo'>> {
+    const known = await this.users.findByIdentity(identity.provider, identity.subject);
+    if (known) {
+      await this.users.touchIdentity(identity.provider, identity.subject);
+      return { action: 'signed-in', user: known };
+    }
+    return this.register(provider, identity);
+  }
+
+  /**
+   * A new account for a new identity. An email that already belongs to an account is never merged:
+   * someone may have registered it first to take over whoever later signs in with it.
+   */
+  private async register(
+    provider: ProviderName,
+    identity: ProviderIdentity,
+  ): Promise<Omit<SocialOutcome, 'returnTo'>> {
+    const email = identity.verifiedEmail;
+    if (email && (await this.users.findByLogin(email))) throw emailTaken(provider);
+    try {
+      const user = await this.users.createFromProvider({
+        provider: identity.provider,
+        subject: identity.subject,
+        email,
+        name: identity.name,
+        usernameBase: usernameBase(
+          identity.handle ?? identity.name ?? email?.split('@')[0] ?? provider.key,
+        ),
+      });
+      return { action: 'registered', user };
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'EMAIL_TAKEN') throw emailTaken(provider);
+      // The same identity finished signing in twice at once: the first created it, the second signs in.
+      if (error instanceof AppError && error.code === 'IDENTITY_TAKEN') {
+        const known = await this.users.findByIdentity(identity.provider, identity.subject);
+        if (known) return { action: 'signed-in', user: known };
+      }
+      throw error;
+    }
+  }
+}
+
+function emailTaken(provider: ProviderName): AppError {
+  return new AppError(
+    'EMAIL_BELONGS_TO_ANOTHER_ACCOUNT',
+    `An account with your ${provider.name} email address already exists. Sign in to it (with its password), then connect ${provider.name} from your settings.`,
+  );
+}

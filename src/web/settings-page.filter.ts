@@ -1,0 +1,30 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Injectable } from '@nestjs/common';
+import type { Response } from 'express';
+import type { AuthenticatedRequest } from '../auth/authenticated-request';
+import { AppError } from '../common/app-error';
+import { AppExceptionFilter } from '../common/app-exception.filter';
+import { PagesService } from './pages.service';
+
+/**
+ * How the settings pages answer the guards' refusals: signed out, the sign-in page (and back);
+ * without a recent sign-in, the "confirm it's you" step. Anything else as everywhere.
+ */
+@Injectable()
+@Catch(AppError)
+export class SettingsPageFilter implements ExceptionFilter {
+  private readonly fallback = new AppExceptionFilter();
+
+  constructor(private readonly pages: PagesService) {}
+
+  async catch(error: AppError, host: ArgumentsHost): Promise<void> {
+    const request = host.switchToHttp().getRequest<AuthenticatedRequest>();
+    const response = host.switchToHttp().getResponse<Response>();
+    if (error.code === 'UNAUTHENTICATED') {
+      this.pages.redirect(response, `/login?returnTo=${encodeURIComponent('/settings')}`);
+    } else if (error.code === 'RECENT_SIGN_IN_REQUIRED' && request.auth) {
+      await this.pages.renderConfirm(request, response, request.auth, error.status);
+    } else {
+      this.fallback.catch(error, host);
+    }
+  }
+}
