@@ -1,0 +1,246 @@
+import { Types } from 'mongoose';
+import request from 'supertest';
+import { GOOD_PASSWORD, login, register, sessionCookie } from '../support/accounts';
+import {
+  Browser,
+  newIdentity,
+  SocialWorld,
+  startSocialWorld,
+  storedIdentities,
+} from '../support/social';
+
+const NEW_PASSWORD = 'a whole new passphrase, longer';
+
+/**
+ * An attacker with a stolen session cookie, but not the password nor the victim's providers, must
+ * not be able to add or remove a way into the account, nor change what is typed to sign in.
+ */
+describe('re-authentication for changes to how an account is entered', () => {
+  let world: SocialWorld;
+  const users = () => world.t.db.collection('users');
+  const sessions = () => world.t.db.collection('sessions');
+  const stored = (id: string) => users().findOne({ _id: new Types.ObjectId(id) });
+
+  beforeAll(async () => {
+    world = await startSocialWorld();
+  });
+  afterAll(() => world.close());
+
+  /** Time passes: the account's sign-ins are no longer recent. */
+  const age = (userId: string) =>
+    sessions().updateMany(
+      { userId: new Types.ObjectId(userId) },
+      { $set: { authenticatedAt: new Date(Date.now() - 3600_000) } },
+    );
+
+  /** A password account signed in in a browser, whose sign-in has become old. */
+  async function staleVictim() {
+    const { account, user } = await register(world.t.http);
+    const browser = world.browser();
+    await browser.agent
+      .post('/auth/login')
+      .send({ login: account.email, password: GOOD_PASSWORD })
+      .expect(200);
+    await age(user.id);
+    return { browser, user, account };
+  }
+
+  describe('with a stolen, old session', () => {
+    it.each([
+      ['link a provider', (b: Browser) => b.agent.post('/me/connections/google')],
+      ['remove the password', (b: Browser) => b.agent.delete('/me/password')],
+      [
+        'change the password',
+        (b: Browser) =>
+          b.agent
+            .put('/me/password')
+            .send({ currentPassword: GOOD_PASSWORD, newPassword: NEW_PASSWORD }),
+      ],
+      ['change the email', (b: Browser) => b.agent.patch('/me').send({ email: 'thief@evil.test' })],
+      ['change the username', (b: Browser) => b.agent.patch('/me').send({ username: 'thief' })],
+      [
+        'delete the account',
+        (b: Browser) => b.agent.delete('/me').send({ password: GOOD_PASSWORD }),
+      ],
+    ])('cannot %s: 401 RECENT_SIGN_IN_REQUIRED, nothing changes', async (_what, attempt) => {
+      const { browser, user } = await staleVictim();
+      const before = await stored(user.id);
+      const response = await attempt(browser);
+      expect(response.status).toBe(401);
+      expect(response.body.error.code).toBe('RECENT_SIGN_IN_REQUIRED');
+      expect(await stored(user.id)).toEqual(before);
+      expect(
+        await world.t.db.collection('sign_in_flows').countDocuments({ userId: before?._id }),
+      ).toBe(0);
+    });
+
+    it('can still change the name, which is not a way in', async () => {
+      const { browser, user } = await staleVictim();
+      await browser.agent.patch('/me').send({ name: 'Renamed' }).expect(200);
+      expect((await stored(user.id))?.name).toBe('Renamed');
+      await browser.agent.patch('/me').send({ name: null }).expect(200);
+      expect(await stored(user.id)).not.toHaveProperty('name');
+    });
+
+    it('cannot take the account over by linking its own Google through GET /auth/google', async () => {
+      const { browser, user } = await staleVictim();
+      const attackerIdentity = newIdentity();
+      // GET /auth/{key} only ever signs in: the attacker's Google gets an account of its own.
+      const response = await browser.signIn(world.provider('google'), attackerIdentity);
+      expect(response.body.action).toBe('registered');
+      expect(response.body.user.id).not.toBe(user.id);
+      expect(storedIdentities((await stored(user.id)) as never)).toEqual({});
+    });
+  });
+
+  describe('POST /auth/reauthenticate', () => {
+    it('refuses a wrong password with 401 WRONG_PASSWORD and leaves the session old', async () => {
+      const { browser } = await staleVictim();
+      const response = await browser.agent
+        .post('/auth/reauthenticate')
+        .send({ password: 'not the password at all' })
+        .expect(401);
+      expect(response.body.error).toMatchObject({ code: 'WRONG_PASSWORD', field: 'password' });
+      await browser.agent.delete('/me/password').expect(401);
+    });
+
+    it('makes the session recent under a new cookie; the replaced one soon stops working', async () => {
+      const { browser, user } = await staleVictim();
+      const oldCookie = (await browser.agent.get('/me').expect(200)).request.cookies;
+      await request(world.t.http).get('/me').set('Cookie', oldCookie).expect(200);
+      const response = await browser.agent
+        .post('/auth/reauthenticate')
+        .send({ password: GOOD_PASSWORD })
+        .expect(200);
+      expect(response.body.user.id).toBe(user.id);
+      expect(new Date(response.body.recentSignInUntil).getTime()).toBeGreaterThan(Date.now());
+      const fresh = sessionCookie(response);
+      expect(oldCookie).toBeTruthy();
+      expect(fresh).not.toBe(oldCookie);
+
+      // The replaced token still works for a moment, but only proves what it proved before.
+      await request(world.t.http).get('/me').set('Cookie', oldCookie).expect(200);
+      const stale = await request(world.t.http)
+        .patch('/me')
+        .set('Cookie', oldCookie)
+        .send({ username: `r${Date.now()}` })
+        .expect(401);
+      expect(stale.body.error.code).toBe('RECENT_SIGN_IN_REQUIRED');
+      // Once its grace period is over, it does not work at all.
+      await sessions().updateMany(
+        { userId: new Types.ObjectId(user.id) },
+        { $set: { previousValidUntil: new Date(Date.now() - 1000) } },
+      );
+      await request(world.t.http).get('/me').set('Cookie', oldCookie).expect(401);
+
+      const changed = await browser.agent.patch('/me').send({ username: `r${Date.now()}` });
+      expect(changed.status).toBe(200);
+    });
+
+    it('needs a session', async () => {
+      await request(world.t.http)
+        .post('/auth/reauthenticate')
+        .send({ password: GOOD_PASSWORD })
+        .expect(401);
+    });
+  });
+
+  describe('re-authenticating with a provider (?reauth=1)', () => {
+    async function staleSocialAccount() {
+      const browser = world.browser();
+      const identity = newIdentity();
+      const signedUp = await browser.signIn(world.provider('okta'), identity);
+      expect(signedUp.body.action).toBe('registered');
+      const userId = signedUp.body.user.id as string;
+      await age(userId);
+      return { browser, identity, userId };
+    }
+
+    it('confirms the person with a provider linked to the account', async () => {
+      const { browser, identity, userId } = await staleSocialAccount();
+      await browser.agent.put('/me/password').send({ newPassword: NEW_PASSWORD }).expect(401);
+      const response = await browser.reauthenticate(world.provider('okta'), identity);
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ action: 'reauthenticated', user: { id: userId } });
+      await browser.agent.put('/me/password').send({ newPassword: NEW_PASSWORD }).expect(204);
+    });
+
+    it('refuses a provider account that is not linked to it (IDENTITY_MISMATCH)', async () => {
+      const { browser, userId } = await staleSocialAccount();
+      const response = await browser.reauthenticate(world.provider('okta'), newIdentity());
+      expect(response.status).toBe(401);
+      expect(response.body.error.code).toBe('IDENTITY_MISMATCH');
+      await browser.me().expect(200);
+      await browser.agent.delete(`/me/connections/okta`).expect(401);
+      expect(Object.keys(storedIdentities((await stored(userId)) as never))).toEqual(['okta']);
+    });
+  });
+
+  describe('sessions after a change', () => {
+    it('changing the password gives this browser a new cookie, ends the others, and parallel requests from this browser still succeed', async () => {
+      const { cookie, account, user } = await register(world.t.http);
+      const otherDevice = await login(world.t.http, account.email, GOOD_PASSWORD);
+      const browser = new Browser(world.t.http);
+      browser.agent.jar.setCookie(`${cookie}; Path=/`);
+
+      const [changed, ...parallel] = await Promise.all([
+        browser.agent
+          .put('/me/password')
+          .send({ currentPassword: GOOD_PASSWORD, newPassword: NEW_PASSWORD }),
+        ...Array.from({ length: 5 }, (_, i) => browser.agent.patch('/me').send({ name: `N${i}` })),
+        ...Array.from({ length: 5 }, () => browser.agent.get('/me')),
+      ]);
+      expect(changed.status).toBe(204);
+      expect(sessionCookie(changed)).not.toBe(cookie);
+      expect(parallel.map((r) => r.status)).toEqual(Array(10).fill(200));
+      await browser.me().expect(200);
+      await request(world.t.http).get('/me').set('Cookie', otherDevice).expect(401);
+      expect(await sessions().countDocuments({ userId: new Types.ObjectId(user.id) })).toBe(1);
+    });
+
+    it('unlinking a provider ends the other sessions that signed in through it, and no others', async () => {
+      const browser = world.browser();
+      const google = newIdentity();
+      const signedUp = await browser.signIn(world.provider('google'), google);
+      const userId = signedUp.body.user.id as string;
+      await browser.link(world.provider('github'), newIdentity());
+      await browser.agent.put('/me/password').send({ newPassword: GOOD_PASSWORD }).expect(204);
+      const username = (await browser.me()).body.user.username as string;
+
+      const viaGoogle = world.browser();
+      expect((await viaGoogle.signIn(world.provider('google'), google)).body.user.id).toBe(userId);
+      const viaPassword = await login(world.t.http, username, GOOD_PASSWORD);
+
+      await browser.agent.delete('/me/connections/google').expect(204);
+      await viaGoogle.me().expect(401);
+      await request(world.t.http).get('/me').set('Cookie', viaPassword).expect(200);
+      await browser.me().expect(200);
+
+      await browser.agent.delete('/me/password').expect(204);
+      await request(world.t.http).get('/me').set('Cookie', viaPassword).expect(401);
+      await browser.me().expect(200);
+    });
+  });
+
+  describe('linking', () => {
+    it('starts only with a POST, and completes only in the session that started it', async () => {
+      const browser = world.browser();
+      const signedUp = await browser.signIn(world.provider('google'), newIdentity());
+      const userId = signedUp.body.user.id as string;
+      const username = signedUp.body.user.username as string;
+      await browser.agent.put('/me/password').send({ newPassword: GOOD_PASSWORD }).expect(204);
+
+      const github = world.provider('github');
+      github.prepare(newIdentity());
+      const { signInAtProvider } = await import('../support/providers');
+      const callback = new URL(await signInAtProvider(await browser.startLink(github)));
+      // Same browser, same account, but another session by the time the provider answers.
+      await browser.agent.post('/auth/logout').expect(204);
+      await browser.agent.post('/auth/login').send({ login: username, password: GOOD_PASSWORD });
+      const response = await browser.callback(callback);
+      expect(response.status).toBe(409);
+      expect(response.body.error.code).toBe('SIGN_IN_CHANGED');
+      expect(Object.keys(storedIdentities((await stored(userId)) as never))).toEqual(['google']);
+    });
+  });
+});
