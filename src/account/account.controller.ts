@@ -3,6 +3,7 @@ import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Auth, CurrentAuth } from '../auth/authenticated-request';
 import { SessionCookie } from '../auth/session-cookie';
+import { SignInThrottle } from '../common/sign-in-throttle';
 import { toUserView, UserEnvelope } from '../users/user.view';
 import { AccountService } from './account.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
@@ -24,6 +25,7 @@ export class AccountController {
   }
 
   @Patch()
+  @SignInThrottle()
   @ApiOkResponse({ type: UserEnvelope })
   async updateProfile(
     @CurrentAuth() { user }: Auth,
@@ -33,6 +35,7 @@ export class AccountController {
   }
 
   @Put('password')
+  @SignInThrottle()
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Password changed; every other session is ended.' })
   changePassword(@CurrentAuth() auth: Auth, @Body() dto: ChangePasswordDto): Promise<void> {
@@ -40,6 +43,7 @@ export class AccountController {
   }
 
   @Delete()
+  @SignInThrottle()
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'The account and all its sessions are gone.' })
   async deleteAccount(

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { AccountAttempts } from '../auth/account-attempts';
+import { accountKeyOfUser } from '../auth/account-key';
 import { Auth } from '../auth/authenticated-request';
 import { PasswordHasher } from '../auth/password-hasher.service';
 import { PasswordPolicy } from '../auth/password-policy.service';
@@ -19,6 +21,7 @@ export class AccountService {
     private readonly policy: PasswordPolicy,
     private readonly sessions: SessionsService,
     private readonly config: AppConfig,
+    private readonly attempts: AccountAttempts,
   ) {}
 
   async updateProfile(user: User, changes: UpdateProfileDto): Promise<User> {
@@ -33,7 +36,7 @@ export class AccountService {
     this.policy.assertAcceptable(dto.newPassword, 'newPassword');
     const updated = await this.users.setPasswordHash(
       user._id,
-      await this.hasher.hash(dto.newPassword),
+      await this.hasher.hash(dto.newPassword, accountKeyOfUser(user._id)),
     );
     if (!updated) throw this.accountGone();
     await this.sessions.endAllForUser(user._id, session._id);
@@ -67,7 +70,9 @@ export class AccountService {
     if (password === undefined) {
       throw new AppError('VALIDATION_FAILED', `${field} is required`, field);
     }
-    if (!(await this.hasher.verify(user.passwordHash, password))) {
+    const key = accountKeyOfUser(user._id);
+    await this.attempts.consume(key);
+    if (!(await this.hasher.verify(user.passwordHash, password, key))) {
       throw new AppError('WRONG_PASSWORD', 'The password is incorrect.', field);
     }
   }

@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
 import { ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Auth, CurrentAuth } from '../auth/authenticated-request';
 import { ErrorBody } from '../common/error-body';
+import { SignInThrottle } from '../common/sign-in-throttle';
 import { ConnectionsView } from './connections.view';
 import { LinkingService } from './linking.service';
 
@@ -28,6 +29,7 @@ export class ConnectionsController {
   }
 
   @Delete('password')
+  @SignInThrottle()
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'The password is removed.' })
   @ApiConflictResponse({

@@ -7,6 +7,7 @@ import { Auth } from '../auth/authenticated-request';
 import { SocialAuthService } from '../auth/social/social-auth.service';
 import { AppError } from '../common/app-error';
 import { Public } from '../common/public.decorator';
+import { SignInThrottle } from '../common/sign-in-throttle';
 import { LinkingService } from '../linking/linking.service';
 import { toUserView } from '../users/user.view';
 import { FieldErrors, formField, readForm } from './forms';
@@ -42,6 +43,7 @@ export class SettingsPagesController {
   }
 
   @Post('profile')
+  @SignInThrottle()
   async saveProfile(@Req() request: Request, @Res() response: Response): Promise<void> {
     const auth = await this.signedInForm(request, response);
     if (!auth) return;
@@ -64,6 +66,7 @@ export class SettingsPagesController {
   }
 
   @Post('password')
+  @SignInThrottle()
   async savePassword(@Req() request: Request, @Res() response: Response): Promise<void> {
     const auth = await this.signedInForm(request, response);
     if (!auth) return;
@@ -88,6 +91,7 @@ export class SettingsPagesController {
   }
 
   @Post('password/remove')
+  @SignInThrottle()
   async removePassword(@Req() request: Request, @Res() response: Response): Promise<void> {
     const auth = await this.signedInForm(request, response);
     if (!auth) return;
@@ -132,6 +136,7 @@ export class SettingsPagesController {
   }
 
   @Post('delete')
+  @SignInThrottle()
   async deleteAccount(@Req() request: Request, @Res() response: Response): Promise<void> {
     const auth = await this.signedInForm(request, response);
     if (!auth) return;
@@ -139,7 +144,8 @@ export class SettingsPagesController {
     try {
       await this.account.deleteAccount(auth, password);
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
+      // Limits and BUSY go to the error page, which sends Retry-After.
+      if (!(error instanceof AppError) || error.retryAfterSeconds !== undefined) throw error;
       const field = error.field ?? 'password';
       return this.showDeletion(request, response, auth, error.status, { [field]: error.message });
     }
@@ -174,7 +180,8 @@ export class SettingsPagesController {
     try {
       await change();
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
+      // Limits and BUSY go to the error page, which sends Retry-After.
+      if (!(error instanceof AppError) || error.retryAfterSeconds !== undefined) throw error;
       const errors = { ...failed.errors };
       if (error.field) errors[error.field] = error.message;
       this.show(request, response, auth, {
