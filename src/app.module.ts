@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AccountModule } from './account/account.module';
 import { AuthModule } from './auth/auth.module';
+import { PasswordLimitsModule } from './auth/password-limits.module';
 import { SocialAuthModule } from './social/social-auth.module';
 import { SessionGuard } from './auth/session.guard';
 import { AppExceptionFilter } from './common/app-exception.filter';
@@ -20,7 +21,8 @@ import { WebModule } from './web/web.module';
   imports: [
     AppConfigModule,
     LoggingModule,
-    // Counts sign-in and registration attempts per client; routes opt in with SignInThrottle.
+    // Counts attempts per client on the routes that opt in with SignInThrottle (sign-in,
+    // registration, every route that checks a password). Its storage also holds AccountAttempts'.
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -28,6 +30,8 @@ import { WebModule } from './web/web.module';
         errorMessage: 'Too many attempts from your network. Please wait a minute and try again.',
       }),
     }),
+    // Per-account attempt counts and the argon2 scheduler, for every service that checks passwords.
+    PasswordLimitsModule,
     DatabaseModule,
     UsersModule,
     AuthModule,

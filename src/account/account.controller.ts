@@ -5,6 +5,7 @@ import { Auth, AuthenticatedRequest, CurrentAuth } from '../auth/authenticated-r
 import { BrowserSessions } from '../auth/browser-sessions';
 import { RequireRecentSignIn } from '../auth/recent-sign-in.guard';
 import { SessionCookie } from '../auth/session-cookie';
+import { SignInThrottle } from '../common/sign-in-throttle';
 import { toUserView, UserEnvelope } from '../users/user.view';
 import { AccountService, changesSignInName } from './account.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
@@ -30,6 +31,7 @@ export class AccountController {
   }
 
   @Patch()
+  @SignInThrottle()
   @RequireRecentSignIn(changesEmailOrUsername)
   @ApiOkResponse({
     type: UserEnvelope,
@@ -43,6 +45,7 @@ export class AccountController {
   }
 
   @Put('password')
+  @SignInThrottle()
   @HttpCode(204)
   @RequireRecentSignIn()
   @ApiNoContentResponse({
@@ -58,6 +61,7 @@ export class AccountController {
   }
 
   @Delete()
+  @SignInThrottle()
   @HttpCode(204)
   @RequireRecentSignIn()
   @ApiNoContentResponse({ description: 'The account and all its sessions are gone.' })

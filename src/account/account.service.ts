@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { accountKeyOfUser } from '../auth/account-key';
 import { Auth } from '../auth/authenticated-request';
 import { AuthService } from '../auth/auth.service';
 import { PasswordHasher } from '../auth/password-hasher.service';
@@ -42,7 +43,7 @@ export class AccountService {
     this.policy.assertAcceptable(dto.newPassword, 'newPassword');
     const updated = await this.users.setPasswordHash(
       user._id,
-      await this.hasher.hash(dto.newPassword),
+      await this.hasher.hash(dto.newPassword, accountKeyOfUser(user._id)),
     );
     if (!updated) throw accountGone();
     await this.sessions.endOthers(user._id, session._id);

@@ -3,6 +3,8 @@ import { AppError } from '../common/app-error';
 import { usernameBaseFromEmail } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
+import { AccountAttempts } from './account-attempts';
+import { accountKeyOfLogin, accountKeyOfUser } from './account-key';
 import { RegisterDto } from './dto/register.dto';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicy } from './password-policy.service';
@@ -14,6 +16,7 @@ export class AuthService {
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
+    private readonly attempts: AccountAttempts,
   ) {}
 
   async register(dto: RegisterDto): Promise<User> {
@@ -23,7 +26,7 @@ export class AuthService {
       username: dto.username,
       usernameBase: usernameBaseFromEmail(dto.email),
       name: dto.name,
-      passwordHash: await this.hasher.hash(dto.password),
+      passwordHash: await this.hasher.hash(dto.password, accountKeyOfLogin(dto.email)),
     });
   }
 
@@ -34,7 +37,10 @@ export class AuthService {
    */
   async verifyCredentials(login: string, password: string): Promise<User> {
     const user = await this.users.findByLogin(login);
-    const valid = await this.hasher.verify(user?.passwordHash, password);
+    // Counted per account, or per login typed when there is none: the answers are the same.
+    const key = user ? accountKeyOfUser(user._id) : accountKeyOfLogin(login);
+    await this.attempts.consume(key);
+    const valid = await this.hasher.verify(user?.passwordHash, password, key);
     if (!user || !valid) {
       throw new AppError('INVALID_CREDENTIALS', 'The login or password is incorrect.');
     }
@@ -53,7 +59,9 @@ export class AuthService {
         'Your account has no password. Confirm it is you by signing in with a connected provider.',
       );
     }
-    if (!(await this.hasher.verify(user.passwordHash, password))) {
+    const key = accountKeyOfUser(user._id);
+    await this.attempts.consume(key);
+    if (!(await this.hasher.verify(user.passwordHash, password, key))) {
       throw new AppError('WRONG_PASSWORD', 'The password is incorrect.', field);
     }
     await this.upgradeHash(user, password);
@@ -62,7 +70,7 @@ export class AuthService {
   /** Rehashes with the current parameters when they changed, unless the password changed meanwhile. */
   private async upgradeHash(user: User, password: string): Promise<void> {
     if (user.passwordHash && this.hasher.needsRehash(user.passwordHash)) {
-      const upgraded = await this.hasher.hash(password);
+      const upgraded = await this.hasher.hash(password, accountKeyOfUser(user._id));
       await this.users.upgradePasswordHash(user._id, user.passwordHash, upgraded);
     }
   }

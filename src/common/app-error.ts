@@ -33,17 +33,22 @@ export const ErrorCodes = {
   PROVIDER_UNAVAILABLE: HttpStatus.GATEWAY_TIMEOUT,
   USERNAME_TAKEN: HttpStatus.CONFLICT,
   TOO_MANY_REQUESTS: HttpStatus.TOO_MANY_REQUESTS,
+  BUSY: HttpStatus.SERVICE_UNAVAILABLE,
   INTERNAL_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
 
-/** A failure the client can act on; the exception filter turns it into `{ error: { code, message, field? } }`. */
+/**
+ * A failure the client can act on; the exception filter turns it into `{ error: { code, message, field? } }`.
+ * With `retryAfterSeconds` the request may succeed later, and the response says when (`Retry-After`).
+ */
 export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AppError';

@@ -27,6 +27,9 @@ export class AppExceptionFilter implements ExceptionFilter {
     const [status, body] = this.toResponse(exception, request);
     if (response.headersSent) return;
     response.status(status);
+    if (exception instanceof AppError && exception.retryAfterSeconds !== undefined) {
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    }
     if (request.accepts(['json', 'html']) !== 'html') {
       response.json(body);
       return;

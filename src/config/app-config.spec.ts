@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { AppConfig, InvalidConfigurationError } from './app-config';
 
 describe('AppConfig.fromEnvironment', () => {
@@ -71,5 +72,26 @@ describe('AppConfig.fromEnvironment', () => {
         SESSION_ABSOLUTE_TIMEOUT_SECONDS: '3600',
       }),
     ).toThrow(/SESSION_ABSOLUTE_TIMEOUT_SECONDS/);
+  });
+
+  it('bounds argon2 work at two computations per core, queued for at most 10 seconds, by default', () => {
+    const config = AppConfig.fromEnvironment({});
+    expect(config.ARGON2_MAX_CONCURRENCY).toBe(2 * availableParallelism());
+    expect(config.ARGON2_QUEUE_TIMEOUT_SECONDS).toBe(10);
+    const tuned = AppConfig.fromEnvironment({
+      ARGON2_MAX_CONCURRENCY: '3',
+      ARGON2_QUEUE_TIMEOUT_SECONDS: '30',
+    });
+    expect([tuned.ARGON2_MAX_CONCURRENCY, tuned.ARGON2_QUEUE_TIMEOUT_SECONDS]).toEqual([3, 30]);
+  });
+
+  it.each([
+    ['ARGON2_MAX_CONCURRENCY', '0'],
+    ['ARGON2_MAX_CONCURRENCY', 'many'],
+    ['ARGON2_QUEUE_TIMEOUT_SECONDS', '0'],
+    ['ARGON2_QUEUE_TIMEOUT_SECONDS', '1.5'],
+    ['ARGON2_QUEUE_TIMEOUT_SECONDS', '301'],
+  ])('refuses %s=%s', (name, value) => {
+    expect(() => AppConfig.fromEnvironment({ [name]: value })).toThrow(new RegExp(name));
   });
 });

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { availableParallelism } from 'node:os';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   IsIn,
@@ -117,10 +118,30 @@ export class AppConfig {
   @Max(16)
   ARGON2_PARALLELISM = 1;
 
+  /**
+   * argon2 computations allowed at once; the rest wait in a queue that is fair across accounts.
+   * Two per core keeps every core busy without letting a flood occupy the whole thread pool.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  ARGON2_MAX_CONCURRENCY = 2 * availableParallelism();
+
+  /** How long a password check may wait for its turn before the request fails with 503 BUSY. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  ARGON2_QUEUE_TIMEOUT_SECONDS = 10;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  /** Sign-in and registration attempts a client (IP address) may make per minute, per route. */
+  /**
+   * Attempts per minute on each route that checks a password (and registration) from one client (IP
+   * address), and password checks per minute on one account across all those routes.
+   */
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -3,6 +3,7 @@ import { ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } fro
 import { Auth, CurrentAuth } from '../auth/authenticated-request';
 import { RequireRecentSignIn } from '../auth/recent-sign-in.guard';
 import { ErrorBody } from '../common/error-body';
+import { SignInThrottle } from '../common/sign-in-throttle';
 import { ConnectionsView } from './connections.view';
 import { LinkingService } from './linking.service';
 
@@ -32,6 +33,7 @@ export class ConnectionsController {
   }
 
   @Delete('password')
+  @SignInThrottle()
   @HttpCode(204)
   @RequireRecentSignIn()
   @ApiNoContentResponse({

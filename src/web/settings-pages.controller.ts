@@ -64,6 +64,7 @@ export class SettingsPagesController {
   }
 
   @Post('profile')
+  @SignInThrottle()
   @RequireRecentSignIn(profileChangesSignIn)
   async saveProfile(
     @CurrentAuth() auth: Auth,
@@ -91,6 +92,7 @@ export class SettingsPagesController {
   }
 
   @Post('password')
+  @SignInThrottle()
   @RequireRecentSignIn()
   async savePassword(
     @CurrentAuth() auth: Auth,
@@ -120,6 +122,7 @@ export class SettingsPagesController {
   }
 
   @Post('password/remove')
+  @SignInThrottle()
   @RequireRecentSignIn()
   async removePassword(
     @CurrentAuth() auth: Auth,
@@ -211,6 +214,7 @@ export class SettingsPagesController {
   }
 
   @Post('delete')
+  @SignInThrottle()
   @RequireRecentSignIn()
   async deleteAccount(
     @CurrentAuth() auth: Auth,
@@ -222,7 +226,8 @@ export class SettingsPagesController {
     try {
       await this.account.deleteAccount(auth, password);
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
+      // Limits and BUSY go to the error page, which sends Retry-After.
+      if (!(error instanceof AppError) || error.retryAfterSeconds !== undefined) throw error;
       const field = error.field ?? 'password';
       return this.showDeletion(request, response, auth, error.status, { [field]: error.message });
     }
@@ -241,7 +246,8 @@ export class SettingsPagesController {
     try {
       await change();
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
+      // Limits and BUSY go to the error page, which sends Retry-After.
+      if (!(error instanceof AppError) || error.retryAfterSeconds !== undefined) throw error;
       const errors = { ...failed.errors };
       if (error.field) errors[error.field] = error.message;
       await this.show(request, response, auth, {
