@@ -5,9 +5,11 @@ import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { HttpLogger } from 'pino-http';
 import { formBody, jsonBody } from './common/body-parsers';
 import { AppValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
+import { REQUEST_LOGGER } from './logging/logger.options';
 import { providerFormTargets } from './web/form-targets';
 import { configureViews, PAGE_PATHS } from './web/views';
 
@@ -15,6 +17,8 @@ import { configureViews, PAGE_PATHS } from './web/views';
 export function configureApp(app: NestExpressApplication): INestApplication {
   const config = app.get(AppConfig);
   if (config.TRUST_PROXY) app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
+  // First, so that every request is logged, also those the middleware below refuses.
+  app.use(app.get<HttpLogger>(REQUEST_LOGGER));
   app.use(...jsonBody());
   // Only the pages take HTML forms: the JSON API never reads a body a cross-site form could send.
   app.use(PAGE_PATHS, ...formBody());
