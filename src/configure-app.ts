@@ -16,7 +16,7 @@ import { configureViews, PAGE_PATHS } from './web/views';
 /** Everything main.ts and the tests apply to the app alike: parsers, pipes, security headers, docs. */
 export function configureApp(app: NestExpressApplication): INestApplication {
   const config = app.get(AppConfig);
-  if (config.TRUST_PROXY) app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   // First, so that every request is logged, also those the middleware below refuses.
   app.use(app.get<HttpLogger>(REQUEST_LOGGER));
   app.use(...jsonBody());
@@ -66,11 +66,4 @@ function packageVersion(root: string): string {
     version: string;
   };
   return version;
-}
-
-/** TRUST_PROXY as express wants it: true, a hop count, or a list of addresses. */
-function trustProxySetting(value: string): boolean | number | string[] {
-  if (value === 'true') return true;
-  if (/^\d+$/.test(value)) return Number(value);
-  return value.split(',').map((entry) => entry.trim());
 }

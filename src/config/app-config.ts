@@ -20,6 +20,7 @@ import {
   OidcProviderSettings,
   readOidcProviders,
 } from './provider-settings';
+import { IsTrustProxy, parseTrustProxy, TrustProxySetting } from './trust-proxy';
 
 const splitList = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string'
@@ -133,12 +134,12 @@ export class AppConfig {
   SIGN_IN_RATE_LIMIT = 20;
 
   /**
-   * Behind a reverse proxy: `true`, a number of hops, or comma-separated addresses/subnets to trust
-   * for X-Forwarded-For (express's "trust proxy"), so rate limits count the real client.
+   * Behind a reverse proxy: a number of hops, or comma-separated addresses/subnets of the proxies
+   * to trust for X-Forwarded-For (express's "trust proxy"), so rate limits count the real client.
    */
   @Transform(emptyAsUnset)
   @IsOptional()
-  @IsString()
+  @IsTrustProxy()
   TRUST_PROXY?: string;
 
   /**
@@ -204,6 +205,11 @@ export class AppConfig {
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
+  }
+
+  /** TRUST_PROXY as express's "trust proxy" takes it; undefined: X-Forwarded-For is ignored. */
+  get trustProxy(): TrustProxySetting | undefined {
+    return this.TRUST_PROXY === undefined ? undefined : parseTrustProxy(this.TRUST_PROXY);
   }
 
   /** Origins whose browsers may send state-changing requests: our own and the configured ones. */

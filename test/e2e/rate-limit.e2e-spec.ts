@@ -5,7 +5,8 @@ import { createTestApp, TestApp } from '../support/test-app';
 describe('sign-in rate limit', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ env: { SIGN_IN_RATE_LIMIT: '3', TRUST_PROXY: 'true' } });
+    // The tests reach the app from 127.0.0.1, standing in for the reverse proxy.
+    t = await createTestApp({ env: { SIGN_IN_RATE_LIMIT: '3', TRUST_PROXY: 'loopback' } });
   });
   afterAll(() => t.close());
 
@@ -46,5 +47,25 @@ describe('sign-in rate limit', () => {
       .send(account)
       .expect(429);
     expect(await t.db.collection('users').countDocuments({ email: account.email })).toBe(0);
+  });
+});
+
+describe('sign-in rate limit behind one proxy (TRUST_PROXY=1)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { SIGN_IN_RATE_LIMIT: '2', TRUST_PROXY: '1' } });
+  });
+  afterAll(() => t.close());
+
+  it('counts the address the proxy saw, whatever the client wrote before it', async () => {
+    // The proxy appends the address it saw; everything before it is the client's own writing.
+    const attempt = (claimed: string) =>
+      request(t.http)
+        .post('/auth/login')
+        .set('X-Forwarded-For', `${claimed}, 203.0.113.50`)
+        .send({ login: 'nobody_at_all', password: 'a wrong guess of a password' });
+    await attempt('198.51.100.1').expect(401);
+    await attempt('198.51.100.2').expect(401);
+    await attempt('198.51.100.3').expect(429);
   });
 });
