@@ -1,12 +1,13 @@
 import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HttpLogger } from 'pino-http';
+import { SessionCookie } from './auth/session-cookie';
 import { formBody, jsonBody } from './common/body-parsers';
+import { cookies } from './common/cookies';
 import { AppValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { REQUEST_LOGGER } from './logging/logger.options';
@@ -19,10 +20,10 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   // First, so that every request is logged, also those the middleware below refuses.
   app.use(app.get<HttpLogger>(REQUEST_LOGGER));
+  app.use(...cookies(config));
   app.use(...jsonBody());
   // Only the pages take HTML forms: the JSON API never reads a body a cross-site form could send.
   app.use(PAGE_PATHS, ...formBody());
-  app.use(cookieParser());
   app.use(
     helmet({
       // Not helmet's no-referrer: under it browsers send "Origin: null" with our own form posts,
@@ -53,7 +54,7 @@ export function configureApp(app: NestExpressApplication): INestApplication {
       .setDescription('Accounts, sign-in, sessions and settings.')
       .setVersion(packageVersion(root))
       .setLicense('MIT', 'https://opensource.org/license/mit')
-      .addCookieAuth(config.SESSION_COOKIE_NAME)
+      .addCookieAuth(app.get(SessionCookie).name)
       .build(),
   );
   SwaggerModule.setup('docs', app, document);

@@ -114,4 +114,27 @@ describe('AppConfig.fromEnvironment', () => {
       );
     });
   });
+
+  describe('cookies', () => {
+    it.each([
+      [undefined, false, ''],
+      ['http://accounts.example.test', false, ''],
+      ['https://accounts.example.test', true, '__Host-'],
+      ['https://accounts.example.test/', true, '__Host-'],
+      ['https://example.test/accounts', true, ''],
+    ])('PUBLIC_URL %s: Secure %s, prefix "%s"', (publicUrl, secure, prefix) => {
+      const config = AppConfig.fromEnvironment(publicUrl ? { PUBLIC_URL: publicUrl } : {});
+      expect(config.secureCookies).toBe(secure);
+      expect(config.hostOnlyCookiePrefix).toBe(prefix);
+    });
+
+    it('no longer follows NODE_ENV', () => {
+      const config = AppConfig.fromEnvironment({
+        NODE_ENV: 'production',
+        MONGODB_URI: 'mongodb://db:27017/accounts',
+        PUBLIC_URL: 'http://intranet.example.test',
+      });
+      expect(config.secureCookies).toBe(false);
+    });
+  });
 });

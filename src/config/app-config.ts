@@ -212,6 +212,20 @@ export class AppConfig {
     return this.TRUST_PROXY === undefined ? undefined : parseTrustProxy(this.TRUST_PROXY);
   }
 
+  /** Every cookie is Secure exactly when browsers reach the service over HTTPS. */
+  get secureCookies(): boolean {
+    return new URL(this.publicUrl).protocol === 'https:';
+  }
+
+  /**
+   * `__Host-` for cookies at Path=/ when the service owns its whole HTTPS origin: browsers then
+   * insist on Secure, Path=/ and no Domain, so no sibling domain can plant or shadow the cookie.
+   * Under a path (several services on one origin) or over plain HTTP: no prefix.
+   */
+  get hostOnlyCookiePrefix(): '__Host-' | '' {
+    return this.secureCookies && new URL(this.publicUrl).pathname === '/' ? '__Host-' : '';
+  }
+
   /** Origins whose browsers may send state-changing requests: our own and the configured ones. */
   get trustedOrigins(): Set<string> {
     return new Set([this.publicUrl, ...this.ALLOWED_ORIGINS].map((url) => new URL(url).origin));

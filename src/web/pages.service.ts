@@ -42,7 +42,7 @@ export class PagesService {
     response.status(status).render(view, {
       ...model,
       csrfToken: this.csrf.token(request, response),
-      notice: takeFlash(request, response),
+      notice: takeFlash(request, response, this.config.secureCookies),
       providers: this.providers,
       passwordMinLength: this.policy.minLength,
       // Links are written as {{base}}/path, so the pages work under a PUBLIC_URL with a path.
@@ -57,7 +57,7 @@ export class PagesService {
 
   /** See Other, to a resolved `returnTo` (see returnTo()). */
   redirectTo(response: Response, returnTo: string, notice?: string): void {
-    if (notice) setFlash(response, notice);
+    if (notice) setFlash(response, notice, this.config.secureCookies);
     response.redirect(303, absoluteReturnTo(returnTo, this.config.publicUrl));
   }
 

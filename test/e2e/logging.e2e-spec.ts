@@ -74,6 +74,15 @@ describe('request logs', () => {
     expect(requestLogs(id).map((entry) => entry.res?.statusCode)).toEqual([status]);
   });
 
+  it('include a request refused for a malformed cookie', async () => {
+    await request(t.http)
+      .get('/me')
+      .set('X-Request-Id', 'cookie-refused')
+      .set('Cookie', 'sid=j:{"a":1}')
+      .expect(400);
+    expect(requestLogs('cookie-refused').map((entry) => entry.res?.statusCode)).toEqual([400]);
+  });
+
   it('hold no provider code or state when an unexpected error is logged', async () => {
     const health = t.app.get(HealthCheckService);
     // A fault no client can cause, injected to make the exception filter log a 500.
