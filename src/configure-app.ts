@@ -1,7 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from 'helmet';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HttpLogger } from 'pino-http';
@@ -11,7 +10,7 @@ import { cookies } from './common/cookies';
 import { AppValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { REQUEST_LOGGER } from './logging/logger.options';
-import { providerFormTargets } from './web/form-targets';
+import { noStore, securityHeaders } from './web/response-headers';
 import { configureViews, PAGE_PATHS } from './web/views';
 
 /** Everything main.ts and the tests apply to the app alike: parsers, pipes, security headers, docs. */
@@ -20,33 +19,21 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   // First, so that every request is logged, also those the middleware below refuses.
   app.use(app.get<HttpLogger>(REQUEST_LOGGER));
-  app.use(...cookies(config));
-  app.use(...jsonBody());
-  // Only the pages take HTML forms: the JSON API never reads a body a cross-site form could send.
-  app.use(PAGE_PATHS, ...formBody());
-  app.use(
-    helmet({
-      // Not helmet's no-referrer: under it browsers send "Origin: null" with our own form posts,
-      // which the cross-site guard must refuse. same-origin still tells other sites nothing.
-      referrerPolicy: { policy: 'same-origin' },
-      contentSecurityPolicy: {
-        directives: {
-          // Forms may lead (through redirects) to the providers' sign-in pages, and nowhere else.
-          formAction: ["'self'", ...providerFormTargets(config)],
-          upgradeInsecureRequests: config.publicUrl.startsWith('https:') ? [] : null,
-        },
-      },
-    }),
-  );
-  const root = join(__dirname, '..');
-  configureViews(app, root);
-  app.useGlobalPipes(new AppValidationPipe());
+  // Then the headers, which every answer carries, errors included.
+  app.use(securityHeaders(config), noStore);
   if (config.ALLOWED_ORIGINS.length > 0) {
     app.enableCors({
       origin: config.ALLOWED_ORIGINS.map((url) => new URL(url).origin),
       credentials: true,
     });
   }
+  app.use(...cookies(config));
+  app.use(...jsonBody());
+  // Only the pages take HTML forms: the JSON API never reads a body a cross-site form could send.
+  app.use(PAGE_PATHS, ...formBody());
+  const root = join(__dirname, '..');
+  configureViews(app, root);
+  app.useGlobalPipes(new AppValidationPipe());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
