@@ -1,47 +1,39 @@
 import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import cookieParser from 'cookie-parser';
-import helmet from 'helmet';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { HttpLogger } from 'pino-http';
+import { SessionCookie } from './auth/session-cookie';
 import { formBody, jsonBody } from './common/body-parsers';
+import { cookies } from './http/cookies';
 import { AppValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
-import { providerFormTargets } from './web/form-targets';
+import { REQUEST_LOGGER } from './logging/logger.options';
+import { noStore, securityHeaders } from './web/response-headers';
 import { configureViews, PAGE_PATHS } from './web/views';
 
 /** Everything main.ts and the tests apply to the app alike: parsers, pipes, security headers, docs. */
 export function configureApp(app: NestExpressApplication): INestApplication {
   const config = app.get(AppConfig);
-  if (config.TRUST_PROXY) app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
-  app.use(...jsonBody());
-  // Only the pages take HTML forms: the JSON API never reads a body a cross-site form could send.
-  app.use(PAGE_PATHS, ...formBody());
-  app.use(cookieParser());
-  app.use(
-    helmet({
-      // Not helmet's no-referrer: under it browsers send "Origin: null" with our own form posts,
-      // which the cross-site guard must refuse. same-origin still tells other sites nothing.
-      referrerPolicy: { policy: 'same-origin' },
-      contentSecurityPolicy: {
-        directives: {
-          // Forms may lead (through redirects) to the providers' sign-in pages, and nowhere else.
-          formAction: ["'self'", ...providerFormTargets(config)],
-          upgradeInsecureRequests: config.publicUrl.startsWith('https:') ? [] : null,
-        },
-      },
-    }),
-  );
-  const root = join(__dirname, '..');
-  configureViews(app, root);
-  app.useGlobalPipes(new AppValidationPipe());
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
+  // First, so that every request is logged, also those the middleware below refuses.
+  app.use(app.get<HttpLogger>(REQUEST_LOGGER));
+  // Then the headers, which every answer carries, errors included.
+  app.use(securityHeaders(config), noStore);
   if (config.ALLOWED_ORIGINS.length > 0) {
     app.enableCors({
       origin: config.ALLOWED_ORIGINS.map((url) => new URL(url).origin),
       credentials: true,
     });
   }
+  app.use(...cookies(config));
+  app.use(...jsonBody());
+  // Only the pages take HTML forms: the JSON API never reads a body a cross-site form could send.
+  app.use(PAGE_PATHS, ...formBody());
+  const root = join(__dirname, '..');
+  configureViews(app, root);
+  app.useGlobalPipes(new AppValidationPipe());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -49,7 +41,7 @@ export function configureApp(app: NestExpressApplication): INestApplication {
       .setDescription('Accounts, sign-in, sessions and settings.')
       .setVersion(packageVersion(root))
       .setLicense('MIT', 'https://opensource.org/license/mit')
-      .addCookieAuth(config.SESSION_COOKIE_NAME)
+      .addCookieAuth(app.get(SessionCookie).name)
       .build(),
   );
   SwaggerModule.setup('docs', app, document);
@@ -62,11 +54,4 @@ function packageVersion(root: string): string {
     version: string;
   };
   return version;
-}
-
-/** TRUST_PROXY as express wants it: true, a hop count, or a list of addresses. */
-function trustProxySetting(value: string): boolean | number | string[] {
-  if (value === 'true') return true;
-  if (/^\d+$/.test(value)) return Number(value);
-  return value.split(',').map((entry) => entry.trim());
 }

@@ -2,33 +2,38 @@ import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config';
 
-/** The session cookie: HTTP-only, SameSite=Lax, Secure in production. */
+/**
+ * The session cookie: HTTP-only, SameSite=Lax, Path=/, and Secure when PUBLIC_URL is https. It is
+ * named `__Host-<SESSION_COOKIE_NAME>` when the service owns its whole HTTPS origin.
+ */
 @Injectable()
 export class SessionCookie {
   constructor(private readonly config: AppConfig) {}
 
+  /** The cookie's name as browsers store it, prefix included. */
+  get name(): string {
+    return `${this.config.hostOnlyCookiePrefix}${this.config.SESSION_COOKIE_NAME}`;
+  }
+
   read(request: Request): string | undefined {
     const cookies = request.cookies as Record<string, unknown> | undefined;
-    const value = cookies?.[this.config.SESSION_COOKIE_NAME];
+    const value = cookies?.[this.name];
     return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined;
   }
 
   write(response: Response, token: string, maxAgeMs: number): void {
-    response.cookie(this.config.SESSION_COOKIE_NAME, token, {
-      ...this.attributes(),
-      maxAge: maxAgeMs,
-    });
+    response.cookie(this.name, token, { ...this.attributes(), maxAge: maxAgeMs });
   }
 
   clear(response: Response): void {
-    response.clearCookie(this.config.SESSION_COOKIE_NAME, this.attributes());
+    response.clearCookie(this.name, this.attributes());
   }
 
   private attributes() {
     return {
       httpOnly: true,
       sameSite: 'lax' as const,
-      secure: this.config.isProduction,
+      secure: this.config.secureCookies,
       path: '/',
     };
   }

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Request, Response } from 'express';
 import { AppError, ErrorCode, ErrorCodes } from './app-error';
 import { ErrorBody } from './error-body';
+import { redactUrl } from './redact-url';
 
 const codeForStatus: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
@@ -58,7 +59,8 @@ export class AppExceptionFilter implements ExceptionFilter {
     }
     const requestId = request.id !== undefined ? String(request.id) : undefined;
     this.logger.error(
-      { err: exception, requestId, method: request.method, url: request.originalUrl },
+      // Redacted like the request log: a provider callback's URL carries its code and state.
+      { err: exception, requestId, method: request.method, url: redactUrl(request.originalUrl) },
       'Unhandled error',
     );
     return [

@@ -1,24 +1,37 @@
 import express, { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AppError } from './app-error';
+import { bodyProblem } from './body-inspection';
 
 export const BODY_LIMIT = '100kb';
 
-/** Errors from express's body parser carry a `type` naming what went wrong. */
-function bodyParserErrorType(error: unknown): string | undefined {
-  const type = (error as { type?: unknown } | null)?.type;
-  return typeof type === 'string' && typeof (error as { status?: unknown }).status === 'number'
-    ? type
-    : undefined;
+/** What express's body parser reports: an http-errors error with a status and, mostly, a `type`. */
+interface ParserFailure {
+  status: number;
+  type?: string;
 }
 
-function toAppError(type: string): AppError {
+/** The parser's client-side (4xx) failure, if that is what `error` is. */
+function parserFailure(error: unknown): ParserFailure | undefined {
+  if (error instanceof AppError || typeof error !== 'object' || error === null) return undefined;
+  const { status, statusCode, type } = error as Record<string, unknown>;
+  const code = typeof status === 'number' ? status : statusCode;
+  if (typeof code !== 'number' || code < 400 || code > 499) return undefined;
+  return { status: code, type: typeof type === 'string' ? type : undefined };
+}
+
+function toAppError({ status, type }: ParserFailure): AppError {
   switch (type) {
     case 'entity.parse.failed':
       return new AppError('MALFORMED_JSON', 'The request body is not valid JSON.');
-    case 'entity.too.large':
+    case 'parameters.too.many':
+      return new AppError('VALIDATION_FAILED', 'The form has too many fields.');
+  }
+  // Anything else by its status: sizes, encodings, and bodies that cannot be read (a broken gzip
+  // stream, a body shorter than its Content-Length) are the client's doing, never a 500.
+  switch (status) {
+    case 413:
       return new AppError('PAYLOAD_TOO_LARGE', 'The request body is larger than 100 kB.');
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
+    case 415:
       return new AppError('UNSUPPORTED_MEDIA_TYPE', 'The request body encoding is not supported.');
     default:
       return new AppError('VALIDATION_FAILED', 'The request body could not be read.');
@@ -29,19 +42,25 @@ type ErrorHandler = (error: unknown, req: Request, res: Response, next: NextFunc
 
 /** Parser failures become AppErrors, so the exception filter answers them like any client error. */
 const parserErrors: ErrorHandler = (error, _request, _response, next) => {
-  const type = bodyParserErrorType(error);
-  next(type === undefined ? error : toAppError(type));
+  const failure = parserFailure(error);
+  next(failure === undefined ? error : toAppError(failure));
+};
+
+/** Refuses a parsed body that is too deep or not well-formed text, before any code reads it. */
+const inspectBody: RequestHandler = (request, _response, next) => {
+  next(bodyProblem(request.body));
 };
 
 /** JSON bodies, at most 100 kB (Nest would otherwise turn bad JSON into a bare 400). */
-export function jsonBody(): [RequestHandler, ErrorHandler] {
-  return [express.json({ limit: BODY_LIMIT }), parserErrors];
+export function jsonBody(): [RequestHandler, ErrorHandler, RequestHandler] {
+  return [express.json({ limit: BODY_LIMIT }), parserErrors, inspectBody];
 }
 
 /** HTML form bodies, at most 100 kB; only the pages' routes read them (see configure-app). */
-export function formBody(): [RequestHandler, ErrorHandler] {
+export function formBody(): [RequestHandler, ErrorHandler, RequestHandler] {
   return [
     express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 50 }),
     parserErrors,
+    inspectBody,
   ];
 }

@@ -94,4 +94,69 @@ describe('AppConfig.fromEnvironment', () => {
   ])('refuses %s=%s', (name, value) => {
     expect(() => AppConfig.fromEnvironment({ [name]: value })).toThrow(new RegExp(name));
   });
+
+  describe('TRUST_PROXY', () => {
+    it.each([
+      ['1', 1],
+      ['2', 2],
+      ['loopback', ['loopback']],
+      ['loopback, 10.0.0.0/8, fd00::/8', ['loopback', '10.0.0.0/8', 'fd00::/8']],
+      ['linklocal,uniquelocal,192.168.1.10', ['linklocal', 'uniquelocal', '192.168.1.10']],
+      ['10.0.0.0/255.0.0.0', ['10.0.0.0/255.0.0.0']],
+    ])('accepts %s', (value, setting) => {
+      expect(AppConfig.fromEnvironment({ TRUST_PROXY: value }).trustProxy).toEqual(setting);
+    });
+
+    it('is off when unset or empty', () => {
+      expect(AppConfig.fromEnvironment({}).trustProxy).toBeUndefined();
+      expect(AppConfig.fromEnvironment({ TRUST_PROXY: ' ' }).trustProxy).toBeUndefined();
+    });
+
+    it('refuses true, which would let any client choose its address', () => {
+      expect(() => AppConfig.fromEnvironment({ TRUST_PROXY: 'true' })).toThrow(
+        /TRUST_PROXY must be a hop count .*; "true" would let any client choose its address through X-Forwarded-For \(got "true"\)/,
+      );
+      expect(() => AppConfig.fromEnvironment({ TRUST_PROXY: 'TRUE' })).toThrow(/TRUST_PROXY/);
+    });
+
+    it.each([
+      'false',
+      'yes',
+      '0',
+      '-1',
+      '1.2.3',
+      '10.0.0.0/33',
+      'loopback, everyone',
+      '1, 10.0.0.1',
+    ])('refuses %s, naming TRUST_PROXY', (value) => {
+      expect(() => AppConfig.fromEnvironment({ TRUST_PROXY: value })).toThrow(
+        new RegExp(
+          `TRUST_PROXY must be a hop count .*\\(got "${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\)`,
+        ),
+      );
+    });
+  });
+
+  describe('cookies', () => {
+    it.each([
+      [undefined, false, ''],
+      ['http://accounts.example.test', false, ''],
+      ['https://accounts.example.test', true, '__Host-'],
+      ['https://accounts.example.test/', true, '__Host-'],
+      ['https://example.test/accounts', true, ''],
+    ])('PUBLIC_URL %s: Secure %s, prefix "%s"', (publicUrl, secure, prefix) => {
+      const config = AppConfig.fromEnvironment(publicUrl ? { PUBLIC_URL: publicUrl } : {});
+      expect(config.secureCookies).toBe(secure);
+      expect(config.hostOnlyCookiePrefix).toBe(prefix);
+    });
+
+    it('no longer follows NODE_ENV', () => {
+      const config = AppConfig.fromEnvironment({
+        NODE_ENV: 'production',
+        MONGODB_URI: 'mongodb://db:27017/accounts',
+        PUBLIC_URL: 'http://intranet.example.test',
+      });
+      expect(config.secureCookies).toBe(false);
+    });
+  });
 });

@@ -16,6 +16,7 @@ import {
 import { mainConstraintMessage } from '../common/main-constraint';
 import type { ProviderSettings } from '../providers/provider-kinds';
 import { OIDC_KEY_PATTERN, readProviders } from './provider-settings';
+import { IsTrustProxy, parseTrustProxy, TrustProxySetting } from './trust-proxy';
 
 const splitList = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string'
@@ -149,12 +150,12 @@ export class AppConfig {
   SIGN_IN_RATE_LIMIT = 20;
 
   /**
-   * Behind a reverse proxy: `true`, a number of hops, or comma-separated addresses/subnets to trust
-   * for X-Forwarded-For (express's "trust proxy"), so rate limits count the real client.
+   * Behind a reverse proxy: a number of hops, or comma-separated addresses/subnets of the proxies
+   * to trust for X-Forwarded-For (express's "trust proxy"), so rate limits count the real client.
    */
   @Transform(emptyAsUnset)
   @IsOptional()
-  @IsString()
+  @IsTrustProxy()
   TRUST_PROXY?: string;
 
   /**
@@ -202,6 +203,25 @@ export class AppConfig {
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
+  }
+
+  /** TRUST_PROXY as express's "trust proxy" takes it; undefined: X-Forwarded-For is ignored. */
+  get trustProxy(): TrustProxySetting | undefined {
+    return this.TRUST_PROXY === undefined ? undefined : parseTrustProxy(this.TRUST_PROXY);
+  }
+
+  /** Every cookie is Secure exactly when browsers reach the service over HTTPS. */
+  get secureCookies(): boolean {
+    return new URL(this.publicUrl).protocol === 'https:';
+  }
+
+  /**
+   * `__Host-` for cookies at Path=/ when the service owns its whole HTTPS origin: browsers then
+   * insist on Secure, Path=/ and no Domain, so no sibling domain can plant or shadow the cookie.
+   * Under a path (several services on one origin) or over plain HTTP: no prefix.
+   */
+  get hostOnlyCookiePrefix(): '__Host-' | '' {
+    return this.secureCookies && new URL(this.publicUrl).pathname === '/' ? '__Host-' : '';
   }
 
   /** Origins whose browsers may send state-changing requests: our own and the configured ones. */

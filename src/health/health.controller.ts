@@ -13,11 +13,18 @@ export class HealthController {
     private readonly mongo: MongooseHealthIndicator,
   ) {}
 
+  /** Liveness: the process answers. Touches no dependency, so a database outage restarts nothing. */
+  @Get('live')
+  @ApiOkResponse({ description: 'The process is up (the database is not checked).' })
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
+  }
+
   /** Readiness: 200 when the database answers a ping, 503 (in terminus's format) when it does not. */
-  @Get()
+  @Get(['ready', ''])
   @ApiOkResponse({ description: 'The service and its database are up.' })
   @ApiServiceUnavailableResponse({ description: 'The database does not answer.' })
-  async check(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+  async ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
     try {
       return await this.health.check([() => this.mongo.pingCheck('mongodb', { timeout: 1500 })]);
     } catch (error) {

@@ -2,21 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { HttpLogger, Options, pinoHttp } from 'pino-http';
+import { redactUrl } from '../common/redact-url';
 import { AppConfig } from '../config/app-config';
-
-/** Query parameters that carry credentials: provider callbacks bring a code and a state. */
-const SECRET_QUERY_PARAMETERS = ['code', 'state', 'access_token', 'id_token', 'token'];
-
-/** The URL as logged: secret query values replaced, so a log never holds a usable code. */
-export function redactUrl(url: string): string {
-  const queryStart = url.indexOf('?');
-  if (queryStart === -1) return url;
-  const query = new URLSearchParams(url.slice(queryStart + 1));
-  for (const name of SECRET_QUERY_PARAMETERS) {
-    if (query.has(name)) query.set(name, 'redacted');
-  }
-  return `${url.slice(0, queryStart)}?${query.toString()}`;
-}
 
 interface SerializedRequest {
   id?: unknown;
@@ -29,9 +17,12 @@ interface SerializedRequest {
 /** Where logs go: standard output unless a test provides a stream to read them back. */
 export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
 
+/** The pino-http middleware; configure-app mounts it before anything that can answer a request. */
+export const REQUEST_LOGGER = Symbol('REQUEST_LOGGER');
+
 /** Request logs with a correlation id; cookies and credentials are never written. */
-export function loggerOptions(config: AppConfig, destination?: DestinationStream): Params {
-  const options = {
+export function requestLoggerOptions(config: AppConfig): Options {
+  return {
     level: config.LOG_LEVEL,
     genReqId: (request: IncomingMessage) => {
       const given = request.headers['x-request-id'];
@@ -54,5 +45,20 @@ export function loggerOptions(config: AppConfig, destination?: DestinationStream
       censor: '[redacted]',
     },
   };
-  return { pinoHttp: destination ? [options, destination] : options };
+}
+
+export function createRequestLogger(
+  config: AppConfig,
+  destination?: DestinationStream,
+): HttpLogger {
+  return pinoHttp(requestLoggerOptions(config), destination);
+}
+
+/**
+ * nestjs-pino on top of our own pino-http middleware (its `useExisting`): its middleware, which
+ * runs only once a request reaches Nest, merely hands the request's logger to Nest's Logger, and
+ * logs outside requests go to the same pino instance.
+ */
+export function loggerParams(requestLogger: HttpLogger): Params {
+  return { pinoHttp: { logger: requestLogger.logger }, useExisting: true };
 }

@@ -1,14 +1,26 @@
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
-import { LOG_DESTINATION, loggerOptions } from './logger.options';
+import {
+  createRequestLogger,
+  LOG_DESTINATION,
+  loggerParams,
+  REQUEST_LOGGER,
+} from './logger.options';
 
 @Module({
   imports: [
     LoggerModule.forRootAsync({
-      providers: [{ provide: LOG_DESTINATION, useValue: undefined }],
-      inject: [AppConfig, LOG_DESTINATION],
-      useFactory: loggerOptions,
+      providers: [
+        { provide: LOG_DESTINATION, useValue: undefined },
+        {
+          provide: REQUEST_LOGGER,
+          inject: [AppConfig, LOG_DESTINATION],
+          useFactory: createRequestLogger,
+        },
+      ],
+      inject: [REQUEST_LOGGER],
+      useFactory: loggerParams,
     }),
   ],
 })

@@ -14,7 +14,7 @@ export class FlowCookie {
   private readonly attributes: { httpOnly: true; sameSite: 'lax'; secure: boolean; path: string };
 
   constructor(config: AppConfig) {
-    const secure = config.publicUrl.startsWith('https:');
+    const secure = config.secureCookies;
     this.name = `${secure ? '__Secure-' : ''}${config.SESSION_COOKIE_NAME}_flow`;
     const basePath = new URL(config.publicUrl).pathname.replace(/\/$/, '');
     this.attributes = { httpOnly: true, sameSite: 'lax', secure, path: `${basePath}/auth` };

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { doubleCsrf } from 'csrf-csrf';
 import type { Request, Response } from 'express';
 import { randomBytes } from 'node:crypto';
+import { SessionCookie } from '../auth/session-cookie';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 
@@ -13,18 +14,15 @@ import { AppConfig } from '../config/app-config';
 export class CsrfService {
   private readonly csrf: ReturnType<typeof doubleCsrf>;
 
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, sessionCookie: SessionCookie) {
     const secret = config.CSRF_SECRET ?? randomBytes(32).toString('hex');
     this.csrf = doubleCsrf({
       getSecret: () => secret,
-      getSessionIdentifier: (request) => {
-        const cookies = request.cookies as Record<string, unknown> | undefined;
-        const session = cookies?.[config.SESSION_COOKIE_NAME];
-        return typeof session === 'string' ? session : '';
-      },
+      // The session cookie exactly as the session guard reads it (its name may carry __Host-).
+      getSessionIdentifier: (request) => sessionCookie.read(request) ?? '',
       // __Host- pins the cookie to this host over HTTPS, so a sibling domain cannot plant one.
-      cookieName: config.isProduction ? '__Host-csrf' : 'csrf',
-      cookieOptions: { sameSite: 'lax', secure: config.isProduction, httpOnly: true, path: '/' },
+      cookieName: `${config.hostOnlyCookiePrefix}csrf`,
+      cookieOptions: { sameSite: 'lax', secure: config.secureCookies, httpOnly: true, path: '/' },
       getCsrfTokenFromRequest: (request) => {
         const body = request.body as Record<string, unknown> | undefined;
         return typeof body?._csrf === 'string' ? body._csrf : undefined;

@@ -57,7 +57,7 @@ export class PagesService {
       // The header's signed-in state, on every page.
       viewer: auth && toUserView(auth.user),
       csrfToken: this.csrf.token(request, response),
-      notice: takeFlash(request, response),
+      notice: takeFlash(request, response, this.config.secureCookies),
       providers: this.providers,
       passwordMinLength: this.policy.minLength,
       base: this.base,
@@ -111,7 +111,7 @@ export class PagesService {
 
   /** See Other, to an absolute URL already checked (see returnTo()). */
   redirectTo(response: Response, url: string, notice?: string): void {
-    if (notice) setFlash(response, notice);
+    if (notice) setFlash(response, notice, this.config.secureCookies);
     response.redirect(303, url);
   }
 

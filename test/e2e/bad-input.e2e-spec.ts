@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { GOOD_PASSWORD, newAccount, register } from '../support/accounts';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -93,6 +94,181 @@ describe('bad input', () => {
       expect(unexpected).toEqual([]);
     },
   );
+
+  /** `[[[…]]]` or `{"a":{"a":…}}`, `depth` levels deep, as raw JSON. */
+  const nested = (depth: number, kind: 'array' | 'object') =>
+    kind === 'array'
+      ? `${'['.repeat(depth)}${']'.repeat(depth)}`
+      : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+
+  const tooDeep: Array<[string, string]> = [
+    ['[[[…]]] 2,000 levels deep', nested(2_000, 'array')],
+    ['{"a":{"a":…}} 2,000 levels deep', nested(2_000, 'object')],
+    ['[[[…]]] 50,000 levels deep', nested(50_000, 'array')],
+    ['{"a":{"a":…}} 33 levels deep', nested(33, 'object')],
+    ['a password of [[[…]]] 2,000 levels deep', `{"password":${nested(2_000, 'array')}}`],
+    ['a login of [[[…]]] 2,000 levels deep', `{"login":${nested(2_000, 'array')}}`],
+  ];
+
+  it.each(tooDeep)('refuses a body of %s with 400 on every route', async (_case, body) => {
+    for (const [method, path] of routes) {
+      const before = await snapshot();
+      const response = await request(t.http)
+        [method](path)
+        .set('Cookie', cookie)
+        .set('Content-Type', 'application/json')
+        .send(body);
+      expect({ path, status: response.status, error: response.body.error }).toEqual({
+        path,
+        status: 400,
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: 'The request body is nested too deeply (at most 32 levels).',
+        },
+      });
+      expect(await snapshot()).toEqual(before);
+    }
+  });
+
+  it('reads a body nested 32 levels deep as usual (refused only as an unknown field)', async () => {
+    const response = await request(t.http)
+      .post('/auth/register')
+      .set('Content-Type', 'application/json')
+      .send(nested(32, 'object'))
+      .expect(400);
+    expect(response.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'a' });
+  });
+
+  const registration = () => JSON.stringify(newAccount());
+  const gzipBodies: Array<[string, () => Buffer]> = [
+    ['random bytes', () => Buffer.from('not gzip at all, just bytes \x00\x01\xff', 'latin1')],
+    ['a gzip header and garbage', () => Buffer.from('1f8b0800000000000003deadbeefdeadbeef', 'hex')],
+    ['truncated gzip', () => gzipSync(registration()).subarray(0, 20)],
+  ];
+
+  /** POSTs bytes as they are (superagent would otherwise write a Buffer out as JSON). */
+  const postGzip = (body: Buffer) =>
+    request(t.http)
+      .post('/auth/register')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .serialize((bytes: Buffer) => bytes as unknown as string)
+      .send(body);
+
+  it.each(gzipBodies)(
+    'refuses a Content-Encoding: gzip body of %s with 400, writing nothing',
+    async (_case, body) => {
+      const before = await snapshot();
+      const response = await postGzip(body());
+      expect(response.status).toBe(400);
+      expect(response.body.error).toEqual({
+        code: 'VALIDATION_FAILED',
+        message: 'The request body could not be read.',
+      });
+      expect(await snapshot()).toEqual(before);
+    },
+  );
+
+  it('still reads a well-formed gzip body', async () => {
+    await postGzip(gzipSync(registration())).expect(201);
+  });
+
+  // A lone surrogate cannot be stored or hashed faithfully (UTF-8 turns it into U+FFFD).
+  const LONE = '\ud800';
+  const surrogateCases: Array<
+    [string, string, 'post' | 'patch' | 'put' | 'delete', string, object]
+  > = [
+    [
+      'email',
+      'email',
+      'post',
+      '/auth/register',
+      { ...newAccount(), email: `a${LONE}@example.test` },
+    ],
+    [
+      'password',
+      'password',
+      'post',
+      '/auth/register',
+      { ...newAccount(), password: `${GOOD_PASSWORD}${LONE}` },
+    ],
+    ['name', 'name', 'post', '/auth/register', { ...newAccount(), name: `Ada ${LONE}` }],
+    [
+      'username',
+      'username',
+      'post',
+      '/auth/register',
+      { ...newAccount(), username: `ada${LONE}x` },
+    ],
+    ['login', 'login', 'post', '/auth/login', { login: `ada${LONE}`, password: GOOD_PASSWORD }],
+    [
+      'login password',
+      'password',
+      'post',
+      '/auth/login',
+      { login: 'bad_input_owner', password: `\udfff${GOOD_PASSWORD}` },
+    ],
+    ['profile name', 'name', 'patch', '/me', { name: `Ada ${LONE}` }],
+    ['profile email', 'email', 'patch', '/me', { email: `b${LONE}@example.test` }],
+    [
+      'current password',
+      'currentPassword',
+      'put',
+      '/me/password',
+      { currentPassword: `${GOOD_PASSWORD}${LONE}`, newPassword: 'another long passphrase' },
+    ],
+    [
+      'new password',
+      'newPassword',
+      'put',
+      '/me/password',
+      { currentPassword: GOOD_PASSWORD, newPassword: `another long passphrase ${LONE}` },
+    ],
+    ['deletion password', 'password', 'delete', '/me', { password: `${GOOD_PASSWORD}${LONE}` }],
+  ];
+
+  it.each(surrogateCases)(
+    'refuses a lone surrogate in %s with 400 naming the field, writing nothing',
+    async (_case, field, method, path, body) => {
+      const before = await snapshot();
+      // JSON.stringify writes lone surrogates as \ud800 escapes, as a hostile client would.
+      const response = await request(t.http)
+        [method](path)
+        .set('Cookie', cookie)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify(body));
+      expect(response.status).toBe(400);
+      expect(response.body.error).toEqual({
+        code: 'VALIDATION_FAILED',
+        message: `${field} is not well-formed Unicode text.`,
+        field,
+      });
+      expect(await snapshot()).toEqual(before);
+    },
+  );
+
+  it('refuses a lone surrogate in a field name, naming it as well as it can be written', async () => {
+    const response = await request(t.http)
+      .patch('/me')
+      .set('Cookie', cookie)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ name: 'Ada', [`x${LONE}`]: 'value' }));
+    expect(response.status).toBe(400);
+    expect(response.body.error).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: 'Field name "x\ufffd" is not well-formed Unicode text.',
+      field: 'x\ufffd',
+    });
+  });
+
+  it('refuses a lone surrogate nested in a field, naming its path', async () => {
+    const response = await request(t.http)
+      .post('/auth/register')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ ...newAccount(), name: ['fine', `not ${LONE}`] }));
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'name.1' });
+  });
 
   it('names the field in a wrong-type error', async () => {
     const response = await request(t.http)

@@ -2,12 +2,25 @@ import request from 'supertest';
 import { EmbeddedMongo, startEmbeddedMongo } from '../../src/database/embedded-mongo';
 import { createTestApp, TestApp } from '../support/test-app';
 
-describe('GET /health', () => {
-  it('answers 200 when the database answers', async () => {
+describe('health', () => {
+  it.each(['/health', '/health/ready'])(
+    'GET %s answers 200 when the database answers',
+    async (path) => {
+      const t = await createTestApp();
+      try {
+        const response = await request(t.http).get(path).expect(200);
+        expect(response.body).toMatchObject({ status: 'ok', info: { mongodb: { status: 'up' } } });
+      } finally {
+        await t.close();
+      }
+    },
+  );
+
+  it('GET /health/live answers 200 in terminus format, checking nothing', async () => {
     const t = await createTestApp();
     try {
-      const response = await request(t.http).get('/health').expect(200);
-      expect(response.body).toMatchObject({ status: 'ok', info: { mongodb: { status: 'up' } } });
+      const response = await request(t.http).get('/health/live').expect(200);
+      expect(response.body).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
     } finally {
       await t.close();
     }
@@ -28,8 +41,9 @@ describe('GET /health', () => {
       await mongo.stop();
     });
 
-    it('answers 503, in time, and recovers nothing it should not', async () => {
+    it('answers 503 on readiness, in time, and stays live', async () => {
       await request(t.http).get('/health').expect(200);
+      await request(t.http).get('/health/ready').expect(200);
       await mongo.stop();
       const started = Date.now();
       const response = await request(t.http).get('/health').expect(503);
@@ -38,6 +52,9 @@ describe('GET /health', () => {
         status: 'error',
         error: { mongodb: { status: 'down' } },
       });
+      const ready = await request(t.http).get('/health/ready').expect(503);
+      expect(ready.body).toMatchObject({ status: 'error', error: { mongodb: { status: 'down' } } });
+      await request(t.http).get('/health/live').expect(200);
     });
   });
 });

@@ -1,3 +1,4 @@
+import { HealthCheckService } from '@nestjs/terminus';
 import request from 'supertest';
 import { newAccount } from '../support/accounts';
 import { newIdentity, startSocialWorld } from '../support/social';
@@ -39,6 +40,66 @@ describe('logs', () => {
     expect(logs).not.toContain(stored!.passwordHash as string);
     expect(logs).not.toContain(cookie.split('=')[1]);
     expect(logs).not.toContain('$argon2');
+  });
+});
+
+describe('request logs', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ captureLogs: true });
+  });
+  afterAll(() => t.close());
+
+  /** The request log lines (pino-http's "request completed" / "request errored") of one request. */
+  const requestLogs = (id: string) =>
+    t
+      .logs()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { req?: { id?: string }; res?: { statusCode?: number } })
+      .filter((entry) => entry.req?.id === id && entry.res !== undefined);
+
+  it.each([
+    ['malformed JSON', 'parser-malformed', '{"email": ', 400],
+    ['a body over 100 kB', 'parser-too-large', JSON.stringify({ name: 'x'.repeat(110_000) }), 413],
+    ['a body nested too deeply', 'parser-too-deep', `${'['.repeat(100)}${']'.repeat(100)}`, 400],
+  ])('include a request the body parser refuses (%s)', async (_case, id, body, status) => {
+    await request(t.http)
+      .post('/auth/register')
+      .set('X-Request-Id', id)
+      .set('Content-Type', 'application/json')
+      .send(body)
+      .expect(status);
+    expect(requestLogs(id).map((entry) => entry.res?.statusCode)).toEqual([status]);
+  });
+
+  it('include a request refused for a malformed cookie', async () => {
+    await request(t.http)
+      .get('/me')
+      .set('X-Request-Id', 'cookie-refused')
+      .set('Cookie', 'sid=j:{"a":1}')
+      .expect(400);
+    expect(requestLogs('cookie-refused').map((entry) => entry.res?.statusCode)).toEqual([400]);
+  });
+
+  it('hold no provider code or state when an unexpected error is logged', async () => {
+    const health = t.app.get(HealthCheckService);
+    // A fault no client can cause, injected to make the exception filter log a 500.
+    const failure = jest.spyOn(health, 'check').mockRejectedValueOnce(new Error('disk on fire'));
+    try {
+      const response = await request(t.http)
+        .get('/health?code=secret-code-4f2a&state=secret-state-9b1c&scope=email')
+        .expect(500);
+      expect(response.body.error.code).toBe('INTERNAL_ERROR');
+    } finally {
+      failure.mockRestore();
+    }
+    const logs = t.logs();
+    expect(logs).toContain('"msg":"Unhandled error"');
+    expect(logs).toContain('/health?code=redacted&state=redacted&scope=email');
+    expect(logs).not.toContain('secret-code-4f2a');
+    expect(logs).not.toContain('secret-state-9b1c');
   });
 });
 

@@ -28,7 +28,8 @@ async function registerFrom(t: TestApp, account: NewAccount) {
 describe('sign-in rate limit per client', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ env: { SIGN_IN_RATE_LIMIT: '3', TRUST_PROXY: 'true' } });
+    // The tests reach the app from 127.0.0.1, standing in for the reverse proxy.
+    t = await createTestApp({ env: { SIGN_IN_RATE_LIMIT: '3', TRUST_PROXY: 'loopback' } });
   });
   afterAll(() => t.close());
 
@@ -109,7 +110,7 @@ describe('sign-in rate limit per client', () => {
 describe('sign-in rate limit per account', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ env: { SIGN_IN_RATE_LIMIT: '3', TRUST_PROXY: 'true' } });
+    t = await createTestApp({ env: { SIGN_IN_RATE_LIMIT: '3', TRUST_PROXY: 'loopback' } });
   });
   afterAll(() => t.close());
 
@@ -230,5 +231,25 @@ describe('sign-in rate limit per account', () => {
     expect(blocked.text).toContain('Too many attempts on this account.');
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     expect(await t.db.collection('users').countDocuments({ username: 'page_person' })).toBe(1);
+  });
+});
+
+describe('sign-in rate limit behind one proxy (TRUST_PROXY=1)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { SIGN_IN_RATE_LIMIT: '2', TRUST_PROXY: '1' } });
+  });
+  afterAll(() => t.close());
+
+  it('counts the address the proxy saw, whatever the client wrote before it', async () => {
+    // The proxy appends the address it saw; everything before it is the client's own writing.
+    const attempt = (claimed: string) =>
+      request(t.http)
+        .post('/auth/login')
+        .set('X-Forwarded-For', `${claimed}, 203.0.113.50`)
+        .send({ login: 'nobody_at_all', password: 'a wrong guess of a password' });
+    await attempt('198.51.100.1').expect(401);
+    await attempt('198.51.100.2').expect(401);
+    await attempt('198.51.100.3').expect(429);
   });
 });

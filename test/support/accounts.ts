@@ -20,11 +20,16 @@ export function newAccount(overrides: Partial<NewAccount> = {}): NewAccount {
   return { email: `person${id}@example.test`, password: GOOD_PASSWORD, ...overrides };
 }
 
-/** The session cookie from a response's Set-Cookie, as a Cookie request header value. */
+/**
+ * The session cookie from a response's Set-Cookie, as a Cookie request header value. Over https
+ * at the root of an origin it is named `__Host-<name>`.
+ */
 export function sessionCookie(response: request.Response, name = 'sid'): string {
   const header = response.headers['set-cookie'] as unknown as string[] | undefined;
-  const cookie = header?.find(
-    (line) => line.startsWith(`${name}=`) && !line.startsWith(`${name}=;`),
+  const cookie = header?.find((line) =>
+    [name, `__Host-${name}`].some(
+      (candidate) => line.startsWith(`${candidate}=`) && !line.startsWith(`${candidate}=;`),
+    ),
   );
   if (!cookie) throw new Error(`No ${name} cookie in ${JSON.stringify(header)}`);
   return cookie.split(';')[0];
