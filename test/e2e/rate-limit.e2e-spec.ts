@@ -231,6 +231,22 @@ describe('sign-in rate limit per account', () => {
     expect(blocked.text).toContain('Too many attempts on this account.');
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     expect(await t.db.collection('users').countDocuments({ username: 'page_person' })).toBe(1);
+
+    const change = await agent
+      .post('/settings/password')
+      .set('Cookie', cookie)
+      .set('Accept', 'text/html')
+      .set('X-Forwarded-For', nextAddress())
+      .type('form')
+      .send({
+        _csrf: token,
+        currentPassword: GOOD_PASSWORD,
+        newPassword: 'a new passphrase for the page',
+        newPasswordConfirm: 'a new passphrase for the page',
+      });
+    expect(change.status).toBe(429);
+    expect(change.text).toContain('Too many attempts on this account.');
+    expect(Number(change.headers['retry-after'])).toBeGreaterThan(0);
   });
 });
 
