@@ -56,7 +56,7 @@ export class AuthService {
     if (user.passwordHash === undefined) {
       throw new AppError(
         'NO_PASSWORD',
-        'Your account has no password. Confirm it is you by signing in with a connected provider.',
+        'Your account has no password. Confirm it is you with a connected provider instead: GET /auth/{key}?reauth=1 (the "Confirm with …" buttons of the settings page).',
       );
     }
     const key = accountKeyOfUser(user._id);

@@ -49,38 +49,19 @@ describe('HashScheduler', () => {
   });
 
   it('gives slots to keys in turn, so a flood on one key does not hold back another', async () => {
-    const scheduler = new HashScheduler({ concurrency: 1, queueTimeoutMs: 60_000 });
-    const started: string[] = [];
-    const jobs = new Map<string, ReturnType<typeof controlledJob>>();
-    const submit = (key: string, name: string) => {
-      const job = controlledJob(name, started);
-      jobs.set(name, job);
-      return scheduler.run(key, job.job);
-    };
+    const { started, jobs, submit } = oneSlotScheduler();
     const results = [
       ...['f0', 'f1', 'f2', 'f3', 'f4', 'f5'].map((name) => submit('flood', name)),
       submit('other', 'o1'),
     ];
-    // One job at a time: finish whichever started last until all have run.
-    for (let i = 0; i < jobs.size; i++) {
-      jobs.get(started[i])!.finish();
-      await settle();
-    }
-    await Promise.all(results);
+    await runOneByOne(started, jobs, results);
 
     // o1 waits for the running job and at most one more of the flood, not for all of it.
     expect(started).toEqual(['f0', 'f1', 'o1', 'f2', 'f3', 'f4', 'f5']);
   });
 
   it('interleaves several keys round-robin, each keeping its own order', async () => {
-    const scheduler = new HashScheduler({ concurrency: 1, queueTimeoutMs: 60_000 });
-    const started: string[] = [];
-    const jobs = new Map<string, ReturnType<typeof controlledJob>>();
-    const submit = (key: string, name: string) => {
-      const job = controlledJob(name, started);
-      jobs.set(name, job);
-      return scheduler.run(key, job.job);
-    };
+    const { started, jobs, submit } = oneSlotScheduler();
     const results = [
       submit('x', 'x1'),
       submit('a', 'a1'),
@@ -91,11 +72,7 @@ describe('HashScheduler', () => {
       submit('b', 'b3'),
       submit('c', 'c1'),
     ];
-    for (let i = 0; i < jobs.size; i++) {
-      jobs.get(started[i])!.finish();
-      await settle();
-    }
-    await Promise.all(results);
+    await runOneByOne(started, jobs, results);
     expect(started).toEqual(['x1', 'a1', 'b1', 'c1', 'a2', 'b2', 'a3', 'b3']);
   });
 
@@ -217,3 +194,29 @@ describe('HashScheduler', () => {
     expect(() => new HashScheduler({ concurrency: 0, queueTimeoutMs: 1000 })).toThrow(RangeError);
   });
 });
+
+/** A scheduler with one slot, recording the order in which submitted jobs start. */
+function oneSlotScheduler() {
+  const scheduler = new HashScheduler({ concurrency: 1, queueTimeoutMs: 60_000 });
+  const started: string[] = [];
+  const jobs = new Map<string, ReturnType<typeof controlledJob>>();
+  const submit = (key: string, name: string) => {
+    const job = controlledJob(name, started);
+    jobs.set(name, job);
+    return scheduler.run(key, job.job);
+  };
+  return { started, jobs, submit };
+}
+
+/** One job at a time: finish whichever started last until all have run. */
+async function runOneByOne(
+  started: string[],
+  jobs: Map<string, { finish(): void }>,
+  results: Promise<unknown>[],
+): Promise<void> {
+  for (let i = 0; i < jobs.size; i++) {
+    jobs.get(started[i])!.finish();
+    await settle();
+  }
+  await Promise.all(results);
+}
