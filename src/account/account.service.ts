@@ -34,7 +34,7 @@ export class AccountService {
    * password is required when there is one.
    */
   async changePassword({ user, session }: Auth, dto: ChangePasswordDto): Promise<void> {
-    if (user.passwordHash !== undefined) {
+    if (typeof user.passwordHash === 'string') {
       if (dto.currentPassword === undefined) {
         throw new AppError('VALIDATION_FAILED', 'currentPassword is required', 'currentPassword');
       }
@@ -51,7 +51,7 @@ export class AccountService {
 
   /** Deletes the account and all its sessions; the password is required when there is one. */
   async deleteAccount({ user }: Auth, password: string | undefined): Promise<void> {
-    if (user.passwordHash !== undefined) {
+    if (typeof user.passwordHash === 'string') {
       if (password === undefined) {
         throw new AppError('VALIDATION_FAILED', 'password is required', 'password');
       }

@@ -53,7 +53,7 @@ export class AuthService {
    * Throws WRONG_PASSWORD naming `field`, or NO_PASSWORD when the account has none.
    */
   async confirmPassword(user: User, password: string, field: string): Promise<void> {
-    if (user.passwordHash === undefined) {
+    if (typeof user.passwordHash !== 'string') {
       throw new AppError(
         'NO_PASSWORD',
         'Your account has no password. Confirm it is you with a connected provider instead: GET /auth/{key}?reauth=1 (the "Confirm with …" buttons of the settings page).',

@@ -173,7 +173,13 @@ export class SessionsService implements OnModuleInit {
   /** Ends every session of a user except `keep`, or only those signed in with `proof`'s method. */
   async endOthers(userId: Types.ObjectId, keep: string, proof?: SignInProof): Promise<void> {
     const filter: QueryFilter<Session> = { userId, _id: mongoose.trusted({ $ne: keep }) };
-    if (proof) Object.assign(filter, proof.provider ? proof : { method: proof.method });
+    if (proof) {
+      const signedInThatWay = proof.provider
+        ? { method: proof.method, provider: proof.provider }
+        : { method: proof.method };
+      // A session from before the method was recorded may have signed in that way: it ends too.
+      filter.$or = [signedInThatWay, { method: mongoose.trusted({ $exists: false }) }];
+    }
     await this.sessions.deleteMany(filter).exec();
   }
 

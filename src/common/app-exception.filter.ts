@@ -1,7 +1,16 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  Injectable,
+  Logger,
+  Optional,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppError, ErrorCode, ErrorCodes } from './app-error';
 import { ErrorBody } from './error-body';
+import { ErrorPage, ErrorPages } from './error-pages';
 import { redactUrl } from './redact-url';
 
 const codeForStatus: Record<number, ErrorCode> = {
@@ -17,9 +26,12 @@ const codeForStatus: Record<number, ErrorCode> = {
  * The one place that turns exceptions into HTTP responses: `{ error: { code, message, field? } }`.
  * Internal failures are logged with the request id and reported without their details.
  */
+@Injectable()
 @Catch()
 export class AppExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
+
+  constructor(@Optional() private readonly pages?: ErrorPages) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -35,11 +47,17 @@ export class AppExceptionFilter implements ExceptionFilter {
       response.json(body);
       return;
     }
-    // A person in a browser gets a page; should that fail, the JSON body still goes out.
-    const model = { title: 'Something went wrong', status, message: body.error.message };
-    response.render('error', model, (renderError: Error | null, html: string) => {
-      if (renderError) response.json(body);
-      else response.type('html').send(html);
+    // A person in a browser gets a page in the pages' frame; should that fail, a bare page, and
+    // should that fail too, the JSON body still goes out.
+    const page: ErrorPage = { title: 'Something went wrong', status, message: body.error.message };
+    const bare = () =>
+      response.render('error', page, (renderError: Error | null, html: string) => {
+        if (renderError) response.json(body);
+        else response.type('html').send(html);
+      });
+    if (!this.pages) return bare();
+    this.pages.renderError(request, response, page).catch(() => {
+      if (!response.headersSent) bare();
     });
   }
 

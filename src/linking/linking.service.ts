@@ -60,7 +60,7 @@ export class LinkingService {
     const hasPassword = typeof user.passwordHash === 'string';
     return {
       connections: this.providers.map(({ key, name }) => {
-        const linked = user.identities.some(({ provider }) => provider === key);
+        const linked = (user.identities ?? []).some(({ provider }) => provider === key);
         return {
           key,
           name,

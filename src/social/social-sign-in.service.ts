@@ -3,7 +3,7 @@ import type { Auth } from '../auth/authenticated-request';
 import { AppError } from '../common/app-error';
 import { LinkingService } from '../linking/linking.service';
 import type { ProviderIdentity } from '../providers/provider-identity';
-import { usernameBase } from '../users/identifiers';
+import { usernameBase, usernameBaseFromEmail } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import type { SignInFlow } from './sign-in-flow.schema';
@@ -92,9 +92,7 @@ export class SocialSignInService {
         subject: identity.subject,
         email,
         name: identity.name,
-        usernameBase: usernameBase(
-          identity.handle ?? identity.name ?? email?.split('@')[0] ?? provider.key,
-        ),
+        usernameBase: usernameSource(identity, email, provider.key),
       });
       return { action: 'registered', user };
     } catch (error) {
@@ -107,6 +105,17 @@ export class SocialSignInService {
       throw error;
     }
   }
+}
+
+/** A new account's username starts from the provider's handle, the name, the email, or the provider. */
+function usernameSource(
+  identity: ProviderIdentity,
+  email: string | undefined,
+  key: string,
+): string {
+  const chosen = identity.handle ?? identity.name;
+  if (chosen !== undefined) return usernameBase(chosen);
+  return email ? usernameBaseFromEmail(email) : usernameBase(key);
 }
 
 function emailTaken(provider: ProviderName): AppError {

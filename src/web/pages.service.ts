@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { Auth, AuthenticatedRequest } from '../auth/authenticated-request';
 import { BrowserSessions } from '../auth/browser-sessions';
 import { PasswordPolicy } from '../auth/password-policy.service';
+import { ErrorPage, ErrorPages } from '../common/error-pages';
 import { AppConfig } from '../config/app-config';
 import { resolveReturnTo } from '../social/return-to';
 import { toUserView } from '../users/user.view';
@@ -17,7 +18,7 @@ export interface ProviderLink {
 
 /** What every page needs: who is signed in, a CSRF token, the providers, and the flash message. */
 @Injectable()
-export class PagesService {
+export class PagesService implements ErrorPages {
   readonly providers: ProviderLink[];
   /** PUBLIC_URL's path: links are written as {{base}}/path, so pages work under a prefix. */
   readonly base: string;
@@ -64,6 +65,11 @@ export class PagesService {
     });
   }
 
+  /** An error page, with the header of whoever is signed in. */
+  renderError(request: Request, response: Response, page: ErrorPage): Promise<void> {
+    return this.render(request, response, 'error', { ...page }, page.status);
+  }
+
   /**
    * "Confirm it's you": the password, or a provider connected to the account, before a change to
    * how the account is entered. Afterwards the person lands on their settings again.
@@ -86,7 +92,8 @@ export class PagesService {
         title: "Confirm it's you",
         hasPassword: typeof user.passwordHash === 'string',
         errors,
-        reauthLinks: this.providerLinks('/settings', linked, true),
+        // Without returnTo the provider sends the person to their settings with a confirmation.
+        reauthLinks: this.providerLinks(undefined, linked, true),
         minutes: Math.round(this.config.RECENT_SIGN_IN_SECONDS / 60),
       },
       status,

@@ -12,9 +12,11 @@ import { PagesService } from './pages.service';
 @Injectable()
 @Catch(AppError)
 export class SettingsPageFilter implements ExceptionFilter {
-  private readonly fallback = new AppExceptionFilter();
+  private readonly fallback: AppExceptionFilter;
 
-  constructor(private readonly pages: PagesService) {}
+  constructor(private readonly pages: PagesService) {
+    this.fallback = new AppExceptionFilter(pages);
+  }
 
   async catch(error: AppError, host: ArgumentsHost): Promise<void> {
     const request = host.switchToHttp().getRequest<AuthenticatedRequest>();

@@ -3,6 +3,7 @@ import { AccountModule } from '../account/account.module';
 import { AuthModule } from '../auth/auth.module';
 import { SocialAuthModule } from '../social/social-auth.module';
 import { LinkingModule } from '../linking/linking.module';
+import { ErrorPages } from '../common/error-pages';
 import { AuthPagesController } from './auth-pages.controller';
 import { CsrfService } from './csrf.service';
 import { PagesService } from './pages.service';
@@ -13,6 +14,13 @@ import { SettingsPagesController } from './settings-pages.controller';
 @Module({
   imports: [AuthModule, AccountModule, LinkingModule, SocialAuthModule],
   controllers: [AuthPagesController, SettingsPagesController],
-  providers: [CsrfService, PagesService, SettingsPageFilter],
+  providers: [
+    CsrfService,
+    PagesService,
+    SettingsPageFilter,
+    // The global exception filter renders error pages through the pages, with their header.
+    { provide: ErrorPages, useExisting: PagesService },
+  ],
+  exports: [ErrorPages],
 })
 export class WebModule {}

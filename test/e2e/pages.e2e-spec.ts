@@ -138,6 +138,58 @@ describe('pages', () => {
     expect(json.body.error.code).toBe('NOT_FOUND');
   });
 
+  it('shows a signed-in person the signed-in header on error pages and the deletion page', async () => {
+    const { cookie } = await register(t.http);
+    const header = (html: string) => /<header class="site">[\s\S]*?<\/header>/.exec(html)?.[0];
+    const notFound = await request(t.http)
+      .get('/no/such/page')
+      .set('Accept', 'text/html')
+      .set('Cookie', cookie)
+      .expect(404);
+    const deletion = await request(t.http)
+      .get('/settings/delete')
+      .set('Accept', 'text/html')
+      .set('Cookie', cookie)
+      .expect(200);
+    for (const page of [notFound, deletion]) {
+      expect(header(page.text)).toContain('Sign out');
+      expect(header(page.text)).not.toContain('Create an account');
+    }
+    const signedOut = await request(t.http)
+      .get('/no/such/page')
+      .set('Accept', 'text/html')
+      .expect(404);
+    expect(header(signedOut.text)).toContain('Create an account');
+  });
+
+  it('encodes returnTo in the provider buttons as one query value', async () => {
+    const returnTo = '/settings?tab=a&code=injected&state=forged#x';
+    const { page } = await formOn(`/login?returnTo=${encodeURIComponent(returnTo)}`);
+    const href = /href="([^"]*\/auth\/google[^"]*)"/.exec(page.text)?.[1];
+    expect(href).toBeDefined();
+    // Handlebars escapes "=" and "&" in attributes; a browser reads them back.
+    const decoded = href!.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+    const url = new URL(decoded, 'http://localhost');
+    expect([...url.searchParams.keys()]).toEqual(['returnTo']);
+    // The page passes on the checked absolute URL.
+    expect(url.searchParams.get('returnTo')).toBe(new URL(returnTo, t.config.publicUrl).href);
+  });
+
+  it.each(['code', 'state', 'error', 'iss'])(
+    'refuses a sign-in start that carries "%s", which only a provider\'s answer has',
+    async (name) => {
+      const flows = () => t.db.collection('sign_in_flows').countDocuments();
+      const before = await flows();
+      const response = await request(t.http)
+        .get(`/auth/google?returnTo=%2Fsettings&${name}=injected`)
+        .set('Accept', 'application/json')
+        .expect(400);
+      expect(response.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: name });
+      expect(response.headers.location).toBeUndefined();
+      expect(await flows()).toBe(before);
+    },
+  );
+
   it('changes state only through POST: settings actions answer GET with 404', async () => {
     const { cookie } = await register(t.http);
     await request(t.http).get('/settings/password/remove').set('Cookie', cookie).expect(404);

@@ -29,7 +29,15 @@ describe('sign-in rate limit per client', () => {
   let t: TestApp;
   beforeAll(async () => {
     // The tests reach the app from 127.0.0.1, standing in for the reverse proxy.
-    t = await createTestApp({ env: { SIGN_IN_RATE_LIMIT: '3', TRUST_PROXY: 'loopback' } });
+    t = await createTestApp({
+      env: {
+        SIGN_IN_RATE_LIMIT: '3',
+        TRUST_PROXY: 'loopback',
+        // Starting a sign-in only builds the provider's URL: no provider is contacted.
+        GOOGLE_CLIENT_ID: 'g-id',
+        GOOGLE_CLIENT_SECRET: 'g-secret',
+      },
+    });
   });
   afterAll(() => t.close());
 
@@ -67,6 +75,22 @@ describe('sign-in rate limit per client', () => {
       .send(account)
       .expect(429);
     expect(await t.db.collection('users').countDocuments({ email: account.email })).toBe(0);
+  });
+
+  it('limits social sign-in starts, so one client cannot fill the store with flows', async () => {
+    const flows = () => t.db.collection('sign_in_flows').countDocuments();
+    const ip = nextAddress();
+    const start = (from: string) =>
+      request(t.http).get('/auth/google').set('X-Forwarded-For', from);
+    for (let i = 0; i < 3; i++) await start(ip).expect(302);
+    const stored = await flows();
+
+    const blocked = await start(ip).set('Accept', 'application/json').expect(429);
+    expect(blocked.body.error.code).toBe('TOO_MANY_REQUESTS');
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(await flows()).toBe(stored);
+
+    await start(nextAddress()).expect(302);
   });
 
   describe('covers every route that checks a password, each on its own', () => {

@@ -198,7 +198,7 @@ describe('re-authentication for changes to how an account is entered', () => {
       expect(await sessions().countDocuments({ userId: new Types.ObjectId(user.id) })).toBe(1);
     });
 
-    it('unlinking a provider ends the other sessions that signed in through it, and no others', async () => {
+    it('unlinking a provider ends the other sessions that signed in through it (or may have), and no others', async () => {
       const browser = world.browser();
       const google = newIdentity();
       const signedUp = await browser.signIn(world.provider('google'), google);
@@ -210,9 +210,18 @@ describe('re-authentication for changes to how an account is entered', () => {
       const viaGoogle = world.browser();
       expect((await viaGoogle.signIn(world.provider('google'), google)).body.user.id).toBe(userId);
       const viaPassword = await login(world.t.http, username, GOOD_PASSWORD);
+      // A session from before sign-in methods were recorded: it may have come through Google.
+      const fromBefore = await login(world.t.http, username, GOOD_PASSWORD);
+      const [latest] = await sessions()
+        .find({ userId: new Types.ObjectId(userId) })
+        .sort({ createdAt: -1 })
+        .limit(1)
+        .toArray();
+      await sessions().updateOne({ _id: latest._id }, { $unset: { method: '', provider: '' } });
 
       await browser.agent.delete('/me/connections/google').expect(204);
       await viaGoogle.me().expect(401);
+      await request(world.t.http).get('/me').set('Cookie', fromBefore).expect(401);
       await request(world.t.http).get('/me').set('Cookie', viaPassword).expect(200);
       await browser.me().expect(200);
 

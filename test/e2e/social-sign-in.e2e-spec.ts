@@ -105,15 +105,21 @@ describe('social sign-in', () => {
       await browser.me().expect(200);
     });
 
-    it.each(['https://evil.example.net/steal', '//evil.example.net', '/\\evil.example.net'])(
-      'ignores an open-redirect returnTo %p',
-      async (returnTo) => {
-        const browser = world.browser();
-        const url = await browser.authorize(provider, newIdentity(), returnTo);
-        const response = await browser.callback(url, 'html').expect(302);
-        expect(response.headers.location).toBe(`${PUBLIC_URL}/`);
-      },
-    );
+    it.each([
+      'https://evil.example.net/steal',
+      '//evil.example.net',
+      '/\\evil.example.net',
+      // Paths that resolve to "//evil.example.net/x" once dot segments are removed.
+      '/..//evil.example.net/x',
+      '/.//evil.example.net/x',
+      '/%2e%2e//evil.example.net/x',
+      '/a/..//evil.example.net/x',
+    ])('ignores an open-redirect returnTo %p', async (returnTo) => {
+      const browser = world.browser();
+      const url = await browser.authorize(provider, newIdentity(), returnTo);
+      const response = await browser.callback(url, 'html').expect(302);
+      expect(response.headers.location).toBe(`${PUBLIC_URL}/`);
+    });
 
     it('refuses a callback from another browser (state not bound to it): no session, no account', async () => {
       const count = await userCount();

@@ -26,14 +26,21 @@ export interface TestApp {
 export interface TestAppOptions {
   env?: Record<string, string>;
   captureLogs?: boolean;
+  /** A database prepared beforehand (see databaseUri); by default a fresh one. */
+  database?: string;
+}
+
+/** A fresh database name on the test server. */
+export function newDatabaseName(): string {
+  return `test_${randomBytes(6).toString('hex')}`;
 }
 
 /** The real app, as main.ts builds it, on a fresh database of the test server. */
 export async function createTestApp({
   env = {},
   captureLogs = false,
+  database = newDatabaseName(),
 }: TestAppOptions = {}): Promise<TestApp> {
-  const database = `test_${randomBytes(6).toString('hex')}`;
   const config = AppConfig.fromEnvironment({
     NODE_ENV: 'test',
     LOG_LEVEL: captureLogs ? 'trace' : (process.env.TEST_LOG_LEVEL ?? 'silent'),

@@ -1,0 +1,249 @@
+import { Types } from 'mongoose';
+import type { AuthService } from '../auth/auth.service';
+import type { Auth } from '../auth/authenticated-request';
+import type { PasswordHasher } from '../auth/password-hasher.service';
+import { PasswordPolicy } from '../auth/password-policy.service';
+import type { ActiveSession, SessionsService } from '../auth/sessions.service';
+import { AppError } from '../common/app-error';
+import type { AppConfig } from '../config/app-config';
+import type { User } from '../users/schemas/user.schema';
+import type { UsersRepository } from '../users/users.repository';
+import { AccountService, changesSignInName } from './account.service';
+
+const RIGHT_PASSWORD = 'the right current password';
+const NEW_PASSWORD = 'a brand new long passphrase';
+
+function user(fields: Partial<User> = {}): User {
+  return {
+    _id: new Types.ObjectId(),
+    username: 'ada',
+    email: 'ada@example.com',
+    identities: [],
+    ...fields,
+  } as User;
+}
+
+/** An account with a password, and one that signs in only through a provider. */
+const withPassword = () => user({ passwordHash: 'stored-hash' });
+const socialOnly = () =>
+  user({ identities: [{ provider: 'google', subject: 'g-1', linkedAt: new Date() }] });
+
+function signedIn(account: User): Auth {
+  return { user: account, session: { _id: 'session-1', userId: account._id } as ActiveSession };
+}
+
+function setup() {
+  const users = {
+    updateProfile: jest.fn(),
+    setPasswordHash: jest.fn((id: Types.ObjectId, passwordHash: string) =>
+      Promise.resolve(user({ _id: id, passwordHash })),
+    ),
+    delete: jest.fn().mockResolvedValue(true),
+  };
+  const auth = {
+    // Accepts only the right password, failing as AuthService does, on the field it is given.
+    confirmPassword: jest.fn((_user: User, password: string, field: string) =>
+      password === RIGHT_PASSWORD
+        ? Promise.resolve()
+        : Promise.reject(new AppError('WRONG_PASSWORD', 'The password is incorrect.', field)),
+    ),
+  };
+  const hasher = {
+    hash: jest.fn((password: string, key: string) => Promise.resolve(`hash(${password}, ${key})`)),
+  };
+  // The real policy: pure, and what decides which passwords are acceptable.
+  const policy = new PasswordPolicy({ PASSWORD_MIN_LENGTH: 15 } as AppConfig);
+  const sessions = {
+    endOthers: jest.fn().mockResolvedValue(undefined),
+    endAll: jest.fn().mockResolvedValue(undefined),
+  };
+  const service = new AccountService(
+    users as unknown as UsersRepository,
+    auth as unknown as AuthService,
+    hasher as unknown as PasswordHasher,
+    policy,
+    sessions as unknown as SessionsService,
+  );
+  return { users, auth, hasher, sessions, service };
+}
+
+describe('AccountService', () => {
+  describe('changePassword', () => {
+    it('requires the current password when the account has one', async () => {
+      const { users, sessions, service } = setup();
+
+      await expect(
+        service.changePassword(signedIn(withPassword()), { newPassword: NEW_PASSWORD }),
+      ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', field: 'currentPassword' });
+      expect(users.setPasswordHash).not.toHaveBeenCalled();
+      expect(sessions.endOthers).not.toHaveBeenCalled();
+    });
+
+    it('refuses a wrong current password, changing nothing', async () => {
+      const { auth, users, sessions, service } = setup();
+      const me = withPassword();
+
+      await expect(
+        service.changePassword(signedIn(me), {
+          currentPassword: 'not it',
+          newPassword: NEW_PASSWORD,
+        }),
+      ).rejects.toMatchObject({ code: 'WRONG_PASSWORD', field: 'currentPassword' });
+      expect(auth.confirmPassword).toHaveBeenCalledWith(me, 'not it', 'currentPassword');
+      expect(users.setPasswordHash).not.toHaveBeenCalled();
+      expect(sessions.endOthers).not.toHaveBeenCalled();
+    });
+
+    it('refuses a new password the policy rejects, changing nothing', async () => {
+      const { users, sessions, service } = setup();
+
+      await expect(
+        service.changePassword(signedIn(withPassword()), {
+          currentPassword: RIGHT_PASSWORD,
+          newPassword: 'short',
+        }),
+      ).rejects.toMatchObject({ code: 'WEAK_PASSWORD', field: 'newPassword' });
+      expect(users.setPasswordHash).not.toHaveBeenCalled();
+      expect(sessions.endOthers).not.toHaveBeenCalled();
+    });
+
+    it('stores the hash of the new password and ends every other session, not this one', async () => {
+      const { users, sessions, service } = setup();
+      const me = withPassword();
+
+      await expect(
+        service.changePassword(signedIn(me), {
+          currentPassword: RIGHT_PASSWORD,
+          newPassword: NEW_PASSWORD,
+        }),
+      ).resolves.toBeUndefined();
+
+      expect(users.setPasswordHash).toHaveBeenCalledWith(
+        me._id,
+        `hash(${NEW_PASSWORD}, user:${me._id.toHexString()})`,
+      );
+      // No sign-in method filter: every other session ends, whatever it signed in with.
+      expect(sessions.endOthers).toHaveBeenCalledWith(me._id, 'session-1');
+    });
+
+    it('sets a first password on a social-only account without a current password', async () => {
+      const { auth, users, sessions, service } = setup();
+      const me = socialOnly();
+
+      await service.changePassword(signedIn(me), { newPassword: NEW_PASSWORD });
+
+      expect(auth.confirmPassword).not.toHaveBeenCalled();
+      expect(users.setPasswordHash).toHaveBeenCalledWith(
+        me._id,
+        `hash(${NEW_PASSWORD}, user:${me._id.toHexString()})`,
+      );
+      expect(sessions.endOthers).toHaveBeenCalledWith(me._id, 'session-1');
+    });
+
+    it('refuses with UNAUTHENTICATED when the account is gone, ending no session', async () => {
+      const { users, sessions, service } = setup();
+      users.setPasswordHash.mockResolvedValue(null as unknown as User);
+
+      await expect(
+        service.changePassword(signedIn(socialOnly()), { newPassword: NEW_PASSWORD }),
+      ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+      expect(sessions.endOthers).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('deleteAccount', () => {
+    it('requires the password when the account has one', async () => {
+      const { users, sessions, service } = setup();
+
+      await expect(
+        service.deleteAccount(signedIn(withPassword()), undefined),
+      ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', field: 'password' });
+      expect(users.delete).not.toHaveBeenCalled();
+      expect(sessions.endAll).not.toHaveBeenCalled();
+    });
+
+    it('refuses a wrong password, deleting nothing', async () => {
+      const { users, sessions, service } = setup();
+
+      await expect(service.deleteAccount(signedIn(withPassword()), 'not it')).rejects.toMatchObject(
+        { code: 'WRONG_PASSWORD', field: 'password' },
+      );
+      expect(users.delete).not.toHaveBeenCalled();
+      expect(sessions.endAll).not.toHaveBeenCalled();
+    });
+
+    it('deletes the account and ends all its sessions once the password is confirmed', async () => {
+      const { auth, users, sessions, service } = setup();
+      const me = withPassword();
+
+      await service.deleteAccount(signedIn(me), RIGHT_PASSWORD);
+
+      expect(auth.confirmPassword).toHaveBeenCalledWith(me, RIGHT_PASSWORD, 'password');
+      expect(users.delete).toHaveBeenCalledWith(me._id);
+      expect(sessions.endAll).toHaveBeenCalledWith(me._id);
+    });
+
+    it('deletes a social-only account without a password', async () => {
+      const { auth, users, sessions, service } = setup();
+      const me = socialOnly();
+
+      await service.deleteAccount(signedIn(me), undefined);
+
+      expect(auth.confirmPassword).not.toHaveBeenCalled();
+      expect(users.delete).toHaveBeenCalledWith(me._id);
+      expect(sessions.endAll).toHaveBeenCalledWith(me._id);
+    });
+  });
+
+  describe('updateProfile', () => {
+    it('passes the changes on and returns the updated account', async () => {
+      const { users, service } = setup();
+      const me = user();
+      const updated = user({ _id: me._id, username: 'lovelace', name: undefined });
+      users.updateProfile.mockResolvedValue(updated);
+      const changes = { username: 'Lovelace', name: null };
+
+      await expect(service.updateProfile(me, changes)).resolves.toBe(updated);
+      expect(users.updateProfile).toHaveBeenCalledWith(me._id, changes);
+    });
+
+    it('refuses with UNAUTHENTICATED when the account is gone', async () => {
+      const { users, service } = setup();
+      users.updateProfile.mockResolvedValue(null);
+
+      await expect(service.updateProfile(user(), { name: 'Ada' })).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+      });
+    });
+  });
+});
+
+describe('changesSignInName', () => {
+  const ada = user({ email: 'ada@example.com', username: 'ada' });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['the same email in another case', { email: ' ADA@Example.com ' }],
+    ['a blank email', { email: '   ' }],
+    ['a blank username', { username: '' }],
+    ['the same username in another case', { username: 'Ada' }],
+    ['a null email', { email: null }],
+    ['only a new name', { name: 'Ada Lovelace' }],
+  ])('does not count %s as a change', (_case, changes) => {
+    expect(changesSignInName(ada, changes)).toBe(false);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a different email', { email: 'lovelace@example.com' }],
+    ['a different username', { username: 'lovelace' }],
+    [
+      'a different username beside an unchanged email',
+      { email: 'ada@example.com', username: 'bob' },
+    ],
+  ])('counts %s as a change', (_case, changes) => {
+    expect(changesSignInName(ada, changes)).toBe(true);
+  });
+
+  it('counts a first email on an account without one as a change', () => {
+    expect(changesSignInName(user({ email: undefined }), { email: 'ada@example.com' })).toBe(true);
+  });
+});
