@@ -50,6 +50,18 @@ describe('account settings', () => {
       await login(t.http, 'EMILIE', GOOD_PASSWORD);
     });
 
+    it('clears the name with null', async () => {
+      const { cookie, user } = await register(t.http, newAccount({ name: 'To Be Cleared' }));
+      const response = await request(t.http)
+        .patch('/me')
+        .set('Cookie', cookie)
+        .send({ name: null })
+        .expect(200);
+      expect(response.body.user.name).toBeNull();
+      const stored = await users().findOne({ _id: new Types.ObjectId(user.id) });
+      expect(stored).not.toHaveProperty('name');
+    });
+
     it.each([
       ['email', { email: 'Holder@example.test' }, 'EMAIL_TAKEN'],
       ['username', { username: 'HOLDER' }, 'USERNAME_TAKEN'],
