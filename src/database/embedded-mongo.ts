@@ -9,6 +9,7 @@ import mongoose from 'mongoose';
  *  1. a real mongod through mongodb-memory-server (MONGOMS_SYSTEM_BINARY, its cache, or a download);
  *  2. SecantusDB, a MongoDB wire-protocol server on WiredTiger, installed from PyPI on first use
  *     into a git-ignored virtual environment in the project.
+ * Both accept transactions (mongod runs as a single-node replica set; SecantusDB has them).
  * Production never uses this: it needs MONGODB_URI.
  */
 
@@ -46,20 +47,22 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise
 async function startMongod({ dataDir }: EmbeddedMongoOptions): Promise<EmbeddedMongo> {
   // Offline, a download attempt must fail at once rather than retry with back-off.
   process.env.MONGOMS_MAX_RETRIES ??= '1';
-  const { MongoBinary, MongoMemoryServer } = await import('mongodb-memory-server-core');
+  const { MongoBinary, MongoMemoryReplSet } = await import('mongodb-memory-server-core');
   // Locate (or download) the binary first: a failure here is quiet, unlike one inside create().
   await MongoBinary.getPath();
   const path = dataDir && join(dataDir, 'mongod');
   if (path) mkdirSync(path, { recursive: true });
-  const server = await MongoMemoryServer.create({
-    instance: path ? { dbPath: path, storageEngine: 'wiredTiger' } : {},
+  // A single-node replica set: the service writes a change and its mail in one transaction.
+  const replSet = await MongoMemoryReplSet.create({
+    replSet: { count: 1, storageEngine: 'wiredTiger' },
+    instanceOpts: path ? [{ dbPath: path, storageEngine: 'wiredTiger' }] : [],
   });
+  await replSet.waitUntilRunning();
   return {
     engine: 'mongod',
-    uri: (database) =>
-      `${server.getUri(database)}${server.getUri().includes('?') ? '&' : '?'}directConnection=true`,
+    uri: (database) => replSet.getUri(database),
     stop: async () => {
-      await server.stop({ doCleanup: !path });
+      await replSet.stop({ doCleanup: !path });
     },
   };
 }
