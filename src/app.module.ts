@@ -14,6 +14,8 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LinkingModule } from './linking/linking.module';
 import { LoggingModule } from './logging/logging.module';
+import { RecoveryModule } from './recovery/recovery.module';
+import { VerificationModule } from './verification/verification.module';
 import { UsersModule } from './users/users.module';
 import { WebModule } from './web/web.module';
 
@@ -38,6 +40,8 @@ import { WebModule } from './web/web.module';
     SocialAuthModule,
     LinkingModule,
     AccountModule,
+    VerificationModule,
+    RecoveryModule,
     HealthModule,
     WebModule,
   ],

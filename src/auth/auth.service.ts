@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
+import { Transactions } from '../database/transactions';
+import { EmailLinks } from '../email/email-links';
 import { usernameBaseFromEmail } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
@@ -17,16 +19,24 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly attempts: AccountAttempts,
+    private readonly transactions: Transactions,
+    private readonly links: EmailLinks,
   ) {}
 
+  /** A new password account; its email gets a verification link in the same step. */
   async register(dto: RegisterDto): Promise<User> {
     this.policy.assertAcceptable(dto.password, 'password');
-    return this.users.create({
-      email: dto.email,
-      username: dto.username,
-      usernameBase: usernameBaseFromEmail(dto.email),
-      name: dto.name,
-      passwordHash: await this.hasher.hash(dto.password, accountKeyOfLogin(dto.email)),
+    const passwordHash = await this.hasher.hash(dto.password, accountKeyOfLogin(dto.email));
+    return this.transactions.run(async () => {
+      const user = await this.users.create({
+        email: dto.email,
+        username: dto.username,
+        usernameBase: usernameBaseFromEmail(dto.email),
+        name: dto.name,
+        passwordHash,
+      });
+      await this.links.sendVerification(user, user.email!);
+      return user;
     });
   }
 

@@ -15,6 +15,7 @@ import { SocialAuthService } from '../social/social-auth.service';
 import { toUserView } from '../users/user.view';
 import { FieldErrors, formField, readForm } from './forms';
 import { errorText } from './messages';
+import { EmailVerification } from '../verification/email-verification.service';
 import { PagesService } from './pages.service';
 import { SettingsPageFilter } from './settings-page.filter';
 
@@ -49,6 +50,7 @@ export class SettingsPagesController {
     private readonly social: SocialAuthService,
     private readonly browserSessions: BrowserSessions,
     private readonly flowCookie: FlowCookie,
+    private readonly verification: EmailVerification,
   ) {}
 
   @Get()
@@ -86,9 +88,36 @@ export class SettingsPagesController {
     if (Object.keys(form.errors).length > 0) return this.show(request, response, auth, failed);
     const name = formField(request.body, 'name').trim() === '' ? null : form.value.name;
     await this.attempt(request, response, auth, failed, async () => {
-      await this.account.updateProfile(auth.user, { ...form.value, name });
-      this.pages.redirect(response, '/settings', 'profile-saved');
+      const update = await this.account.updateProfile(auth.user, { ...form.value, name });
+      const notice = update.emailChangePending ? 'email-change-pending' : 'profile-saved';
+      this.pages.redirect(response, '/settings', notice);
     });
+  }
+
+  @Post('email/verification')
+  @SignInThrottle()
+  async resendVerification(
+    @CurrentAuth() auth: Auth,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    this.pages.checkForm(request);
+    const failed = { status: 400, form: 'profile' as const, errors: {}, typed: {} };
+    await this.attempt(request, response, auth, failed, async () => {
+      await this.verification.resend(auth);
+      this.pages.redirect(response, '/settings', 'verification-sent');
+    });
+  }
+
+  @Post('email/cancel')
+  async cancelEmailChange(
+    @CurrentAuth() auth: Auth,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    this.pages.checkForm(request);
+    await this.verification.cancelPendingChange(auth.user);
+    this.pages.redirect(response, '/settings', 'email-change-cancelled');
   }
 
   @Post('password')

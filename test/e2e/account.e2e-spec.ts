@@ -31,21 +31,26 @@ describe('account settings', () => {
   });
 
   describe('PATCH /me', () => {
-    it('changes name, username and email, normalised', async () => {
-      const { cookie, user } = await register(t.http);
+    it('changes name and username at once, normalised; a new email waits for its link (202)', async () => {
+      const { cookie, user, account } = await register(t.http);
       const response = await request(t.http)
         .patch('/me')
         .set('Cookie', cookie)
         .send({ name: ' Émilie du Châtelet ', username: 'Emilie', email: 'Emilie@Example.TEST' })
-        .expect(200);
+        .expect(202);
       expect(response.body.user).toMatchObject({
         id: user.id,
         name: 'Émilie du Châtelet',
         username: 'emilie',
-        email: 'emilie@example.test',
+        email: account.email,
+        pendingEmail: 'emilie@example.test',
       });
       const stored = await users().findOne({ _id: new Types.ObjectId(user.id) });
-      expect(stored).toMatchObject({ username: 'emilie', email: 'emilie@example.test' });
+      expect(stored).toMatchObject({
+        username: 'emilie',
+        email: account.email,
+        pendingEmail: 'emilie@example.test',
+      });
       // The new identifiers sign in.
       await login(t.http, 'EMILIE', GOOD_PASSWORD);
     });
@@ -72,6 +77,8 @@ describe('account settings', () => {
           t.http,
           newAccount({ email: 'holder@example.test', username: 'holder' }),
         ).catch(() => undefined);
+        // Only a verified address is taken: an unverified one goes to whoever proves it.
+        await users().updateOne({ username: 'holder' }, { $set: { emailVerified: true } });
         const { cookie, user } = await register(t.http);
         const response = await request(t.http)
           .patch('/me')

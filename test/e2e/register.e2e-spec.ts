@@ -26,6 +26,8 @@ describe('POST /auth/register', () => {
       user: {
         id: expect.stringMatching(/^[0-9a-f]{24}$/),
         email: 'grace.hopper@example.test',
+        emailVerified: false,
+        pendingEmail: null,
         username: 'grace',
         name: 'Grace Hopper',
         hasPassword: true,
