@@ -20,11 +20,17 @@ export class AuthService {
   ) {}
 
   async register(dto: RegisterDto): Promise<User> {
-    this.policy.assertAcceptable(dto.password, 'password');
+    const usernameBase = usernameBaseFromEmail(dto.email);
+    // Without a chosen username the account gets one made from the email: the password must not
+    // contain that either (a number may be added to it, which changes nothing here).
+    this.policy.assertAcceptable(dto.password, 'password', {
+      email: dto.email,
+      username: dto.username ?? usernameBase,
+    });
     return this.users.create({
       email: dto.email,
       username: dto.username,
-      usernameBase: usernameBaseFromEmail(dto.email),
+      usernameBase,
       name: dto.name,
       passwordHash: await this.hasher.hash(dto.password, accountKeyOfLogin(dto.email)),
     });
