@@ -120,6 +120,29 @@ describe('AccountService', () => {
       expect(sessions.endOthers).not.toHaveBeenCalled();
     });
 
+    it.each([
+      ['email address', { email: 'grace@example.com' }, 'my GRACE@example.com passphrase'],
+      ['username', { username: 'amazing_grace' }, 'I am Amazing_Grace, the admiral'],
+    ])(
+      'refuses a new password containing the account’s %s, changing nothing',
+      async (what, fields, newPassword) => {
+        const { users, sessions, service } = setup();
+
+        await expect(
+          service.changePassword(signedIn(user({ ...fields, passwordHash: 'stored-hash' })), {
+            currentPassword: RIGHT_PASSWORD,
+            newPassword,
+          }),
+        ).rejects.toMatchObject({
+          code: 'WEAK_PASSWORD',
+          field: 'newPassword',
+          message: `Your password must not contain your ${what}.`,
+        });
+        expect(users.setPasswordHash).not.toHaveBeenCalled();
+        expect(sessions.endOthers).not.toHaveBeenCalled();
+      },
+    );
+
     it('stores the hash of the new password and ends every other session, not this one', async () => {
       const { users, sessions, service } = setup();
       const me = withPassword();

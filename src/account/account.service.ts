@@ -61,7 +61,7 @@ export class AccountService {
       }
       await this.auth.confirmPassword(user, dto.currentPassword, 'currentPassword');
     }
-    this.policy.assertAcceptable(dto.newPassword, 'newPassword');
+    this.policy.assertAcceptable(dto.newPassword, 'newPassword', user);
     const passwordHash = await this.hasher.hash(dto.newPassword, accountKeyOfUser(user._id));
     await this.transactions.run(async () => {
       const updated = await this.users.setPasswordHash(user._id, passwordHash);

@@ -25,13 +25,19 @@ export class AuthService {
 
   /** A new password account; its email gets a verification link in the same step. */
   async register(dto: RegisterDto): Promise<User> {
-    this.policy.assertAcceptable(dto.password, 'password');
+    const usernameBase = usernameBaseFromEmail(dto.email);
+    // Without a chosen username the account gets one made from the email: the password must not
+    // contain that either (a number may be added to it, which changes nothing here).
+    this.policy.assertAcceptable(dto.password, 'password', {
+      email: dto.email,
+      username: dto.username ?? usernameBase,
+    });
     const passwordHash = await this.hasher.hash(dto.password, accountKeyOfLogin(dto.email));
     return this.transactions.run(async () => {
       const user = await this.users.create({
         email: dto.email,
         username: dto.username,
-        usernameBase: usernameBaseFromEmail(dto.email),
+        usernameBase,
         name: dto.name,
         passwordHash,
       });

@@ -57,7 +57,7 @@ export class PasswordRecovery {
     const record = await this.tokens.find(['reset-password'], token);
     const account = record && (await this.users.findById(record.userId));
     if (!record || !account) throw invalidLink();
-    this.policy.assertAcceptable(newPassword, 'newPassword');
+    this.policy.assertAcceptable(newPassword, 'newPassword', account);
     const passwordHash = await this.hasher.hash(newPassword, accountKeyOfUser(account._id));
     await this.transactions.run(async () => {
       if (!(await this.tokens.consume(['reset-password'], token))) throw invalidLink();

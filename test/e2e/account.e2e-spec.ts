@@ -174,6 +174,46 @@ describe('account settings', () => {
       expect(response.body.error).toMatchObject({ code: 'WEAK_PASSWORD', field: 'newPassword' });
       await login(t.http, account.email, GOOD_PASSWORD);
     });
+
+    it.each([
+      ['email address', 'mine: REAR.ADMIRAL.1@EXAMPLE.TEST', 1],
+      ['username', 'call me Admiral_Hopper_2 forever', 2],
+    ])(
+      'refuses a new password containing the current %s, saying so and changing nothing',
+      async (what, newPassword, n) => {
+        const { cookie } = await register(
+          t.http,
+          newAccount({ email: `grace.hopper.${n}@example.test`, username: `amazing_grace_${n}` }),
+        );
+        // Renamed since registering: what counts is the account as it is now.
+        const email = `rear.admiral.${n}@example.test`;
+        const username = `admiral_hopper_${n}`;
+        await request(t.http)
+          .patch('/me')
+          .set('Cookie', cookie)
+          .send({ email, username })
+          .expect(200);
+        const before = await users().findOne({ username });
+        expect(before?.passwordHash).toEqual(expect.any(String));
+        const otherDevice = await login(t.http, username, GOOD_PASSWORD);
+
+        const response = await request(t.http)
+          .put('/me/password')
+          .set('Cookie', cookie)
+          .send({ currentPassword: GOOD_PASSWORD, newPassword })
+          .expect(400);
+
+        expect(response.body.error).toEqual({
+          code: 'WEAK_PASSWORD',
+          message: `Your password must not contain your ${what}.`,
+          field: 'newPassword',
+        });
+        expect(response.headers['set-cookie']).toBeUndefined();
+        expect((await users().findOne({ username }))?.passwordHash).toBe(before?.passwordHash);
+        await request(t.http).get('/me').set('Cookie', otherDevice).expect(200);
+        await login(t.http, email, GOOD_PASSWORD);
+      },
+    );
   });
 
   describe('DELETE /me', () => {
