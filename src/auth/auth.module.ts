@@ -14,6 +14,7 @@ import { ReauthenticationController } from './reauthentication.controller';
 import { RecentSignInGuard } from './recent-sign-in.guard';
 import { SessionCookie } from './session-cookie';
 import { SessionGuard } from './session.guard';
+import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
 
 @Module({
@@ -23,7 +24,7 @@ import { SessionsService } from './sessions.service';
     PassportModule,
     MongooseModule.forFeature([{ name: Session.name, schema: SessionSchema }]),
   ],
-  controllers: [AuthController, ReauthenticationController],
+  controllers: [AuthController, ReauthenticationController, SessionsController],
   providers: [
     AuthService,
     LocalStrategy,

@@ -9,6 +9,8 @@ export const NOTICES: Record<string, string> = {
   'password-removed': 'Your password is removed. You sign in with your connected providers.',
   'provider-linked': 'The provider is connected. You can now sign in with it.',
   'provider-unlinked': 'The provider is disconnected.',
+  'session-ended': 'That session is signed out.',
+  'other-sessions-ended': 'You are signed out everywhere else.',
   'account-deleted': 'Your account and everything in it are deleted.',
   registered: 'Welcome! Your account is ready.',
   'signed-in': 'You are signed in.',

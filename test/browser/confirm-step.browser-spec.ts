@@ -175,7 +175,7 @@ describe('the "confirm it\'s you" step of the settings pages, in a real browser'
     await expect(notice().textContent()).resolves.toContain('Your password is changed');
 
     // It really changed: the old password no longer signs in, the new one does.
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('navigation').getByRole('button', { name: 'Sign out' }).click();
     expect(path()).toBe('/login');
     expect(await signIn(email, PASSWORD)).toBe(401);
     await expect(page.getByRole('alert').textContent()).resolves.toContain(
@@ -368,7 +368,7 @@ describe('the "confirm it\'s you" step of the settings pages, in a real browser'
 
     // An old sign-in made fresh by signing in again: an email change goes straight through too.
     await ageSignIns(email);
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('navigation').getByRole('button', { name: 'Sign out' }).click();
     expect(await signIn(email, NEW_PASSWORD)).toBe(200);
     await page.goto('/settings');
     await page.getByLabel('Email').fill('fresh.again@example.test');
