@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import mongoose, { ClientSession, Connection } from 'mongoose';
 import type { AsyncLocalStorage } from 'node:async_hooks';
@@ -31,8 +31,21 @@ export function inTransaction(): boolean {
  * go to `afterCommit`.
  */
 @Injectable()
-export class Transactions {
+export class Transactions implements OnModuleInit {
   constructor(@InjectConnection() private readonly connection: Connection) {}
+
+  /** A standalone server refuses transactions: say so at start-up, not on the first registration. */
+  async onModuleInit(): Promise<void> {
+    const hello = (await this.connection.db!.admin().command({ hello: 1 })) as {
+      setName?: string;
+      msg?: string;
+    };
+    if (hello.setName === undefined && hello.msg !== 'isdbgrid') {
+      throw new Error(
+        'MongoDB is a standalone server, which refuses transactions: run it as a replica set (a single-node one is enough: mongod --replSet rs0, then rs.initiate()) and add ?replicaSet=… to MONGODB_URI.',
+      );
+    }
+  }
 
   /** Runs `work` in a transaction, or inside the current one when already in one. */
   async run<T>(work: () => Promise<T>): Promise<T> {
