@@ -45,7 +45,9 @@ export class PasswordRecovery {
   /** The address a recovery link was sent to, without using it; null if dead. */
   async describeLink(token: unknown): Promise<{ email: string } | null> {
     const record = await this.tokens.find(['reset-password'], token);
-    return record && { email: record.email };
+    const user = record && (await this.users.findById(record.userId));
+    // A link sent to an address the account no longer has proves nothing now.
+    return record && user?.email === record.email ? { email: record.email } : null;
   }
 
   /**

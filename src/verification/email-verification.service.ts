@@ -77,7 +77,12 @@ export class EmailVerification {
   /** What a verification or email-change link would confirm, without using it; null if dead. */
   async describeLink(token: unknown): Promise<{ email: string; change: boolean } | null> {
     const record = await this.tokens.find(['verify-email', 'change-email'], token);
-    return record && { email: record.email, change: record.purpose === 'change-email' };
+    const user = record && (await this.users.findById(record.userId));
+    if (!record || !user) return null;
+    const change = record.purpose === 'change-email';
+    // A link about an address the account no longer has (or no longer wants) proves nothing now.
+    const current = change ? user.pendingEmail : user.email;
+    return current === record.email ? { email: record.email, change } : null;
   }
 
   /** The email change a cancellation link would cancel, without using it; null if dead. */
@@ -105,7 +110,12 @@ export class EmailVerification {
         await this.users.releaseUnverifiedEmail(record.email);
         user = await this.users.applyPendingEmail(record.userId, record.email);
         if (before && user) {
-          await this.tokens.void(user._id, ['cancel-email-change']);
+          // Links about the old address die with it.
+          await this.tokens.void(user._id, [
+            'cancel-email-change',
+            'verify-email',
+            'reset-password',
+          ]);
           await this.notices.emailChanged(before.email, before.emailVerified, record.email);
         }
       }

@@ -10,12 +10,19 @@ export interface LiveApp {
   close(): Promise<void>;
 }
 
-export async function startLiveApp(): Promise<LiveApp> {
+export interface LiveAppOptions {
+  /** More environment for the app (e.g. a MailServer's `env`), merged over the defaults. */
+  env?: Record<string, string>;
+}
+
+export async function startLiveApp({ env = {} }: LiveAppOptions = {}): Promise<LiveApp> {
   const port = await freePort();
   // The browser must use exactly PUBLIC_URL: cookies, the cross-site guard and callbacks rely on it.
   const url = `http://localhost:${port}`;
   const google = await startGoogleEmulator({ publicUrl: url });
-  const t = await createTestApp({ env: { PUBLIC_URL: url, PORT: String(port), ...google.env() } });
+  const t = await createTestApp({
+    env: { PUBLIC_URL: url, PORT: String(port), ...google.env(), ...env },
+  });
   await t.app.listen(port);
   return {
     t,
