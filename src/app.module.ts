@@ -25,7 +25,7 @@ import { WebModule } from './web/web.module';
     LoggingModule,
     // Counts attempts per client on the routes that opt in with SignInThrottle (sign-in,
     // registration, every route that checks a password), in MongoDB so that every instance counts
-    // together. Its storage also holds AccountAttempts' per-minute counts.
+    // together. Per-account limits are AccountAttempts' (PasswordLimitsModule).
     ThrottlerModule.forRootAsync({
       imports: [RateLimitsModule],
       inject: [AppConfig, MongoThrottlerStorage],

@@ -11,7 +11,7 @@ export async function updateOrCreate<T>(
   update: () => Promise<T | null>,
   create: () => Promise<unknown>,
 ): Promise<T> {
-  // A record can also vanish between the two steps (a success forgets its failures): start over.
+  // The TTL monitor may also remove the record between the two steps: start over.
   for (let tries = 0; tries < 3; tries++) {
     const updated = await update();
     if (updated !== null) return updated;
