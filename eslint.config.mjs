@@ -15,6 +15,7 @@ export default tseslint.config(
       'jest.config.js',
       'test/support/providers/*.mjs',
       'bench/',
+      'scripts/',
     ],
   },
   eslint.configs.recommended,

@@ -16,6 +16,8 @@ import { LinkingModule } from './linking/linking.module';
 import { LoggingModule } from './logging/logging.module';
 import { MongoThrottlerStorage } from './rate-limits/mongo-throttler.storage';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
+import { RecoveryModule } from './recovery/recovery.module';
+import { VerificationModule } from './verification/verification.module';
 import { UsersModule } from './users/users.module';
 import { WebModule } from './web/web.module';
 
@@ -43,6 +45,8 @@ import { WebModule } from './web/web.module';
     SocialAuthModule,
     LinkingModule,
     AccountModule,
+    VerificationModule,
+    RecoveryModule,
     HealthModule,
     WebModule,
   ],

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Put, Res } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Auth, AuthenticatedRequest, CurrentAuth } from '../auth/authenticated-request';
 import { BrowserSessions } from '../auth/browser-sessions';
@@ -37,11 +37,19 @@ export class AccountController {
     type: UserEnvelope,
     description: 'Changing the email or username needs a recent sign-in; the name does not.',
   })
+  @ApiAcceptedResponse({
+    type: UserEnvelope,
+    description:
+      'A new email is `pendingEmail` until the link sent to it is used; the old address gets a notice with a way to cancel.',
+  })
   async updateProfile(
     @CurrentAuth() { user }: Auth,
     @Body() dto: UpdateProfileDto,
+    @Res({ passthrough: true }) response: Response,
   ): Promise<UserEnvelope> {
-    return { user: toUserView(await this.account.updateProfile(user, dto)) };
+    const update = await this.account.updateProfile(user, dto);
+    if (update.emailChangePending) response.status(202);
+    return { user: toUserView(update.user) };
   }
 
   @Put('password')

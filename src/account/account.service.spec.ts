@@ -8,6 +8,9 @@ import { AppError } from '../common/app-error';
 import type { AppConfig } from '../config/app-config';
 import type { User } from '../users/schemas/user.schema';
 import type { UsersRepository } from '../users/users.repository';
+import { Transactions } from '../database/transactions';
+import { AccountNotices } from '../email/account-notices';
+import { EmailVerification } from '../verification/email-verification.service';
 import { AccountService, changesSignInName } from './account.service';
 
 const RIGHT_PASSWORD = 'the right current password';
@@ -57,14 +60,24 @@ function setup() {
     endOthers: jest.fn().mockResolvedValue(undefined),
     endAll: jest.fn().mockResolvedValue(undefined),
   };
+  // No database here: the work runs as it is, and whatever waits for the commit runs at once.
+  const transactions = {
+    run: <T>(work: () => Promise<T>) => work(),
+    afterCommit: (f: () => void) => f(),
+  };
+  const verification = { requestChange: jest.fn() };
+  const notices = { send: jest.fn().mockResolvedValue(undefined) };
   const service = new AccountService(
     users as unknown as UsersRepository,
     auth as unknown as AuthService,
     hasher as unknown as PasswordHasher,
     policy,
     sessions as unknown as SessionsService,
+    transactions as unknown as Transactions,
+    verification as unknown as EmailVerification,
+    notices as unknown as AccountNotices,
   );
-  return { users, auth, hasher, sessions, service };
+  return { users, auth, hasher, sessions, verification, notices, service };
 }
 
 describe('AccountService', () => {
@@ -106,6 +119,29 @@ describe('AccountService', () => {
       expect(users.setPasswordHash).not.toHaveBeenCalled();
       expect(sessions.endOthers).not.toHaveBeenCalled();
     });
+
+    it.each([
+      ['email address', { email: 'grace@example.com' }, 'my GRACE@example.com passphrase'],
+      ['username', { username: 'amazing_grace' }, 'I am Amazing_Grace, the admiral'],
+    ])(
+      'refuses a new password containing the account’s %s, changing nothing',
+      async (what, fields, newPassword) => {
+        const { users, sessions, service } = setup();
+
+        await expect(
+          service.changePassword(signedIn(user({ ...fields, passwordHash: 'stored-hash' })), {
+            currentPassword: RIGHT_PASSWORD,
+            newPassword,
+          }),
+        ).rejects.toMatchObject({
+          code: 'WEAK_PASSWORD',
+          field: 'newPassword',
+          message: `Your password must not contain your ${what}.`,
+        });
+        expect(users.setPasswordHash).not.toHaveBeenCalled();
+        expect(sessions.endOthers).not.toHaveBeenCalled();
+      },
+    );
 
     it('stores the hash of the new password and ends every other session, not this one', async () => {
       const { users, sessions, service } = setup();
@@ -203,8 +239,26 @@ describe('AccountService', () => {
       users.updateProfile.mockResolvedValue(updated);
       const changes = { username: 'Lovelace', name: null };
 
-      await expect(service.updateProfile(me, changes)).resolves.toBe(updated);
+      await expect(service.updateProfile(me, changes)).resolves.toEqual({
+        user: updated,
+        emailChangePending: false,
+      });
       expect(users.updateProfile).toHaveBeenCalledWith(me._id, changes);
+    });
+
+    it('leaves a new email to the verification, pending, and applies the rest at once', async () => {
+      const { users, verification, service } = setup();
+      const me = user();
+      const renamed = user({ _id: me._id, name: 'Ada' });
+      const pending = user({ _id: me._id, name: 'Ada', pendingEmail: 'new@example.com' });
+      users.updateProfile.mockResolvedValue(renamed);
+      verification.requestChange.mockResolvedValue(pending);
+
+      await expect(
+        service.updateProfile(me, { name: 'Ada', email: 'new@example.com' }),
+      ).resolves.toEqual({ user: pending, emailChangePending: true });
+      expect(users.updateProfile).toHaveBeenCalledWith(me._id, { name: 'Ada' });
+      expect(verification.requestChange).toHaveBeenCalledWith(renamed, 'new@example.com');
     });
 
     it('refuses with UNAUTHENTICATED when the account is gone', async () => {

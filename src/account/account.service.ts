@@ -6,11 +6,20 @@ import { PasswordHasher } from '../auth/password-hasher.service';
 import { PasswordPolicy } from '../auth/password-policy.service';
 import { SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
+import { Transactions } from '../database/transactions';
+import { AccountNotices } from '../email/account-notices';
+import { EmailVerification } from '../verification/email-verification.service';
 import { normaliseEmail, normaliseUsername } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { UpdateProfileDto } from './dto/update-profile.dto';
+
+export interface ProfileUpdate {
+  user: User;
+  /** A new email waits for its confirmation link. */
+  emailChangePending: boolean;
+}
 
 /** What a signed-in person can do to their own account. Recent sign-in is checked by the routes. */
 @Injectable()
@@ -21,12 +30,24 @@ export class AccountService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly sessions: SessionsService,
+    private readonly transactions: Transactions,
+    private readonly verification: EmailVerification,
+    private readonly notices: AccountNotices,
   ) {}
 
-  async updateProfile(user: User, changes: UpdateProfileDto): Promise<User> {
-    const updated = await this.users.updateProfile(user._id, changes);
-    if (!updated) throw accountGone();
-    return updated;
+  /**
+   * Changes the name and username at once. A new email waits for its confirmation link
+   * (`pendingEmail`); asking for the current email again cancels a pending change.
+   */
+  async updateProfile(user: User, changes: UpdateProfileDto): Promise<ProfileUpdate> {
+    const { email, ...rest } = changes;
+    return this.transactions.run(async () => {
+      let updated = await this.users.updateProfile(user._id, rest);
+      if (!updated) throw accountGone();
+      if (email === undefined) return { user: updated, emailChangePending: false };
+      updated = await this.verification.requestChange(updated, email);
+      return { user: updated, emailChangePending: updated.pendingEmail !== undefined };
+    });
   }
 
   /**
@@ -40,13 +61,15 @@ export class AccountService {
       }
       await this.auth.confirmPassword(user, dto.currentPassword, 'currentPassword');
     }
-    this.policy.assertAcceptable(dto.newPassword, 'newPassword');
-    const updated = await this.users.setPasswordHash(
-      user._id,
-      await this.hasher.hash(dto.newPassword, accountKeyOfUser(user._id)),
-    );
-    if (!updated) throw accountGone();
-    await this.sessions.endOthers(user._id, session._id);
+    this.policy.assertAcceptable(dto.newPassword, 'newPassword', user);
+    const passwordHash = await this.hasher.hash(dto.newPassword, accountKeyOfUser(user._id));
+    await this.transactions.run(async () => {
+      const updated = await this.users.setPasswordHash(user._id, passwordHash);
+      if (!updated) throw accountGone();
+      await this.sessions.endOthers(user._id, session._id);
+      const action = typeof user.passwordHash === 'string' ? 'changed' : 'set';
+      await this.notices.send(updated, 'password-notice', { action });
+    });
   }
 
   /** Deletes the account and all its sessions; the password is required when there is one. */
@@ -57,8 +80,11 @@ export class AccountService {
       }
       await this.auth.confirmPassword(user, password, 'password');
     }
-    await this.users.delete(user._id);
-    await this.sessions.endAll(user._id);
+    await this.transactions.run(async () => {
+      if (!(await this.users.delete(user._id))) throw accountGone();
+      await this.sessions.endAll(user._id);
+      await this.notices.send(user, 'account-deleted', {});
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
+import { EmailModule } from '../email/email.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -13,15 +14,17 @@ import { ReauthenticationController } from './reauthentication.controller';
 import { RecentSignInGuard } from './recent-sign-in.guard';
 import { SessionCookie } from './session-cookie';
 import { SessionGuard } from './session.guard';
+import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
 
 @Module({
   imports: [
     UsersModule,
+    EmailModule,
     PassportModule,
     MongooseModule.forFeature([{ name: Session.name, schema: SessionSchema }]),
   ],
-  controllers: [AuthController, ReauthenticationController],
+  controllers: [AuthController, ReauthenticationController, SessionsController],
   providers: [
     AuthService,
     LocalStrategy,

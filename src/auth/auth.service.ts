@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error';
+import { Transactions } from '../database/transactions';
+import { EmailLinks } from '../email/email-links';
 import { usernameBaseFromEmail } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
@@ -19,16 +21,30 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly attempts: AccountAttempts,
+    private readonly transactions: Transactions,
+    private readonly links: EmailLinks,
   ) {}
 
+  /** A new password account; its email gets a verification link in the same step. */
   async register(dto: RegisterDto): Promise<User> {
-    this.policy.assertAcceptable(dto.password, 'password');
-    return this.users.create({
+    const usernameBase = usernameBaseFromEmail(dto.email);
+    // Without a chosen username the account gets one made from the email: the password must not
+    // contain that either (a number may be added to it, which changes nothing here).
+    this.policy.assertAcceptable(dto.password, 'password', {
       email: dto.email,
-      username: dto.username,
-      usernameBase: usernameBaseFromEmail(dto.email),
-      name: dto.name,
-      passwordHash: await this.hasher.hash(dto.password, accountKeyOfLogin(dto.email)),
+      username: dto.username ?? usernameBase,
+    });
+    const passwordHash = await this.hasher.hash(dto.password, accountKeyOfLogin(dto.email));
+    return this.transactions.run(async () => {
+      const user = await this.users.create({
+        email: dto.email,
+        username: dto.username,
+        usernameBase,
+        name: dto.name,
+        passwordHash,
+      });
+      await this.links.sendVerification(user, user.email!);
+      return user;
     });
   }
 

@@ -36,7 +36,11 @@ export class BrowserSessions {
   ): Promise<void> {
     const previous = this.cookie.read(request);
     if (previous !== undefined) await this.sessions.end(previous);
-    const { token } = await this.sessions.start(user._id, proof, request.headers['user-agent']);
+    const { token } = await this.sessions.start(user._id, proof, {
+      userAgent: request.headers['user-agent'],
+      // The client's address as express computes it under TRUST_PROXY.
+      ip: request.ip,
+    });
     this.cookie.write(response, token, this.sessions.absoluteLifetimeMs);
   }
 
@@ -46,6 +50,17 @@ export class BrowserSessions {
     if (token !== undefined) {
       this.cookie.write(response, token, session.absoluteExpiresAt.getTime() - Date.now());
     }
+  }
+
+  /**
+   * Ends one of the signed-in account's sessions by its public id; when it is this browser's own,
+   * this browser is signed out. Returns whether it was.
+   */
+  async end(response: Response, { user, session }: Auth, publicId: string): Promise<boolean> {
+    const ended = await this.sessions.endOne(user._id, publicId);
+    const wasThisOne = ended._id === session._id;
+    if (wasThisOne) this.cookie.clear(response);
+    return wasThisOne;
   }
 
   /** Clears the cookie of a session that no longer exists (its account was deleted). */

@@ -1,7 +1,8 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { Model, QueryFilter, Types } from 'mongoose';
 import { createHash, randomBytes } from 'node:crypto';
+import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { Session, SessionMethod } from './schemas/session.schema';
 
@@ -20,6 +21,15 @@ export interface SignInProof {
   /** The provider's key, for method 'provider'. */
   provider?: string;
 }
+
+/** Where a sign-in came from, as the account's owner sees it in their list of sessions. */
+export interface SessionClient {
+  userAgent?: string;
+  ip?: string;
+}
+
+/** A session's public id: 128 random bits, base64url. */
+const PUBLIC_ID = /^[A-Za-z0-9_-]{22}$/;
 
 export interface StartedSession {
   token: string;
@@ -53,6 +63,9 @@ export class SessionsService implements OnModuleInit {
     await this.sessions.collection.updateMany({ tokenHash: { $exists: false } }, [
       { $set: { tokenHash: '$_id' } },
     ]);
+    // Their `_id` may equal that hash, so they get a public id of their own before being listed.
+    const assigned = await this.assignPublicIds({});
+    if (assigned > 0) new Logger(SessionsService.name).log(`Gave ${assigned} sessions a public id`);
     await this.sessions.init();
   }
 
@@ -63,13 +76,14 @@ export class SessionsService implements OnModuleInit {
   async start(
     userId: Types.ObjectId,
     proof: SignInProof,
-    userAgent?: string,
+    client: SessionClient = {},
   ): Promise<StartedSession> {
     const token = newToken();
     const now = new Date();
     const absoluteExpiresAt = new Date(now.getTime() + this.absoluteMs);
     const session = await this.sessions.create({
       _id: randomBytes(16).toString('base64url'),
+      publicId: newPublicId(),
       tokenHash: hashToken(token),
       userId,
       createdAt: now,
@@ -79,7 +93,9 @@ export class SessionsService implements OnModuleInit {
       lastSeenAt: now,
       expiresAt: new Date(Math.min(now.getTime() + this.idleMs, absoluteExpiresAt.getTime())),
       absoluteExpiresAt,
-      userAgent: userAgent?.slice(0, 256),
+      userAgent: client.userAgent?.slice(0, 256),
+      // request.ip is whatever the trusted proxy forwarded, not necessarily an address.
+      ip: client.ip?.slice(0, 64),
     });
     return { token, session: session.toObject<Session>() };
   }
@@ -187,6 +203,65 @@ export class SessionsService implements OnModuleInit {
     await this.sessions.deleteMany({ userId }).exec();
   }
 
+  /** The user's live sessions, newest first, each with its public id. */
+  async list(userId: Types.ObjectId): Promise<Array<Session & { publicId: string }>> {
+    const find = () =>
+      this.sessions
+        .find({ userId, expiresAt: mongoose.trusted({ $gt: new Date() }) })
+        .sort({ createdAt: -1, _id: -1 })
+        .lean<Session[]>()
+        .exec();
+    let sessions = await find();
+    // An instance of an earlier version, during a rolling update, writes sessions without one.
+    if (sessions.some(({ publicId }) => publicId === undefined)) {
+      await this.assignPublicIds({ userId });
+      sessions = await find();
+    }
+    return sessions.filter((session): session is Session & { publicId: string } =>
+      Boolean(session.publicId),
+    );
+  }
+
+  /**
+   * Ends one of the user's sessions by its public id and returns it; SESSION_NOT_FOUND when the
+   * user has no such session (someone else's is as unknown as one that never existed).
+   */
+  async endOne(userId: Types.ObjectId, publicId: string): Promise<Session> {
+    const ended =
+      PUBLIC_ID.test(publicId) &&
+      (await this.sessions
+        .findOneAndDelete({ userId, publicId, expiresAt: mongoose.trusted({ $gt: new Date() }) })
+        .lean<Session>()
+        .exec());
+    if (!ended) {
+      throw new AppError(
+        'SESSION_NOT_FOUND',
+        'You have no session with that id. It may have ended already.',
+      );
+    }
+    return ended;
+  }
+
+  /**
+   * Gives every session matching `filter` that has no public id one; returns how many it gave one.
+   * Idempotent, and safe when several instances do it at once.
+   */
+  private async assignPublicIds(filter: { userId?: Types.ObjectId }): Promise<number> {
+    const unset = { publicId: mongoose.trusted({ $exists: false }) };
+    const missing = this.sessions
+      .find({ ...filter, ...unset }, { _id: 1 })
+      .lean<{ _id: string }>()
+      .cursor();
+    let assigned = 0;
+    for await (const { _id } of missing) {
+      const result = await this.sessions
+        .updateOne({ _id, ...unset }, { $set: { publicId: newPublicId() } })
+        .exec();
+      assigned += result.modifiedCount;
+    }
+    return assigned;
+  }
+
   private async recordProof(id: string, proof: SignInProof, now: Date): Promise<void> {
     await this.sessions.updateOne({ _id: id }, { $set: proofFields(proof, now) }).exec();
   }
@@ -198,6 +273,10 @@ function proofFields(proof: SignInProof, now: Date) {
     method: proof.method,
     ...(proof.provider && { provider: proof.provider }),
   };
+}
+
+function newPublicId(): string {
+  return randomBytes(16).toString('base64url');
 }
 
 function newToken(): string {

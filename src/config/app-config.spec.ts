@@ -1,6 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { AppConfig, InvalidConfigurationError } from './app-config';
 
+/** What production needs to send mail. */
+const MAIL = {
+  SMTP_URL: 'smtps://user:secret@mail.example.test:465',
+  MAIL_FROM: 'Accounts <no-reply@example.test>',
+};
+
 describe('AppConfig.fromEnvironment', () => {
   it('applies defaults', () => {
     const config = AppConfig.fromEnvironment({});
@@ -61,8 +67,31 @@ describe('AppConfig.fromEnvironment', () => {
       AppConfig.fromEnvironment({
         NODE_ENV: 'production',
         MONGODB_URI: 'mongodb://db:27017/accounts',
+        ...MAIL,
       }).isProduction,
     ).toBe(true);
+  });
+
+  it('refuses production without SMTP_URL and MAIL_FROM, and never echoes SMTP_URL', () => {
+    const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db:27017/accounts' };
+    expect(() => AppConfig.fromEnvironment(production)).toThrow(
+      /SMTP_URL and MAIL_FROM are required when NODE_ENV=production/,
+    );
+    expect(() => AppConfig.fromEnvironment({ ...production, SMTP_URL: MAIL.SMTP_URL })).toThrow(
+      /SMTP_URL and MAIL_FROM are required/,
+    );
+    expect(() =>
+      AppConfig.fromEnvironment({ SMTP_URL: 'http://user:hunter2@mail.example.test' }),
+    ).toThrow(/^(?![\s\S]*hunter2)[\s\S]*SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL/);
+    expect(AppConfig.fromEnvironment({ ...production, ...MAIL }).mailFrom).toBe(MAIL.MAIL_FROM);
+  });
+
+  it('names development mail after APP_NAME and PUBLIC_URL', () => {
+    const config = AppConfig.fromEnvironment({
+      APP_NAME: 'Acme',
+      PUBLIC_URL: 'https://id.acme.test',
+    });
+    expect(config.mailFrom).toBe('Acme <no-reply@id.acme.test>');
   });
 
   it('refuses an absolute session lifetime shorter than the idle one', () => {
@@ -117,7 +146,11 @@ describe('AppConfig.fromEnvironment', () => {
     });
 
     it('allows a lock after more than 100 failures only outside production (NIST SP 800-63B)', () => {
-      const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db:27017/accounts' };
+      const production = {
+        NODE_ENV: 'production',
+        MONGODB_URI: 'mongodb://db:27017/accounts',
+        ...MAIL,
+      };
       expect(() =>
         AppConfig.fromEnvironment({ ...production, SIGN_IN_LOCK_AFTER_FAILURES: '101' }),
       ).toThrow(/SIGN_IN_LOCK_AFTER_FAILURES must be at most 100/);
@@ -202,6 +235,7 @@ describe('AppConfig.fromEnvironment', () => {
         NODE_ENV: 'production',
         MONGODB_URI: 'mongodb://db:27017/accounts',
         PUBLIC_URL: 'http://intranet.example.test',
+        ...MAIL,
       });
       expect(config.secureCookies).toBe(false);
     });

@@ -232,6 +232,64 @@ export class AppConfig {
   @Max(120)
   PROVIDER_TIMEOUT_SECONDS = 10;
 
+  /** The service's name in emails (sender name, subjects, greetings). */
+  @IsString()
+  @Matches(/^[^\r\n]{1,64}$/, { message: 'APP_NAME must be 1-64 characters on one line' })
+  APP_NAME = 'Account';
+
+  /**
+   * Where mail goes: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://… (TLS). Required
+   * in production; unset in development and tests, messages are written to MAIL_OUTBOX_DIR instead.
+   */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  /** The From of every message, e.g. "Acme Accounts <no-reply@acme.example>". Required in production. */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @Matches(/^[^\r\n]*<?[^@\s<>]+@[^@\s<>]+>?$/, {
+    message: 'MAIL_FROM must be an address, optionally with a name: "Name <address@host>"',
+  })
+  MAIL_FROM?: string;
+
+  /** Without SMTP_URL (development, tests): one .eml file per message in this directory. */
+  @IsString()
+  MAIL_OUTBOX_DIR = '.data/outbox';
+
+  /** How often each instance looks for mail to deliver (also right after each change that sends). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  MAIL_POLL_INTERVAL_MS = 5000;
+
+  /** First retry delay after a failed delivery; it doubles with each failure, up to an hour. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  MAIL_RETRY_SECONDS = 30;
+
+  /** How long an email verification (or email change) link works. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(30 * 86400)
+  EMAIL_VERIFICATION_TTL_SECONDS = 86400;
+
+  /** How long a password reset link works. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(86400)
+  PASSWORD_RESET_TTL_SECONDS = 1800;
+
+  get mailFrom(): string {
+    return this.MAIL_FROM ?? `${this.APP_NAME} <no-reply@${new URL(this.publicUrl).hostname}>`;
+  }
+
   get publicUrl(): string {
     return this.PUBLIC_URL ?? `http://localhost:${this.PORT}`;
   }
@@ -296,6 +354,11 @@ export class AppConfig {
         'MONGODB_URI is required when NODE_ENV=production (the embedded database is for development only)',
       );
     }
+    if (config.isProduction && (!config.SMTP_URL || !config.MAIL_FROM)) {
+      problems.push(
+        'SMTP_URL and MAIL_FROM are required when NODE_ENV=production (verification and recovery links go out by email)',
+      );
+    }
     if (problems.length > 0) {
       throw new InvalidConfigurationError(problems);
     }
@@ -314,7 +377,7 @@ export class InvalidConfigurationError extends Error {
 function describe(error: ValidationError, raw: string | undefined): string {
   const message = mainConstraintMessage(error.constraints) ?? 'is invalid';
   // Values of secret-looking variables are never echoed: this message goes to the logs.
-  const secret = /(URI|SECRET|KEY|TOKEN)$/.test(error.property);
+  const secret = /(URI|SECRET|KEY|TOKEN|SMTP_URL)$/.test(error.property);
   const shown = raw !== undefined && !secret ? ` (got "${raw}")` : '';
   return `${message.startsWith(error.property) ? message : `${error.property}: ${message}`}${shown}`;
 }

@@ -1,12 +1,15 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import mongoose from 'mongoose';
 import { MongoServer } from './mongo-server.service';
+import { Transactions } from './transactions';
 
 // Defence in depth against query injection: operator objects in filters are neutralised unless
 // wrapped in mongoose.trusted(), and a filter on an unknown path is an error, not a silent match-all.
 mongoose.set('sanitizeFilter', true);
 mongoose.set('strictQuery', 'throw');
+// Operations inside Transactions.run() join its transaction without passing a session around.
+mongoose.set('transactionAsyncLocalStorage', true);
 
 @Module({
   providers: [MongoServer],
@@ -14,6 +17,8 @@ mongoose.set('strictQuery', 'throw');
 })
 class MongoServerModule {}
 
+/** The connection, and Transactions for writes that belong together; available to every module. */
+@Global()
 @Module({
   imports: [
     MongooseModule.forRootAsync({
@@ -25,5 +30,7 @@ class MongoServerModule {}
       }),
     }),
   ],
+  providers: [Transactions],
+  exports: [Transactions],
 })
 export class DatabaseModule {}

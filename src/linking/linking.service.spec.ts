@@ -5,6 +5,8 @@ import type { AppConfig } from '../config/app-config';
 import type { ProviderIdentity } from '../providers/provider-identity';
 import type { Identity, User } from '../users/schemas/user.schema';
 import type { UsersRepository } from '../users/users.repository';
+import { Transactions } from '../database/transactions';
+import { AccountNotices } from '../email/account-notices';
 import { LinkingService } from './linking.service';
 import { SignInMethods } from './sign-in-methods';
 
@@ -41,12 +43,20 @@ function setup() {
     removePassword: jest.fn().mockResolvedValue(false),
   };
   const sessions = { endOthers: jest.fn().mockResolvedValue(undefined) };
+  const notices = { send: jest.fn().mockResolvedValue(undefined) };
+  // No database here: the work runs as it is, and whatever waits for the commit runs at once.
+  const transactions = {
+    run: <T>(work: () => Promise<T>) => work(),
+    afterCommit: (f: () => void) => f(),
+  };
   const service = new LinkingService(
     users as unknown as UsersRepository,
     sessions as unknown as SessionsService,
+    notices as unknown as AccountNotices,
+    transactions as unknown as Transactions,
     { providers: enabled } as unknown as AppConfig,
   );
-  return { users, sessions, service };
+  return { users, sessions, notices, service };
 }
 
 describe('LinkingService', () => {
@@ -60,11 +70,13 @@ describe('LinkingService', () => {
         users.linkIdentity.mockResolvedValue(result);
         users.findById.mockResolvedValue(now);
 
-        await expect(service.link(me._id, githubIdentity)).resolves.toBe(now);
+        await expect(service.link(me, githubIdentity)).resolves.toBe(now);
         expect(users.linkIdentity).toHaveBeenCalledWith(me._id, {
           provider: 'github',
           subject: 'gh-42',
           email: 'ada@example.com',
+          // The account's email is not verified: the link is marked, in case it is not the owner's.
+          linkedBeforeEmailVerified: true,
         });
         expect(users.findById).toHaveBeenCalledWith(me._id);
       },
@@ -78,8 +90,24 @@ describe('LinkingService', () => {
       const { users, service } = setup();
       users.linkIdentity.mockResolvedValue(result);
 
-      await expect(service.link(new Types.ObjectId(), githubIdentity)).rejects.toMatchObject({
+      await expect(service.link(user(), githubIdentity)).rejects.toMatchObject({
         code,
+      });
+    });
+
+    it('tells the verified address of a new link, and marks nothing on a verified account', async () => {
+      const { users, notices, service } = setup();
+      const me = user({ email: 'ada@example.com', emailVerified: true });
+      users.linkIdentity.mockResolvedValue('linked');
+      users.findById.mockResolvedValue(me);
+
+      await service.link(me, githubIdentity);
+      expect(users.linkIdentity.mock.calls[0][1]).toMatchObject({
+        linkedBeforeEmailVerified: false,
+      });
+      expect(notices.send).toHaveBeenCalledWith(me, 'provider-notice', {
+        provider: 'GitHub',
+        action: 'connected',
       });
     });
 
@@ -87,7 +115,7 @@ describe('LinkingService', () => {
       const { users, service } = setup();
       users.linkIdentity.mockResolvedValue('linked');
 
-      await expect(service.link(new Types.ObjectId(), githubIdentity)).rejects.toMatchObject({
+      await expect(service.link(user(), githubIdentity)).rejects.toMatchObject({
         code: 'UNAUTHENTICATED',
       });
     });
@@ -96,7 +124,7 @@ describe('LinkingService', () => {
       const { users, service } = setup();
 
       await expect(
-        service.link(new Types.ObjectId(), { provider: 'facebook', subject: 'fb-1' }),
+        service.link(user(), { provider: 'facebook', subject: 'fb-1' }),
       ).rejects.toMatchObject({ code: 'UNKNOWN_PROVIDER' });
       expect(users.linkIdentity).not.toHaveBeenCalled();
     });

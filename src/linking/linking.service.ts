@@ -3,9 +3,11 @@ import type { Auth } from '../auth/authenticated-request';
 import { SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
+import { Transactions } from '../database/transactions';
+import { AccountNotices } from '../email/account-notices';
 import type { ProviderIdentity } from '../providers/provider-identity';
 import { User } from '../users/schemas/user.schema';
-import { UsersRepository } from '../users/users.repository';
+import { LinkResult, UsersRepository } from '../users/users.repository';
 import { ConnectionsView } from './connections.view';
 import { SignInMethods } from './sign-in-methods';
 
@@ -23,37 +25,39 @@ export class LinkingService {
   constructor(
     private readonly users: UsersRepository,
     private readonly sessions: SessionsService,
+    private readonly notices: AccountNotices,
+    private readonly transactions: Transactions,
     config: AppConfig,
   ) {
     this.providers = config.providers.map(({ key, name }) => ({ key, name }));
     this.methods = new SignInMethods(this.providers.map(({ key }) => key));
   }
 
-  /** Adds an identity to an account, unless it belongs elsewhere or the account has another of its kind. */
-  async link(userId: User['_id'], identity: ProviderIdentity): Promise<User> {
+  /**
+   * Adds an identity to an account, unless it belongs elsewhere or the account has another of its
+   * kind; the account's verified address hears of it.
+   */
+  async link(user: User, identity: ProviderIdentity): Promise<User> {
     const provider = this.provider(identity.provider);
-    const result = await this.users.linkIdentity(userId, {
-      provider: identity.provider,
-      subject: identity.subject,
-      email: identity.verifiedEmail,
+    // Every refusal throws inside the transaction: after a unique-index violation the database has
+    // already ended it, and only an error (not a commit) may follow.
+    await this.transactions.run(async () => {
+      const result = await this.users.linkIdentity(user._id, {
+        provider: identity.provider,
+        subject: identity.subject,
+        email: identity.verifiedEmail,
+        linkedBeforeEmailVerified: !user.emailVerified,
+      });
+      if (result === 'linked') {
+        await this.notices.send(user, 'provider-notice', {
+          provider: provider.name,
+          action: 'connected',
+        });
+      } else if (result !== 'already-linked') {
+        throw linkRefused(result, provider);
+      }
     });
-    switch (result) {
-      case 'linked':
-      case 'already-linked':
-        return this.current(userId);
-      case 'linked-elsewhere':
-        throw new AppError(
-          'IDENTITY_LINKED_ELSEWHERE',
-          `This ${provider.name} account is already connected to another account. Sign in to that account and disconnect it there first.`,
-        );
-      case 'other-identity-linked':
-        throw new AppError(
-          'PROVIDER_ALREADY_LINKED',
-          `Your account is already connected to a different ${provider.name} account. Disconnect that one first.`,
-        );
-      case 'no-account':
-        throw accountGone();
-    }
+    return this.current(user._id);
   }
 
   connections(user: User): ConnectionsView {
@@ -78,15 +82,22 @@ export class LinkingService {
   /** Disconnects a provider, and ends the account's other sessions that signed in through it. */
   async unlink({ user, session }: Auth, key: string): Promise<void> {
     const provider = this.provider(key);
-    const removed = await this.users.unlinkIdentity(
-      user._id,
-      key,
-      this.methods.keepsAWayToSignIn({ provider: key }),
-    );
-    if (removed) {
-      await this.sessions.endOthers(user._id, session._id, { method: 'provider', provider: key });
-      return;
-    }
+    const removed = await this.transactions.run(async () => {
+      const unlinked = await this.users.unlinkIdentity(
+        user._id,
+        key,
+        this.methods.keepsAWayToSignIn({ provider: key }),
+      );
+      if (unlinked) {
+        await this.sessions.endOthers(user._id, session._id, { method: 'provider', provider: key });
+        await this.notices.send(user, 'provider-notice', {
+          provider: provider.name,
+          action: 'disconnected',
+        });
+      }
+      return unlinked;
+    });
+    if (removed) return;
     const current = await this.current(user._id);
     if (!current.identities.some(({ provider }) => provider === key)) {
       throw new AppError('NOT_LINKED', `Your account is not connected to ${provider.name}.`);
@@ -99,14 +110,18 @@ export class LinkingService {
 
   /** Removes the password, and ends the account's other sessions that signed in with it. */
   async removePassword({ user, session }: Auth): Promise<void> {
-    const removed = await this.users.removePassword(
-      user._id,
-      this.methods.keepsAWayToSignIn({ password: true }),
-    );
-    if (removed) {
-      await this.sessions.endOthers(user._id, session._id, { method: 'password' });
-      return;
-    }
+    const removed = await this.transactions.run(async () => {
+      const unset = await this.users.removePassword(
+        user._id,
+        this.methods.keepsAWayToSignIn({ password: true }),
+      );
+      if (unset) {
+        await this.sessions.endOthers(user._id, session._id, { method: 'password' });
+        await this.notices.send(user, 'password-notice', { action: 'removed' });
+      }
+      return unset;
+    });
+    if (removed) return;
     const current = await this.current(user._id);
     if (typeof current.passwordHash !== 'string') {
       throw new AppError('NO_PASSWORD', 'Your account has no password to remove.');
@@ -128,6 +143,26 @@ export class LinkingService {
     const current = await this.users.findById(userId);
     if (!current) throw accountGone();
     return current;
+  }
+}
+
+function linkRefused(
+  result: Exclude<LinkResult, 'linked' | 'already-linked'>,
+  provider: ProviderName,
+): AppError {
+  switch (result) {
+    case 'linked-elsewhere':
+      return new AppError(
+        'IDENTITY_LINKED_ELSEWHERE',
+        `This ${provider.name} account is already connected to another account. Sign in to that account and disconnect it there first.`,
+      );
+    case 'other-identity-linked':
+      return new AppError(
+        'PROVIDER_ALREADY_LINKED',
+        `Your account is already connected to a different ${provider.name} account. Disconnect that one first.`,
+      );
+    case 'no-account':
+      return accountGone();
   }
 }
 

@@ -7,6 +7,7 @@ import type { ProviderIdentity } from '../providers/provider-identity';
 import type { User } from '../users/schemas/user.schema';
 import type { UsersRepository } from '../users/users.repository';
 import type { FlowPurpose, SignInFlow } from './sign-in-flow.schema';
+import { Transactions } from '../database/transactions';
 import { SocialSignInService } from './social-sign-in.service';
 
 const google = { key: 'google', name: 'Google' };
@@ -34,11 +35,18 @@ function setup() {
     findByLogin: jest.fn().mockResolvedValue(null),
     touchIdentity: jest.fn().mockResolvedValue(undefined),
     createFromProvider: jest.fn(),
+    releaseUnverifiedEmail: jest.fn().mockResolvedValue(null),
   };
   const linking = { link: jest.fn() };
+  // No database here: the work runs as it is, and whatever waits for the commit runs at once.
+  const transactions = {
+    run: <T>(work: () => Promise<T>) => work(),
+    afterCommit: (f: () => void) => f(),
+  };
   const service = new SocialSignInService(
     users as unknown as UsersRepository,
     linking as unknown as LinkingService,
+    transactions as unknown as Transactions,
   );
   return { users, linking, service };
 }
@@ -104,9 +112,9 @@ describe('SocialSignInService', () => {
       expect(users.createFromProvider.mock.calls[0][0].email).toBeUndefined();
     });
 
-    it('refuses to register when the verified email belongs to an existing account', async () => {
+    it('refuses to register when the verified email belongs to an account that verified it', async () => {
       const { users, service } = setup();
-      users.findByLogin.mockResolvedValue(user({ email: 'ada@example.com' }));
+      users.findByLogin.mockResolvedValue(user({ email: 'ada@example.com', emailVerified: true }));
 
       await expect(
         service.complete(
@@ -117,6 +125,24 @@ describe('SocialSignInService', () => {
         ),
       ).rejects.toMatchObject({ code: 'EMAIL_BELONGS_TO_ANOTHER_ACCOUNT' });
       expect(users.createFromProvider).not.toHaveBeenCalled();
+      expect(users.releaseUnverifiedEmail).not.toHaveBeenCalled();
+    });
+
+    it('takes the address from an account that never verified it, and registers a clean account', async () => {
+      const { users, service } = setup();
+      users.findByLogin.mockResolvedValue(user({ email: 'ada@example.com', emailVerified: false }));
+      const created = user({ email: 'ada@example.com', emailVerified: true });
+      users.createFromProvider.mockResolvedValue(created);
+
+      const outcome = await service.complete(
+        google,
+        identity({ verifiedEmail: 'ada@example.com' }),
+        flow('sign-in'),
+        null,
+      );
+      expect(outcome).toMatchObject({ action: 'registered', user: created });
+      expect(users.releaseUnverifiedEmail).toHaveBeenCalledWith('ada@example.com');
+      expect(users.createFromProvider.mock.calls[0][0]).toMatchObject({ email: 'ada@example.com' });
     });
 
     it('refuses to register when the email is taken while the account is created', async () => {
@@ -205,7 +231,7 @@ describe('SocialSignInService', () => {
       );
 
       expect(outcome).toEqual({ action: 'linked', user: relinked, returnTo });
-      expect(linking.link).toHaveBeenCalledWith(me._id, identity());
+      expect(linking.link).toHaveBeenCalledWith(me, identity());
     });
 
     it("passes LinkingService's refusal on", async () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Auth } from '../auth/authenticated-request';
 import { AppError } from '../common/app-error';
+import { Transactions } from '../database/transactions';
 import { LinkingService } from '../linking/linking.service';
 import type { ProviderIdentity } from '../providers/provider-identity';
 import { usernameBase, usernameBaseFromEmail } from '../users/identifiers';
@@ -28,6 +29,7 @@ export class SocialSignInService {
   constructor(
     private readonly users: UsersRepository,
     private readonly linking: LinkingService,
+    private readonly transactions: Transactions,
   ) {}
 
   async complete(
@@ -49,7 +51,7 @@ export class SocialSignInService {
     if (flow.purpose === 'link') {
       return {
         action: 'linked',
-        user: await this.linking.link(current.user._id, identity),
+        user: await this.linking.link(current.user, identity),
         returnTo,
       };
     }
@@ -78,21 +80,28 @@ export class SocialSignInService {
 
   /**
    * A new account for a new identity. An email that already belongs to an account is never merged:
-   * someone may have registered it first to take over whoever later signs in with it.
+   * someone may have registered it first to take over whoever later signs in with it. If that
+   * account never proved the address, it loses it to the person whose provider just did.
    */
   private async register(
     provider: ProviderName,
     identity: ProviderIdentity,
   ): Promise<Omit<SocialOutcome, 'returnTo'>> {
     const email = identity.verifiedEmail;
-    if (email && (await this.users.findByLogin(email))) throw emailTaken(provider);
     try {
-      const user = await this.users.createFromProvider({
-        provider: identity.provider,
-        subject: identity.subject,
-        email,
-        name: identity.name,
-        usernameBase: usernameSource(identity, email, provider.key),
+      const user = await this.transactions.run(async () => {
+        if (email) {
+          const holder = await this.users.findByLogin(email);
+          if (holder?.emailVerified) throw emailTaken(provider);
+          if (holder) await this.users.releaseUnverifiedEmail(email);
+        }
+        return this.users.createFromProvider({
+          provider: identity.provider,
+          subject: identity.subject,
+          email,
+          name: identity.name,
+          usernameBase: usernameSource(identity, email, provider.key),
+        });
       });
       return { action: 'registered', user };
     } catch (error) {

@@ -24,6 +24,20 @@ export class UserView {
   @ApiPropertyOptional({ type: String, nullable: true, example: 'ada@example.com' })
   email!: string | null;
 
+  @ApiProperty({
+    description:
+      'Whether the owner proved control of the email (a link sent to it, or a provider that vouched for it).',
+  })
+  emailVerified!: boolean;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: null,
+    description: 'An email change waiting for the new address to be confirmed.',
+  })
+  pendingEmail!: string | null;
+
   @ApiProperty({ example: 'ada' })
   username!: string;
 
@@ -60,6 +74,8 @@ export function toUserView(user: User): UserView {
   return {
     id: user._id.toHexString(),
     email: user.email ?? null,
+    emailVerified: user.email !== undefined && user.emailVerified === true,
+    pendingEmail: user.pendingEmail ?? null,
     username: user.username,
     name: user.name ?? null,
     hasPassword: typeof user.passwordHash === 'string',

@@ -20,7 +20,8 @@ const logger = new Logger('UsersMigration');
  * several instances start at once: each record is rewritten only while it still has the old shape.
  *  - `providers: { key: subject }` becomes `identities: [{ provider, subject, linkedAt }]`;
  *  - the per-provider unique indexes and the case-sensitive email index are dropped (the schema's
- *    own indexes replace them).
+ *    own indexes replace them);
+ *  - `emailVerified` is set: true where a linked provider vouched for the email, false elsewhere.
  */
 export async function migrateUsers(users: mongo.Collection): Promise<void> {
   let migrated = 0;
@@ -47,6 +48,26 @@ export async function migrateUsers(users: mongo.Collection): Promise<void> {
   }
   if (migrated > 0) logger.log(`Moved the linked providers of ${migrated} accounts to identities`);
   await dropLegacyIndexes(users);
+  await recordEmailVerification(users);
+}
+
+async function recordEmailVerification(users: mongo.Collection): Promise<void> {
+  const unknown = { emailVerified: { $exists: false } };
+  const vouched = await users.updateMany(
+    {
+      ...unknown,
+      email: { $type: 'string' },
+      $expr: { $in: ['$email', { $ifNull: ['$identities.email', []] }] },
+    },
+    { $set: { emailVerified: true } },
+  );
+  const rest = await users.updateMany(unknown, { $set: { emailVerified: false } });
+  const total = vouched.modifiedCount + rest.modifiedCount;
+  if (total > 0) {
+    logger.log(
+      `Recorded whether the email is verified for ${total} accounts (${vouched.modifiedCount} vouched for by a provider)`,
+    );
+  }
 }
 
 async function dropLegacyIndexes(users: mongo.Collection): Promise<void> {

@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { isValidObjectId, Model, QueryFilter, Types } from 'mongoose';
 import { AppError } from '../common/app-error';
+import { inTransaction } from '../database/transactions';
 import { duplicateKeyField } from './duplicate-key';
 import { normaliseEmail, normaliseUsername, usernameCandidates } from './identifiers';
 import { EMAIL_COLLATION, User } from './schemas/user.schema';
@@ -22,6 +23,8 @@ export interface NewIdentity {
   subject: string;
   /** Only an email the provider says is verified. */
   email?: string;
+  /** The account's email was unverified when this was linked (see Identity). */
+  linkedBeforeEmailVerified?: boolean;
 }
 
 export interface NewProviderUser extends NewIdentity {
@@ -108,7 +111,13 @@ export class UsersRepository implements OnModuleInit {
     const now = new Date();
     const identity = { ...identityFields(data, now), lastUsedAt: now };
     return this.insertWithGeneratedUsername(
-      { email: data.email, name: data.name, identities: [identity] },
+      {
+        email: data.email,
+        // The provider vouched for it.
+        emailVerified: data.email !== undefined,
+        name: data.name,
+        identities: [identity],
+      },
       data.usernameBase,
     );
   }
@@ -202,20 +211,133 @@ export class UsersRepository implements OnModuleInit {
       .exec();
   }
 
+  /** Marks the email verified, if it is still the account's email; returns the account then. */
+  async markEmailVerified(id: Types.ObjectId, email: string): Promise<User | null> {
+    return this.users
+      .findOneAndUpdate(
+        { _id: id, email: normaliseEmail(email) },
+        { $set: { emailVerified: true } },
+        { returnDocument: 'after' },
+      )
+      .collation(EMAIL_COLLATION)
+      .lean<User>()
+      .exec();
+  }
+
+  /** Records (or, with undefined, drops) an email change waiting for its confirmation. */
+  async setPendingEmail(id: Types.ObjectId, email: string | undefined): Promise<User | null> {
+    const update =
+      email === undefined
+        ? { $unset: { pendingEmail: 1 } }
+        : { $set: { pendingEmail: normaliseEmail(email) } };
+    return this.users
+      .findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' })
+      .lean<User>()
+      .exec();
+  }
+
+  /**
+   * Makes the confirmed pending email the account's (verified) email, if that change is still
+   * pending. Throws EMAIL_TAKEN when another account holds the address (the unique index decides).
+   */
+  async applyPendingEmail(id: Types.ObjectId, email: string): Promise<User | null> {
+    const address = normaliseEmail(email);
+    try {
+      return await this.users
+        .findOneAndUpdate(
+          { _id: id, pendingEmail: address },
+          { $set: { email: address, emailVerified: true }, $unset: { pendingEmail: 1 } },
+          { returnDocument: 'after' },
+        )
+        .lean<User>()
+        .exec();
+    } catch (error) {
+      throw this.conflictOrSelf(error);
+    }
+  }
+
+  /**
+   * Takes an address away from the account that holds it without having verified it, because
+   * someone else just proved control of it. Returns that account, if there was one.
+   */
+  async releaseUnverifiedEmail(email: string): Promise<User | null> {
+    return this.users
+      .findOneAndUpdate(
+        { email: normaliseEmail(email), emailVerified: mongoose.trusted({ $ne: true }) },
+        { $unset: { email: 1, pendingEmail: 1 }, $set: { emailVerified: false } },
+      )
+      .collation(EMAIL_COLLATION)
+      .lean<User>()
+      .exec();
+  }
+
+  /**
+   * The address was just proven by someone who may not have linked the account's identities:
+   * unlinks those linked while it was unverified, and marks the rest as linked by its owner.
+   */
+  async unlinkIdentitiesLinkedBeforeVerification(id: Types.ObjectId): Promise<void> {
+    await this.users
+      .updateOne({ _id: id }, { $pull: { identities: { linkedBeforeEmailVerified: true } } })
+      .exec();
+  }
+
+  /** The account's owner verified the address in their own session: their links stay theirs. */
+  async confirmIdentitiesLinkedBeforeVerification(id: Types.ObjectId): Promise<void> {
+    await this.users
+      .updateOne(
+        { _id: id },
+        { $unset: { 'identities.$[linked].linkedBeforeEmailVerified': 1 } },
+        { arrayFilters: [{ 'linked.linkedBeforeEmailVerified': true }] },
+      )
+      .exec();
+  }
+
+  /**
+   * A password reset: the new password, the email verified (the link went to it), a pending email
+   * change cancelled. Returns the account as it is now.
+   */
+  async resetPassword(
+    id: Types.ObjectId,
+    email: string,
+    passwordHash: string,
+  ): Promise<User | null> {
+    return this.users
+      .findOneAndUpdate(
+        { _id: id, email: normaliseEmail(email) },
+        { $set: { passwordHash, emailVerified: true }, $unset: { pendingEmail: 1 } },
+        { returnDocument: 'after' },
+      )
+      .collation(EMAIL_COLLATION)
+      .lean<User>()
+      .exec();
+  }
+
   async delete(id: Types.ObjectId): Promise<boolean> {
     const result = await this.users.deleteOne({ _id: id }).exec();
     return result.deletedCount === 1;
   }
 
-  /** Generated usernames: the unique index decides, and a taken one moves on to the next candidate. */
+  /**
+   * Generated usernames: candidates are looked up a batch at a time and the first free one is
+   * inserted. Outside a transaction a lost race moves on to the next batch; inside one (where a
+   * failed write ends the transaction) the clash is reported, which takes two identical names
+   * registering in the same instant.
+   */
   private async insertWithGeneratedUsername(fields: Partial<User>, base: string): Promise<User> {
     const candidates = usernameCandidates(base);
     for (let attempt = 1; ; attempt++) {
+      const batch = Array.from({ length: 8 }, () => candidates.next().value as string);
+      const taken = await this.users
+        .find({ username: mongoose.trusted({ $in: batch }) }, { username: 1 })
+        .lean<Pick<User, 'username'>[]>()
+        .exec();
+      const free = batch.find((name) => !taken.some(({ username }) => username === name));
+      if (free === undefined) continue;
       try {
-        return await this.insert({ ...fields, username: candidates.next().value as string });
+        return await this.insert({ ...fields, username: free });
       } catch (error) {
-        const taken = error instanceof AppError && error.code === 'USERNAME_TAKEN';
-        if (!taken || attempt >= MAX_USERNAME_ATTEMPTS) throw error;
+        const clash = error instanceof AppError && error.code === 'USERNAME_TAKEN';
+        if (!clash || inTransaction() || attempt >= MAX_USERNAME_ATTEMPTS) throw error;
       }
     }
   }
@@ -254,5 +376,6 @@ function identityFields(identity: NewIdentity, linkedAt: Date) {
     subject: identity.subject,
     linkedAt,
     ...(identity.email !== undefined && { email: normaliseEmail(identity.email) }),
+    ...(identity.linkedBeforeEmailVerified && { linkedBeforeEmailVerified: true }),
   };
 }

@@ -78,8 +78,14 @@ export class AuthPagesController {
       required: ['email', 'password'],
       optional: ['name', 'username'],
     });
-    // The password rules too, so every problem shows at once rather than one per attempt.
-    const weak = form.errors.password ? undefined : this.policy.problem(form.value.password);
+    // The password rules too, so every problem shows at once rather than one per attempt; an
+    // email or username the form refuses is not held against the password.
+    const weak = form.errors.password
+      ? undefined
+      : this.policy.problem(form.value.password, {
+          email: form.errors.email ? undefined : form.value.email,
+          username: form.errors.username ? undefined : form.value.username,
+        });
     if (weak) form.errors.password = weak;
     if (
       !form.errors.password &&

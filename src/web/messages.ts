@@ -2,15 +2,27 @@
 export const NOTICES: Record<string, string> = {
   'signed-out': 'You are signed out.',
   'profile-saved': 'Your profile is saved.',
+  'email-change-pending':
+    'We sent a link to your new email address. Your email changes once you open it.',
   'password-changed': 'Your password is changed. Your other sessions were signed out.',
   'password-set': 'Your password is set. You can now sign in with it.',
   'password-removed': 'Your password is removed. You sign in with your connected providers.',
   'provider-linked': 'The provider is connected. You can now sign in with it.',
   'provider-unlinked': 'The provider is disconnected.',
+  'session-ended': 'That session is signed out.',
+  'other-sessions-ended': 'You are signed out everywhere else.',
   'account-deleted': 'Your account and everything in it are deleted.',
   registered: 'Welcome! Your account is ready.',
   'signed-in': 'You are signed in.',
   reauthenticated: "Thanks, that's confirmed. You can now make your change.",
+  'email-verified': 'Your email address is confirmed.',
+  'email-verified-signed-out':
+    'Your email address is confirmed. For your safety the account was signed out everywhere: please sign in again.',
+  'email-change-cancelled': 'The email change is cancelled.',
+  'verification-sent': 'We sent the link again. Please check your mail.',
+  'recovery-sent':
+    'If an account has that email address, a link to choose a new password is on its way. It works for a short while only.',
+  'password-reset': 'Your new password is set, and every device was signed out. Please sign in.',
 };
 
 export const ERRORS: Record<string, string> = {

@@ -7,6 +7,8 @@ import { Auth, AuthenticatedRequest, CurrentAuth } from '../auth/authenticated-r
 import { AuthService } from '../auth/auth.service';
 import { BrowserSessions } from '../auth/browser-sessions';
 import { RequireRecentSignIn } from '../auth/recent-sign-in.guard';
+import { toSessionView } from '../auth/session.view';
+import { SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
 import { SignInThrottle } from '../common/sign-in-throttle';
 import { LinkingService } from '../linking/linking.service';
@@ -15,13 +17,15 @@ import { SocialAuthService } from '../social/social-auth.service';
 import { toUserView } from '../users/user.view';
 import { FieldErrors, formField, readForm } from './forms';
 import { errorText } from './messages';
+import { EmailVerification } from '../verification/email-verification.service';
 import { PagesService } from './pages.service';
+import { sessionRows } from './session-rows';
 import { SettingsPageFilter } from './settings-page.filter';
 
 interface SettingsProblems {
   status: number;
   /** Which form the problem is about, so it shows in the right place. */
-  form?: 'profile' | 'password' | 'connections';
+  form?: 'profile' | 'password' | 'connections' | 'sessions';
   error?: string;
   errors?: FieldErrors;
   typed?: Record<string, string>;
@@ -32,8 +36,8 @@ const profileChangesSignIn = ({ auth, body }: AuthenticatedRequest) =>
   changesSignInName(auth.user, (body ?? {}) as Record<string, unknown>);
 
 /**
- * The settings page and its forms: profile, password, connections, account deletion. The same
- * guards as the API apply (a session; a recent sign-in for changes to how the account is
+ * The settings page and its forms: profile, password, connections, sessions, account deletion.
+ * The same guards as the API apply (a session; a recent sign-in for changes to how the account is
  * entered); SettingsPageFilter turns their refusals into the sign-in page or a "confirm it's you"
  * step.
  */
@@ -48,7 +52,9 @@ export class SettingsPagesController {
     private readonly linking: LinkingService,
     private readonly social: SocialAuthService,
     private readonly browserSessions: BrowserSessions,
+    private readonly sessions: SessionsService,
     private readonly flowCookie: FlowCookie,
+    private readonly verification: EmailVerification,
   ) {}
 
   @Get()
@@ -86,9 +92,36 @@ export class SettingsPagesController {
     if (Object.keys(form.errors).length > 0) return this.show(request, response, auth, failed);
     const name = formField(request.body, 'name').trim() === '' ? null : form.value.name;
     await this.attempt(request, response, auth, failed, async () => {
-      await this.account.updateProfile(auth.user, { ...form.value, name });
-      this.pages.redirect(response, '/settings', 'profile-saved');
+      const update = await this.account.updateProfile(auth.user, { ...form.value, name });
+      const notice = update.emailChangePending ? 'email-change-pending' : 'profile-saved';
+      this.pages.redirect(response, '/settings', notice);
     });
+  }
+
+  @Post('email/verification')
+  @SignInThrottle()
+  async resendVerification(
+    @CurrentAuth() auth: Auth,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    this.pages.checkForm(request);
+    const failed = { status: 400, form: 'profile' as const, errors: {}, typed: {} };
+    await this.attempt(request, response, auth, failed, async () => {
+      await this.verification.resend(auth);
+      this.pages.redirect(response, '/settings', 'verification-sent');
+    });
+  }
+
+  @Post('email/cancel')
+  async cancelEmailChange(
+    @CurrentAuth() auth: Auth,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    this.pages.checkForm(request);
+    await this.verification.cancelPendingChange(auth.user);
+    this.pages.redirect(response, '/settings', 'email-change-cancelled');
   }
 
   @Post('password')
@@ -169,6 +202,35 @@ export class SettingsPagesController {
       await this.linking.unlink(auth, key);
       this.pages.redirect(response, '/settings', 'provider-unlinked');
     });
+  }
+
+  /** Signs out one of the account's sessions; this browser's own signs it out like "Sign out". */
+  @Post('sessions/:id/sign-out')
+  async endSession(
+    @CurrentAuth() auth: Auth,
+    @Param('id') id: string,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    this.pages.checkForm(request);
+    await this.attempt(request, response, auth, { status: 400, form: 'sessions' }, async () => {
+      if (await this.browserSessions.end(response, auth, id)) {
+        this.pages.redirect(response, '/login', 'signed-out');
+      } else {
+        this.pages.redirect(response, '/settings', 'session-ended');
+      }
+    });
+  }
+
+  @Post('sessions/sign-out-others')
+  async endOtherSessions(
+    @CurrentAuth() { user, session }: Auth,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    this.pages.checkForm(request);
+    await this.sessions.endOthers(user._id, session._id);
+    this.pages.redirect(response, '/settings', 'other-sessions-ended');
   }
 
   /** "Confirm it's you", asked for directly (the filter shows it when a change needs it). */
@@ -260,13 +322,19 @@ export class SettingsPagesController {
     }
   }
 
-  private show(
+  private async show(
     request: Request,
     response: Response,
     auth: Auth,
     problems: SettingsProblems,
   ): Promise<void> {
     const { connections, password } = this.linking.connections(auth.user);
+    const sessions = sessionRows(
+      (await this.sessions.list(auth.user._id)).map((each) =>
+        toSessionView(each, auth.session._id),
+      ),
+      this.pages.providers,
+    );
     return this.pages.render(
       request,
       response,
@@ -276,6 +344,8 @@ export class SettingsPagesController {
         user: toUserView(auth.user),
         connections,
         password,
+        sessions,
+        otherSessions: sessions.some(({ current }) => !current),
         problems,
         values: { ...toUserView(auth.user), ...problems.typed },
       },

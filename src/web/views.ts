@@ -4,7 +4,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The routes that render pages and take HTML forms. */
-export const PAGE_PATHS = ['/login', '/register', '/logout', '/settings'];
+export const PAGE_PATHS = [
+  '/login',
+  '/register',
+  '/logout',
+  '/settings',
+  '/verify-email',
+  '/cancel-email-change',
+  '/forgot-password',
+  '/reset-password',
+];
 
 /** Handlebars views from views/ (layout.hbs wraps them), partials, and the stylesheet under /assets. */
 export function configureViews(app: NestExpressApplication, root: string): void {

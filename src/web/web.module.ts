@@ -3,17 +3,27 @@ import { AccountModule } from '../account/account.module';
 import { AuthModule } from '../auth/auth.module';
 import { SocialAuthModule } from '../social/social-auth.module';
 import { LinkingModule } from '../linking/linking.module';
+import { RecoveryModule } from '../recovery/recovery.module';
+import { VerificationModule } from '../verification/verification.module';
 import { ErrorPages } from '../common/error-pages';
 import { AuthPagesController } from './auth-pages.controller';
 import { CsrfService } from './csrf.service';
+import { EmailPagesController } from './email-pages.controller';
 import { PagesService } from './pages.service';
 import { SettingsPageFilter } from './settings-page.filter';
 import { SettingsPagesController } from './settings-pages.controller';
 
 /** Server-rendered pages for people in a browser, on the same services as the JSON API. */
 @Module({
-  imports: [AuthModule, AccountModule, LinkingModule, SocialAuthModule],
-  controllers: [AuthPagesController, SettingsPagesController],
+  imports: [
+    AuthModule,
+    AccountModule,
+    LinkingModule,
+    SocialAuthModule,
+    VerificationModule,
+    RecoveryModule,
+  ],
+  controllers: [AuthPagesController, SettingsPagesController, EmailPagesController],
   providers: [
     CsrfService,
     PagesService,

@@ -31,21 +31,26 @@ describe('account settings', () => {
   });
 
   describe('PATCH /me', () => {
-    it('changes name, username and email, normalised', async () => {
-      const { cookie, user } = await register(t.http);
+    it('changes name and username at once, normalised; a new email waits for its link (202)', async () => {
+      const { cookie, user, account } = await register(t.http);
       const response = await request(t.http)
         .patch('/me')
         .set('Cookie', cookie)
         .send({ name: ' Émilie du Châtelet ', username: 'Emilie', email: 'Emilie@Example.TEST' })
-        .expect(200);
+        .expect(202);
       expect(response.body.user).toMatchObject({
         id: user.id,
         name: 'Émilie du Châtelet',
         username: 'emilie',
-        email: 'emilie@example.test',
+        email: account.email,
+        pendingEmail: 'emilie@example.test',
       });
       const stored = await users().findOne({ _id: new Types.ObjectId(user.id) });
-      expect(stored).toMatchObject({ username: 'emilie', email: 'emilie@example.test' });
+      expect(stored).toMatchObject({
+        username: 'emilie',
+        email: account.email,
+        pendingEmail: 'emilie@example.test',
+      });
       // The new identifiers sign in.
       await login(t.http, 'EMILIE', GOOD_PASSWORD);
     });
@@ -72,6 +77,8 @@ describe('account settings', () => {
           t.http,
           newAccount({ email: 'holder@example.test', username: 'holder' }),
         ).catch(() => undefined);
+        // Only a verified address is taken: an unverified one goes to whoever proves it.
+        await users().updateOne({ username: 'holder' }, { $set: { emailVerified: true } });
         const { cookie, user } = await register(t.http);
         const response = await request(t.http)
           .patch('/me')
@@ -167,6 +174,43 @@ describe('account settings', () => {
       expect(response.body.error).toMatchObject({ code: 'WEAK_PASSWORD', field: 'newPassword' });
       await login(t.http, account.email, GOOD_PASSWORD);
     });
+
+    it.each([
+      ['email address', 'mine: GRACE.HOPPER.1@EXAMPLE.TEST', 1],
+      ['username', 'call me Admiral_Hopper_2 forever', 2],
+    ])(
+      'refuses a new password containing the current %s, saying so and changing nothing',
+      async (what, newPassword, n) => {
+        const { cookie } = await register(
+          t.http,
+          newAccount({ email: `grace.hopper.${n}@example.test`, username: `amazing_grace_${n}` }),
+        );
+        // Renamed since registering: what counts is the account as it is now. (A new email would
+        // only be pending until confirmed, so the registered one stays.)
+        const email = `grace.hopper.${n}@example.test`;
+        const username = `admiral_hopper_${n}`;
+        await request(t.http).patch('/me').set('Cookie', cookie).send({ username }).expect(200);
+        const before = await users().findOne({ username });
+        expect(before?.passwordHash).toEqual(expect.any(String));
+        const otherDevice = await login(t.http, username, GOOD_PASSWORD);
+
+        const response = await request(t.http)
+          .put('/me/password')
+          .set('Cookie', cookie)
+          .send({ currentPassword: GOOD_PASSWORD, newPassword })
+          .expect(400);
+
+        expect(response.body.error).toEqual({
+          code: 'WEAK_PASSWORD',
+          message: `Your password must not contain your ${what}.`,
+          field: 'newPassword',
+        });
+        expect(response.headers['set-cookie']).toBeUndefined();
+        expect((await users().findOne({ username }))?.passwordHash).toBe(before?.passwordHash);
+        await request(t.http).get('/me').set('Cookie', otherDevice).expect(200);
+        await login(t.http, email, GOOD_PASSWORD);
+      },
+    );
   });
 
   describe('DELETE /me', () => {

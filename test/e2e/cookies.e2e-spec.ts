@@ -149,7 +149,12 @@ describe('cookies over http', () => {
   beforeAll(async () => {
     // NODE_ENV=production no longer decides: the scheme browsers use does.
     t = await createTestApp({
-      env: { PUBLIC_URL: 'http://localhost:3000', NODE_ENV: 'production' },
+      env: {
+        PUBLIC_URL: 'http://localhost:3000',
+        NODE_ENV: 'production',
+        SMTP_URL: 'smtp://127.0.0.1:9',
+        MAIL_FROM: 'Accounts <no-reply@example.test>',
+      },
     });
   });
   afterAll(() => t.close());

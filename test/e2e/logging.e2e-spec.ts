@@ -1,6 +1,7 @@
 import { HealthCheckService } from '@nestjs/terminus';
 import request from 'supertest';
 import { newAccount } from '../support/accounts';
+import { MailServer, tokenIn } from '../support/mail';
 import { newIdentity, startSocialWorld } from '../support/social';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -40,6 +41,40 @@ describe('logs', () => {
     expect(logs).not.toContain(stored!.passwordHash as string);
     expect(logs).not.toContain(cookie.split('=')[1]);
     expect(logs).not.toContain('$argon2');
+  });
+});
+
+describe('logs with mail delivered over SMTP (as in production)', () => {
+  let mail: MailServer;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    mail = await MailServer.start();
+    t = await createTestApp({
+      captureLogs: true,
+      env: { ...mail.env, MAIL_POLL_INTERVAL_MS: '100' },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await mail.close();
+  });
+
+  it("never contain a link's token, neither from the message nor from the page's address", async () => {
+    const account = newAccount();
+    await request(t.http).post('/auth/register').send(account).expect(201);
+    await request(t.http).post('/auth/password/forgot').send({ email: account.email }).expect(202);
+    const verification = tokenIn(await mail.next(account.email), '/verify-email');
+    const recovery = tokenIn(await mail.next(account.email, 2), '/reset-password');
+    await request(t.http).get(`/verify-email?token=${verification}`).expect(200);
+    await request(t.http).get(`/reset-password?token=${recovery}`).expect(200);
+    await request(t.http).post('/auth/email/verify').send({ token: verification }).expect(200);
+
+    const logs = t.logs();
+    expect(logs).toContain('/verify-email?token=redacted');
+    expect(logs).toContain('Mail delivered');
+    expect(logs).not.toContain(verification);
+    expect(logs).not.toContain(recovery);
   });
 });
 

@@ -154,7 +154,12 @@ describe('session cookie in production', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp({
-      env: { NODE_ENV: 'production', PUBLIC_URL: 'https://accounts.example.test' },
+      env: {
+        NODE_ENV: 'production',
+        PUBLIC_URL: 'https://accounts.example.test',
+        SMTP_URL: 'smtp://127.0.0.1:9',
+        MAIL_FROM: 'Accounts <no-reply@example.test>',
+      },
     });
   });
   afterAll(() => t.close());

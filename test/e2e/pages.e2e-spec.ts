@@ -100,6 +100,65 @@ describe('pages', () => {
     expect(response.text).not.toContain(GOOD_PASSWORD);
   });
 
+  it.each([
+    [
+      'a common password',
+      'qwertyuiopasdfghjkl',
+      'This password is in a list of common or breached passwords, so it is easy to guess. Please choose another.',
+    ],
+    [
+      'the email',
+      'I am Ada.Lovelace.Page@example.test',
+      'Your password must not contain your email address.',
+    ],
+    [
+      'the username',
+      'the countess_page of numbers',
+      'Your password must not contain your username.',
+    ],
+  ])(
+    'shows why a registration password is refused (%s) next to the field, registering nobody',
+    async (_, password, reason) => {
+      const { agent, token } = await formOn('/register');
+      const email = 'ada.lovelace.page@example.test';
+      const response = await agent.post('/register').type('form').send({
+        _csrf: token,
+        email,
+        username: 'countess_page',
+        password,
+        passwordConfirm: password,
+      });
+      expect(response.status).toBe(400);
+      expect(response.text).toContain(`id="password-error">${reason}</p>`);
+      expect(response.text).not.toContain(password);
+      expect(await t.db.collection('users').countDocuments({ email })).toBe(0);
+    },
+  );
+
+  it('shows why a new password is refused next to the settings field, changing nothing', async () => {
+    const { cookie } = await register(
+      t.http,
+      newAccount({ email: 'mary.page@example.test', username: 'somerville_page' }),
+    );
+    const users = () => t.db.collection('users');
+    const before = await users().findOne({ username: 'somerville_page' });
+    const { agent, token } = await formOn('/settings', request.agent(t.http).set('Cookie', cookie));
+    const newPassword = 'Somerville_Page writes on physics';
+    const response = await agent.post('/settings/password').type('form').send({
+      _csrf: token,
+      currentPassword: GOOD_PASSWORD,
+      newPassword,
+      newPasswordConfirm: newPassword,
+    });
+    expect(response.status).toBe(400);
+    expect(response.text).toContain(
+      'id="newPassword-error">Your password must not contain your username.',
+    );
+    expect(response.text).not.toContain(newPassword);
+    const after = await users().findOne({ username: 'somerville_page' });
+    expect(after?.passwordHash).toBe(before?.passwordHash);
+  });
+
   it('answers wrong credentials with 401, keeping the login but not the password', async () => {
     const { agent, token } = await formOn('/login');
     const response = await agent

@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import request from 'supertest';
 import { AccountAttempts } from '../../src/auth/account-attempts';
 import { accountKeyOfLogin, accountKeyOfUser } from '../../src/auth/account-key';
@@ -10,6 +11,7 @@ import {
   register,
   sessionCookie,
 } from '../support/accounts';
+import { MailServer, tokenIn } from '../support/mail';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
 
 const WRONG = 'a wrong guess of a password';
@@ -165,7 +167,12 @@ describe('sign-in rate limit per client', () => {
   describe('covers every route that uses SignInThrottle, each on its own', () => {
     let cookie: string;
     beforeAll(async () => {
-      ({ cookie } = await registerFrom(t));
+      let id: string;
+      ({ cookie, id } = await registerFrom(t));
+      // Verified, so that asking for the link again is always the same refusal (409).
+      await t.db
+        .collection('users')
+        .updateOne({ _id: new Types.ObjectId(id) }, { $set: { emailVerified: true } });
     });
 
     // Requests that fail before any password check (bad bodies, forms without their CSRF token),
@@ -188,6 +195,16 @@ describe('sign-in rate limit per client', () => {
       ['post', '/settings/connections/google/connect', {}, 403],
       ['post', '/settings/confirm', {}, 403],
       ['post', '/settings/delete', {}, 403],
+      ['post', '/settings/email/verification', {}, 403],
+      ['post', '/auth/email/verify', {}, 400],
+      ['post', '/me/email/verification', undefined, 409],
+      ['post', '/auth/email/change/cancel', {}, 400],
+      ['post', '/auth/password/forgot', {}, 400],
+      ['post', '/auth/password/reset', {}, 400],
+      ['post', '/verify-email', {}, 403],
+      ['post', '/cancel-email-change', {}, 403],
+      ['post', '/forgot-password', {}, 403],
+      ['post', '/reset-password', {}, 403],
     ] as const)('%s %s', async (method, path, body, usualStatus) => {
       const ip = nextAddress();
       const send = (from: string) => {
@@ -700,5 +717,46 @@ describe('parallel failed password checks', () => {
       .collection<FailureRecord>('sign_in_failures')
       .findOne({ _id: signInFailureId(accountKeyOfUser(user.id)) });
     expect(stored).toMatchObject({ failures: 0 });
+  });
+});
+
+describe('the recovery link and a locked password', () => {
+  let mail: MailServer;
+  let t: TestApp;
+  beforeAll(async () => {
+    mail = await MailServer.start();
+    t = await createTestApp({
+      // Cheaper hashes keep a hundred failures quick; createTestApp's limits lock at 100 failures.
+      env: {
+        ...mail.env,
+        MAIL_POLL_INTERVAL_MS: '100',
+        ARGON2_MEMORY_KIB: '8192',
+        ARGON2_TIME_COST: '1',
+      },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await mail.close();
+  });
+
+  it('always works, and unlocks the password', async () => {
+    const { account, user } = await register(t.http);
+    const recordId = signInFailureId(accountKeyOfUser(user.id));
+    const signIn = (password: string) =>
+      request(t.http).post('/auth/login').send({ login: account.email, password });
+    for (let i = 0; i < 100; i++) await signIn(WRONG).expect(401);
+    expect((await signIn(GOOD_PASSWORD).expect(429)).body.error.code).toBe('SIGN_IN_LOCKED');
+
+    await request(t.http).post('/auth/password/forgot').send({ email: account.email }).expect(202);
+    // The first message is the verification link sent at registration.
+    const token = tokenIn(await mail.next(account.email, 2), '/reset-password');
+    const newPassword = 'a recovered passphrase after the lock';
+    await request(t.http).post('/auth/password/reset').send({ token, newPassword }).expect(204);
+
+    expect(
+      await t.db.collection<FailureRecord>('sign_in_failures').findOne({ _id: recordId }),
+    ).toMatchObject({ failures: 0 });
+    await signIn(newPassword).expect(200);
   });
 });

@@ -26,6 +26,8 @@ describe('POST /auth/register', () => {
       user: {
         id: expect.stringMatching(/^[0-9a-f]{24}$/),
         email: 'grace.hopper@example.test',
+        emailVerified: false,
+        pendingEmail: null,
         username: 'grace',
         name: 'Grace Hopper',
         hasPassword: true,
@@ -86,7 +88,7 @@ describe('POST /auth/register', () => {
 
   it.each([
     ['too short', 'short but ok', 'at least 15 characters'],
-    ['one of the most common passwords', '123456789987654321', 'most commonly used'],
+    ['in the list of common passwords', '123456789987654321', 'common or breached passwords'],
     ['longer than 128 characters', 'x'.repeat(60) + 'y'.repeat(69), 'at most 128'],
   ])('refuses a password that is %s and says why', async (_case, password, reason) => {
     const account = newAccount({ password });
@@ -130,11 +132,67 @@ describe('POST /auth/register with PASSWORD_MIN_LENGTH lowered', () => {
     await register(t.http, newAccount({ password: 'gq7#Lm2v' }));
   });
 
-  it('still refuses common passwords', async () => {
-    const response = await request(t.http)
-      .post('/auth/register')
-      .send(newAccount({ password: 'password1' }))
-      .expect(400);
-    expect(response.body.error.message).toContain('most commonly used');
+  it.each(['password1', 'IloveYou', 'QWERTYUIOP', 'smokey24'])(
+    'still refuses %s, from the list of common or breached passwords, registering nobody',
+    async (password) => {
+      const account = newAccount({ password });
+      const response = await request(t.http).post('/auth/register').send(account).expect(400);
+      expect(response.body.error).toEqual({
+        code: 'WEAK_PASSWORD',
+        message:
+          'This password is in a list of common or breached passwords, so it is easy to guess. Please choose another.',
+        field: 'password',
+      });
+      expect(response.headers['set-cookie']).toBeUndefined();
+      expect(await t.db.collection('users').countDocuments({ email: account.email })).toBe(0);
+    },
+  );
+});
+
+describe('POST /auth/register: a password must not contain the email or username', () => {
+  let t: TestApp;
+  const users = () => t.db.collection('users');
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    [
+      'the email address, in another case',
+      { email: 'ada.lovelace@example.test', password: 'Ada.Lovelace@Example.test forever' },
+      'Your password must not contain your email address.',
+    ],
+    [
+      'the part of the email before the @',
+      { email: 'ada.lovelace@example.test', password: 'engines by ADA.LOVELACE 1843' },
+      'Your password must not contain the part of your email address before the @.',
+    ],
+    [
+      'the chosen username',
+      { email: 'ada@example.test', username: 'countess', password: 'the Countess of Lovelace' },
+      'Your password must not contain your username.',
+    ],
+    [
+      'the username made from the email when none is chosen',
+      { email: 'ada.lovelace@example.test', password: 'analytical ada_lovelace engine' },
+      'Your password must not contain your username.',
+    ],
+  ])('refuses a password containing %s, says so and registers nobody', async (_, body, message) => {
+    const response = await request(t.http).post('/auth/register').send(body).expect(400);
+    expect(response.body.error).toEqual({ code: 'WEAK_PASSWORD', message, field: 'password' });
+    expect(response.headers['set-cookie']).toBeUndefined();
+    expect(await users().countDocuments({ email: body.email })).toBe(0);
+    expect(await users().countDocuments({ username: { $in: ['countess', 'ada_lovelace'] } })).toBe(
+      0,
+    );
+  });
+
+  it('registers the same person with a password that contains neither', async () => {
+    const { user } = await register(
+      t.http,
+      newAccount({ email: 'ada.lovelace@example.test', username: 'countess' }),
+    );
+    expect(user.username).toBe('countess');
   });
 });

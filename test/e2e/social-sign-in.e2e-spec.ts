@@ -176,38 +176,63 @@ describe('social sign-in', () => {
       expect(storedIdentities(stored as never)).toEqual({});
     });
 
-    it('never merges into an existing account with the same email (pre-hijacking defence)', async () => {
-      // The attacker registers the victim's email with a password, before the victim ever comes.
-      const attacker = await register(
+    it('never merges into an account that verified the same email', async () => {
+      const owner = await register(
         world.t.http,
-        newAccount({ email: `victim-${key}@example.test` }),
+        newAccount({ email: `owner-${key}@example.test` }),
       );
+      await users().updateOne({ email: owner.account.email }, { $set: { emailVerified: true } });
       const count = await userCount();
 
-      const victim = world.browser();
-      const response = await victim.signIn(
-        provider,
-        newIdentity({ email: attacker.account.email }),
-      );
+      const other = world.browser();
+      const response = await other.signIn(provider, newIdentity({ email: owner.account.email }));
 
-      const attackerAccount = await users().findOne({ email: attacker.account.email });
-      expect(storedIdentities(attackerAccount as never)).toEqual({});
+      const ownerAccount = await users().findOne({ email: owner.account.email });
+      expect(storedIdentities(ownerAccount as never)).toEqual({});
       if (provider.vouchesForEmail) {
         expect(response.status).toBe(409);
         expect(response.body.error.code).toBe('EMAIL_BELONGS_TO_ANOTHER_ACCOUNT');
         expect(response.body.error.message).toMatch(/connect .* from your settings/);
         expect(await userCount()).toBe(count);
-        await victim.me().expect(401);
+        await other.me().expect(401);
       } else {
-        // Facebook's email is never trusted, so the victim simply gets an account of their own.
+        // Facebook's email is never trusted, so the person simply gets an account of their own.
         expect(response.body.user.email).toBeNull();
       }
-      // The attacker's password account gained no way into the victim's identity.
-      const attackerSession = await request(world.t.http)
-        .post('/auth/login')
-        .send({ login: attacker.account.email, password: GOOD_PASSWORD })
-        .expect(200);
-      expect(attackerSession.body.user.providers).toEqual([]);
+    });
+
+    it('takes the email from an account that never verified it (pre-hijacking defence)', async () => {
+      // The attacker registers the victim's email with a password, before the victim ever comes.
+      const attacker = await register(
+        world.t.http,
+        newAccount({ email: `victim-${key}@example.test` }),
+      );
+      const victim = world.browser();
+      const response = await victim.signIn(
+        provider,
+        newIdentity({ email: attacker.account.email }),
+      );
+      expect(response.status).toBe(200);
+      expect(response.body.action).toBe('registered');
+      expect(response.body.user.id).not.toBe(attacker.user.id);
+      const attackerAccount = await users().findOne({ _id: new Types.ObjectId(attacker.user.id) });
+      expect(storedIdentities(attackerAccount as never)).toEqual({});
+      if (provider.vouchesForEmail) {
+        // The provider proved the address: it is the victim's now, and the squatter's password no
+        // longer opens anything with it.
+        expect(response.body.user).toMatchObject({
+          email: attacker.account.email,
+          emailVerified: true,
+        });
+        expect(attackerAccount?.email).toBeUndefined();
+        await request(world.t.http)
+          .post('/auth/login')
+          .send({ login: attacker.account.email, password: GOOD_PASSWORD })
+          .expect(401);
+      } else {
+        expect(response.body.user.email).toBeNull();
+        expect(attackerAccount?.email).toBe(attacker.account.email);
+      }
     });
 
     it('reports a refusal at the provider as PROVIDER_DENIED', async () => {

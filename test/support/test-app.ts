@@ -4,6 +4,8 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { Connection } from 'mongoose';
 import { Logger } from 'nestjs-pino';
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { App } from 'supertest/types';
 import { AppModule } from '../../src/app.module';
@@ -50,6 +52,8 @@ export async function createTestApp({
     SIGN_IN_RATE_LIMIT: '100000',
     SIGN_IN_FREE_FAILURES: '100',
     SIGN_IN_LOCK_AFTER_FAILURES: '100',
+    // Without SMTP_URL (a test's MailServer sets it), messages are files in a throw-away folder.
+    MAIL_OUTBOX_DIR: join(tmpdir(), 'account-service-tests', database),
     ...env,
   });
   let logged = '';

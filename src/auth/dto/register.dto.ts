@@ -12,7 +12,10 @@ export class RegisterDto {
   @IsAccountEmail()
   email!: string;
 
-  @ApiProperty({ description: 'At least 15 characters by default, at most 128; any characters.' })
+  @ApiProperty({
+    description:
+      'At least 15 characters by default, at most 128; any characters. Refused when in the list of common or breached passwords, or when it contains the email, the part of it before the @, or the username.',
+  })
   @IsPasswordInput('password')
   password!: string;
 

@@ -16,6 +16,14 @@ export class Session {
   @Prop({ type: String, required: true })
   _id!: string;
 
+  /**
+   * What the account's owner sees as the session's id (GET /me/sessions): random, unrelated to
+   * the token, so showing it reveals nothing that finds or resumes the session. Missing only on
+   * records of earlier versions until SessionsService assigns one.
+   */
+  @Prop({ type: String })
+  publicId?: string;
+
   /** SHA-256 of the current token, hex. */
   @Prop({ type: String, required: true })
   tokenHash!: string;
@@ -61,11 +69,18 @@ export class Session {
   @Prop({ type: Date, required: true })
   absoluteExpiresAt!: Date;
 
+  /** The User-Agent header of the sign-in, shortened. */
   @Prop({ type: String })
   userAgent?: string;
+
+  /** The client address of the sign-in, as express's request.ip gives it under TRUST_PROXY. */
+  @Prop({ type: String })
+  ip?: string;
 }
 
 export const SessionSchema = SchemaFactory.createForClass(Session);
 SessionSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 SessionSchema.index({ tokenHash: 1 }, { unique: true });
 SessionSchema.index({ previousTokenHash: 1 }, { sparse: true });
+// Sparse: an instance of an earlier version may still write sessions without one.
+SessionSchema.index({ publicId: 1 }, { unique: true, sparse: true });

@@ -27,6 +27,14 @@ export class Identity {
   /** The address the provider vouched for when it was linked, if it vouched for one. */
   @Prop({ type: String })
   email?: string;
+
+  /**
+   * Linked while the account's email was unverified: whoever later proves the address without
+   * having linked it (a recovery link, a verification link opened outside the account's sessions)
+   * may not be the person who linked it, so it is unlinked then.
+   */
+  @Prop({ type: Boolean })
+  linkedBeforeEmailVerified?: boolean;
 }
 
 export const IdentitySchema = SchemaFactory.createForClass(Identity);
@@ -38,6 +46,17 @@ export class User {
   /** Stored normalised (trimmed, lower case); unique case-insensitively by its index's collation. */
   @Prop({ type: String })
   email?: string;
+
+  /**
+   * Whether the owner proved control of `email` (a link sent to it, or a provider that vouched for
+   * it). An unverified email holds nothing: whoever proves control of the address takes it.
+   */
+  @Prop({ type: Boolean, default: false })
+  emailVerified!: boolean;
+
+  /** An email change waiting for its confirmation link; not unique, and it blocks nobody. */
+  @Prop({ type: String })
+  pendingEmail?: string;
 
   /** Stored lower case: 3–40 of a–z 0–9 _ -. */
   @Prop({ type: String, required: true })

@@ -1,0 +1,70 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import mongoose, { ClientSession, Connection } from 'mongoose';
+import type { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Callbacks waiting for each open transaction to commit. */
+const afterCommit = new WeakMap<ClientSession, (() => void)[]>();
+
+/** Mongoose keeps the transaction's session here once transactionAsyncLocalStorage is set (untyped). */
+const transactionStorage = () =>
+  (
+    mongoose as unknown as {
+      transactionAsyncLocalStorage?: AsyncLocalStorage<{ session?: ClientSession }>;
+    }
+  ).transactionAsyncLocalStorage;
+
+function currentSession(): ClientSession | undefined {
+  return transactionStorage()?.getStore()?.session;
+}
+
+/** Whether the caller runs inside Transactions.run (where a failed write ends the transaction). */
+export function inTransaction(): boolean {
+  return currentSession() !== undefined;
+}
+
+/**
+ * Several writes as one step: all of them or none (a change and the mail it causes, for example).
+ * Every mongoose operation inside `run` joins the transaction by itself (mongoose's
+ * transactionAsyncLocalStorage, set in DatabaseModule), so repositories need no session argument.
+ * A transient conflict re-runs the work, so it must not have effects outside the database: those
+ * go to `afterCommit`.
+ */
+@Injectable()
+export class Transactions implements OnModuleInit {
+  constructor(@InjectConnection() private readonly connection: Connection) {}
+
+  /** A standalone server refuses transactions: say so at start-up, not on the first registration. */
+  async onModuleInit(): Promise<void> {
+    const hello = (await this.connection.db!.admin().command({ hello: 1 })) as {
+      setName?: string;
+      msg?: string;
+    };
+    if (hello.setName === undefined && hello.msg !== 'isdbgrid') {
+      throw new Error(
+        'MongoDB is a standalone server, which refuses transactions: run it as a replica set (a single-node one is enough: mongod --replSet rs0, then rs.initiate()) and add ?replicaSet=… to MONGODB_URI.',
+      );
+    }
+  }
+
+  /** Runs `work` in a transaction, or inside the current one when already in one. */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (currentSession()) return work();
+    let callbacks: (() => void)[] = [];
+    const result = await this.connection.transaction(async (session) => {
+      callbacks = [];
+      afterCommit.set(session, callbacks);
+      return work();
+    });
+    for (const callback of callbacks) callback();
+    return result;
+  }
+
+  /** Calls `callback` once the current transaction has committed; outside one, at once. */
+  afterCommit(callback: () => void): void {
+    const session = currentSession();
+    const callbacks = session && afterCommit.get(session);
+    if (callbacks) callbacks.push(callback);
+    else callback();
+  }
+}

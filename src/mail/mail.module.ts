@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { MailOutbox } from './mail-outbox';
+import { MailRelay } from './mail-relay';
+import { MailTemplates } from './mail-templates';
+import { MailTransport } from './mail-transport';
+import { OutboxMessage, OutboxMessageSchema } from './outbox-message.schema';
+
+/** Email: templates, the outbox written with each change, and its delivery over SMTP. */
+@Module({
+  imports: [MongooseModule.forFeature([{ name: OutboxMessage.name, schema: OutboxMessageSchema }])],
+  providers: [MailTemplates, MailTransport, MailRelay, MailOutbox],
+  exports: [MailOutbox],
+})
+export class MailModule {}

@@ -1,0 +1,98 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AccountAttempts } from '../auth/account-attempts';
+import { accountKeyOfUser } from '../auth/account-key';
+import { PasswordHasher } from '../auth/password-hasher.service';
+import { PasswordPolicy } from '../auth/password-policy.service';
+import { SessionsService } from '../auth/sessions.service';
+import { AppError } from '../common/app-error';
+import { Transactions } from '../database/transactions';
+import { AccountNotices } from '../email/account-notices';
+import { EmailLinks } from '../email/email-links';
+import { OneTimeTokens } from '../email/one-time-tokens';
+import { UsersRepository } from '../users/users.repository';
+
+/** How often one account may be sent a recovery link. */
+const RESEND_INTERVAL_MS = 60_000;
+
+/**
+ * Password recovery by email: a link to the account's address sets a new password (or a first one,
+ * for an account that signs in only through providers). Using it proves control of the address.
+ */
+@Injectable()
+export class PasswordRecovery {
+  private readonly logger = new Logger('Recovery');
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly tokens: OneTimeTokens,
+    private readonly links: EmailLinks,
+    private readonly notices: AccountNotices,
+    private readonly hasher: PasswordHasher,
+    private readonly policy: PasswordPolicy,
+    private readonly sessions: SessionsService,
+    private readonly transactions: Transactions,
+    private readonly attempts: AccountAttempts,
+  ) {}
+
+  /**
+   * Sends a recovery link if an account has this email. Returns at once, before looking, so the
+   * answer and its timing are the same whether or not the account exists.
+   */
+  requestLink(email: string): void {
+    this.sendLink(email).catch((error: unknown) =>
+      this.logger.error({ err: error }, 'Could not prepare a recovery link'),
+    );
+  }
+
+  /** The address a recovery link was sent to, without using it; null if dead. */
+  async describeLink(token: unknown): Promise<{ email: string } | null> {
+    const record = await this.tokens.find(['reset-password'], token);
+    return record && { email: record.email };
+  }
+
+  /**
+   * Sets the password from a recovery link: every session ends, a pending email change is
+   * cancelled, the email counts as verified and failed sign-ins are forgotten (unlocking the
+   * password). If it was not verified before, providers linked
+   * meanwhile are unlinked: whoever linked them may not be the address's owner.
+   */
+  async reset(token: unknown, newPassword: string): Promise<void> {
+    const record = await this.tokens.find(['reset-password'], token);
+    const account = record && (await this.users.findById(record.userId));
+    if (!record || !account) throw invalidLink();
+    this.policy.assertAcceptable(newPassword, 'newPassword', account);
+    const passwordHash = await this.hasher.hash(newPassword, accountKeyOfUser(account._id));
+    await this.transactions.run(async () => {
+      if (!(await this.tokens.consume(['reset-password'], token))) throw invalidLink();
+      const before = await this.users.findById(record.userId);
+      const user = await this.users.resetPassword(record.userId, record.email, passwordHash);
+      // The address changed since the link was sent: the link proves nothing about the account now.
+      if (!before || !user) throw invalidLink();
+      if (!before.emailVerified)
+        await this.users.unlinkIdentitiesLinkedBeforeVerification(user._id);
+      await this.tokens.void(user._id, ['verify-email', 'change-email', 'cancel-email-change']);
+      await this.sessions.endAll(user._id);
+      // Proving control of the address is what ends a lock after too many failed sign-ins.
+      await this.attempts.clear(accountKeyOfUser(user._id));
+      const action = typeof before.passwordHash === 'string' ? 'reset' : 'set';
+      await this.notices.send(user, 'password-notice', { action });
+    });
+  }
+
+  private async sendLink(email: string): Promise<void> {
+    const user = await this.users.findByLogin(email);
+    if (!user?.email) return;
+    const since = new Date(Date.now() - RESEND_INTERVAL_MS);
+    // One link a minute per account: asking again and again must not flood its owner's mailbox.
+    if (await this.tokens.lastIssuedSince(user._id, ['reset-password'], since)) return;
+    await this.transactions.run(() => this.links.sendRecovery(user, user.email!));
+  }
+}
+
+function invalidLink(): AppError {
+  return new AppError(
+    'INVALID_TOKEN',
+    'This link is not valid any more: it was used already, it expired, or a newer one replaced it. Ask for a new one.',
+    'token',
+  );
+}

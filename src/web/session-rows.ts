@@ -1,0 +1,55 @@
+import type { SessionView } from '../auth/session.view';
+import { deviceName } from './device-name';
+
+/** A moment as the pages show it: in words (UTC, since the page does not know the reader's zone), and for <time>. */
+export interface PageTime {
+  iso: string;
+  text: string;
+}
+
+/** A session as the settings page lists it. */
+export interface SessionRow {
+  id: string;
+  current: boolean;
+  device: string;
+  /** The whole User-Agent, for the device name's tooltip. */
+  userAgent: string;
+  address: string;
+  signedInWith: string;
+  createdAt: PageTime;
+  lastSeenAt: PageTime;
+}
+
+const DATE_TIME = new Intl.DateTimeFormat('en-GB', {
+  dateStyle: 'medium',
+  timeStyle: 'short',
+  timeZone: 'UTC',
+});
+
+/** The sessions of GET /me/sessions in words, with providers called by their names. */
+export function sessionRows(
+  sessions: SessionView[],
+  providers: Array<{ key: string; name: string }>,
+): SessionRow[] {
+  const methodName = (method: string | null) =>
+    method === null
+      ? 'Unknown'
+      : method === 'password'
+        ? 'Password'
+        : (providers.find(({ key }) => key === method)?.name ?? method);
+  return sessions.map((session) => ({
+    id: session.id,
+    current: session.current,
+    device: deviceName(session.userAgent),
+    userAgent: session.userAgent ?? '',
+    // An IPv4 client of a dual-stack socket reads as ::ffff:203.0.113.7.
+    address: session.ip?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') ?? 'Unknown',
+    signedInWith: methodName(session.signedInWith),
+    createdAt: pageTime(session.createdAt),
+    lastSeenAt: pageTime(session.lastSeenAt),
+  }));
+}
+
+function pageTime(date: Date): PageTime {
+  return { iso: date.toISOString(), text: `${DATE_TIME.format(date)} UTC` };
+}
