@@ -14,6 +14,8 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LinkingModule } from './linking/linking.module';
 import { LoggingModule } from './logging/logging.module';
+import { MongoThrottlerStorage } from './rate-limits/mongo-throttler.storage';
+import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { RecoveryModule } from './recovery/recovery.module';
 import { VerificationModule } from './verification/verification.module';
 import { UsersModule } from './users/users.module';
@@ -24,12 +26,15 @@ import { WebModule } from './web/web.module';
     AppConfigModule,
     LoggingModule,
     // Counts attempts per client on the routes that opt in with SignInThrottle (sign-in,
-    // registration, every route that checks a password). Its storage also holds AccountAttempts'.
+    // registration, every route that checks a password), in MongoDB so that every instance counts
+    // together. Per-account limits are AccountAttempts' (PasswordLimitsModule).
     ThrottlerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
+      imports: [RateLimitsModule],
+      inject: [AppConfig, MongoThrottlerStorage],
+      useFactory: (config: AppConfig, storage: MongoThrottlerStorage) => ({
         throttlers: [{ ttl: 60_000, limit: config.SIGN_IN_RATE_LIMIT }],
         errorMessage: 'Too many attempts from your network. Please wait a minute and try again.',
+        storage,
       }),
     }),
     // Per-account attempt counts and the argon2 scheduler, for every service that checks passwords.

@@ -1,52 +1,85 @@
 import { Injectable } from '@nestjs/common';
-import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
-import { createHash } from 'node:crypto';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { AccountKey } from './account-key';
+import { Admission, SignInFailures, signInFailureId } from './sign-in-failures';
 
-const WINDOW_MS = 60_000;
-/** The name these counts carry in the throttler storage, apart from the per-client throttler's. */
-const THROTTLER_NAME = 'account';
+/** The outcome of a password check made through AccountAttempts. */
+export interface PasswordCheck {
+  matches: boolean;
+  /** This failure locked the account: the moment to tell its owner (for an account that exists). */
+  locked: boolean;
+}
 
 /**
- * Password checks per account: at most SIGN_IN_RATE_LIMIT a minute across every route that checks a
- * password, from whatever client, so spreading guesses over many addresses does not help. Past the
- * limit the account is refused for a minute. Counts live in the ThrottlerModule's storage (the one the
- * per-client limits use), so a shared store configured there counts across instances.
+ * The limits on password checks per account, from whatever client, on every route that checks a
+ * password, kept in MongoDB so that every instance shares them (NIST SP 800-63B):
+ *  - consecutive failures: SIGN_IN_FREE_FAILURES cost nothing, each next one makes the account wait
+ *    longer (doubling from SIGN_IN_FIRST_DELAY_SECONDS up to SIGN_IN_MAX_DELAY_SECONDS), and
+ *    SIGN_IN_LOCK_AFTER_FAILURES lock the password until the owner resets it (clear). A success
+ *    starts the count again;
+ *  - at most SIGN_IN_RATE_LIMIT checks a minute, failed or not.
+ * A refused check costs no argon2 work. Unknown logins are counted exactly like accounts.
  */
 @Injectable()
 export class AccountAttempts {
   constructor(
-    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    private readonly failures: SignInFailures,
     private readonly config: AppConfig,
   ) {}
 
   /**
-   * Counts one password check on `account`. Call it before checking the password, so a refused
-   * attempt costs no argon2 work. Throws `TOO_MANY_REQUESTS` (429, with `Retry-After`) when the
-   * account has had its share this minute; the caller must then let the error through.
+   * Checks a password of `account` with `verify` (the argon2 work), within the account's limits.
+   * Throws 429 with `Retry-After` when the account must wait or has had its checks this minute
+   * (`TOO_MANY_REQUESTS`) or is locked (`SIGN_IN_LOCKED`), without calling `verify`; the caller
+   * must let the error through.
    */
-  async consume(account: AccountKey): Promise<void> {
-    const { isBlocked, timeToBlockExpire } = await this.storage.increment(
-      storageKey(account),
-      WINDOW_MS,
-      this.config.SIGN_IN_RATE_LIMIT,
-      WINDOW_MS,
-      THROTTLER_NAME,
-    );
-    if (isBlocked) {
-      throw new AppError(
-        'TOO_MANY_REQUESTS',
-        'Too many attempts on this account. Please wait a minute and try again.',
+  async check(account: AccountKey, verify: () => Promise<boolean>): Promise<PasswordCheck> {
+    const id = signInFailureId(account);
+    const admission = await this.failures.admit(id);
+    if (!admission.admitted) throw this.refusal(admission);
+    let matches: boolean;
+    try {
+      matches = await verify();
+    } catch (error) {
+      // No verdict (busy, or broken): not a failure of the person.
+      await this.failures.release(id).catch(() => undefined);
+      throw error;
+    }
+    if (matches) {
+      await this.failures.forget(id);
+      return { matches, locked: false };
+    }
+    // Counted when admitted: only the check that reached the threshold sees it exactly.
+    return { matches, locked: admission.failures === this.config.SIGN_IN_LOCK_AFTER_FAILURES };
+  }
+
+  /** Forgets the account's failures and so unlocks it: for the password reset by email. */
+  async clear(account: AccountKey): Promise<void> {
+    await this.failures.forget(signInFailureId(account));
+  }
+
+  private refusal({ refusal, retryAt }: Extract<Admission, { admitted: false }>): AppError {
+    if (refusal === 'locked') {
+      // Waiting does not help; the longest wait is a hint not to retry too often.
+      return new AppError(
+        'SIGN_IN_LOCKED',
+        'Signing in with the password is locked after too many failed attempts. Reset your password by email to unlock your account.',
         undefined,
-        Math.max(1, timeToBlockExpire),
+        this.config.SIGN_IN_MAX_DELAY_SECONDS,
       );
     }
+    const seconds = Math.max(1, Math.ceil(((retryAt?.getTime() ?? 0) - Date.now()) / 1000));
+    const message =
+      refusal === 'minute'
+        ? 'Too many attempts on this account. Please wait a minute and try again.'
+        : `Too many attempts on this account. Please try again in ${inWords(seconds)}.`;
+    return new AppError('TOO_MANY_REQUESTS', message, undefined, seconds);
   }
 }
 
-/** Hashed, as ThrottlerGuard's keys are, so a shared store never holds emails or usernames. */
-function storageKey(account: AccountKey): string {
-  return createHash('sha256').update(`account-attempts:${account}`).digest('hex');
+function inWords(seconds: number): string {
+  if (seconds < 60) return seconds === 1 ? '1 second' : `${seconds} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }

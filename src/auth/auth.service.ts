@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
 import { EmailLinks } from '../email/email-links';
@@ -14,6 +14,8 @@ import { PasswordPolicy } from './password-policy.service';
 /** Creating local accounts and checking their passwords. */
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
@@ -55,9 +57,11 @@ export class AuthService {
     const user = await this.users.findByLogin(login);
     // Counted per account, or per login typed when there is none: the answers are the same.
     const key = user ? accountKeyOfUser(user._id) : accountKeyOfLogin(login);
-    await this.attempts.consume(key);
-    const valid = await this.hasher.verify(user?.passwordHash, password, key);
-    if (!user || !valid) {
+    const { matches, locked } = await this.attempts.check(key, () =>
+      this.hasher.verify(user?.passwordHash, password, key),
+    );
+    if (locked) this.reportLocked(user);
+    if (!user || !matches) {
       throw new AppError('INVALID_CREDENTIALS', 'The login or password is incorrect.');
     }
     await this.upgradeHash(user, password);
@@ -76,11 +80,26 @@ export class AuthService {
       );
     }
     const key = accountKeyOfUser(user._id);
-    await this.attempts.consume(key);
-    if (!(await this.hasher.verify(user.passwordHash, password, key))) {
+    const hash = user.passwordHash;
+    const { matches, locked } = await this.attempts.check(key, () =>
+      this.hasher.verify(hash, password, key),
+    );
+    if (locked) this.reportLocked(user);
+    if (!matches) {
       throw new AppError('WRONG_PASSWORD', 'The password is incorrect.', field);
     }
     await this.upgradeHash(user, password);
+  }
+
+  /**
+   * The failure that locked an account's password (for an unknown login, nobody to tell). The
+   * notice mail to the owner will go out from here.
+   */
+  private reportLocked(user: User | null): void {
+    this.logger.warn(
+      { userId: user ? String(user._id) : null },
+      'Password sign-in locked after too many consecutive failures',
+    );
   }
 
   /** Rehashes with the current parameters when they changed, unless the password changed meanwhile. */

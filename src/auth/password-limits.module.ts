@@ -1,16 +1,21 @@
 import { Global, Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
 import { AppConfig } from '../config/app-config';
 import { AccountAttempts } from './account-attempts';
 import { HashScheduler } from './hash-scheduler';
+import { SignInFailure, SignInFailureSchema } from './schemas/sign-in-failure.schema';
+import { SignInFailures } from './sign-in-failures';
 
 /**
- * What bounds password checking: the per-account attempt counter and the one scheduler of all argon2
- * work. Global, so every service that checks a password can inject them.
+ * What bounds password checking: the per-account limits (in MongoDB, `sign_in_failures`) and the
+ * one scheduler of all argon2 work. Global, so every service that checks a password can inject them.
  */
 @Global()
 @Module({
+  imports: [MongooseModule.forFeature([{ name: SignInFailure.name, schema: SignInFailureSchema }])],
   providers: [
     AccountAttempts,
+    SignInFailures,
     {
       provide: HashScheduler,
       inject: [AppConfig],

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AccountAttempts } from '../auth/account-attempts';
 import { accountKeyOfUser } from '../auth/account-key';
 import { PasswordHasher } from '../auth/password-hasher.service';
 import { PasswordPolicy } from '../auth/password-policy.service';
@@ -30,6 +31,7 @@ export class PasswordRecovery {
     private readonly policy: PasswordPolicy,
     private readonly sessions: SessionsService,
     private readonly transactions: Transactions,
+    private readonly attempts: AccountAttempts,
   ) {}
 
   /**
@@ -52,7 +54,8 @@ export class PasswordRecovery {
 
   /**
    * Sets the password from a recovery link: every session ends, a pending email change is
-   * cancelled and the email counts as verified. If it was not verified before, providers linked
+   * cancelled, the email counts as verified and failed sign-ins are forgotten (unlocking the
+   * password). If it was not verified before, providers linked
    * meanwhile are unlinked: whoever linked them may not be the address's owner.
    */
   async reset(token: unknown, newPassword: string): Promise<void> {
@@ -71,6 +74,8 @@ export class PasswordRecovery {
         await this.users.unlinkIdentitiesLinkedBeforeVerification(user._id);
       await this.tokens.void(user._id, ['verify-email', 'change-email', 'cancel-email-change']);
       await this.sessions.endAll(user._id);
+      // Proving control of the address is what ends a lock after too many failed sign-ins.
+      await this.attempts.clear(accountKeyOfUser(user._id));
       const action = typeof before.passwordHash === 'string' ? 'reset' : 'set';
       await this.notices.send(user, 'password-notice', { action });
     });

@@ -257,7 +257,8 @@ export class SettingsPagesController {
         throw new AppError('VALIDATION_FAILED', 'Please fill in this field.', 'password');
       await this.auth.confirmPassword(auth.user, password, 'password');
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
+      // Limits and BUSY go to the error page, which sends Retry-After.
+      if (!(error instanceof AppError) || error.retryAfterSeconds !== undefined) throw error;
       const errors = { [error.field ?? 'password']: error.message };
       return this.pages.renderConfirm(request, response, auth, error.status, errors);
     }

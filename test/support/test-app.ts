@@ -47,8 +47,11 @@ export async function createTestApp({
     NODE_ENV: 'test',
     LOG_LEVEL: captureLogs ? 'trace' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
     MONGODB_URI: withDatabase(testServerUri(), database),
-    // Tests sign in far more often than a person; the limit itself has a test of its own.
+    // Tests sign in far more often than a person, and mistype more; the limits have tests of
+    // their own. (Production allows no lock after more than 100 failures.)
     SIGN_IN_RATE_LIMIT: '100000',
+    SIGN_IN_FREE_FAILURES: '100',
+    SIGN_IN_LOCK_AFTER_FAILURES: '100',
     // Without SMTP_URL (a test's MailServer sets it), messages are files in a throw-away folder.
     MAIL_OUTBOX_DIR: join(tmpdir(), 'account-service-tests', database),
     ...env,

@@ -1,0 +1,110 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import { Model } from 'mongoose';
+import { updateOrCreate } from '../database/update-or-create';
+import { RateLimit } from './rate-limit.schema';
+
+/** What `increment` answers (the package does not export the type from its entry point). */
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+/**
+ * @nestjs/throttler's storage in MongoDB, so that every instance counts together: each hit is one
+ * atomic findOneAndUpdate (an update pipeline) that starts a new fixed window when the last one has
+ * ended, counts the hit, and blocks the key for `blockDuration` once it goes over `limit`. A blocked
+ * hit is not counted; the first hit after the block starts a new window. Times are the instances'
+ * clocks, which must agree (NTP); a TTL index removes records once neither window nor block is on.
+ */
+@Injectable()
+export class MongoThrottlerStorage implements ThrottlerStorage, OnModuleInit {
+  constructor(@InjectModel(RateLimit.name) private readonly limits: Model<RateLimit>) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.limits.init();
+  }
+
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
+    const now = new Date();
+    const record = await this.hit(`${throttlerName}:${key}`, now, ttl, limit, blockDuration);
+    const secondsUntil = (date: Date) => Math.ceil((date.getTime() - now.getTime()) / 1000);
+    const isBlocked = record.blockedUntil !== null && record.blockedUntil > now;
+    return {
+      totalHits: record.hits,
+      timeToExpire: secondsUntil(record.windowEndsAt),
+      isBlocked,
+      timeToBlockExpire: isBlocked ? secondsUntil(record.blockedUntil!) : 0,
+    };
+  }
+
+  private async hit(
+    id: string,
+    now: Date,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+  ): Promise<RateLimit> {
+    const later = (ms: number) => new Date(now.getTime() + ms);
+    // Without a block duration, going over the limit blocks until the window ends.
+    const blockEnd = blockDuration > 0 ? later(blockDuration) : '$windowEndsAt';
+    const update = [
+      {
+        $set: {
+          _blocked: { $gt: ['$blockedUntil', now] },
+          // The window is over, or a block (now over) ended it: start afresh.
+          _fresh: {
+            $or: [
+              { $not: [{ $gt: ['$windowEndsAt', now] }] },
+              { $ne: [{ $ifNull: ['$blockedUntil', null] }, null] },
+            ],
+          },
+        },
+      },
+      {
+        $set: {
+          hits: {
+            $cond: ['$_blocked', '$hits', { $cond: ['$_fresh', 1, { $add: ['$hits', 1] }] }],
+          },
+          windowEndsAt: {
+            $cond: [{ $or: ['$_blocked', { $not: ['$_fresh'] }] }, '$windowEndsAt', later(ttl)],
+          },
+          blockedUntil: { $cond: ['$_blocked', '$blockedUntil', null] },
+        },
+      },
+      {
+        $set: {
+          blockedUntil: {
+            $cond: [
+              { $and: [{ $not: ['$_blocked'] }, { $gt: ['$hits', limit] }] },
+              blockEnd,
+              '$blockedUntil',
+            ],
+          },
+        },
+      },
+      { $set: { expiresAt: { $max: ['$windowEndsAt', '$blockedUntil'] } } },
+      { $unset: ['_blocked', '_fresh'] },
+    ];
+    return updateOrCreate(
+      () =>
+        this.limits
+          .findOneAndUpdate({ _id: id }, update, { returnDocument: 'after', updatePipeline: true })
+          .lean<RateLimit>()
+          .exec(),
+      // A window that has already ended, which the update then starts afresh.
+      () =>
+        this.limits.create({
+          _id: id,
+          hits: 0,
+          windowEndsAt: new Date(0),
+          blockedUntil: null,
+          expiresAt: later(ttl),
+        }),
+    );
+  }
+}
