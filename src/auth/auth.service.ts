@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
+import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
 import { usernameBaseFromEmail } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
@@ -23,6 +24,7 @@ export class AuthService {
     private readonly attempts: AccountAttempts,
     private readonly transactions: Transactions,
     private readonly links: EmailLinks,
+    private readonly notices: AccountNotices,
   ) {}
 
   /** A new password account; its email gets a verification link in the same step. */
@@ -60,7 +62,7 @@ export class AuthService {
     const { matches, locked } = await this.attempts.check(key, () =>
       this.hasher.verify(user?.passwordHash, password, key),
     );
-    if (locked) this.reportLocked(user);
+    if (locked) await this.reportLocked(user);
     if (!user || !matches) {
       throw new AppError('INVALID_CREDENTIALS', 'The login or password is incorrect.');
     }
@@ -84,7 +86,7 @@ export class AuthService {
     const { matches, locked } = await this.attempts.check(key, () =>
       this.hasher.verify(hash, password, key),
     );
-    if (locked) this.reportLocked(user);
+    if (locked) await this.reportLocked(user);
     if (!matches) {
       throw new AppError('WRONG_PASSWORD', 'The password is incorrect.', field);
     }
@@ -92,14 +94,17 @@ export class AuthService {
   }
 
   /**
-   * The failure that locked an account's password (for an unknown login, nobody to tell). The
-   * notice mail to the owner will go out from here.
+   * The failure that locked an account's password: logged, and its owner told at the verified
+   * address how to unlock it (for an unknown login there is nobody to tell).
    */
-  private reportLocked(user: User | null): void {
+  private async reportLocked(user: User | null): Promise<void> {
     this.logger.warn(
       { userId: user ? String(user._id) : null },
       'Password sign-in locked after too many consecutive failures',
     );
+    if (user) {
+      await this.notices.send(user, 'sign-in-locked', { recoveryLink: this.notices.recoveryPage });
+    }
   }
 
   /** Rehashes with the current parameters when they changed, unless the password changed meanwhile. */

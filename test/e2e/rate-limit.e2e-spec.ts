@@ -11,7 +11,7 @@ import {
   register,
   sessionCookie,
 } from '../support/accounts';
-import { MailServer, tokenIn } from '../support/mail';
+import { linkIn, MailServer, tokenIn } from '../support/mail';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
 
 const WRONG = 'a wrong guess of a password';
@@ -740,17 +740,25 @@ describe('the recovery link and a locked password', () => {
     await mail.close();
   });
 
-  it('always works, and unlocks the password', async () => {
+  it('is announced to the owner, always works, and unlocks the password', async () => {
     const { account, user } = await register(t.http);
+    // The owner confirmed the address: notices go only to a verified one.
+    const verification = tokenIn(await mail.next(account.email), '/verify-email');
+    await request(t.http).post('/auth/email/verify').send({ token: verification }).expect(200);
     const recordId = signInFailureId(accountKeyOfUser(user.id));
     const signIn = (password: string) =>
       request(t.http).post('/auth/login').send({ login: account.email, password });
     for (let i = 0; i < 100; i++) await signIn(WRONG).expect(401);
     expect((await signIn(GOOD_PASSWORD).expect(429)).body.error.code).toBe('SIGN_IN_LOCKED');
 
+    const notice = await mail.next(account.email, 2);
+    expect(notice.subject).toBe('Signing in to your account is locked · Account');
+    expect(linkIn(notice, '/forgot-password').href).toBe(`${t.config.publicUrl}/forgot-password`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(mail.to(account.email)).toHaveLength(2);
+
     await request(t.http).post('/auth/password/forgot').send({ email: account.email }).expect(202);
-    // The first message is the verification link sent at registration.
-    const token = tokenIn(await mail.next(account.email, 2), '/reset-password');
+    const token = tokenIn(await mail.next(account.email, 3), '/reset-password');
     const newPassword = 'a recovered passphrase after the lock';
     await request(t.http).post('/auth/password/reset').send({ token, newPassword }).expect(204);
 
