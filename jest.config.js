@@ -11,14 +11,22 @@ const database = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };
 
+// ESM-only packages are loaded from CommonJS bundles of themselves (see test/support/esm-bundles.ts).
+const moduleNameMapper = {
+  '^(oidc-provider|openid-client)$': '<rootDir>/test-output/esm/$1.cjs',
+};
+
 module.exports = {
   // End-to-end tests start apps and databases; give them room (no test relies on timing out).
   testTimeout: 60000,
+  // Once before any project: the CommonJS bundles of the ESM-only packages.
+  globalSetup: '<rootDir>/test/support/esm-bundles.ts',
   projects: [
     {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
+      moduleNameMapper,
       roots: ['<rootDir>/src'],
       testRegex: '\\.spec\\.ts$',
     },
@@ -27,6 +35,7 @@ module.exports = {
       testEnvironment: 'node',
       ...database,
       transform,
+      moduleNameMapper,
       roots: ['<rootDir>/test'],
       testRegex: '\\.e2e-spec\\.ts$',
     },
@@ -36,6 +45,7 @@ module.exports = {
       testEnvironment: 'node',
       ...database,
       transform,
+      moduleNameMapper,
       roots: ['<rootDir>/test'],
       testRegex: '\\.browser-spec\\.ts$',
     },
