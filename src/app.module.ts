@@ -14,6 +14,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LinkingModule } from './linking/linking.module';
 import { LoggingModule } from './logging/logging.module';
+import { OidcModule } from './oidc/oidc.module';
 import { MongoThrottlerStorage } from './rate-limits/mongo-throttler.storage';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { RecoveryModule } from './recovery/recovery.module';
@@ -47,6 +48,7 @@ import { WebModule } from './web/web.module';
     AccountModule,
     VerificationModule,
     RecoveryModule,
+    OidcModule,
     HealthModule,
     WebModule,
   ],

@@ -10,6 +10,7 @@ import { cookies } from './http/cookies';
 import { AppValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { REQUEST_LOGGER } from './logging/logger.options';
+import { OidcProvider } from './oidc/oidc-provider.service';
 import { noStore, securityHeaders } from './web/response-headers';
 import { configureViews, PAGE_PATHS } from './web/views';
 
@@ -28,6 +29,8 @@ export function configureApp(app: NestExpressApplication): INestApplication {
     });
   }
   app.use(...cookies(config));
+  // The OpenID Connect provider's own endpoints (when apps are configured) read their own bodies.
+  app.use(app.get(OidcProvider).middleware());
   app.use(...jsonBody());
   // Only the pages take HTML forms: the JSON API never reads a body a cross-site form could send.
   app.use(PAGE_PATHS, ...formBody());

@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { mainConstraintMessage } from '../common/main-constraint';
 import type { ProviderSettings } from '../providers/provider-kinds';
+import { OidcClientSettings, readOidcClients } from './oidc-clients';
 import { OIDC_KEY_PATTERN, readProviders } from './provider-settings';
 import { IsTrustProxy, parseTrustProxy, TrustProxySetting } from './trust-proxy';
 
@@ -232,6 +233,33 @@ export class AppConfig {
   @Max(120)
   PROVIDER_TIMEOUT_SECONDS = 10;
 
+  /**
+   * The apps that sign their users in here (this service as their OpenID Connect provider): a JSON
+   * array of client metadata, inline or in a file. Read by readOidcClients() into `oidcClients`.
+   */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  OIDC_CLIENTS?: string;
+
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  OIDC_CLIENTS_FILE?: string;
+
+  /** The configured apps, checked (see src/config/oidc-clients.ts). */
+  oidcClients: OidcClientSettings[] = [];
+
+  /**
+   * Encrypts the provider's private signing keys in MongoDB and signs its cookies. Required in
+   * production when apps are configured; every instance must share it.
+   */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  @Matches(/^.{32,}$/, { message: 'OIDC_KEY_SECRET must be at least 32 characters' })
+  OIDC_KEY_SECRET?: string;
+
   /** The service's name in emails (sender name, subjects, greetings). */
   @IsString()
   @Matches(/^[^\r\n]{1,64}$/, { message: 'APP_NAME must be 1-64 characters on one line' })
@@ -352,6 +380,14 @@ export class AppConfig {
     if (config.isProduction && !config.MONGODB_URI) {
       problems.push(
         'MONGODB_URI is required when NODE_ENV=production (the embedded database is for development only)',
+      );
+    }
+    const clients = readOidcClients(env);
+    config.oidcClients = clients.clients;
+    problems.push(...clients.problems);
+    if (config.isProduction && config.oidcClients.length > 0 && !config.OIDC_KEY_SECRET) {
+      problems.push(
+        'OIDC_KEY_SECRET is required when NODE_ENV=production and OIDC_CLIENTS are configured (it encrypts the signing keys)',
       );
     }
     if (config.isProduction && (!config.SMTP_URL || !config.MAIL_FROM)) {

@@ -5,7 +5,7 @@ import { newAccount, register } from '../support/accounts';
 import { linkIn, MailServer } from '../support/mail';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
 
-const waitFor = async (check: () => Promise<boolean>, timeoutMs = 10_000) => {
+const waitFor = async (check: () => Promise<boolean>, timeoutMs = 20_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out waiting');
@@ -118,24 +118,18 @@ describe('mail without SMTP_URL (development)', () => {
 
   it('writes each message as an .eml file and logs its links', async () => {
     const { account } = await register(t.http);
-    const directory = t.config.MAIL_OUTBOX_DIR;
-    await waitFor(() => {
-      try {
-        return Promise.resolve(readdirSync(directory).length > 0);
-      } catch {
-        return Promise.resolve(false);
-      }
-    });
-    const [file] = readdirSync(directory);
-    const eml = readFileSync(join(directory, file), 'utf8');
-    expect(eml).toContain(`To: ${account.email}`);
-    expect(eml).toMatch(/Content-Type: text\/plain/);
-    expect(eml).toMatch(/Content-Type: text\/html/);
+    // Logged once the file is complete.
     await waitFor(() => Promise.resolve(t.logs().includes('Mail written')));
     const line = t
       .logs()
       .split('\n')
       .find((entry) => entry.includes('Mail written'));
+    const directory = t.config.MAIL_OUTBOX_DIR;
+    const [file] = readdirSync(directory);
+    const eml = readFileSync(join(directory, file), 'utf8');
+    expect(eml).toContain(`To: ${account.email}`);
+    expect(eml).toMatch(/Content-Type: text\/plain/);
+    expect(eml).toMatch(/Content-Type: text\/html/);
     expect(JSON.parse(line!)).toMatchObject({
       level: 30,
       to: account.email,

@@ -78,8 +78,8 @@ export class MailServer {
     return this.received.filter((mail) => mail.to === to.toLowerCase());
   }
 
-  /** Waits for the `count`-th message to `to` (the first by default), up to a few seconds. */
-  async next(to: string, count = 1, timeoutMs = 10_000): Promise<ReceivedMail> {
+  /** Waits for the `count`-th message to `to` (the first by default), up to 20 s (a busy machine). */
+  async next(to: string, count = 1, timeoutMs = 20_000): Promise<ReceivedMail> {
     const deadline = Date.now() + timeoutMs;
     while (this.to(to).length < count) {
       if (Date.now() > deadline) {

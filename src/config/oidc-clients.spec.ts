@@ -1,0 +1,119 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppConfig } from './app-config';
+import { readOidcClients } from './oidc-clients';
+
+const CONFIDENTIAL = {
+  client_id: 'notes',
+  client_secret: 'a-secret-that-is-long-enough-for-this',
+  redirect_uris: ['https://notes.example.com/callback'],
+};
+const read = (clients: unknown) => readOidcClients({ OIDC_CLIENTS: JSON.stringify(clients) });
+
+describe('OIDC_CLIENTS', () => {
+  it('reads confidential and public clients with the defaults of RFC 7591 metadata', () => {
+    const { clients, problems } = read([
+      CONFIDENTIAL,
+      { client_id: 'spa', redirect_uris: ['http://localhost:5173/cb'], client_name: 'SPA' },
+    ]);
+    expect(problems).toEqual([]);
+    expect(clients).toEqual([
+      {
+        ...CONFIDENTIAL,
+        token_endpoint_auth_method: 'client_secret_basic',
+        post_logout_redirect_uris: [],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        scope: 'openid email profile offline_access data',
+      },
+      expect.objectContaining({ client_id: 'spa', token_endpoint_auth_method: 'none' }),
+    ]);
+  });
+
+  it.each([
+    [
+      'a client_id with a space',
+      [{ ...CONFIDENTIAL, client_id: 'has space' }],
+      'OIDC_CLIENTS[0].client_id: must be 1-128',
+    ],
+    [
+      'a short secret',
+      [{ ...CONFIDENTIAL, client_secret: 'short' }],
+      'OIDC_CLIENTS[0].client_secret: must be',
+    ],
+    [
+      'no redirect URI',
+
+      [{ ...CONFIDENTIAL, redirect_uris: [] }],
+      'OIDC_CLIENTS[0].redirect_uris: must be a non-empty',
+    ],
+    [
+      'a relative redirect URI in the second entry',
+
+      [CONFIDENTIAL, { ...CONFIDENTIAL, client_id: 'b', redirect_uris: ['notes/cb'] }],
+      'OIDC_CLIENTS[1].redirect_uris[0]: must be an absolute http(s) URL',
+    ],
+    [
+      'a scope without openid',
+
+      [{ ...CONFIDENTIAL, scope: 'email' }],
+      'OIDC_CLIENTS[0].scope: must be a space-separated list',
+    ],
+    [
+      'an implicit grant',
+      [{ ...CONFIDENTIAL, grant_types: ['implicit'] }],
+      'OIDC_CLIENTS[0].grant_types: must list',
+    ],
+    [
+      'an unsupported field',
+      [{ ...CONFIDENTIAL, jwks_uri: 'https://x' }],
+      'OIDC_CLIENTS[0].jwks_uri: is not supported',
+    ],
+    [
+      'a secret method on a public client',
+
+      [
+        {
+          client_id: 'p',
+          redirect_uris: ['https://p/cb'],
+          token_endpoint_auth_method: 'client_secret_post',
+        },
+      ],
+      'OIDC_CLIENTS[0].token_endpoint_auth_method: must be "none"',
+    ],
+    [
+      'the same client_id twice',
+      [CONFIDENTIAL, CONFIDENTIAL],
+      'OIDC_CLIENTS: client_id "notes" appears twice',
+    ],
+    ['an object instead of an array', { client_id: 'x' }, 'OIDC_CLIENTS must be a JSON array'],
+  ])('names the entry and the field of a problem: %s', (_case, clients, message) => {
+    const { problems } = read(clients);
+    expect(problems.join('\n')).toContain(message);
+  });
+
+  it('reads OIDC_CLIENTS_FILE, and refuses both variables at once', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'clients-')), 'clients.json');
+    writeFileSync(file, JSON.stringify([CONFIDENTIAL]));
+    expect(readOidcClients({ OIDC_CLIENTS_FILE: file }).clients).toHaveLength(1);
+    expect(readOidcClients({ OIDC_CLIENTS_FILE: file, OIDC_CLIENTS: '[]' }).problems).toEqual([
+      'Set OIDC_CLIENTS or OIDC_CLIENTS_FILE, not both',
+    ]);
+  });
+
+  it('stops start-up with every problem, and needs OIDC_KEY_SECRET in production', () => {
+    expect(() =>
+      AppConfig.fromEnvironment({ OIDC_CLIENTS: JSON.stringify([{ client_id: 'x' }]) }),
+    ).toThrow(/OIDC_CLIENTS\[0\]\.redirect_uris/);
+    expect(() =>
+      AppConfig.fromEnvironment({
+        NODE_ENV: 'production',
+        MONGODB_URI: 'mongodb://db/accounts',
+        SMTP_URL: 'smtp://mail.example.com',
+        MAIL_FROM: 'a@example.com',
+        OIDC_CLIENTS: JSON.stringify([CONFIDENTIAL]),
+      }),
+    ).toThrow(/OIDC_KEY_SECRET is required/);
+  });
+});

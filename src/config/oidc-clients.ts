@@ -1,0 +1,181 @@
+import { readFileSync } from 'node:fs';
+
+/** The apps that sign their users in here, in RFC 7591 client metadata as the operator wrote it. */
+export interface OidcClientSettings {
+  client_id: string;
+  /** Absent: a public client (a browser or mobile app), which must use PKCE. */
+  client_secret?: string;
+  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'none';
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  client_name?: string;
+  grant_types: ('authorization_code' | 'refresh_token')[];
+  response_types: ['code'];
+  scope: string;
+}
+
+/** What a client may ask for: OpenID Connect, the email and profile claims, refresh tokens, profile data. */
+export const CLIENT_SCOPES = ['openid', 'email', 'profile', 'offline_access', 'data'];
+const GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
+const FIELDS = [
+  'client_id',
+  'client_secret',
+  'token_endpoint_auth_method',
+  'redirect_uris',
+  'post_logout_redirect_uris',
+  'client_name',
+  'grant_types',
+  'scope',
+];
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * The clients from OIDC_CLIENTS (a JSON array) or OIDC_CLIENTS_FILE (a JSON file holding one). Every
+ * problem names the entry and its field, so a bad entry stops start-up with a message that says
+ * what to fix.
+ */
+export function readOidcClients(env: Env): { clients: OidcClientSettings[]; problems: string[] } {
+  const inline = env.OIDC_CLIENTS?.trim();
+  const file = env.OIDC_CLIENTS_FILE?.trim();
+  if (inline && file) {
+    return { clients: [], problems: ['Set OIDC_CLIENTS or OIDC_CLIENTS_FILE, not both'] };
+  }
+  const source = inline ? 'OIDC_CLIENTS' : 'OIDC_CLIENTS_FILE';
+  let text = inline;
+  if (file) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      return {
+        clients: [],
+        problems: [`OIDC_CLIENTS_FILE: cannot read ${file} (${String(error)})`],
+      };
+    }
+  }
+  if (!text) return { clients: [], problems: [] };
+  let entries: unknown;
+  try {
+    entries = JSON.parse(text);
+  } catch {
+    return { clients: [], problems: [`${source} must be a JSON array of client metadata`] };
+  }
+  if (!Array.isArray(entries)) {
+    return { clients: [], problems: [`${source} must be a JSON array of client metadata`] };
+  }
+  const problems: string[] = [];
+  const clients = entries.flatMap((entry: unknown, index) => {
+    const found = readClient(entry);
+    for (const [field, message] of found.problems) {
+      problems.push(`${source}[${index}]${field ? `.${field}` : ''}: ${message}`);
+    }
+    return found.client ? [found.client] : [];
+  });
+  const ids = clients.map(({ client_id }) => client_id);
+  ids.forEach((id, index) => {
+    if (ids.indexOf(id) !== index) problems.push(`${source}: client_id "${id}" appears twice`);
+  });
+  return { clients, problems };
+}
+
+type Problem = [field: string | undefined, message: string];
+
+/** One entry, checked field by field: the client, or what is wrong with it. */
+function readClient(entry: unknown): { client?: OidcClientSettings; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const problem = (field: string | undefined, message: string) => problems.push([field, message]);
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    problem(undefined, 'must be an object of client metadata');
+    return { problems };
+  }
+  const raw = entry as Record<string, unknown>;
+  for (const field of Object.keys(raw)) {
+    if (!FIELDS.includes(field)) problem(field, `is not supported (use ${FIELDS.join(', ')})`);
+  }
+  const clientId = raw.client_id;
+  if (typeof clientId !== 'string' || !/^[A-Za-z0-9._~-]{1,128}$/.test(clientId)) {
+    problem('client_id', 'must be 1-128 characters of A-Z a-z 0-9 . _ ~ -');
+  }
+  const secret = raw.client_secret;
+  if (secret !== undefined && (typeof secret !== 'string' || secret.length < 32)) {
+    problem(
+      'client_secret',
+      'must be a string of at least 32 characters (or left out for a public client)',
+    );
+  }
+  const method = raw.token_endpoint_auth_method ?? (secret ? 'client_secret_basic' : 'none');
+  if (secret !== undefined && !AUTH_METHODS.includes(method as (typeof AUTH_METHODS)[number])) {
+    problem('token_endpoint_auth_method', `must be one of ${AUTH_METHODS.join(', ')}`);
+  }
+  if (secret === undefined && method !== 'none') {
+    problem(
+      'token_endpoint_auth_method',
+      'must be "none" (or left out) for a client without a secret',
+    );
+  }
+  const redirects = urls(raw.redirect_uris, 'redirect_uris', problem, true);
+  const logouts = urls(raw.post_logout_redirect_uris, 'post_logout_redirect_uris', problem, false);
+  const name = raw.client_name;
+  if (name !== undefined && (typeof name !== 'string' || name.length < 1 || name.length > 100)) {
+    problem('client_name', 'must be a string of 1-100 characters');
+  }
+  const grants = raw.grant_types ?? [...GRANT_TYPES];
+  if (
+    !Array.isArray(grants) ||
+    !grants.includes('authorization_code') ||
+    grants.some((grant) => !GRANT_TYPES.includes(grant as (typeof GRANT_TYPES)[number]))
+  ) {
+    problem('grant_types', 'must list authorization_code, and optionally refresh_token');
+  }
+  const scope = raw.scope ?? CLIENT_SCOPES.join(' ');
+  if (
+    typeof scope !== 'string' ||
+    !scope.split(' ').includes('openid') ||
+    scope.split(' ').some((value) => !CLIENT_SCOPES.includes(value))
+  ) {
+    problem(
+      'scope',
+      `must be a space-separated list including openid, from ${CLIENT_SCOPES.join(' ')}`,
+    );
+  }
+  if (problems.length > 0) return { problems };
+  const client: OidcClientSettings = {
+    client_id: clientId as string,
+    ...(secret !== undefined && { client_secret: secret as string }),
+    token_endpoint_auth_method: method as OidcClientSettings['token_endpoint_auth_method'],
+    redirect_uris: redirects,
+    post_logout_redirect_uris: logouts,
+    ...(name !== undefined && { client_name: name as string }),
+    grant_types: grants as OidcClientSettings['grant_types'],
+    response_types: ['code'],
+    scope: scope as string,
+  };
+  return { client, problems };
+}
+
+/** Absolute http(s) URLs without a fragment. */
+function urls(
+  value: unknown,
+  field: string,
+  problem: (field: string, message: string) => void,
+  required: boolean,
+): string[] {
+  if (value === undefined && !required) return [];
+  if (!Array.isArray(value) || (required && value.length === 0)) {
+    problem(field, `must be ${required ? 'a non-empty' : 'an'} array of absolute URLs`);
+    return [];
+  }
+  value.forEach((item: unknown, index) => {
+    let url: URL | undefined;
+    try {
+      url = typeof item === 'string' ? new URL(item) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.hash) {
+      problem(`${field}[${index}]`, 'must be an absolute http(s) URL without a fragment');
+    }
+  });
+  return value as string[];
+}

@@ -1,0 +1,80 @@
+import { Controller, Get, Param, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import type { Auth } from '../auth/authenticated-request';
+import { BrowserSessions } from '../auth/browser-sessions';
+import { Public } from '../common/public.decorator';
+import { AppConfig } from '../config/app-config';
+import { INTERACTION_PATH, OidcProvider } from './oidc-provider.service';
+
+type Details = Awaited<ReturnType<OidcProvider['instance']['interactionDetails']>>;
+
+/**
+ * Where an app's authorization request needs the person: signed in here already (recently enough
+ * when the app asked for a fresh sign-in), it completes at once; otherwise the browser goes to
+ * /login, and comes back here afterwards. The apps are first-party: there is no consent screen.
+ */
+@ApiExcludeController()
+@Public()
+@Controller(INTERACTION_PATH.slice(1))
+export class InteractionController {
+  constructor(
+    private readonly oidc: OidcProvider,
+    private readonly browserSessions: BrowserSessions,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get(':uid')
+  async interaction(
+    @Param('uid') uid: string,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    const provider = this.oidc.instance;
+    const details = await provider.interactionDetails(request, response);
+    const auth = await this.browserSessions.authenticate(request);
+    if (!auth || needsFreshSignIn(details, auth)) {
+      const returnTo = `${INTERACTION_PATH}/${uid}`;
+      const base = new URL(this.config.publicUrl).pathname.replace(/\/$/, '');
+      response.redirect(303, `${base}/login?returnTo=${encodeURIComponent(returnTo)}`);
+      return;
+    }
+    const accountId = auth.user._id.toHexString();
+    const grant = details.grantId
+      ? await provider.Grant.find(details.grantId)
+      : new provider.Grant({ accountId, clientId: details.params.client_id as string });
+    if (!grant) throw new Error('The grant of this authorization request is gone');
+    const missing = details.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+    };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    const grantId = await grant.save();
+    await provider.interactionFinished(
+      request,
+      response,
+      {
+        login: {
+          accountId,
+          ts: Math.floor(auth.session.authenticatedAt.getTime() / 1000),
+          amr: [auth.session.method === 'provider' ? 'fed' : 'pwd'],
+        },
+        consent: { grantId },
+      },
+      { mergeWithLastSubmission: false },
+    );
+  }
+}
+
+/**
+ * `prompt=login` or a `max_age` the sign-in is older than: the person must sign in again, after the
+ * request began.
+ */
+function needsFreshSignIn(details: Details, { session }: Auth): boolean {
+  const { name, reasons } = details.prompt;
+  if (name !== 'login' || !reasons.some((reason) => ['login_prompt', 'max_age'].includes(reason))) {
+    return false;
+  }
+  return session.authenticatedAt.getTime() < details.iat * 1000;
+}

@@ -1,0 +1,210 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import type { NextFunction, Request, Response } from 'express';
+import type { Connection } from 'mongoose';
+import { hkdfSync } from 'node:crypto';
+import Provider, {
+  type Configuration,
+  interactionPolicy,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
+import { AppConfig } from '../config/app-config';
+import { User } from '../users/schemas/user.schema';
+import { UsersRepository } from '../users/users.repository';
+import { collectionName, MongoAdapter } from './mongo-adapter';
+import { SigningKeys } from './signing-keys';
+
+/** The provider's endpoints, named as FusionAuth names them. */
+export const OIDC_ROUTES = {
+  authorization: '/oauth2/authorize',
+  token: '/oauth2/token',
+  userinfo: '/oauth2/userinfo',
+  introspection: '/oauth2/introspect',
+  revocation: '/oauth2/revoke',
+  jwks: '/.well-known/jwks.json',
+} as const;
+
+/** Where the provider sends a browser to sign in (and back): handled by InteractionController. */
+export const INTERACTION_PATH = '/oauth2/interaction';
+
+/** What oidc-provider stores, one collection each (see MongoAdapter). */
+const MODELS = [
+  'Session',
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'Interaction',
+  'Grant',
+  'ReplayDetection',
+  'PushedAuthorizationRequest',
+  'ClientCredentials',
+  'Client',
+  'InitialAccessToken',
+  'RegistrationAccessToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+];
+
+/** Claims by scope; `sub` is the account's id as a string, stable forever. */
+const CLAIMS = {
+  openid: ['sub'],
+  email: ['email', 'email_verified'],
+  profile: ['name', 'preferred_username'],
+};
+
+/**
+ * This service as the OpenID Connect provider of the team's apps (oidc-provider), with its
+ * storage in MongoDB. Enabled when OIDC_CLIENTS configures apps. Signing in at the provider is
+ * signing in here: the interaction sends the browser to /login and back.
+ */
+@Injectable()
+export class OidcProvider implements OnModuleInit {
+  private readonly logger = new Logger('OidcProvider');
+  private provider?: Provider;
+  private paths = new Set<string>();
+
+  constructor(
+    @InjectConnection() private readonly connection: Connection,
+    private readonly config: AppConfig,
+    private readonly keys: SigningKeys,
+    private readonly users: UsersRepository,
+  ) {}
+
+  get enabled(): boolean {
+    return this.config.oidcClients.length > 0;
+  }
+
+  /** The running provider; only when enabled. */
+  get instance(): Provider {
+    if (!this.provider) throw new Error('The OpenID Connect provider is not enabled');
+    return this.provider;
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.enabled) return;
+    const db = this.connection.db!;
+    await MongoAdapter.ensureIndexes(db, MODELS);
+    const provider = new Provider(this.config.publicUrl, {
+      ...this.configuration(),
+      adapter: (model: string) => new MongoAdapter(model, db),
+      jwks: { keys: await this.keys.load() },
+    });
+    provider.proxy = this.config.trustProxy !== undefined;
+    provider.on('server_error', (_ctx: unknown, error: Error) =>
+      this.logger.error({ err: error }, 'OpenID Connect provider error'),
+    );
+    this.provider = provider;
+    this.paths = new Set([...Object.values(OIDC_ROUTES), '/.well-known/openid-configuration']);
+    this.logger.log(
+      `OpenID Connect provider at ${this.config.publicUrl} for ${this.config.oidcClients.length} app(s)`,
+    );
+  }
+
+  /** Express middleware: the provider's own endpoints; everything else goes on to Nest. */
+  middleware() {
+    return (request: Request, response: Response, next: NextFunction) => {
+      const path = request.path;
+      const own = this.paths.has(path) || path.startsWith(`${OIDC_ROUTES.authorization}/`);
+      if (!this.provider || !own) return next();
+      return this.provider.callback()(request, response);
+    };
+  }
+
+  /** Ends every grant, token, code and provider session of an account. */
+  async revokeAccount(accountId: string): Promise<void> {
+    if (!this.enabled) return;
+    const db = this.connection.db!;
+    await Promise.all(
+      MODELS.map((model) =>
+        db.collection(collectionName(model)).deleteMany({ 'payload.accountId': accountId }),
+      ),
+    );
+  }
+
+  private configuration(): Configuration {
+    const secret = this.config.OIDC_KEY_SECRET ?? 'development only: set OIDC_KEY_SECRET';
+    const cookieKey = Buffer.from(hkdfSync('sha256', secret, '', 'provider-cookies', 32));
+    return {
+      clients: this.config.oidcClients.map((client) => ({ ...client })),
+      routes: { ...OIDC_ROUTES },
+      scopes: ['openid', 'email', 'profile', 'offline_access', 'data'],
+      claims: { ...CLAIMS, data: ['data'] },
+      conformIdTokenClaims: false,
+      findAccount: async (_ctx: KoaContextWithOIDC, sub: string) => {
+        const user = await this.users.findById(sub);
+        return user ? { accountId: sub, claims: () => claimsOf(user) } : undefined;
+      },
+      interactions: {
+        url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
+        policy: firstPartyPolicy(),
+      },
+      features: {
+        devInteractions: { enabled: false },
+        introspection: { enabled: true },
+        revocation: { enabled: true },
+        // GET /oauth2/logout is ours (LogoutController): it ends this service's session too.
+        rpInitiatedLogout: { enabled: false },
+      },
+      // Public clients must prove the code is theirs; confidential ones may.
+      pkce: { required: (_ctx, client) => client.tokenEndpointAuthMethod === 'none' },
+      cookies: { keys: [cookieKey.toString('base64url')] },
+      issueRefreshToken: (_ctx, client, code) =>
+        client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+      rotateRefreshToken: true,
+      ttl: {
+        AccessToken: 3600,
+        AuthorizationCode: 60,
+        IdToken: 3600,
+        Interaction: 3600,
+        RefreshToken: 14 * 86400,
+        Session: 14 * 86400,
+        Grant: 14 * 86400,
+      },
+      clientBasedCORS: (_ctx, origin, client) =>
+        client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
+    };
+  }
+}
+
+/**
+ * oidc-provider's interaction policy, for first-party apps: OpenID Connect drops `offline_access`
+ * unless the request also asks for the consent screen, which these apps never show; a check put
+ * first gives the scope back when the app asked for it and may use refresh tokens.
+ */
+function firstPartyPolicy() {
+  const { base, Prompt, Check } = interactionPolicy;
+  const policy = base();
+  policy.add(
+    new Prompt(
+      { name: 'first-party', requestable: false },
+      new Check('offline_access', 'refresh tokens for a first-party app', (ctx) => {
+        const { oidc } = ctx;
+        const words = (value: unknown) => (typeof value === 'string' ? value.split(' ') : []);
+        const requested = words(oidc.params?.scope);
+        const asked = words((ctx.query as Record<string, unknown>).scope);
+        if (
+          asked.includes('offline_access') &&
+          !requested.includes('offline_access') &&
+          oidc.client?.grantTypeAllowed('refresh_token') &&
+          !oidc.prompts.has('none')
+        ) {
+          oidc.params!.scope = [...requested, 'offline_access'].join(' ');
+        }
+        return Check.NO_NEED_TO_PROMPT;
+      }),
+    ),
+    0,
+  );
+  return policy;
+}
+
+/** What the apps learn of an account, by scope (see CLAIMS). */
+function claimsOf(user: User) {
+  return {
+    sub: user._id.toHexString(),
+    email: user.email,
+    email_verified: user.email !== undefined && user.emailVerified === true,
+    name: user.name,
+    preferred_username: user.username,
+  };
+}

@@ -1,0 +1,196 @@
+import * as client from 'openid-client';
+import request from 'supertest';
+import { GOOD_PASSWORD, newAccount } from '../support/accounts';
+import { LiveApp, startLiveApp } from '../support/live-app';
+
+const APP = {
+  client_id: 'notes-app',
+  client_secret: 'a-secret-of-the-notes-app-that-is-long-enough',
+  redirect_uris: ['http://notes.example.test/callback'],
+  post_logout_redirect_uris: ['http://notes.example.test/'],
+  client_name: 'Notes',
+};
+const PUBLIC_APP = {
+  client_id: 'spa',
+  redirect_uris: ['http://spa.example.test/callback'],
+};
+
+/** This service as the OpenID Connect provider, driven by openid-client (a certified relying party). */
+describe('OpenID Connect provider', () => {
+  let live: LiveApp;
+  let issuer: URL;
+
+  beforeAll(async () => {
+    live = await startLiveApp({ env: { OIDC_CLIENTS: JSON.stringify([APP, PUBLIC_APP]) } });
+    issuer = new URL(live.url);
+  });
+  afterAll(() => live.close());
+
+  /** openid-client's view of the provider for one app (plain http is allowed for the test). */
+  const discover = (id: string, secret?: string) =>
+    client.discovery(issuer, id, secret, undefined, { execute: [client.allowInsecureRequests] });
+
+  /** A browser signed in here (a cookie jar on the live app). */
+  async function signedInBrowser() {
+    const browser = request.agent(live.url);
+    const account = newAccount({ name: 'Ada Lovelace' });
+    const registered = await browser.post('/auth/register').send(account).expect(201);
+    return { browser, account, userId: registered.body.user.id as string };
+  }
+
+  /** Follows the redirects in `browser` until they leave this service (or reach `/login`). */
+  async function follow(browser: ReturnType<typeof request.agent>, start: URL): Promise<URL> {
+    let url = start;
+    for (
+      let step = 0;
+      step < 10 && url.origin === issuer.origin && url.pathname !== '/login';
+      step++
+    ) {
+      const response = await browser.get(url.pathname + url.search);
+      const location = response.headers.location as string | undefined;
+      if (!location) throw new Error(`${response.status} at ${url.pathname}: ${response.text}`);
+      url = new URL(location, url);
+    }
+    return url;
+  }
+
+  /** The authorization request with PKCE, as the app starts it. */
+  async function authorize(
+    config: client.Configuration,
+    scope = 'openid email profile',
+    redirectUri = APP.redirect_uris[0],
+  ) {
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope,
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+    return { url, verifier, state };
+  }
+
+  it('publishes its discovery document and keys with the FusionAuth-style endpoints', async () => {
+    const config = await discover(APP.client_id, APP.client_secret);
+    const metadata = config.serverMetadata();
+    expect(metadata).toMatchObject({
+      issuer: live.url,
+      authorization_endpoint: `${live.url}/oauth2/authorize`,
+      token_endpoint: `${live.url}/oauth2/token`,
+      userinfo_endpoint: `${live.url}/oauth2/userinfo`,
+      introspection_endpoint: `${live.url}/oauth2/introspect`,
+      revocation_endpoint: `${live.url}/oauth2/revoke`,
+      jwks_uri: `${live.url}/.well-known/jwks.json`,
+    });
+    const jwks = await request(live.url).get('/.well-known/jwks.json').expect(200);
+    expect(jwks.body.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+    expect(jwks.body.keys[0]).not.toHaveProperty('d');
+  });
+
+  it('signs a browser with a session in at once (code + PKCE), with the claims at userinfo', async () => {
+    const { browser, account, userId } = await signedInBrowser();
+    const config = await discover(APP.client_id, APP.client_secret);
+    const { url, verifier, state } = await authorize(config);
+    const callback = await follow(browser, url);
+    expect(callback.origin + callback.pathname).toBe(APP.redirect_uris[0]);
+
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    const claims = tokens.claims()!;
+    expect(claims).toMatchObject({
+      iss: live.url,
+      aud: APP.client_id,
+      sub: userId,
+      email: account.email,
+      email_verified: false,
+      name: 'Ada Lovelace',
+    });
+    const info = await client.fetchUserInfo(config, tokens.access_token, userId);
+    expect(info).toMatchObject({ sub: userId, email: account.email, name: 'Ada Lovelace' });
+  });
+
+  it('sends a browser without a session to /login, and back to the app once signed in', async () => {
+    const { account } = await signedInBrowser();
+    const browser = request.agent(live.url);
+    const config = await discover(APP.client_id, APP.client_secret);
+    const { url, verifier, state } = await authorize(config);
+    const location = await follow(browser, url);
+    expect(location.pathname).toBe('/login');
+    const returnTo = location.searchParams.get('returnTo')!;
+    expect(returnTo).toMatch(/^\/oauth2\/interaction\/[\w-]+$/);
+
+    await browser
+      .post('/auth/login')
+      .send({ login: account.email, password: GOOD_PASSWORD })
+      .expect(200);
+    const callback = await follow(browser, new URL(returnTo, issuer));
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    expect(tokens.claims()?.email).toBe(account.email);
+  });
+  it('refuses a replayed code with invalid_grant, and what it issued stops working', async () => {
+    const { browser, userId } = await signedInBrowser();
+    const config = await discover(APP.client_id, APP.client_secret);
+    const { url, verifier, state } = await authorize(config);
+    const callback = await follow(browser, url);
+    const checks = { pkceCodeVerifier: verifier, expectedState: state };
+    const tokens = await client.authorizationCodeGrant(config, callback, checks);
+    await expect(client.authorizationCodeGrant(config, callback, checks)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+    await expect(client.fetchUserInfo(config, tokens.access_token, userId)).rejects.toThrow();
+  });
+
+  it('issues a refresh token for offline_access, and rotates it', async () => {
+    const { browser } = await signedInBrowser();
+    const config = await discover(APP.client_id, APP.client_secret);
+    const { url, verifier, state } = await authorize(config, 'openid email offline_access');
+    const tokens = await client.authorizationCodeGrant(config, await follow(browser, url), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    expect(tokens.refresh_token).toEqual(expect.any(String));
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.refresh_token).toEqual(expect.any(String));
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+  });
+
+  it('refuses a wrong client secret, a wrong PKCE verifier and a public client without PKCE', async () => {
+    const { browser } = await signedInBrowser();
+    const config = await discover(APP.client_id, APP.client_secret);
+    const { url, state } = await authorize(config);
+    const callback = await follow(browser, url);
+    const wrongSecret = await discover(APP.client_id, 'not-the-secret-of-the-notes-app-at-all');
+    await expect(
+      client.authorizationCodeGrant(wrongSecret, callback, {
+        pkceCodeVerifier: client.randomPKCECodeVerifier(),
+        expectedState: state,
+      }),
+    ).rejects.toMatchObject({ error: 'invalid_client' });
+    await expect(
+      client.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: client.randomPKCECodeVerifier(),
+        expectedState: state,
+      }),
+    ).rejects.toMatchObject({ error: 'invalid_grant' });
+
+    const spa = await discover(PUBLIC_APP.client_id);
+    const withoutPkce = client.buildAuthorizationUrl(spa, {
+      redirect_uri: PUBLIC_APP.redirect_uris[0],
+      scope: 'openid',
+      state: client.randomState(),
+    });
+    const refused = await follow(browser, withoutPkce);
+    expect(refused.origin + refused.pathname).toBe(PUBLIC_APP.redirect_uris[0]);
+    expect(refused.searchParams.get('error')).toBe('invalid_request');
+  });
+});
