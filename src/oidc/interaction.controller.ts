@@ -68,13 +68,15 @@ export class InteractionController {
 }
 
 /**
- * `prompt=login` or a `max_age` the sign-in is older than: the person must sign in again, after the
- * request began.
+ * `prompt=login`, or a `max_age` the sign-in here is older than: the person signs in again first
+ * (after the request began, for prompt=login).
  */
 function needsFreshSignIn(details: Details, { session }: Auth): boolean {
-  const { name, reasons } = details.prompt;
-  if (name !== 'login' || !reasons.some((reason) => ['login_prompt', 'max_age'].includes(reason))) {
-    return false;
-  }
-  return session.authenticatedAt.getTime() < details.iat * 1000;
+  const signedInAt = session.authenticatedAt.getTime();
+  // Signed in after the second the request began (iat counts whole seconds): as fresh as it gets.
+  if (signedInAt >= (details.iat + 1) * 1000) return false;
+  const prompts = typeof details.params.prompt === 'string' ? details.params.prompt.split(' ') : [];
+  if (prompts.includes('login')) return true;
+  const maxAge = Number(details.params.max_age);
+  return Number.isFinite(maxAge) && Date.now() - signedInAt > maxAge * 1000;
 }

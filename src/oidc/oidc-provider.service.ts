@@ -8,6 +8,7 @@ import Provider, {
   interactionPolicy,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
+import { BrowserSessions } from '../auth/browser-sessions';
 import { AppConfig } from '../config/app-config';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
@@ -68,6 +69,7 @@ export class OidcProvider implements OnModuleInit {
     private readonly config: AppConfig,
     private readonly keys: SigningKeys,
     private readonly users: UsersRepository,
+    private readonly browserSessions: BrowserSessions,
   ) {}
 
   get enabled(): boolean {
@@ -102,12 +104,34 @@ export class OidcProvider implements OnModuleInit {
 
   /** Express middleware: the provider's own endpoints; everything else goes on to Nest. */
   middleware() {
-    return (request: Request, response: Response, next: NextFunction) => {
+    return async (request: Request, response: Response, next: NextFunction) => {
       const path = request.path;
       const own = this.paths.has(path) || path.startsWith(`${OIDC_ROUTES.authorization}/`);
       if (!this.provider || !own) return next();
+      try {
+        if (path === OIDC_ROUTES.authorization) await this.answerSilentlyWhenSignedIn(request);
+      } catch (error) {
+        return next(error);
+      }
       return this.provider.callback()(request, response);
     };
+  }
+
+  /**
+   * prompt=none from a browser signed in here (recently enough for max_age): the provider may not
+   * know that yet (its own session starts with its first interaction), so the request goes on
+   * without prompt=none; the interaction then completes at once, with nothing shown.
+   */
+  private async answerSilentlyWhenSignedIn(request: Request): Promise<void> {
+    const url = new URL(request.url, 'http://internal');
+    if (url.searchParams.get('prompt') !== 'none') return;
+    const auth = await this.browserSessions.authenticate(request);
+    if (!auth) return;
+    const maxAge = Number(url.searchParams.get('max_age') ?? Infinity);
+    const age = (Date.now() - auth.session.authenticatedAt.getTime()) / 1000;
+    if (Number.isNaN(maxAge) || age > maxAge) return;
+    url.searchParams.delete('prompt');
+    request.url = url.pathname + url.search;
   }
 
   /** Ends every grant, token, code and provider session of an account. */
@@ -136,7 +160,7 @@ export class OidcProvider implements OnModuleInit {
       },
       interactions: {
         url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
-        policy: firstPartyPolicy(),
+        policy: this.policy(),
       },
       features: {
         devInteractions: { enabled: false },
@@ -151,6 +175,7 @@ export class OidcProvider implements OnModuleInit {
       issueRefreshToken: (_ctx, client, code) =>
         client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
       rotateRefreshToken: true,
+      loadExistingGrant: (ctx) => grantEverythingAsked(ctx),
       ttl: {
         AccessToken: 3600,
         AuthorizationCode: 60,
@@ -164,20 +189,35 @@ export class OidcProvider implements OnModuleInit {
         client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
     };
   }
-}
 
-/**
- * oidc-provider's interaction policy, for first-party apps: OpenID Connect drops `offline_access`
- * unless the request also asks for the consent screen, which these apps never show; a check put
- * first gives the scope back when the app asked for it and may use refresh tokens.
- */
-function firstPartyPolicy() {
-  const { base, Prompt, Check } = interactionPolicy;
-  const policy = base();
-  policy.add(
-    new Prompt(
-      { name: 'first-party', requestable: false },
-      new Check('offline_access', 'refresh tokens for a first-party app', (ctx) => {
+  /**
+   * oidc-provider's interaction policy, with a prompt of ours first (its checks run before the
+   * base ones, which run side by side):
+   *  - this service's session decides who is signed in: a provider session left from before
+   *    signing out here, or of another account, counts for nothing (prompt=none: login_required);
+   *  - `offline_access` kept for first-party apps: OpenID Connect drops it unless the request also
+   *    asks for the consent screen, which these apps never show.
+   */
+  private policy() {
+    const { base, Check, Prompt } = interactionPolicy;
+    const policy = base();
+    const serviceSession = new Check(
+      'service_session',
+      'the person is not (or no longer) signed in to this service',
+      'login_required',
+      async (ctx) => {
+        const { session } = ctx.oidc;
+        if (!session?.accountId) return Check.NO_NEED_TO_PROMPT;
+        const auth = await this.browserSessions.authenticate(ctx.req as unknown as Request);
+        return auth?.user._id.toHexString() === session.accountId
+          ? Check.NO_NEED_TO_PROMPT
+          : Check.REQUEST_PROMPT;
+      },
+    );
+    const offlineAccess = new Check(
+      'offline_access',
+      'refresh tokens for a first-party app',
+      (ctx) => {
         const { oidc } = ctx;
         const words = (value: unknown) => (typeof value === 'string' ? value.split(' ') : []);
         const requested = words(oidc.params?.scope);
@@ -191,11 +231,33 @@ function firstPartyPolicy() {
           oidc.params!.scope = [...requested, 'offline_access'].join(' ');
         }
         return Check.NO_NEED_TO_PROMPT;
-      }),
-    ),
-    0,
-  );
-  return policy;
+      },
+    );
+    policy.add(
+      new Prompt({ name: 'service', requestable: false }, serviceSession, offlineAccess),
+      0,
+    );
+    return policy;
+  }
+}
+
+/**
+ * The apps are first-party: the grant covers whatever the app asked for, with no consent screen,
+ * added to the grant it already has in this browser.
+ */
+async function grantEverythingAsked(ctx: KoaContextWithOIDC) {
+  const { oidc } = ctx;
+  const accountId = oidc.session?.accountId;
+  const clientId = oidc.client?.clientId;
+  if (!accountId || !clientId) return undefined;
+  const existing = oidc.session?.grantIdFor(clientId);
+  const grant =
+    (existing && (await oidc.provider.Grant.find(existing))) ||
+    new oidc.provider.Grant({ accountId, clientId });
+  grant.addOIDCScope([...oidc.requestParamScopes].join(' '));
+  if (oidc.requestParamClaims.size > 0) grant.addOIDCClaims([...oidc.requestParamClaims]);
+  await grant.save();
+  return grant;
 }
 
 /** What the apps learn of an account, by scope (see CLAIMS). */

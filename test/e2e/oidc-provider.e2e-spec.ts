@@ -193,4 +193,41 @@ describe('OpenID Connect provider', () => {
     expect(refused.origin + refused.pathname).toBe(PUBLIC_APP.redirect_uris[0]);
     expect(refused.searchParams.get('error')).toBe('invalid_request');
   });
+  describe('prompt and max_age', () => {
+    /** The authorization request with extra parameters; returns where the browser ends up. */
+    async function ask(browser: ReturnType<typeof request.agent>, extra: Record<string, string>) {
+      const config = await discover(APP.client_id, APP.client_secret);
+      const { url } = await authorize(config);
+      for (const [name, value] of Object.entries(extra)) url.searchParams.set(name, value);
+      return follow(browser, url);
+    }
+
+    it('prompt=none: answers at once for a browser signed in here, login_required without', async () => {
+      const { browser } = await signedInBrowser();
+      const signedIn = await ask(browser, { prompt: 'none' });
+      expect(signedIn.searchParams.get('error')).toBeNull();
+      expect(signedIn.searchParams.get('code')).toEqual(expect.any(String));
+
+      const stranger = await ask(request.agent(live.url), { prompt: 'none' });
+      expect(stranger.origin + stranger.pathname).toBe(APP.redirect_uris[0]);
+      expect(stranger.searchParams.get('error')).toBe('login_required');
+    });
+
+    it('forgets a browser that signed out here', async () => {
+      const { browser } = await signedInBrowser();
+      expect((await ask(browser, {})).searchParams.get('code')).toEqual(expect.any(String));
+      await browser.post('/auth/logout').expect(204);
+      const after = await ask(browser, { prompt: 'none' });
+      expect(after.searchParams.get('error')).toBe('login_required');
+    });
+
+    it('prompt=login and max_age=0 send a signed-in browser to sign in again first', async () => {
+      const { browser } = await signedInBrowser();
+      for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
+        const place = await ask(browser, extra);
+        expect(place.pathname).toBe('/login');
+        expect(place.searchParams.get('returnTo')).toMatch(/^\/oauth2\/interaction\//);
+      }
+    });
+  });
 });
