@@ -4,6 +4,7 @@ import mongoose, { Model, QueryFilter, Types } from 'mongoose';
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
+import { ProviderRecords } from '../oidc-storage/provider-records';
 import { Session, SessionMethod } from './schemas/session.schema';
 
 /** Only refresh the idle expiry once a minute, so reading a session is usually one query. */
@@ -51,6 +52,7 @@ export class SessionsService implements OnModuleInit {
 
   constructor(
     @InjectModel(Session.name) private readonly sessions: Model<Session>,
+    private readonly providerRecords: ProviderRecords,
     config: AppConfig,
   ) {
     this.idleMs = config.SESSION_IDLE_TIMEOUT_SECONDS * 1000;
@@ -187,6 +189,11 @@ export class SessionsService implements OnModuleInit {
   }
 
   /** Ends every session of a user except `keep`, or only those signed in with `proof`'s method. */
+  /**
+   * Ends the account's other sessions: those that signed in with `proof` (a removed way in), or
+   * all of them (a changed password, signing out everywhere), which also revokes what the apps
+   * signed in through this service hold.
+   */
   async endOthers(userId: Types.ObjectId, keep: string, proof?: SignInProof): Promise<void> {
     const filter: QueryFilter<Session> = { userId, _id: mongoose.trusted({ $ne: keep }) };
     if (proof) {
@@ -197,10 +204,13 @@ export class SessionsService implements OnModuleInit {
       filter.$or = [signedInThatWay, { method: mongoose.trusted({ $exists: false }) }];
     }
     await this.sessions.deleteMany(filter).exec();
+    if (!proof) await this.providerRecords.revokeAccount(userId.toHexString());
   }
 
+  /** Ends every session of the account, and revokes what its apps hold. */
   async endAll(userId: Types.ObjectId): Promise<void> {
     await this.sessions.deleteMany({ userId }).exec();
+    await this.providerRecords.revokeAccount(userId.toHexString());
   }
 
   /** The user's live sessions, newest first, each with its public id. */

@@ -12,7 +12,8 @@ import { BrowserSessions } from '../auth/browser-sessions';
 import { AppConfig } from '../config/app-config';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
-import { collectionName, MongoAdapter } from './mongo-adapter';
+import { MongoAdapter } from '../oidc-storage/mongo-adapter';
+import { PROVIDER_MODELS } from '../oidc-storage/provider-records';
 import { SigningKeys } from './signing-keys';
 
 /** The provider's endpoints, named as FusionAuth names them. */
@@ -27,24 +28,6 @@ export const OIDC_ROUTES = {
 
 /** Where the provider sends a browser to sign in (and back): handled by InteractionController. */
 export const INTERACTION_PATH = '/oauth2/interaction';
-
-/** What oidc-provider stores, one collection each (see MongoAdapter). */
-const MODELS = [
-  'Session',
-  'AccessToken',
-  'AuthorizationCode',
-  'RefreshToken',
-  'Interaction',
-  'Grant',
-  'ReplayDetection',
-  'PushedAuthorizationRequest',
-  'ClientCredentials',
-  'Client',
-  'InitialAccessToken',
-  'RegistrationAccessToken',
-  'DeviceCode',
-  'BackchannelAuthenticationRequest',
-];
 
 /** Claims by scope; `sub` is the account's id as a string, stable forever. */
 const CLAIMS = {
@@ -85,7 +68,7 @@ export class OidcProvider implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     if (!this.enabled) return;
     const db = this.connection.db!;
-    await MongoAdapter.ensureIndexes(db, MODELS);
+    await MongoAdapter.ensureIndexes(db, PROVIDER_MODELS);
     const provider = new Provider(this.config.publicUrl, {
       ...this.configuration(),
       adapter: (model: string) => new MongoAdapter(model, db),
@@ -132,17 +115,6 @@ export class OidcProvider implements OnModuleInit {
     if (Number.isNaN(maxAge) || age > maxAge) return;
     url.searchParams.delete('prompt');
     request.url = url.pathname + url.search;
-  }
-
-  /** Ends every grant, token, code and provider session of an account. */
-  async revokeAccount(accountId: string): Promise<void> {
-    if (!this.enabled) return;
-    const db = this.connection.db!;
-    await Promise.all(
-      MODELS.map((model) =>
-        db.collection(collectionName(model)).deleteMany({ 'payload.accountId': accountId }),
-      ),
-    );
   }
 
   private configuration(): Configuration {

@@ -230,4 +230,88 @@ describe('OpenID Connect provider', () => {
       }
     });
   });
+  describe('GET /oauth2/logout', () => {
+    const logout = (browser: ReturnType<typeof request.agent>, query: Record<string, string>) =>
+      browser.get(`/oauth2/logout?${new URLSearchParams(query).toString()}`).expect(303);
+
+    it('signs out here and returns to a registered address, with the state', async () => {
+      const { browser } = await signedInBrowser();
+      const back = await logout(browser, {
+        client_id: APP.client_id,
+        post_logout_redirect_uri: APP.post_logout_redirect_uris[0],
+        state: 'xyz',
+      });
+      expect(back.headers.location).toBe(`${APP.post_logout_redirect_uris[0]}?state=xyz`);
+      await browser.get('/me').expect(401);
+    });
+
+    it("never goes to an unregistered address: the app's first registered one instead", async () => {
+      const { browser } = await signedInBrowser();
+      const back = await logout(browser, {
+        client_id: APP.client_id,
+        post_logout_redirect_uri: 'https://evil.example.net/',
+      });
+      expect(back.headers.location).toBe(APP.post_logout_redirect_uris[0]);
+    });
+
+    it('shows the signed-out page for an app without one, or an unknown app', async () => {
+      for (const query of [{ client_id: PUBLIC_APP.client_id }, { client_id: 'nobody' }]) {
+        const { browser } = await signedInBrowser();
+        const back = await logout(browser, query);
+        expect(back.headers.location).toBe('/login?notice=signed-out');
+        await browser.get('/me').expect(401);
+      }
+    });
+  });
+
+  describe('revocation', () => {
+    /** An app holding an access and a refresh token for a signed-in browser. */
+    async function appWithTokens() {
+      const signedIn = await signedInBrowser();
+      const config = await discover(APP.client_id, APP.client_secret);
+      const { url, verifier, state } = await authorize(config, 'openid email offline_access');
+      const tokens = await client.authorizationCodeGrant(
+        config,
+        await follow(signedIn.browser, url),
+        {
+          pkceCodeVerifier: verifier,
+          expectedState: state,
+        },
+      );
+      return { ...signedIn, config, tokens };
+    }
+    async function expectRevoked(
+      config: client.Configuration,
+      tokens: client.TokenEndpointResponse,
+      userId: string,
+    ) {
+      await expect(client.fetchUserInfo(config, tokens.access_token, userId)).rejects.toThrow();
+      const introspection = await client.tokenIntrospection(config, tokens.access_token);
+      expect(introspection.active).toBe(false);
+      await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
+        error: 'invalid_grant',
+      });
+    }
+
+    it('revokes what the apps hold when the password changes', async () => {
+      const { browser, config, tokens, userId } = await appWithTokens();
+      const before = await client.tokenIntrospection(config, tokens.access_token);
+      expect(before).toMatchObject({ active: true, sub: userId });
+      await browser
+        .put('/me/password')
+        .send({ currentPassword: GOOD_PASSWORD, newPassword: 'a changed passphrase, long enough' })
+        .expect(204);
+      await expectRevoked(config, tokens, userId);
+    });
+
+    it('revokes what the apps hold when the account is deleted, and on "sign out everywhere"', async () => {
+      const deleted = await appWithTokens();
+      await deleted.browser.delete('/me').send({ password: GOOD_PASSWORD }).expect(204);
+      await expectRevoked(deleted.config, deleted.tokens, deleted.userId);
+
+      const everywhere = await appWithTokens();
+      await everywhere.browser.delete('/me/sessions').expect(204);
+      await expectRevoked(everywhere.config, everywhere.tokens, everywhere.userId);
+    });
+  });
 });

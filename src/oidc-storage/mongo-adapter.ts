@@ -39,6 +39,7 @@ export class MongoAdapter implements Adapter {
       await collection.createIndex({ 'payload.grantId': 1 }, { sparse: true });
       await collection.createIndex({ 'payload.uid': 1 }, { sparse: true });
       await collection.createIndex({ 'payload.userCode': 1 }, { sparse: true });
+      await collection.createIndex({ 'payload.accountId': 1 }, { sparse: true });
       done.add(model);
     }
   }
