@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
 import { EmailModule } from '../email/email.module';
+import { ProfileFieldsModule } from '../profile-fields/profile-fields.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -21,6 +22,7 @@ import { SessionsService } from './sessions.service';
   imports: [
     UsersModule,
     EmailModule,
+    ProfileFieldsModule,
     PassportModule,
     MongooseModule.forFeature([{ name: Session.name, schema: SessionSchema }]),
   ],
