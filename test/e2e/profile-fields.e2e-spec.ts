@@ -371,4 +371,261 @@ describe('profile fields', () => {
       expect(me.body.user.data).toEqual({});
     });
   });
+
+  describe('pages', () => {
+    /** A browser-like agent and the CSRF token of the page it GETs. */
+    async function formOn(path: string, agent = request.agent(t.http)) {
+      const page = await agent.get(path).set('Accept', 'text/html').expect(200);
+      const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+      if (!token) throw new Error(`no CSRF token on ${path}`);
+      return { agent, token, page };
+    }
+
+    /** The markup of one field (its .field block), by its input name. */
+    const fieldHtml = (html: string, name: string) => {
+      const start = html.lastIndexOf('<div class="field', html.indexOf(`id="${name}"`));
+      return html.slice(start, html.indexOf('</div>', start));
+    };
+
+    /** A form that passes, as the register page sends it (an unticked box sends nothing). */
+    const validForm = (account = newAccount()) => ({
+      email: account.email,
+      password: GOOD_PASSWORD,
+      passwordConfirm: GOOD_PASSWORD,
+      'data.company': '  Analytical Engines ',
+      'data.age': '36',
+      'data.height': '1.65',
+      'data.newsletter': 'true',
+      'data.birthday': '1990-12-10',
+      'data.workEmail': 'Ada@Engines.test',
+      'data.website': 'https://engines.test',
+      'data.plan': 'pro',
+    });
+
+    it('draws each field on the register page with its label and an input of its type', async () => {
+      const { page } = await formOn('/register');
+      const html = page.text;
+      expect(fieldHtml(html, 'data.company')).toMatch(
+        /<label for="data.company">Company<\/label>\s*<input id="data.company" name="data.company" type="text"\s+required\s+maxlength="40"/,
+      );
+      expect(fieldHtml(html, 'data.age')).toMatch(
+        /Age <span class="hint">\(optional\)<\/span>[\s\S]*type="number"\s+step="1" min="0" max="150"/,
+      );
+      expect(fieldHtml(html, 'data.height')).toMatch(
+        /type="number"\s+step="any" min="0.5" max="2.5"/,
+      );
+      expect(fieldHtml(html, 'data.newsletter')).toMatch(
+        /<input id="data.newsletter" name="data.newsletter" type="checkbox" value="true"\s*>\s*<label for="data.newsletter">Send me the newsletter<\/label>/,
+      );
+      expect(fieldHtml(html, 'data.birthday')).toMatch(
+        /type="date"\s+min="1900-01-01" max="2020-12-31"/,
+      );
+      expect(fieldHtml(html, 'data.workEmail')).toMatch(/type="email"\s+maxlength="254"/);
+      expect(fieldHtml(html, 'data.website')).toMatch(/type="url"\s+maxlength="1000"/);
+      const plan = fieldHtml(html, 'data.plan');
+      expect(plan).toMatch(
+        /<label for="data.plan">Plan<\/label>\s*<select id="data.plan" name="data.plan" required/,
+      );
+      expect(
+        [...plan.matchAll(/<option value="([^"]*)"\s*>([^<]*)</g)].map((m) => [m[1], m[2]]),
+      ).toEqual([
+        ['', 'Choose…'],
+        ['free', 'free'],
+        ['pro', 'pro'],
+      ]);
+    });
+
+    it('registers with the fields typed as strings, storing each by its type', async () => {
+      const { agent, token } = await formOn('/register');
+      const form = validForm();
+      await agent
+        .post('/register')
+        .type('form')
+        .send({ _csrf: token, ...form })
+        .expect(303);
+      const stored = await users().findOne({ email: form.email });
+      expect(stored?.data).toEqual({
+        company: 'Analytical Engines',
+        age: 36,
+        height: 1.65,
+        newsletter: true,
+        birthday: '1990-12-10',
+        workEmail: 'ada@engines.test',
+        website: 'https://engines.test',
+        plan: 'pro',
+      });
+    });
+
+    it('stores an unticked box as false and leaves empty optional fields out', async () => {
+      const { agent, token } = await formOn('/register');
+      const form = {
+        ...validForm(),
+        'data.newsletter': undefined,
+        'data.age': '',
+        'data.height': ' ',
+        'data.birthday': '',
+        'data.workEmail': '',
+        'data.website': '',
+      };
+      await agent
+        .post('/register')
+        .type('form')
+        .send({ _csrf: token, ...form })
+        .expect(303);
+      const stored = await users().findOne({ email: form.email });
+      expect(stored?.data).toEqual({
+        company: 'Analytical Engines',
+        newsletter: false,
+        plan: 'pro',
+      });
+    });
+
+    it('shows every refused value next to its field, keeping what was typed, creating nothing', async () => {
+      const { agent, token } = await formOn('/register');
+      const form = {
+        ...validForm(),
+        'data.company': '',
+        'data.age': '151',
+        'data.height': 'tall',
+        'data.birthday': '2021-01-01',
+        'data.workEmail': 'ada at engines',
+        'data.website': 'engines.test',
+        'data.plan': '',
+      };
+      const response = await agent
+        .post('/register')
+        .type('form')
+        .send({ _csrf: token, ...form });
+      expect(response.status).toBe(400);
+      const errorOf = (name: string) =>
+        new RegExp(`<p class="field-error" id="${name}-error">([^<]*)</p>`).exec(
+          fieldHtml(response.text, name),
+        )?.[1];
+      expect({
+        company: errorOf('data.company'),
+        age: errorOf('data.age'),
+        height: errorOf('data.height'),
+        newsletter: errorOf('data.newsletter'),
+        birthday: errorOf('data.birthday'),
+        workEmail: errorOf('data.workEmail'),
+        website: errorOf('data.website'),
+        plan: errorOf('data.plan'),
+      }).toEqual({
+        company: 'Please fill in this field.',
+        age: 'Age must be at most 150.',
+        height: 'Height in metres must be a number.',
+        newsletter: undefined,
+        birthday: 'Birthday must be on or before 2020-12-31.',
+        workEmail: 'Work email must be a valid email address.',
+        website: 'Website must be an http or https URL.',
+        plan: 'Please fill in this field.',
+      });
+      expect(fieldHtml(response.text, 'data.age')).toMatch(
+        /value="151"[\s\S]*aria-invalid="true" aria-describedby="data.age-error"/,
+      );
+      expect(fieldHtml(response.text, 'data.height')).toContain('value="tall"');
+      expect(fieldHtml(response.text, 'data.birthday')).toContain('value="2021-01-01"');
+      expect(fieldHtml(response.text, 'data.website')).toContain('value="engines.test"');
+      expect(fieldHtml(response.text, 'data.newsletter')).toMatch(/value="true" checked/);
+      expect(response.text).toContain(`value="${form.email}"`);
+      expect(await users().countDocuments({ email: form.email })).toBe(0);
+    });
+
+    it('keeps the chosen option when another field is refused', async () => {
+      const { agent, token } = await formOn('/register');
+      const response = await agent
+        .post('/register')
+        .type('form')
+        .send({ _csrf: token, ...validForm(), 'data.age': 'x' })
+        .expect(400);
+      expect(fieldHtml(response.text, 'data.plan')).toMatch(/<option value="pro" selected>pro</);
+      expect(fieldHtml(response.text, 'data.age')).toContain('Age must be a whole number.');
+    });
+
+    /** Registers over the API, then opens the settings page in a browser-like agent. */
+    async function settings(data: Record<string, unknown> = {}) {
+      const { cookie, account } = await registerWith(data);
+      const agent = request.agent(t.http).set('Cookie', cookie);
+      return { ...(await formOn('/settings', agent)), account };
+    }
+
+    it('shows the stored values in the settings, required ones marked', async () => {
+      const { page } = await settings({ age: 36, newsletter: true, plan: 'pro' });
+      expect(fieldHtml(page.text, 'data.company')).toMatch(
+        /Company <span class="hint">\(required\)<\/span>[\s\S]*value="Analytical Engines" required/,
+      );
+      expect(fieldHtml(page.text, 'data.age')).toMatch(
+        /<label for="data.age">Age<\/label>[\s\S]*value="36"/,
+      );
+      expect(fieldHtml(page.text, 'data.newsletter')).toMatch(/value="true" checked/);
+      expect(fieldHtml(page.text, 'data.plan')).toMatch(/<option value="pro" selected>pro</);
+      expect(fieldHtml(page.text, 'data.birthday')).not.toContain('value=');
+    });
+
+    it('saves the settings form: changed values, emptied ones removed, an unticked box false', async () => {
+      const { agent, token, account } = await settings({
+        age: 36,
+        newsletter: true,
+        website: 'https://a.test',
+      });
+      const response = await agent.post('/settings/profile').type('form').send({
+        _csrf: token,
+        name: 'Ada',
+        username: '',
+        email: '',
+        'data.company': 'Difference Engines',
+        'data.age': '',
+        'data.height': '1.7',
+        'data.birthday': '1990-12-10',
+        'data.workEmail': '',
+        'data.website': '',
+        'data.plan': 'free',
+      });
+      expect(response.status).toBe(303);
+      const stored = await users().findOne({ email: account.email });
+      expect(stored?.name).toBe('Ada');
+      expect(stored?.data).toEqual({
+        company: 'Difference Engines',
+        height: 1.7,
+        newsletter: false,
+        birthday: '1990-12-10',
+        plan: 'free',
+      });
+    });
+
+    it('refuses to empty a required field in the settings, changing nothing', async () => {
+      const { agent, token, account } = await settings({ age: 36 });
+      const before = await users().findOne({ email: account.email });
+      const response = await agent.post('/settings/profile').type('form').send({
+        _csrf: token,
+        name: 'Ada',
+        'data.company': ' ',
+        'data.age': '-3',
+        'data.plan': 'free',
+      });
+      expect(response.status).toBe(400);
+      expect(fieldHtml(response.text, 'data.company')).toContain(
+        '<p class="field-error" id="data.company-error">Please fill in this field.</p>',
+      );
+      expect(fieldHtml(response.text, 'data.age')).toMatch(
+        /value="-3"[\s\S]*Age must be at least 0\./,
+      );
+      expect(await users().findOne({ email: account.email })).toEqual(before);
+    });
+
+    it('keeps a new email pending while the profile values are saved at once', async () => {
+      const { agent, token, account } = await settings();
+      const to = newAccount().email;
+      const response = await agent
+        .post('/settings/profile')
+        .type('form')
+        .send({ _csrf: token, email: to, 'data.company': 'Engines', 'data.plan': 'pro' })
+        .expect(303);
+      expect(response.headers.location).toBe('http://localhost:3000/settings');
+      const stored = await users().findOne({ email: account.email });
+      expect(stored).toMatchObject({ pendingEmail: to, data: { company: 'Engines', plan: 'pro' } });
+      const page = await agent.get('/settings').set('Accept', 'text/html').expect(200);
+      expect(page.text).toContain('We sent a link to your new email address.');
+    });
+  });
 });
