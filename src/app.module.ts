@@ -15,6 +15,7 @@ import { HealthModule } from './health/health.module';
 import { LinkingModule } from './linking/linking.module';
 import { LoggingModule } from './logging/logging.module';
 import { OidcModule } from './oidc/oidc.module';
+import { ProfileFieldsModule } from './profile-fields/profile-fields.module';
 import { MongoThrottlerStorage } from './rate-limits/mongo-throttler.storage';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { RecoveryModule } from './recovery/recovery.module';
@@ -46,6 +47,7 @@ import { WebModule } from './web/web.module';
     SocialAuthModule,
     LinkingModule,
     AccountModule,
+    ProfileFieldsModule,
     VerificationModule,
     RecoveryModule,
     OidcModule,

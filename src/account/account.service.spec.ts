@@ -10,6 +10,8 @@ import type { User } from '../users/schemas/user.schema';
 import type { UsersRepository } from '../users/users.repository';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
+import { readProfileFields } from '../config/profile-field-settings';
+import { ProfileFields } from '../profile-fields/profile-fields.service';
 import { EmailVerification } from '../verification/email-verification.service';
 import { AccountService, changesSignInName } from './account.service';
 
@@ -67,6 +69,12 @@ function setup() {
   };
   const verification = { requestChange: jest.fn() };
   const notices = { send: jest.fn().mockResolvedValue(undefined) };
+  const { fields: profileFields } = readProfileFields(
+    JSON.stringify([
+      { key: 'company', label: 'Company', type: 'text' },
+      { key: 'age', label: 'Age', type: 'integer', required: true },
+    ]),
+  );
   const service = new AccountService(
     users as unknown as UsersRepository,
     auth as unknown as AuthService,
@@ -76,6 +84,7 @@ function setup() {
     transactions as unknown as Transactions,
     verification as unknown as EmailVerification,
     notices as unknown as AccountNotices,
+    new ProfileFields({ profileFields } as AppConfig),
   );
   return { users, auth, hasher, sessions, verification, notices, service };
 }
@@ -259,6 +268,32 @@ describe('AccountService', () => {
       ).resolves.toEqual({ user: pending, emailChangePending: true });
       expect(users.updateProfile).toHaveBeenCalledWith(me._id, { name: 'Ada' });
       expect(verification.requestChange).toHaveBeenCalledWith(renamed, 'new@example.com');
+    });
+
+    it('passes on only the profile values given, checked and normalised (null removes one)', async () => {
+      const { users, service } = setup();
+      const me = user();
+      users.updateProfile.mockResolvedValue(me);
+
+      await service.updateProfile(me, { data: { company: '  Babbage & Co ', age: 36 } });
+      await service.updateProfile(me, { name: 'Ada', data: { company: null } });
+      expect(users.updateProfile.mock.calls).toEqual([
+        [me._id, { data: { company: 'Babbage & Co', age: 36 } }],
+        [me._id, { name: 'Ada', data: { company: null } }],
+      ]);
+    });
+
+    it.each<[string, Record<string, unknown>, string]>([
+      ['an unknown key', { nickname: 'Ada' }, 'data.nickname'],
+      ['a string for an integer', { age: '36' }, 'data.age'],
+      ['a required value set to null', { age: null }, 'data.age'],
+    ])('refuses %s naming data.<key>, changing nothing', async (_case, data, field) => {
+      const { users, service } = setup();
+      await expect(service.updateProfile(user(), { name: 'Ada', data })).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        field,
+      });
+      expect(users.updateProfile).not.toHaveBeenCalled();
     });
 
     it('refuses with UNAUTHENTICATED when the account is gone', async () => {

@@ -8,6 +8,7 @@ import { SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
+import { ProfileFields } from '../profile-fields/profile-fields.service';
 import { EmailVerification } from '../verification/email-verification.service';
 import { normaliseEmail, normaliseUsername } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
@@ -33,16 +34,19 @@ export class AccountService {
     private readonly transactions: Transactions,
     private readonly verification: EmailVerification,
     private readonly notices: AccountNotices,
+    private readonly profileFields: ProfileFields,
   ) {}
 
   /**
-   * Changes the name and username at once. A new email waits for its confirmation link
-   * (`pendingEmail`); asking for the current email again cancels a pending change.
+   * Changes the name, username and profile data at once (only the data's keys given; null removes
+   * one). A new email waits for its confirmation link (`pendingEmail`); asking for the current
+   * email again cancels a pending change.
    */
   async updateProfile(user: User, changes: UpdateProfileDto): Promise<ProfileUpdate> {
-    const { email, ...rest } = changes;
+    const { email, data, ...rest } = changes;
+    const dataChanges = data === undefined ? undefined : this.profileFields.forUpdate(data);
     return this.transactions.run(async () => {
-      let updated = await this.users.updateProfile(user._id, rest);
+      let updated = await this.users.updateProfile(user._id, { ...rest, data: dataChanges });
       if (!updated) throw accountGone();
       if (email === undefined) return { user: updated, emailChangePending: false };
       updated = await this.verification.requestChange(updated, email);

@@ -3,6 +3,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
 import { EmailModule } from '../email/email.module';
 import { OidcStorageModule } from '../oidc-storage/oidc-storage.module';
+import { ProfileFieldsModule } from '../profile-fields/profile-fields.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -23,6 +24,7 @@ import { SessionsService } from './sessions.service';
     UsersModule,
     EmailModule,
     OidcStorageModule,
+    ProfileFieldsModule,
     PassportModule,
     MongooseModule.forFeature([{ name: Session.name, schema: SessionSchema }]),
   ],

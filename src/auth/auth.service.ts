@@ -3,6 +3,7 @@ import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
+import { ProfileFields } from '../profile-fields/profile-fields.service';
 import { usernameBaseFromEmail } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
@@ -25,10 +26,12 @@ export class AuthService {
     private readonly transactions: Transactions,
     private readonly links: EmailLinks,
     private readonly notices: AccountNotices,
+    private readonly profileFields: ProfileFields,
   ) {}
 
   /** A new password account; its email gets a verification link in the same step. */
   async register(dto: RegisterDto): Promise<User> {
+    const data = this.profileFields.forRegistration(dto.data);
     const usernameBase = usernameBaseFromEmail(dto.email);
     // Without a chosen username the account gets one made from the email: the password must not
     // contain that either (a number may be added to it, which changes nothing here).
@@ -44,6 +47,7 @@ export class AuthService {
         usernameBase,
         name: dto.name,
         passwordHash,
+        data,
       });
       await this.links.sendVerification(user, user.email!);
       return user;

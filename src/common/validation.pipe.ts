@@ -1,5 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppError } from './app-error';
+import { MAX_BODY_DEPTH } from './body-inspection';
 import { mainConstraintMessage } from './main-constraint';
 
 /** Path of the first failing property, e.g. `address.city`, and its first message. */
@@ -18,6 +19,22 @@ function firstProblem(
 }
 
 const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+/**
+ * The path of the first reserved key in a body (`__proto__`, `data.constructor`), a level's own
+ * keys before those nested in it. Bodies are at most MAX_BODY_DEPTH deep (checked on parsing).
+ */
+function reservedKeyPath(value: unknown, parent = '', depth = 0): string | undefined {
+  if (typeof value !== 'object' || value === null || depth > MAX_BODY_DEPTH) return undefined;
+  const path = (key: string) => (parent ? `${parent}.${key}` : key);
+  const reserved = RESERVED_KEYS.find((key) => Object.hasOwn(value, key));
+  if (reserved) return path(reserved);
+  for (const [key, child] of Object.entries(value)) {
+    const nested = reservedKeyPath(child, path(key), depth + 1);
+    if (nested) return nested;
+  }
+  return undefined;
+}
 
 /**
  * Validates every body against its DTO: unknown fields are refused, values are transformed to
@@ -52,8 +69,9 @@ export class AppValidationPipe extends ValidationPipe {
     if (isDtoBody && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw new AppError('VALIDATION_FAILED', 'The request body must be a JSON object.');
     }
-    // class-transformer silently drops these keys; refuse them like any other unknown field.
-    const reserved = isDtoBody && RESERVED_KEYS.find((key) => Object.hasOwn(value as object, key));
+    // Nest's pipe and class-transformer silently drop these keys, also nested ones (in `data`):
+    // refuse them like any other unknown field.
+    const reserved = isDtoBody && reservedKeyPath(value);
     if (reserved) {
       throw new AppError('VALIDATION_FAILED', `Unknown field "${reserved}".`, reserved);
     }

@@ -16,6 +16,7 @@ import {
 import { mainConstraintMessage } from '../common/main-constraint';
 import type { ProviderSettings } from '../providers/provider-kinds';
 import { OidcClientSettings, readOidcClients } from './oidc-clients';
+import { ProfileFieldDefinition, readProfileFields } from './profile-field-settings';
 import { OIDC_KEY_PATTERN, readProviders } from './provider-settings';
 import { IsTrustProxy, parseTrustProxy, TrustProxySetting } from './trust-proxy';
 
@@ -314,6 +315,18 @@ export class AppConfig {
   @Max(86400)
   PASSWORD_RESET_TTL_SECONDS = 1800;
 
+  /**
+   * Extra profile fields, as a JSON array of {key, label, type, required?, options?, min?, max?,
+   * maxLength?}; read by readProfileFields() into `profileFields`.
+   */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  PROFILE_FIELDS?: string;
+
+  /** The profile fields' definitions, in the order configured, defaults filled in. */
+  profileFields: ProfileFieldDefinition[] = [];
+
   get mailFrom(): string {
     return this.MAIL_FROM ?? `${this.APP_NAME} <no-reply@${new URL(this.publicUrl).hostname}>`;
   }
@@ -362,6 +375,9 @@ export class AppConfig {
     const providers = readProviders(config.OIDC_PROVIDERS, env);
     config.providers = providers.providers;
     problems.push(...providers.problems);
+    const profileFields = readProfileFields(config.PROFILE_FIELDS);
+    config.profileFields = profileFields.fields;
+    problems.push(...profileFields.problems);
     if (config.SESSION_ABSOLUTE_TIMEOUT_SECONDS < config.SESSION_IDLE_TIMEOUT_SECONDS) {
       problems.push(
         'SESSION_ABSOLUTE_TIMEOUT_SECONDS must not be shorter than SESSION_IDLE_TIMEOUT_SECONDS',

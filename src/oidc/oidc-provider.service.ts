@@ -11,6 +11,7 @@ import Provider, {
 import { BrowserSessions } from '../auth/browser-sessions';
 import { AppConfig } from '../config/app-config';
 import { User } from '../users/schemas/user.schema';
+import { profileDataOf } from '../users/profile-data';
 import { UsersRepository } from '../users/users.repository';
 import { MongoAdapter } from '../oidc-storage/mongo-adapter';
 import { PROVIDER_MODELS } from '../oidc-storage/provider-records';
@@ -240,5 +241,7 @@ function claimsOf(user: User) {
     email_verified: user.email !== undefined && user.emailVerified === true,
     name: user.name,
     preferred_username: user.username,
+    // Scope `data`: the operator's profile fields (PROFILE_FIELDS), as GET /me shows them.
+    data: profileDataOf(user),
   };
 }

@@ -1,6 +1,14 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
+import {
+  IsEmail,
+  IsObject,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
 import { USERNAME_PATTERN } from './identifiers';
 
 /** Absent is fine; null is not (it would erase the field). */
@@ -47,3 +55,22 @@ export const IsPasswordInput = (field: string) =>
 /** A name may be given, or cleared with null; absent leaves it as it is. */
 export const IsOptionalNullable = () =>
   ValidateIf((_object, value) => value !== undefined && value !== null);
+
+/**
+ * Profile field values: an object whose keys and values ProfileFields checks against PROFILE_FIELDS.
+ * Kept exactly as sent: class-transformer would rebuild it, silently dropping keys like __proto__.
+ */
+export const IsProfileData = () =>
+  applyDecorators(
+    Transform(({ obj, key }: { obj: Record<string, unknown>; key: string }) => obj[key]),
+    IsObject({ message: 'data must be an object' }),
+  );
+
+/** How the OpenAPI document shows `data`: its keys depend on the configuration. */
+export const PROFILE_DATA_SCHEMA = {
+  type: 'object' as const,
+  additionalProperties: {
+    oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }],
+  },
+  example: { company: 'Analytical Engines Ltd', birthday: '1815-12-10', newsletter: true },
+};

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ProfileData, profileDataOf } from './profile-data';
 import { Role, ROLES, User } from './schemas/user.schema';
+import { PROFILE_DATA_SCHEMA } from './user-fields';
 
 export class IdentityView {
   @ApiProperty({ example: 'google', description: 'The provider key, as in /auth/{key}.' })
@@ -60,6 +62,13 @@ export class UserView {
   @ApiProperty({ enum: ROLES })
   role!: Role;
 
+  @ApiProperty({
+    ...PROFILE_DATA_SCHEMA,
+    description:
+      'The values of the profile fields (GET /profile-fields lists them; their keys depend on the configuration). {} when there are none.',
+  })
+  data!: ProfileData;
+
   @ApiProperty()
   createdAt!: Date;
 }
@@ -86,6 +95,7 @@ export function toUserView(user: User): UserView {
       lastUsedAt: lastUsedAt ?? null,
     })),
     role: user.role,
+    data: profileDataOf(user),
     createdAt: user.createdAt,
   };
 }

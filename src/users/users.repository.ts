@@ -5,6 +5,7 @@ import { AppError } from '../common/app-error';
 import { inTransaction } from '../database/transactions';
 import { duplicateKeyField } from './duplicate-key';
 import { normaliseEmail, normaliseUsername, usernameCandidates } from './identifiers';
+import type { ProfileData, ProfileDataChanges } from './profile-data';
 import { EMAIL_COLLATION, User } from './schemas/user.schema';
 import { migrateUsers } from './users.migration';
 
@@ -15,6 +16,8 @@ export interface NewUser {
   usernameBase: string;
   name?: string;
   passwordHash?: string;
+  /** Profile field values, already validated and normalised. */
+  data?: ProfileData;
 }
 
 /** A provider identity as it is linked: who the provider says the person is. */
@@ -46,6 +49,8 @@ export interface ProfileChanges {
   username?: string;
   /** null clears the name. */
   name?: string | null;
+  /** Validated profile field values; only these keys change, and null removes one. */
+  data?: ProfileDataChanges;
 }
 
 const MAX_USERNAME_ATTEMPTS = 25;
@@ -62,7 +67,12 @@ export class UsersRepository implements OnModuleInit {
   }
 
   async create(data: NewUser): Promise<User> {
-    const fields = { email: data.email, name: data.name, passwordHash: data.passwordHash };
+    const fields = {
+      email: data.email,
+      name: data.name,
+      passwordHash: data.passwordHash,
+      data: data.data,
+    };
     return data.username === undefined
       ? this.insertWithGeneratedUsername(fields, data.usernameBase)
       : this.insert({ ...fields, username: normaliseUsername(data.username) });
@@ -180,13 +190,20 @@ export class UsersRepository implements OnModuleInit {
     return result.modifiedCount === 1;
   }
 
+  /** One update: only the given fields change, each profile value by its own path (`data.<key>`). */
   async updateProfile(id: Types.ObjectId, changes: ProfileChanges): Promise<User | null> {
-    const set: Partial<User> = {};
-    const unset: Partial<Record<keyof User, 1>> = {};
+    const set: Record<string, unknown> = {};
+    const unset: Record<string, 1> = {};
     if (changes.email !== undefined) set.email = normaliseEmail(changes.email);
     if (changes.username !== undefined) set.username = normaliseUsername(changes.username);
     if (changes.name === null) unset.name = 1;
     else if (changes.name !== undefined) set.name = changes.name;
+    for (const [key, value] of Object.entries(changes.data ?? {})) {
+      // Keys come validated against PROFILE_FIELDS; a path operator here would be a bug.
+      if (!/^\w+$/.test(key)) throw new Error(`Invalid profile field key ${JSON.stringify(key)}`);
+      if (value === null) unset[`data.${key}`] = 1;
+      else set[`data.${key}`] = value;
+    }
     try {
       return await this.users
         .findOneAndUpdate({ _id: id }, { $set: set, $unset: unset }, { returnDocument: 'after' })

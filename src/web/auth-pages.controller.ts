@@ -9,10 +9,12 @@ import { PasswordPolicy } from '../auth/password-policy.service';
 import { AppError } from '../common/app-error';
 import { Public } from '../common/public.decorator';
 import { SignInThrottle } from '../common/sign-in-throttle';
+import { ProfileFields } from '../profile-fields/profile-fields.service';
 import { toUserView } from '../users/user.view';
 import { formField, readForm } from './forms';
 import { errorText } from './messages';
 import { PagesService } from './pages.service';
+import { profileInputs, readProfileForm } from './profile-form';
 
 /** Home, sign-in, registration and sign-out pages. */
 @ApiExcludeController()
@@ -24,6 +26,7 @@ export class AuthPagesController {
     private readonly auth: AuthService,
     private readonly sessions: BrowserSessions,
     private readonly policy: PasswordPolicy,
+    private readonly profileFields: ProfileFields,
   ) {}
 
   @Get()
@@ -66,6 +69,7 @@ export class AuthPagesController {
       title: 'Create an account',
       errors: {},
       typed: {},
+      profileFields: profileInputs(this.profileFields.definitions, {}, {}, 'optional'),
       providerLinks: this.pages.providerLinks(),
     });
   }
@@ -87,6 +91,8 @@ export class AuthPagesController {
           username: form.errors.username ? undefined : form.value.username,
         });
     if (weak) form.errors.password = weak;
+    const profile = readProfileForm(this.profileFields.definitions, request.body, 'register');
+    Object.assign(form.errors, profile.errors);
     if (
       !form.errors.password &&
       formField(request.body, 'passwordConfirm') !== form.value.password
@@ -102,13 +108,19 @@ export class AuthPagesController {
           title: 'Create an account',
           errors: form.errors,
           typed: form.typed,
+          profileFields: profileInputs(
+            this.profileFields.definitions,
+            profile.typed,
+            form.errors,
+            'optional',
+          ),
           providerLinks: this.pages.providerLinks(),
         },
         status,
       );
     if (Object.keys(form.errors).length > 0) return show(400);
     try {
-      const user = await this.auth.register(form.value);
+      const user = await this.auth.register({ ...form.value, data: profile.changes });
       await this.sessions.signIn(request, response, user, { method: 'password' });
       this.pages.redirect(response, '/settings', 'registered');
     } catch (error) {

@@ -11,14 +11,17 @@ import { toSessionView } from '../auth/session.view';
 import { SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
 import { SignInThrottle } from '../common/sign-in-throttle';
+import { ProfileFields } from '../profile-fields/profile-fields.service';
 import { LinkingService } from '../linking/linking.service';
 import { FlowCookie } from '../social/flow-cookie';
 import { SocialAuthService } from '../social/social-auth.service';
+import { profileDataOf } from '../users/profile-data';
 import { toUserView } from '../users/user.view';
 import { FieldErrors, formField, readForm } from './forms';
 import { errorText } from './messages';
 import { EmailVerification } from '../verification/email-verification.service';
 import { PagesService } from './pages.service';
+import { profileFormValues, profileInputs, readProfileForm } from './profile-form';
 import { sessionRows } from './session-rows';
 import { SettingsPageFilter } from './settings-page.filter';
 
@@ -55,6 +58,7 @@ export class SettingsPagesController {
     private readonly sessions: SessionsService,
     private readonly flowCookie: FlowCookie,
     private readonly verification: EmailVerification,
+    private readonly profileFields: ProfileFields,
   ) {}
 
   @Get()
@@ -78,21 +82,27 @@ export class SettingsPagesController {
     @Res() response: Response,
   ): Promise<void> {
     this.pages.checkForm(request);
-    // Empty username or email fields leave them as they are; an emptied name clears it.
+    // Empty username or email fields leave them as they are; an emptied name or profile field
+    // clears it.
     const form = await readForm(UpdateProfileDto, request.body, {
       required: [],
       optional: ['name', 'username', 'email'],
     });
+    const profile = readProfileForm(this.profileFields.definitions, request.body, 'update');
     const failed = {
       status: 400,
       form: 'profile' as const,
-      errors: form.errors,
-      typed: form.typed,
+      errors: { ...form.errors, ...profile.errors },
+      typed: { ...form.typed, ...profile.typed },
     };
-    if (Object.keys(form.errors).length > 0) return this.show(request, response, auth, failed);
+    if (Object.keys(failed.errors).length > 0) return this.show(request, response, auth, failed);
     const name = formField(request.body, 'name').trim() === '' ? null : form.value.name;
     await this.attempt(request, response, auth, failed, async () => {
-      const update = await this.account.updateProfile(auth.user, { ...form.value, name });
+      const update = await this.account.updateProfile(auth.user, {
+        ...form.value,
+        name,
+        data: profile.changes,
+      });
       const notice = update.emailChangePending ? 'email-change-pending' : 'profile-saved';
       this.pages.redirect(response, '/settings', notice);
     });
@@ -348,6 +358,12 @@ export class SettingsPagesController {
         otherSessions: sessions.some(({ current }) => !current),
         problems,
         values: { ...toUserView(auth.user), ...problems.typed },
+        profileFields: profileInputs(
+          this.profileFields.definitions,
+          { ...profileFormValues(profileDataOf(auth.user)), ...problems.typed },
+          problems.errors ?? {},
+          'required',
+        ),
       },
       problems.status,
     );

@@ -3,6 +3,7 @@ import { AccountModule } from '../account/account.module';
 import { AuthModule } from '../auth/auth.module';
 import { SocialAuthModule } from '../social/social-auth.module';
 import { LinkingModule } from '../linking/linking.module';
+import { ProfileFieldsModule } from '../profile-fields/profile-fields.module';
 import { RecoveryModule } from '../recovery/recovery.module';
 import { VerificationModule } from '../verification/verification.module';
 import { ErrorPages } from '../common/error-pages';
@@ -22,6 +23,7 @@ import { SettingsPagesController } from './settings-pages.controller';
     SocialAuthModule,
     VerificationModule,
     RecoveryModule,
+    ProfileFieldsModule,
   ],
   controllers: [AuthPagesController, SettingsPagesController, EmailPagesController],
   providers: [

@@ -31,4 +31,41 @@ describe('the OpenAPI document', () => {
     );
     expect(item.required).toEqual(expect.arrayContaining(Object.keys(item.properties)));
   });
+
+  it('lists no profile fields when PROFILE_FIELDS is unset', async () => {
+    const response = await request(t.http).get('/profile-fields').expect(200);
+    expect(response.body).toEqual([]);
+  });
+
+  it('describes GET /profile-fields and `data` as an object whose keys the configuration decides', async () => {
+    const { body } = await request(t.http).get('/docs-json').expect(200);
+    const list = body.paths['/profile-fields'].get.responses['200'].content['application/json'];
+    expect(list.schema).toEqual({
+      type: 'array',
+      items: { $ref: '#/components/schemas/ProfileFieldView' },
+    });
+    const field = body.components.schemas.ProfileFieldView;
+    expect(Object.keys(field.properties).sort()).toEqual(
+      ['key', 'label', 'max', 'maxLength', 'min', 'options', 'required', 'type'].sort(),
+    );
+    expect(field.properties.type.enum).toEqual([
+      'text',
+      'integer',
+      'number',
+      'boolean',
+      'date',
+      'email',
+      'url',
+      'select',
+    ]);
+    for (const schema of ['RegisterDto', 'UpdateProfileDto', 'UserView']) {
+      const data = body.components.schemas[schema].properties.data;
+      expect({ schema, type: data.type, values: data.additionalProperties }).toEqual({
+        schema,
+        type: 'object',
+        values: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+      });
+    }
+    expect(body.components.schemas.UserView.required).toContain('data');
+  });
 });

@@ -21,7 +21,12 @@ describe('OpenID Connect provider', () => {
   let issuer: URL;
 
   beforeAll(async () => {
-    live = await startLiveApp({ env: { OIDC_CLIENTS: JSON.stringify([APP, PUBLIC_APP]) } });
+    live = await startLiveApp({
+      env: {
+        OIDC_CLIENTS: JSON.stringify([APP, PUBLIC_APP]),
+        PROFILE_FIELDS: JSON.stringify([{ key: 'team', label: 'Team', type: 'text' }]),
+      },
+    });
     issuer = new URL(live.url);
   });
   afterAll(() => live.close());
@@ -111,6 +116,28 @@ describe('OpenID Connect provider', () => {
     });
     const info = await client.fetchUserInfo(config, tokens.access_token, userId);
     expect(info).toMatchObject({ sub: userId, email: account.email, name: 'Ada Lovelace' });
+  });
+
+  it('adds the profile data as claim `data` with scope data, and only then', async () => {
+    const { browser, userId } = await signedInBrowser();
+    await browser
+      .patch('/me')
+      .send({ data: { team: 'Analytical Engines' } })
+      .expect(200);
+    const config = await discover(APP.client_id, APP.client_secret);
+    const claimsFor = async (scope: string) => {
+      const { url, verifier, state } = await authorize(config, scope);
+      const tokens = await client.authorizationCodeGrant(config, await follow(browser, url), {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+      return client.fetchUserInfo(config, tokens.access_token, userId);
+    };
+    expect(await claimsFor('openid data')).toEqual({
+      sub: userId,
+      data: { team: 'Analytical Engines' },
+    });
+    expect(await claimsFor('openid email')).not.toHaveProperty('data');
   });
 
   it('sends a browser without a session to /login, and back to the app once signed in', async () => {

@@ -34,6 +34,7 @@ describe('POST /auth/register', () => {
         providers: [],
         identities: [],
         role: 'user',
+        data: {},
         createdAt: expect.any(String),
       },
     });

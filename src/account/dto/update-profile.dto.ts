@@ -4,7 +4,9 @@ import {
   IsDisplayName,
   IsOptionalNotNull,
   IsOptionalNullable,
+  IsProfileData,
   IsUsername,
+  PROFILE_DATA_SCHEMA,
 } from '../../users/user-fields';
 
 export class UpdateProfileDto {
@@ -27,4 +29,13 @@ export class UpdateProfileDto {
   @IsOptionalNotNull()
   @IsAccountEmail()
   email?: string;
+
+  @ApiPropertyOptional({
+    ...PROFILE_DATA_SCHEMA,
+    description:
+      'Profile field values to change (GET /profile-fields): only the keys given change, and null removes an optional value.',
+  })
+  @IsOptionalNotNull()
+  @IsProfileData()
+  data?: Record<string, unknown>;
 }

@@ -4,7 +4,9 @@ import {
   IsDisplayName,
   IsOptionalNotNull,
   IsPasswordInput,
+  IsProfileData,
   IsUsername,
+  PROFILE_DATA_SCHEMA,
 } from '../../users/user-fields';
 
 export class RegisterDto {
@@ -28,4 +30,13 @@ export class RegisterDto {
   @IsOptionalNotNull()
   @IsUsername()
   username?: string;
+
+  @ApiPropertyOptional({
+    ...PROFILE_DATA_SCHEMA,
+    description:
+      "Values of the profile fields (GET /profile-fields), by key, each of its field's type. Every required field needs one; unknown keys are refused.",
+  })
+  @IsOptionalNotNull()
+  @IsProfileData()
+  data?: Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { HydratedDocument, Types } from 'mongoose';
+import mongoose, { HydratedDocument, Types } from 'mongoose';
+import type { ProfileData } from '../profile-data';
 
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -75,6 +76,13 @@ export class User {
 
   @Prop({ type: String, enum: ROLES, default: 'user' })
   role!: Role;
+
+  /**
+   * The values of the operator's profile fields (PROFILE_FIELDS), by key, normalised by type. Its
+   * keys depend on the configuration, so this one path is free-form; the service validates it.
+   */
+  @Prop({ type: mongoose.Schema.Types.Mixed })
+  data?: ProfileData;
 
   createdAt!: Date;
   updatedAt!: Date;

@@ -1,0 +1,22 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Public } from '../common/public.decorator';
+import { ProfileFieldView } from './profile-field.view';
+import { ProfileFields } from './profile-fields.service';
+
+@ApiTags('profile')
+@Public()
+@Controller('profile-fields')
+export class ProfileFieldsController {
+  constructor(private readonly fields: ProfileFields) {}
+
+  @Get()
+  @ApiOkResponse({
+    type: [ProfileFieldView],
+    description:
+      'The profile fields that registration and PATCH /me take in `data`, in their configured order.',
+  })
+  list(): readonly ProfileFieldView[] {
+    return this.fields.definitions;
+  }
+}
