@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { Auth } from '../auth/authenticated-request';
 import { BrowserSessions } from '../auth/browser-sessions';
+import { AppError } from '../common/app-error';
 import { Public } from '../common/public.decorator';
 import { AppConfig } from '../config/app-config';
 import { INTERACTION_PATH, OidcProvider } from './oidc-provider.service';
@@ -31,7 +32,13 @@ export class InteractionController {
     @Res() response: Response,
   ): Promise<void> {
     const provider = this.oidc.instance;
-    const details = await provider.interactionDetails(request, response);
+    const details = await provider.interactionDetails(request, response).catch(() => {
+      // No interaction for this browser: expired, already finished, or started elsewhere.
+      throw new AppError(
+        'SIGN_IN_REQUEST_EXPIRED',
+        'This sign-in request has expired or was already used. Go back to the app and sign in again.',
+      );
+    });
     const auth = await this.browserSessions.authenticate(request);
     if (!auth || needsFreshSignIn(details, auth)) {
       const returnTo = `${INTERACTION_PATH}/${uid}`;

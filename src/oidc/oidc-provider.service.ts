@@ -124,6 +124,8 @@ export class OidcProvider implements OnModuleInit {
     return {
       clients: this.config.oidcClients.map((client) => ({ ...client })),
       routes: { ...OIDC_ROUTES },
+      // The authorization code flow only (no implicit or hybrid responses).
+      responseTypes: ['code'],
       scopes: ['openid', 'email', 'profile', 'offline_access', 'data'],
       claims: { ...CLAIMS, data: ['data'] },
       conformIdTokenClaims: false,
@@ -137,7 +139,11 @@ export class OidcProvider implements OnModuleInit {
       },
       features: {
         devInteractions: { enabled: false },
-        introspection: { enabled: true },
+        // An app may introspect only the tokens issued to it.
+        introspection: {
+          enabled: true,
+          allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+        },
         revocation: { enabled: true },
         // GET /oauth2/logout is ours (LogoutController): it ends this service's session too.
         rpInitiatedLogout: { enabled: false },
@@ -157,6 +163,11 @@ export class OidcProvider implements OnModuleInit {
         RefreshToken: 14 * 86400,
         Session: 14 * 86400,
         Grant: 14 * 86400,
+      },
+      // A request the provider cannot send back to the app (an unknown app or redirect_uri).
+      renderError: (ctx, out) => {
+        ctx.type = 'html';
+        ctx.body = errorPage(out, this.config.APP_NAME);
       },
       clientBasedCORS: (_ctx, origin, client) =>
         client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
@@ -231,6 +242,16 @@ async function grantEverythingAsked(ctx: KoaContextWithOIDC) {
   if (oidc.requestParamClaims.size > 0) grant.addOIDCClaims([...oidc.requestParamClaims]);
   await grant.save();
   return grant;
+}
+
+/** A plain page for what cannot go back to the app: its error code and description, escaped. */
+function errorPage(out: { error?: string; error_description?: string }, appName: string): string {
+  const escape = (value: unknown) =>
+    String(typeof value === 'string' ? value : '').replace(
+      /[&<>"']/g,
+      (c) => `&#${c.charCodeAt(0)};`,
+    );
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in refused · ${escape(appName)}</title><link rel="stylesheet" href="/assets/styles.css"></head><body><main id="main"><h1>This sign-in request was refused</h1><p class="alert" role="alert"><strong>${escape(out.error)}</strong>: ${escape(out.error_description)}</p><p>Go back to the app and try again. If it keeps happening, tell the app's team.</p></main></body></html>`;
 }
 
 /** What the apps learn of an account, by scope (see CLAIMS). */

@@ -10,6 +10,12 @@ const APP = {
   post_logout_redirect_uris: ['http://notes.example.test/'],
   client_name: 'Notes',
 };
+const POST_APP = {
+  client_id: 'reports',
+  client_secret: 'a-secret-of-the-reports-app-that-is-long-enough',
+  token_endpoint_auth_method: 'client_secret_post',
+  redirect_uris: ['http://reports.example.test/callback'],
+};
 const PUBLIC_APP = {
   client_id: 'spa',
   redirect_uris: ['http://spa.example.test/callback'],
@@ -23,7 +29,7 @@ describe('OpenID Connect provider', () => {
   beforeAll(async () => {
     live = await startLiveApp({
       env: {
-        OIDC_CLIENTS: JSON.stringify([APP, PUBLIC_APP]),
+        OIDC_CLIENTS: JSON.stringify([APP, POST_APP, PUBLIC_APP]),
         PROFILE_FIELDS: JSON.stringify([{ key: 'team', label: 'Team', type: 'text' }]),
       },
     });
@@ -220,6 +226,38 @@ describe('OpenID Connect provider', () => {
     expect(refused.origin + refused.pathname).toBe(PUBLIC_APP.redirect_uris[0]);
     expect(refused.searchParams.get('error')).toBe('invalid_request');
   });
+  it('refuses a redirect_uri the app did not register, and an expired or unknown sign-in request', async () => {
+    const { browser } = await signedInBrowser();
+    const config = await discover(APP.client_id, APP.client_secret);
+    const { url } = await authorize(config, 'openid', 'https://evil.example.net/callback');
+    const refused = await browser.get(url.pathname + url.search).expect(400);
+    expect(refused.text).toContain('redirect_uri');
+    expect(refused.headers.location).toBeUndefined();
+
+    const expired = await request(live.url)
+      .get('/oauth2/interaction/not-a-real-one')
+      .set('Accept', 'application/json')
+      .expect(400);
+    expect(expired.body.error.code).toBe('SIGN_IN_REQUEST_EXPIRED');
+  });
+
+  it('authenticates an app with client_secret_post when it registered that', async () => {
+    const { browser, userId } = await signedInBrowser();
+    const config = await client.discovery(
+      issuer,
+      POST_APP.client_id,
+      { client_secret: POST_APP.client_secret, token_endpoint_auth_method: 'client_secret_post' },
+      client.ClientSecretPost(POST_APP.client_secret),
+      { execute: [client.allowInsecureRequests] },
+    );
+    const { url, verifier, state } = await authorize(config, 'openid', POST_APP.redirect_uris[0]);
+    const tokens = await client.authorizationCodeGrant(config, await follow(browser, url), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    expect(tokens.claims()?.sub).toBe(userId);
+  });
+
   describe('prompt and max_age', () => {
     /** The authorization request with extra parameters; returns where the browser ends up. */
     async function ask(browser: ReturnType<typeof request.agent>, extra: Record<string, string>) {
