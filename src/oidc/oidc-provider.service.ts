@@ -1,8 +1,8 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { NextFunction, Request, Response } from 'express';
 import type { Connection } from 'mongoose';
-import { hkdfSync } from 'node:crypto';
+import { hkdfSync, type JsonWebKey } from 'node:crypto';
 import Provider, {
   type Configuration,
   interactionPolicy,
@@ -27,6 +27,12 @@ export const OIDC_ROUTES = {
   jwks: '/.well-known/jwks.json',
 } as const;
 
+/** How long an ID token lives: a replaced key stays published at least that long. */
+export const ID_TOKEN_TTL_SECONDS = 3600;
+
+/** How often each instance looks for a key added by `rotate-keys`. */
+const KEY_CHECK_INTERVAL_MS = 60_000;
+
 /** Where the provider sends a browser to sign in (and back): handled by InteractionController. */
 export const INTERACTION_PATH = '/oauth2/interaction';
 
@@ -43,10 +49,13 @@ const CLAIMS = {
  * signing in here: the interaction sends the browser to /login and back.
  */
 @Injectable()
-export class OidcProvider implements OnModuleInit {
+export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('OidcProvider');
   private provider?: Provider;
   private paths = new Set<string>();
+  /** The ids of the keys the provider was built with, newest first. */
+  private keyIds = '';
+  private keyCheck?: NodeJS.Timeout;
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
@@ -68,22 +77,50 @@ export class OidcProvider implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     if (!this.enabled) return;
+    await MongoAdapter.ensureIndexes(this.connection.db!, PROVIDER_MODELS);
+    await this.build();
+    this.paths = new Set([...Object.values(OIDC_ROUTES), '/.well-known/openid-configuration']);
+    // A key added by `rotate-keys` (on any machine) signs here within a minute, without a restart.
+    this.keyCheck = setInterval(() => {
+      this.reloadKeys().catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'Could not check for new signing keys'),
+      );
+    }, KEY_CHECK_INTERVAL_MS);
+    this.keyCheck.unref();
+    this.logger.log(
+      `OpenID Connect provider at ${this.config.publicUrl} for ${this.config.oidcClients.length} app(s)`,
+    );
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.keyCheck);
+  }
+
+  /**
+   * Starts signing with the newest key when the stored keys changed. The provider keeps nothing
+   * in memory that matters (everything is in MongoDB), so it is simply built again.
+   */
+  async reloadKeys(): Promise<void> {
+    if (!this.provider) return;
+    const keys = await this.keys.load();
+    const ids = keys.map(({ kid }) => kid).join(' ');
+    if (ids !== this.keyIds) await this.build(keys);
+  }
+
+  private async build(keys?: JsonWebKey[]): Promise<void> {
     const db = this.connection.db!;
-    await MongoAdapter.ensureIndexes(db, PROVIDER_MODELS);
+    const jwks = keys ?? (await this.keys.load());
     const provider = new Provider(this.config.publicUrl, {
       ...this.configuration(),
       adapter: (model: string) => new MongoAdapter(model, db),
-      jwks: { keys: await this.keys.load() },
+      jwks: { keys: jwks },
     });
     provider.proxy = this.config.trustProxy !== undefined;
     provider.on('server_error', (_ctx: unknown, error: Error) =>
       this.logger.error({ err: error }, 'OpenID Connect provider error'),
     );
     this.provider = provider;
-    this.paths = new Set([...Object.values(OIDC_ROUTES), '/.well-known/openid-configuration']);
-    this.logger.log(
-      `OpenID Connect provider at ${this.config.publicUrl} for ${this.config.oidcClients.length} app(s)`,
-    );
+    this.keyIds = jwks.map(({ kid }) => kid).join(' ');
   }
 
   /** Express middleware: the provider's own endpoints; everything else goes on to Nest. */
@@ -158,7 +195,7 @@ export class OidcProvider implements OnModuleInit {
       ttl: {
         AccessToken: 3600,
         AuthorizationCode: 60,
-        IdToken: 3600,
+        IdToken: ID_TOKEN_TTL_SECONDS,
         Interaction: 3600,
         RefreshToken: 14 * 86400,
         Session: 14 * 86400,

@@ -70,15 +70,22 @@ export class SigningKeys {
     return kid;
   }
 
-  /** Keys that signed nothing still valid may go: all but the newest, older than `olderThan`. */
-  async prune(olderThan: Date): Promise<number> {
-    const [newest] = await this.keys().find().sort({ createdAt: -1 }).limit(1).toArray();
-    if (!newest) return 0;
-    const result = await this.keys().deleteMany({
-      _id: { $ne: newest._id },
-      createdAt: { $lt: olderThan },
-    });
-    return result.deletedCount;
+  /**
+   * `rotate-keys`: a new key signs from now on (each instance picks it up within a minute); keys
+   * replaced longer ago than `keepPublishedMs` (the longest life of a token they signed) go.
+   */
+  async rotate(keepPublishedMs: number): Promise<{ added: string; removed: string[] }> {
+    const added = await this.add();
+    return { added, removed: await this.prune(keepPublishedMs) };
+  }
+
+  /** Removes the keys whose successor was added more than `keepPublishedMs` ago. */
+  async prune(keepPublishedMs: number): Promise<string[]> {
+    const keys = await this.keys().find().sort({ createdAt: -1 }).toArray();
+    const limit = Date.now() - keepPublishedMs;
+    const gone = keys.filter((_key, i) => i > 0 && keys[i - 1].createdAt.getTime() < limit);
+    if (gone.length > 0) await this.keys().deleteMany({ _id: { $in: gone.map(({ _id }) => _id) } });
+    return gone.map(({ _id }) => _id);
   }
 
   private keys() {

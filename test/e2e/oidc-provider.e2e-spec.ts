@@ -1,7 +1,10 @@
+import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import request from 'supertest';
 import { GOOD_PASSWORD, newAccount } from '../support/accounts';
 import { LiveApp, startLiveApp } from '../support/live-app';
+import { OidcProvider } from '../../src/oidc/oidc-provider.service';
+import { KEEP_REPLACED_KEYS_MS, rotateSigningKeys } from '../../src/oidc/rotate-keys.command';
 
 const APP = {
   client_id: 'notes-app',
@@ -377,6 +380,59 @@ describe('OpenID Connect provider', () => {
       const everywhere = await appWithTokens();
       await everywhere.browser.delete('/me/sessions').expect(204);
       await expectRevoked(everywhere.config, everywhere.tokens, everywhere.userId);
+    });
+  });
+  describe('signing keys', () => {
+    const jwks = async () =>
+      (await request(live.url).get('/.well-known/jwks.json').expect(200)).body as JSONWebKeySet;
+    /** A fresh ID token for a new signed-in person. */
+    async function idToken(): Promise<string> {
+      const { browser } = await signedInBrowser();
+      const config = await discover(APP.client_id, APP.client_secret);
+      const { url, verifier, state } = await authorize(config, 'openid');
+      const tokens = await client.authorizationCodeGrant(config, await follow(browser, url), {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+      return tokens.id_token!;
+    }
+    const kidOf = (token: string) => decodeProtectedHeader(token).kid;
+    const verifies = (token: string, keys: JSONWebKeySet) =>
+      jwtVerify(token, createLocalJWKSet(keys), { issuer: live.url, audience: APP.client_id });
+
+    it('rotate-keys: new tokens use the new key, tokens of the old one still verify, until it goes', async () => {
+      const oidc = live.t.app.get(OidcProvider);
+      const oldToken = await idToken();
+      const oldKid = kidOf(oldToken);
+      expect((await jwks()).keys.map(({ kid }) => kid)).toEqual([oldKid]);
+
+      expect(await rotateSigningKeys(live.t.app)).toMatch(/^Added signing key [\w-]{22};/);
+      await oidc.reloadKeys();
+      const published = (await jwks()).keys.map(({ kid }) => kid);
+      expect(published).toHaveLength(2);
+      expect(published[1]).toBe(oldKid);
+      const newToken = await idToken();
+      expect(kidOf(newToken)).toBe(published[0]);
+      await verifies(oldToken, await jwks());
+      await verifies(newToken, await jwks());
+
+      // Long after the rotation, the next one removes the replaced key.
+      const keys = live.t.db.collection<{ createdAt: Date }>('oidc_signing_keys');
+      for (const key of await keys.find().toArray()) {
+        await keys.updateOne(
+          { _id: key._id },
+          {
+            $set: { createdAt: new Date(key.createdAt.getTime() - KEEP_REPLACED_KEYS_MS - 60_000) },
+          },
+        );
+      }
+      expect(await rotateSigningKeys(live.t.app)).toContain(`removed ${oldKid}`);
+      await oidc.reloadKeys();
+      const after = (await jwks()).keys.map(({ kid }) => kid);
+      expect(after).toHaveLength(2);
+      expect(after).not.toContain(oldKid);
+      await expect(verifies(oldToken, await jwks())).rejects.toThrow();
+      await verifies(newToken, await jwks());
     });
   });
 });
