@@ -289,6 +289,30 @@ describe('OpenID Connect provider', () => {
       expect(after.searchParams.get('error')).toBe('login_required');
     });
 
+    it('prompt=login completes once the person has signed in again', async () => {
+      const { browser, account } = await signedInBrowser();
+      const config = await discover(APP.client_id, APP.client_secret);
+      const { url, verifier, state } = await authorize(config);
+      url.searchParams.set('prompt', 'login');
+      const atLogin = await follow(browser, url);
+      expect(atLogin.pathname).toBe('/login');
+      // The request began a while ago (its iat counts whole seconds); the person signs in now.
+      await live.t.db
+        .collection('oidc_interaction')
+        .updateMany({}, { $inc: { 'payload.iat': -5 } });
+      await browser
+        .post('/auth/login')
+        .send({ login: account.email, password: GOOD_PASSWORD })
+        .expect(200);
+      const returnTo = new URL(atLogin.searchParams.get('returnTo')!, issuer);
+      const callback = await follow(browser, returnTo);
+      const tokens = await client.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+      expect(tokens.claims()?.email).toBe(account.email);
+    });
+
     it('prompt=login and max_age=0 send a signed-in browser to sign in again first', async () => {
       const { browser } = await signedInBrowser();
       for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
@@ -298,6 +322,27 @@ describe('OpenID Connect provider', () => {
       }
     });
   });
+  it('answers apps on other origins (CORS), while our own API still refuses cross-site writes', async () => {
+    const appOrigin = new URL(APP.redirect_uris[0]).origin;
+    const preflight = await request(live.url)
+      .options('/oauth2/userinfo')
+      .set('Origin', appOrigin)
+      .set('Access-Control-Request-Method', 'GET')
+      .set('Access-Control-Request-Headers', 'authorization');
+    expect(preflight.status).toBeLessThan(300);
+    const discovery = await request(live.url)
+      .get('/.well-known/openid-configuration')
+      .set('Origin', 'https://anywhere.example.net')
+      .expect(200);
+    expect(discovery.headers['access-control-allow-origin']).toBe('https://anywhere.example.net');
+    // Our own JSON API still refuses cross-site writes.
+    await request(live.url)
+      .post('/auth/login')
+      .set('Origin', appOrigin)
+      .send({ login: 'someone', password: 'whatever it is' })
+      .expect(403);
+  });
+
   describe('GET /oauth2/logout', () => {
     const logout = (browser: ReturnType<typeof request.agent>, query: Record<string, string>) =>
       browser.get(`/oauth2/logout?${new URLSearchParams(query).toString()}`).expect(303);
