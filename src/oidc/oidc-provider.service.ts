@@ -52,6 +52,8 @@ const CLAIMS = {
 export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('OidcProvider');
   private provider?: Provider;
+  /** The provider's request handler, made once per build. */
+  private handle?: ReturnType<Provider['callback']>;
   private paths = new Set<string>();
   /** The ids of the keys the provider was built with, newest first. */
   private keyIds = '';
@@ -120,6 +122,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       this.logger.error({ err: error }, 'OpenID Connect provider error'),
     );
     this.provider = provider;
+    this.handle = provider.callback();
     this.keyIds = jwks.map(({ kid }) => kid).join(' ');
   }
 
@@ -128,13 +131,14 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     return async (request: Request, response: Response, next: NextFunction) => {
       const path = request.path;
       const own = this.paths.has(path) || path.startsWith(`${OIDC_ROUTES.authorization}/`);
-      if (!this.provider || !own) return next();
+      const handle = this.handle;
+      if (!handle || !own) return next();
       try {
         if (path === OIDC_ROUTES.authorization) await this.answerSilentlyWhenSignedIn(request);
       } catch (error) {
         return next(error);
       }
-      return this.provider.callback()(request, response);
+      return handle(request, response);
     };
   }
 
