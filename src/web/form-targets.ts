@@ -8,3 +8,17 @@ import { providerFormOrigins } from '../providers/provider-kinds';
 export function providerFormTargets(config: AppConfig): string[] {
   return [...new Set(config.providers.flatMap(providerFormOrigins))];
 }
+
+/**
+ * Origins a sign-in form ends up at when an app asked for the sign-in: after /login, the browser
+ * goes through the provider's redirects back to the app's registered redirect URI.
+ */
+export function appFormTargets(config: AppConfig): string[] {
+  return [
+    ...new Set(
+      config.oidcClients.flatMap(({ redirect_uris }) =>
+        redirect_uris.map((uri) => new URL(uri).origin),
+      ),
+    ),
+  ];
+}

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import helmet from 'helmet';
 import { AppConfig } from '../config/app-config';
-import { providerFormTargets } from './form-targets';
+import { appFormTargets, providerFormTargets } from './form-targets';
 
 type CspDirectives = Record<string, string[] | null>;
 
@@ -35,8 +35,9 @@ export function securityHeaders(config: AppConfig): RequestHandler {
     // helmet's defaults add https: to these two; the pages need only their own stylesheet.
     styleSrc: ["'self'"],
     fontSrc: ["'self'"],
-    // Forms may lead (through redirects) to the providers' sign-in pages, and nowhere else.
-    formAction: ["'self'", ...providerFormTargets(config)],
+    // Forms may lead (through redirects) to the providers' sign-in pages, and to the apps that
+    // sign their users in here, and nowhere else.
+    formAction: ["'self'", ...providerFormTargets(config), ...appFormTargets(config)],
     upgradeInsecureRequests,
   });
   const swaggerUi = withPolicy({

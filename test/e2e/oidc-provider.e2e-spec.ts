@@ -335,6 +335,13 @@ describe('OpenID Connect provider', () => {
       .set('Origin', 'https://anywhere.example.net')
       .expect(200);
     expect(discovery.headers['access-control-allow-origin']).toBe('https://anywhere.example.net');
+    // The sign-in form may lead back to the apps (through the provider's redirects), so browsers
+    // must let it (CSP form-action); the apps' origins are there, and only theirs besides ours.
+    const page = await request(live.url).get('/login').set('Accept', 'text/html').expect(200);
+    const formAction = /form-action ([^;]*)/.exec(page.headers['content-security-policy'])?.[1];
+    expect(formAction?.split(' ')).toEqual(
+      expect.arrayContaining(["'self'", appOrigin, 'http://reports.example.test']),
+    );
     // Our own JSON API still refuses cross-site writes.
     await request(live.url)
       .post('/auth/login')
