@@ -165,6 +165,8 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     return {
       clients: this.config.oidcClients.map((client) => ({ ...client })),
       routes: { ...OIDC_ROUTES },
+      // Our GET /oauth2/logout (LogoutController), announced where apps look for it.
+      discovery: { end_session_endpoint: `${this.config.publicUrl}/oauth2/logout` },
       // The authorization code flow only (no implicit or hybrid responses).
       responseTypes: ['code'],
       scopes: ['openid', 'email', 'profile', 'offline_access', 'data'],

@@ -97,6 +97,8 @@ describe('OpenID Connect provider', () => {
       introspection_endpoint: `${live.url}/oauth2/introspect`,
       revocation_endpoint: `${live.url}/oauth2/revoke`,
       jwks_uri: `${live.url}/.well-known/jwks.json`,
+      end_session_endpoint: `${live.url}/oauth2/logout`,
+      response_types_supported: ['code'],
     });
     const jwks = await request(live.url).get('/.well-known/jwks.json').expect(200);
     expect(jwks.body.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
