@@ -55,6 +55,8 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   /** The provider's request handler, made once per build. */
   private handle?: ReturnType<Provider['callback']>;
   private paths = new Set<string>();
+  /** PUBLIC_URL's path, without a trailing slash ('' at the root). */
+  private readonly basePath: string;
   /** The ids of the keys the provider was built with, newest first. */
   private keyIds = '';
   private keyCheck?: NodeJS.Timeout;
@@ -65,7 +67,9 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     private readonly keys: SigningKeys,
     private readonly users: UsersRepository,
     private readonly browserSessions: BrowserSessions,
-  ) {}
+  ) {
+    this.basePath = new URL(config.publicUrl).pathname.replace(/\/$/, '');
+  }
 
   get enabled(): boolean {
     return this.config.oidcClients.length > 0;
@@ -117,7 +121,8 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       adapter: (model: string) => new MongoAdapter(model, db),
       jwks: { keys: jwks },
     });
-    provider.proxy = this.config.trustProxy !== undefined;
+    // Its host and scheme come from X-Forwarded-Host/-Proto, which middleware() sets from PUBLIC_URL.
+    provider.proxy = true;
     provider.on('server_error', (_ctx: unknown, error: Error) =>
       this.logger.error({ err: error }, 'OpenID Connect provider error'),
     );
@@ -138,6 +143,12 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       } catch (error) {
         return next(error);
       }
+      // The provider writes its URLs (discovery, redirects) from the request: make them PUBLIC_URL's
+      // whatever Host a client sent, and under PUBLIC_URL's path, which a proxy strips before us.
+      const publicUrl = new URL(this.config.publicUrl);
+      request.headers['x-forwarded-host'] = publicUrl.host;
+      request.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
+      request.originalUrl = `${this.basePath}${request.url}`;
       return handle(request, response);
     };
   }
@@ -177,7 +188,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
         return user ? { accountId: sub, claims: () => claimsOf(user) } : undefined;
       },
       interactions: {
-        url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
+        url: (_ctx, interaction) => `${this.basePath}${INTERACTION_PATH}/${interaction.uid}`,
         policy: this.policy(),
       },
       features: {

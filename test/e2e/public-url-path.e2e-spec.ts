@@ -19,7 +19,19 @@ describe('under a path of PUBLIC_URL, behind a prefix-stripping proxy', () => {
 
   beforeAll(async () => {
     google = await startGoogleEmulator({ publicUrl: PUBLIC_URL });
-    t = await createTestApp({ env: { PUBLIC_URL, ...google.env() } });
+    t = await createTestApp({
+      env: {
+        PUBLIC_URL,
+        ...google.env(),
+        OIDC_CLIENTS: JSON.stringify([
+          {
+            client_id: 'notes',
+            client_secret: 'a-secret-of-the-notes-app-that-is-long-enough',
+            redirect_uris: ['http://notes.example.test/callback'],
+          },
+        ]),
+      },
+    });
     const app = t.app.getHttpAdapter().getInstance() as typeof proxy;
     proxy = (req, res) => {
       if (
@@ -82,5 +94,34 @@ describe('under a path of PUBLIC_URL, behind a prefix-stripping proxy', () => {
       .set('Accept', 'text/html')
       .expect(302);
     expect(finished.headers.location).toBe(`${PUBLIC_URL}/settings`);
+  });
+  it('runs the OpenID Connect provider under the path: issuer, endpoints and redirects', async () => {
+    const discovery = await request(proxy).get(`${PREFIX}/.well-known/openid-configuration`);
+    expect(discovery.status).toBe(200);
+    expect(discovery.body).toMatchObject({
+      issuer: PUBLIC_URL,
+      authorization_endpoint: `${PUBLIC_URL}/oauth2/authorize`,
+      token_endpoint: `${PUBLIC_URL}/oauth2/token`,
+      jwks_uri: `${PUBLIC_URL}/.well-known/jwks.json`,
+      end_session_endpoint: `${PUBLIC_URL}/oauth2/logout`,
+    });
+
+    const browser = request.agent(proxy);
+    const query = new URLSearchParams({
+      client_id: 'notes',
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: 'http://notes.example.test/callback',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    });
+    const start = await browser.get(`${PREFIX}/oauth2/authorize?${query.toString()}`);
+    expect(start.status).toBeGreaterThanOrEqual(300);
+    const interaction = new URL(start.headers.location as string, PUBLIC_URL);
+    expect(interaction.pathname).toMatch(/^\/accounts\/oauth2\/interaction\/[\w-]+$/);
+    const toLogin = await browser.get(interaction.pathname).expect(303);
+    expect(toLogin.headers.location).toBe(
+      `${PREFIX}/login?returnTo=${encodeURIComponent(interaction.pathname.slice(PREFIX.length))}`,
+    );
   });
 });
