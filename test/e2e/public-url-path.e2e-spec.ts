@@ -117,7 +117,7 @@ describe('under a path of PUBLIC_URL, behind a prefix-stripping proxy', () => {
     });
     const start = await browser.get(`${PREFIX}/oauth2/authorize?${query.toString()}`);
     expect(start.status).toBeGreaterThanOrEqual(300);
-    const interaction = new URL(start.headers.location as string, PUBLIC_URL);
+    const interaction = new URL(start.headers.location, PUBLIC_URL);
     expect(interaction.pathname).toMatch(/^\/accounts\/oauth2\/interaction\/[\w-]+$/);
     const toLogin = await browser.get(interaction.pathname).expect(303);
     expect(toLogin.headers.location).toBe(
