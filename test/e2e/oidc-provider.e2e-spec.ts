@@ -376,6 +376,19 @@ describe('OpenID Connect provider', () => {
       expect(back.headers.location).toBe(APP.post_logout_redirect_uris[0]);
     });
 
+    it('finds the app from id_token_hint when client_id is left out', async () => {
+      const { browser } = await signedInBrowser();
+      const config = await discover(APP.client_id, APP.client_secret);
+      const { url, verifier, state } = await authorize(config, 'openid');
+      const tokens = await client.authorizationCodeGrant(config, await follow(browser, url), {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+      const back = await logout(browser, { id_token_hint: tokens.id_token! });
+      expect(back.headers.location).toBe(APP.post_logout_redirect_uris[0]);
+      await browser.get('/me').expect(401);
+    });
+
     it('shows the signed-out page for an app without one, or an unknown app', async () => {
       for (const query of [{ client_id: PUBLIC_APP.client_id }, { client_id: 'nobody' }]) {
         const { browser } = await signedInBrowser();
