@@ -11,6 +11,9 @@ const database = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };
 
+// Known warnings stay out of every file's output (see test/support/known-warnings.ts).
+const setupFiles = ['<rootDir>/test/support/known-warnings.ts'];
+
 // ESM-only packages are loaded from CommonJS bundles of themselves (see test/support/esm-bundles.ts).
 const moduleNameMapper = {
   '^(oidc-provider|openid-client)$': '<rootDir>/test-output/esm/$1.cjs',
@@ -27,6 +30,7 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       moduleNameMapper,
+      setupFiles,
       roots: ['<rootDir>/src'],
       testRegex: '\\.spec\\.ts$',
     },
@@ -36,6 +40,7 @@ module.exports = {
       ...database,
       transform,
       moduleNameMapper,
+      setupFiles,
       roots: ['<rootDir>/test'],
       testRegex: '\\.e2e-spec\\.ts$',
     },
@@ -46,6 +51,7 @@ module.exports = {
       ...database,
       transform,
       moduleNameMapper,
+      setupFiles,
       roots: ['<rootDir>/test'],
       testRegex: '\\.browser-spec\\.ts$',
     },
