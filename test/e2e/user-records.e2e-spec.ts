@@ -154,9 +154,7 @@ describe('user records in the database', () => {
         validationAction: 'error',
       });
       // Two more instances starting at once on the same database leave it as it is.
-      others.push(
-        ...(await Promise.all([1, 2].map(() => createTestApp({ database: t.db.name })))),
-      );
+      others.push(...(await Promise.all([1, 2].map(() => createTestApp({ database: t.db.name })))));
       expect(await validatorOptions()).toEqual(options);
     });
     const validatorOptions = async () => {
@@ -171,7 +169,10 @@ describe('user records in the database', () => {
       ['the role root', { role: 'root' }],
       ['a missing username', { username: undefined }],
       ['a password hash that is not argon2', { passwordHash: '$2b$10$abcdefghijklmnopqrstuv' }],
-      ['an identity without a subject', { identities: [{ provider: 'github', linkedAt: new Date() }] }],
+      [
+        'an identity without a subject',
+        { identities: [{ provider: 'github', linkedAt: new Date() }] },
+      ],
       ['a field the schema does not have', { emial: 'ada@example.test' }],
     ];
     it.each(refusals)('refuses a hand insert with %s (121)', async (_what, change) => {
@@ -187,7 +188,7 @@ describe('user records in the database', () => {
     it('refuses a hand edit of a registered account that breaks an invariant, and accepts a valid one', async () => {
       const account = newAccount({ email: 'hand.edit@example.test' });
       const { user } = await register(t.http, account);
-      const _id = new Types.ObjectId(user.id as string);
+      const _id = new Types.ObjectId(user.id);
       if (enforced) {
         await expect(
           users().updateOne({ _id }, { $set: { email: 'Hand.Edit@example.test' } }),
