@@ -21,7 +21,9 @@ const logger = new Logger('UsersMigration');
  *  - `providers: { key: subject }` becomes `identities: [{ provider, subject, linkedAt }]`;
  *  - the per-provider unique indexes and the case-sensitive email index are dropped (the schema's
  *    own indexes replace them);
- *  - `emailVerified` is set: true where a linked provider vouched for the email, false elsewhere.
+ *  - `emailVerified` is set: true where a linked provider vouched for the email, false elsewhere;
+ *  - fields the validator requires and early records may lack are filled in: `identities` (empty),
+ *    `role` ('user'), `createdAt` (the _id's time) and `updatedAt` (`createdAt`).
  */
 export async function migrateUsers(users: mongo.Collection): Promise<void> {
   let migrated = 0;
@@ -49,6 +51,31 @@ export async function migrateUsers(users: mongo.Collection): Promise<void> {
   if (migrated > 0) logger.log(`Moved the linked providers of ${migrated} accounts to identities`);
   await dropLegacyIndexes(users);
   await recordEmailVerification(users);
+  await fillRequiredFields(users);
+}
+
+async function fillRequiredFields(users: mongo.Collection): Promise<void> {
+  const missing = (field: string) => ({ [field]: { $exists: false } });
+  await users.updateMany(missing('identities'), { $set: { identities: [] } });
+  await users.updateMany(missing('role'), { $set: { role: 'user' } });
+  const undated = users.find<{ _id: mongo.ObjectId; createdAt?: unknown }>(
+    { $or: [missing('createdAt'), missing('updatedAt')] },
+    { projection: { createdAt: 1 } },
+  );
+  let dated = 0;
+  for await (const user of undated) {
+    const createdAt = user.createdAt instanceof Date ? user.createdAt : user._id.getTimestamp();
+    const created = await users.updateOne(
+      { _id: user._id, ...missing('createdAt') },
+      { $set: { createdAt } },
+    );
+    const updated = await users.updateOne(
+      { _id: user._id, ...missing('updatedAt') },
+      { $set: { updatedAt: createdAt } },
+    );
+    dated += Math.max(created.modifiedCount, updated.modifiedCount);
+  }
+  if (dated > 0) logger.log(`Recorded creation dates for ${dated} accounts`);
 }
 
 async function recordEmailVerification(users: mongo.Collection): Promise<void> {

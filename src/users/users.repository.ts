@@ -8,6 +8,7 @@ import { normaliseEmail, normaliseUsername, usernameCandidates } from './identif
 import type { ProfileData, ProfileDataChanges } from './profile-data';
 import { EMAIL_COLLATION, User } from './schemas/user.schema';
 import { migrateUsers } from './users.migration';
+import { applyUsersValidator } from './users.validator';
 
 export interface NewUser {
   email?: string;
@@ -60,9 +61,13 @@ const MAX_USERNAME_ATTEMPTS = 25;
 export class UsersRepository implements OnModuleInit {
   constructor(@InjectModel(User.name) private readonly users: Model<User>) {}
 
-  /** Earlier records are brought to the current shape, and the unique indexes exist, before serving. */
+  /**
+   * Earlier records are brought to the current shape, then MongoDB is given the schema's
+   * invariants (the validator), and the unique indexes exist, before serving.
+   */
   async onModuleInit(): Promise<void> {
     await migrateUsers(this.users.collection);
+    await applyUsersValidator(this.users.db.db!, this.users.collection.collectionName);
     await this.users.init();
   }
 
@@ -125,7 +130,8 @@ export class UsersRepository implements OnModuleInit {
         email: data.email,
         // The provider vouched for it.
         emailVerified: data.email !== undefined,
-        name: data.name,
+        // Names typed here are 1–100 characters; a provider's may be longer.
+        name: data.name === undefined ? undefined : Array.from(data.name).slice(0, 100).join(''),
         identities: [identity],
       },
       data.usernameBase,

@@ -1,6 +1,7 @@
-import { mongo } from 'mongoose';
+import { mongo, Types } from 'mongoose';
 import request from 'supertest';
 import { UsersRepository } from '../../src/users/users.repository';
+import { USERS_VALIDATOR } from '../../src/users/users.validator';
 import { GOOD_PASSWORD, newAccount, register } from '../support/accounts';
 import { testServerUri, withDatabase } from '../support/mongo-uri';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
@@ -54,6 +55,10 @@ describe('user records in the database', () => {
       expect(names).toEqual(expect.arrayContaining(['email_unique_ci', 'identity_unique']));
       expect(names).not.toContain('email_1');
       expect(names.filter((name) => name?.startsWith('providers.'))).toEqual([]);
+      // Fields early records lacked are filled in: every record now fits the validator.
+      expect(empty).toMatchObject({ role: 'user', emailVerified: false });
+      expect(empty?.createdAt).toEqual(empty?._id.getTimestamp());
+      expect(await users.countDocuments({ $nor: [USERS_VALIDATOR] })).toBe(0);
 
       // A second instance (or a restart) finds nothing left to do.
       apps.push(await createTestApp({ database }));
@@ -77,11 +82,16 @@ describe('user records in the database', () => {
     afterAll(() => t.close());
     const users = () => t.db.collection('users');
 
+    // These two edits bypass the validator (which refuses capitals): records written before it, or
+    // by an administrator who bypassed it, are still handled safely.
     it('cannot hold the same email twice in another case: the unique index ignores case', async () => {
       const account = newAccount({ email: 'case.twin@example.test' });
       await register(t.http, account);
       await expect(
-        users().insertOne({ email: 'Case.Twin@EXAMPLE.test', username: 'case_twin_copy' }),
+        users().insertOne(
+          { email: 'Case.Twin@EXAMPLE.test', username: 'case_twin_copy' },
+          { bypassDocumentValidation: true },
+        ),
       ).rejects.toMatchObject({ code: 11000 });
       expect(await users().countDocuments({ username: 'case_twin_copy' })).toBe(0);
     });
@@ -92,6 +102,7 @@ describe('user records in the database', () => {
       await users().updateOne(
         { email: 'rewritten@example.test' },
         { $set: { email: 'ReWritten@Example.TEST' } },
+        { bypassDocumentValidation: true },
       );
 
       const signedIn = await request(t.http)
@@ -106,4 +117,98 @@ describe('user records in the database', () => {
       expect(taken.body.error).toMatchObject({ code: 'EMAIL_TAKEN', field: 'email' });
     });
   });
+
+  describe('guarded by the validator', () => {
+    let t: TestApp;
+    const others: TestApp[] = [];
+    /** Whether this server enforces $jsonSchema validators (MongoDB and SecantusDB 0.7 do). */
+    let enforced: boolean;
+    beforeAll(async () => {
+      t = await createTestApp();
+      const probe = await users()
+        .insertOne({ username: 'Not A Valid Name' })
+        .then(() => false)
+        .catch((error: { code?: number }) => error.code === DOCUMENT_VALIDATION_FAILURE);
+      enforced = probe;
+      if (!enforced) await users().deleteMany({ username: 'Not A Valid Name' });
+    });
+    afterAll(async () => {
+      for (const app of others) await app.close();
+      await t.close();
+    });
+    const users = () => t.db.collection('users');
+    const valid = () => ({
+      username: `hand_${Math.floor(Math.random() * 1e9)}`,
+      role: 'user',
+      identities: [],
+      emailVerified: false,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+
+    it('is stored on the collection: strict, refusing with an error', async () => {
+      const options = await validatorOptions();
+      expect(options).toMatchObject({
+        validator: USERS_VALIDATOR,
+        validationLevel: 'strict',
+        validationAction: 'error',
+      });
+      // Two more instances starting at once on the same database leave it as it is.
+      others.push(...(await Promise.all([1, 2].map(() => createTestApp({ database: t.db.name })))));
+      expect(await validatorOptions()).toEqual(options);
+    });
+    const validatorOptions = async () => {
+      const [info] = await t.db.db!.listCollections({ name: 'users' }).toArray();
+      return (info as { options?: Record<string, unknown> }).options;
+    };
+
+    const refusals: Array<[string, Record<string, unknown>]> = [
+      ['an upper-case email', { email: 'Ada@Example.test' }],
+      ['an email with surrounding spaces', { email: ' ada@example.test' }],
+      ['a username with spaces', { username: 'ada lovelace' }],
+      ['the role root', { role: 'root' }],
+      ['a missing username', { username: undefined }],
+      ['a password hash that is not argon2', { passwordHash: '$2b$10$abcdefghijklmnopqrstuv' }],
+      [
+        'an identity without a subject',
+        { identities: [{ provider: 'github', linkedAt: new Date() }] },
+      ],
+      ['a field the schema does not have', { emial: 'ada@example.test' }],
+    ];
+    it.each(refusals)('refuses a hand insert with %s (121)', async (_what, change) => {
+      if (!enforced) return; // Stored only (asserted above): this server does not enforce it.
+      const doc = Object.fromEntries(
+        Object.entries({ ...valid(), ...change }).filter(([, value]) => value !== undefined),
+      );
+      await expect(users().insertOne(doc)).rejects.toMatchObject({
+        code: DOCUMENT_VALIDATION_FAILURE,
+      });
+    });
+
+    it('refuses a hand edit of a registered account that breaks an invariant, and accepts a valid one', async () => {
+      const account = newAccount({ email: 'hand.edit@example.test' });
+      const { user } = await register(t.http, account);
+      const _id = new Types.ObjectId(user.id);
+      if (enforced) {
+        await expect(
+          users().updateOne({ _id }, { $set: { email: 'Hand.Edit@example.test' } }),
+        ).rejects.toMatchObject({ code: DOCUMENT_VALIDATION_FAILURE });
+        await expect(
+          users().updateOne({ _id }, { $unset: { emailVerified: '' } }),
+        ).rejects.toMatchObject({ code: DOCUMENT_VALIDATION_FAILURE });
+      }
+      await users().updateOne(
+        { _id },
+        { $set: { name: 'Ada Byron', email: 'ada.byron@example.test', role: 'admin' } },
+      );
+      const signedIn = await request(t.http)
+        .post('/auth/login')
+        .send({ login: 'ada.byron@example.test', password: GOOD_PASSWORD })
+        .expect(200);
+      expect(signedIn.body.user).toMatchObject({ id: user.id, name: 'Ada Byron' });
+      await expect(users().insertOne(valid())).resolves.toBeDefined();
+    });
+  });
 });
+
+const DOCUMENT_VALIDATION_FAILURE = 121;

@@ -1,0 +1,93 @@
+import { Logger } from '@nestjs/common';
+import type { mongo } from 'mongoose';
+import { USERNAME_PATTERN } from './identifiers';
+import { ROLES } from './schemas/user.schema';
+
+/**
+ * A stored email: trimmed and lower case, as normaliseEmail leaves it. Only ASCII capitals are
+ * checked: `\p{Lu}` is not understood by every MongoDB wire-protocol server (SecantusDB's regex).
+ */
+const NORMALISED_EMAIL = '^[^\\sA-Z]([^A-Z]*[^\\sA-Z])?$';
+
+const email = { bsonType: 'string', pattern: NORMALISED_EMAIL, maxLength: 254 };
+
+const identity = {
+  bsonType: 'object',
+  required: ['provider', 'subject', 'linkedAt'],
+  additionalProperties: false,
+  properties: {
+    provider: { bsonType: 'string', minLength: 1 },
+    subject: { bsonType: 'string', minLength: 1 },
+    linkedAt: { bsonType: 'date' },
+    lastUsedAt: { bsonType: 'date' },
+    email,
+    linkedBeforeEmailVerified: { bsonType: 'bool' },
+  },
+};
+
+/**
+ * The users collection's `$jsonSchema` validator: the invariants of the User schema, enforced by
+ * MongoDB itself, so a hand edit that would break one is refused (code 121). No field outside the
+ * schema is accepted (`additionalProperties: false`): the service writes none (its schema is
+ * strict), and a misspelt field in a hand edit would otherwise pass silently.
+ */
+export const USERS_VALIDATOR = {
+  $jsonSchema: {
+    bsonType: 'object',
+    required: ['_id', 'username', 'role', 'identities', 'emailVerified', 'createdAt', 'updatedAt'],
+    additionalProperties: false,
+    properties: {
+      _id: { bsonType: 'objectId' },
+      email,
+      emailVerified: { bsonType: 'bool' },
+      pendingEmail: email,
+      username: { bsonType: 'string', pattern: USERNAME_PATTERN.source },
+      name: { bsonType: 'string', minLength: 1, maxLength: 100 },
+      passwordHash: { bsonType: 'string', pattern: '^\\$argon2' },
+      identities: { bsonType: 'array', items: identity },
+      role: { enum: [...ROLES] },
+      data: { bsonType: 'object' },
+      createdAt: { bsonType: 'date' },
+      updatedAt: { bsonType: 'date' },
+    },
+  },
+};
+
+const logger = new Logger('UsersValidator');
+
+/**
+ * Puts the validator on the collection: created with it, or given it by collMod when it exists.
+ * Idempotent, and several instances may do it at once (both commands set the same options).
+ * Run after migrateUsers; records that still do not fit are named in a warning, since under
+ * `validationLevel: 'strict'` no update to them is accepted until they are fixed.
+ */
+export async function applyUsersValidator(db: mongo.Db, name: string): Promise<void> {
+  const options = {
+    validator: USERS_VALIDATOR,
+    validationLevel: 'strict',
+    validationAction: 'error',
+  } as const;
+  const exists = (await db.listCollections({ name }, { nameOnly: true }).toArray()).length > 0;
+  if (!exists) {
+    try {
+      await db.createCollection(name, options);
+      return;
+    } catch (error) {
+      // Another instance (or mongoose's autoCreate) created it first: fall through to collMod.
+      if ((error as { code?: number }).code !== NAMESPACE_EXISTS) throw error;
+    }
+  }
+  await db.command({ collMod: name, ...options });
+  const invalid = await db
+    .collection(name)
+    .find({ $nor: [USERS_VALIDATOR] }, { projection: { _id: 1 } })
+    .limit(20)
+    .toArray();
+  if (invalid.length > 0) {
+    logger.warn(
+      `${invalid.length}${invalid.length === 20 ? '+' : ''} user records do not fit the validator and cannot be updated until fixed by hand: ${invalid.map(({ _id }) => String(_id)).join(', ')}`,
+    );
+  }
+}
+
+const NAMESPACE_EXISTS = 48;
