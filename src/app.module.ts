@@ -14,6 +14,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LinkingModule } from './linking/linking.module';
 import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OidcModule } from './oidc/oidc.module';
 import { ProfileFieldsModule } from './profile-fields/profile-fields.module';
 import { MongoThrottlerStorage } from './rate-limits/mongo-throttler.storage';
@@ -27,6 +28,7 @@ import { WebModule } from './web/web.module';
   imports: [
     AppConfigModule,
     LoggingModule,
+    MetricsModule,
     // Counts attempts per client on the routes that opt in with SignInThrottle (sign-in,
     // registration, every route that checks a password), in MongoDB so that every instance counts
     // together. Per-account limits are AccountAttempts' (PasswordLimitsModule).

@@ -10,6 +10,7 @@ import { cookies } from './http/cookies';
 import { AppValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { REQUEST_LOGGER } from './logging/logger.options';
+import { HttpMetrics } from './metrics/http-metrics';
 import { OidcProvider } from './oidc/oidc-provider.service';
 import { noStore, securityHeaders } from './web/response-headers';
 import { configureViews, PAGE_PATHS } from './web/views';
@@ -18,7 +19,8 @@ import { configureViews, PAGE_PATHS } from './web/views';
 export function configureApp(app: NestExpressApplication): INestApplication {
   const config = app.get(AppConfig);
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
-  // First, so that every request is logged, also those the middleware below refuses.
+  // First, so that every request is timed and logged, also those the middleware below refuses.
+  app.use(app.get(HttpMetrics).middleware());
   app.use(app.get<HttpLogger>(REQUEST_LOGGER));
   // Then the headers, which every answer carries, errors included.
   app.use(securityHeaders(config), noStore);

@@ -3,6 +3,7 @@ import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
+import { SignInMetrics } from '../metrics/sign-in-metrics';
 import { ProfileFields } from '../profile-fields/profile-fields.service';
 import { usernameBaseFromEmail } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
@@ -27,6 +28,7 @@ export class AuthService {
     private readonly links: EmailLinks,
     private readonly notices: AccountNotices,
     private readonly profileFields: ProfileFields,
+    private readonly signIns: SignInMetrics,
   ) {}
 
   /** A new password account; its email gets a verification link in the same step. */
@@ -59,7 +61,11 @@ export class AuthService {
    * and password. Every failure gives the same error, and an unknown account still costs one
    * password verification, so neither reveals which accounts exist.
    */
-  async verifyCredentials(login: string, password: string): Promise<User> {
+  verifyCredentials(login: string, password: string): Promise<User> {
+    return this.signIns.track('password', this.checkCredentials(login, password));
+  }
+
+  private async checkCredentials(login: string, password: string): Promise<User> {
     const user = await this.users.findByLogin(login);
     // Counted per account, or per login typed when there is none: the answers are the same.
     const key = user ? accountKeyOfUser(user._id) : accountKeyOfLogin(login);

@@ -1,8 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { Registry } from 'prom-client';
 import { AppConfig } from '../config/app-config';
 import { AccountAttempts } from './account-attempts';
 import { HashScheduler } from './hash-scheduler';
+import { registerHashSchedulerMetrics } from './hash-scheduler.metrics';
 import { SignInFailure, SignInFailureSchema } from './schemas/sign-in-failure.schema';
 import { SignInFailures } from './sign-in-failures';
 
@@ -18,12 +20,15 @@ import { SignInFailures } from './sign-in-failures';
     SignInFailures,
     {
       provide: HashScheduler,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
-        new HashScheduler({
+      inject: [AppConfig, Registry],
+      useFactory: (config: AppConfig, registry: Registry) => {
+        const scheduler = new HashScheduler({
           concurrency: config.ARGON2_MAX_CONCURRENCY,
           queueTimeoutMs: config.ARGON2_QUEUE_TIMEOUT_SECONDS * 1000,
-        }),
+        });
+        registerHashSchedulerMetrics(registry, scheduler);
+        return scheduler;
+      },
     },
   ],
   exports: [AccountAttempts, HashScheduler],

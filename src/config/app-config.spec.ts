@@ -59,6 +59,16 @@ describe('AppConfig.fromEnvironment', () => {
     );
   });
 
+  it('takes a METRICS_TOKEN of 32 characters or more, and never echoes a short one', () => {
+    expect(AppConfig.fromEnvironment({}).METRICS_TOKEN).toBeUndefined();
+    expect(AppConfig.fromEnvironment({ METRICS_TOKEN: '' }).METRICS_TOKEN).toBeUndefined();
+    const token = 'x'.repeat(32);
+    expect(AppConfig.fromEnvironment({ METRICS_TOKEN: token }).METRICS_TOKEN).toBe(token);
+    expect(() => AppConfig.fromEnvironment({ METRICS_TOKEN: 'short-hunter2' })).toThrow(
+      /^(?![\s\S]*hunter2)[\s\S]*METRICS_TOKEN must be at least 32 characters/,
+    );
+  });
+
   it('refuses production without MONGODB_URI', () => {
     expect(() => AppConfig.fromEnvironment({ NODE_ENV: 'production' })).toThrow(
       /MONGODB_URI is required when NODE_ENV=production/,

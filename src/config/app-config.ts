@@ -205,6 +205,13 @@ export class AppConfig {
   @Matches(/^.{32,}$/, { message: 'CSRF_SECRET must be at least 32 characters' })
   CSRF_SECRET?: string;
 
+  /** When set, GET /metrics wants it as a bearer token; unset, the metrics are open to anyone. */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{32,}$/, { message: 'METRICS_TOKEN must be at least 32 characters, without spaces' })
+  METRICS_TOKEN?: string;
+
   // Social sign-in: GOOGLE_*, GITHUB_*, FACEBOOK_* (see each descriptor in src/providers) and the
   // OpenID Connect issuers below are read by readProviders() into `providers`.
 

@@ -10,6 +10,7 @@ import Provider, {
 } from 'oidc-provider';
 import { BrowserSessions } from '../auth/browser-sessions';
 import { AppConfig } from '../config/app-config';
+import { nameRoute } from '../metrics/route-label';
 import { User } from '../users/schemas/user.schema';
 import { profileDataOf } from '../users/profile-data';
 import { UsersRepository } from '../users/users.repository';
@@ -138,6 +139,8 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       const own = this.paths.has(path) || path.startsWith(`${OIDC_ROUTES.authorization}/`);
       const handle = this.handle;
       if (!handle || !own) return next();
+      // The uid after /oauth2/authorize/ is one sign-in's: the metrics get the pattern.
+      nameRoute(response, this.paths.has(path) ? path : `${OIDC_ROUTES.authorization}/:uid`);
       try {
         if (path === OIDC_ROUTES.authorization) await this.answerSilentlyWhenSignedIn(request);
       } catch (error) {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Auth } from '../auth/authenticated-request';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
+import { SignInMetrics } from '../metrics/sign-in-metrics';
 import { ProviderClients } from './provider-clients';
 import { resolveReturnTo } from './return-to';
 import { FlowPurpose, SignInFlow } from './sign-in-flow.schema';
@@ -41,6 +42,7 @@ export class SocialAuthService {
     private readonly flows: SignInFlows,
     private readonly signIn: SocialSignInService,
     private readonly config: AppConfig,
+    private readonly signIns: SignInMetrics,
   ) {}
 
   /** The provider's authorization URL, for a flow stored for this browser. */
@@ -89,8 +91,16 @@ export class SocialAuthService {
     return flow;
   }
 
-  /** Checks the provider's answer and acts on the identity it vouches for. */
-  async finish(
+  /**
+   * Checks the provider's answer and acts on the identity it vouches for. A sign-in flow is counted
+   * as a sign-in with its provider (links and re-authentications are not sign-ins).
+   */
+  finish(flow: SignInFlow, answer: ProviderAnswer, current: Auth | null): Promise<SocialOutcome> {
+    const outcome = this.complete(flow, answer, current);
+    return flow.purpose === 'sign-in' ? this.signIns.track(flow.provider, outcome) : outcome;
+  }
+
+  private async complete(
     flow: SignInFlow,
     answer: ProviderAnswer,
     current: Auth | null,

@@ -1,7 +1,9 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
 import hbs from 'hbs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nameRoute } from '../metrics/route-label';
 
 /** The routes that render pages and take HTML forms. */
 export const PAGE_PATHS = [
@@ -26,5 +28,9 @@ export function configureViews(app: NestExpressApplication, root: string): void 
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   app.setBaseViewsDir(views);
   app.setViewEngine('hbs');
+  app.use('/assets', (_request: Request, response: Response, next: NextFunction) => {
+    nameRoute(response, '/assets/*');
+    next();
+  });
   app.useStaticAssets(join(root, 'public'), { prefix: '/assets/', maxAge: '1h' });
 }
