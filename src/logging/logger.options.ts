@@ -44,6 +44,12 @@ export function requestLoggerOptions(config: AppConfig): Options {
       paths: ['*.password', '*.passwordHash', '*.currentPassword', '*.newPassword'],
       censor: '[redacted]',
     },
+    // Who made the request, once the session guard knows (the request line is written at the end).
+    customProps: (request: IncomingMessage) => {
+      const userId = (request as { auth?: { user?: { _id?: { toHexString(): string } } } }).auth
+        ?.user?._id;
+      return userId ? { userId: userId.toHexString() } : {};
+    },
   };
 }
 

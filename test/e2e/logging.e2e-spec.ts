@@ -44,6 +44,35 @@ describe('logs', () => {
   });
 });
 
+describe('request logs of a signed-in person', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ captureLogs: true });
+  });
+  afterAll(() => t.close());
+
+  it('carry the user id, and none for a signed-out request', async () => {
+    const registered = await request(t.http).post('/auth/register').send(newAccount()).expect(201);
+    const cookie = (registered.headers['set-cookie'] as unknown as string[])[0].split(';')[0];
+    await request(t.http)
+      .get('/me')
+      .set('Cookie', cookie)
+      .set('X-Request-Id', 'signed-in-1')
+      .expect(200);
+    await request(t.http).get('/me').set('X-Request-Id', 'signed-out-1').expect(401);
+    const completed = (id: string) =>
+      t
+        .logs()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { req?: { id?: string }; userId?: string; msg?: string })
+        .find((entry) => entry.req?.id === id && entry.msg === 'request completed');
+    expect(completed('signed-in-1')?.userId).toBe(registered.body.user.id);
+    expect(completed('signed-out-1')).toBeDefined();
+    expect(completed('signed-out-1')).not.toHaveProperty('userId');
+  });
+});
+
 describe('logs with mail delivered over SMTP (as in production)', () => {
   let mail: MailServer;
   let t: TestApp;
