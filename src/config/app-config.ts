@@ -338,6 +338,19 @@ export class AppConfig {
     return this.MAIL_FROM ?? `${this.APP_NAME} <no-reply@${new URL(this.publicUrl).hostname}>`;
   }
 
+  /**
+   * The secret behind the provider's key encryption and cookies: OIDC_KEY_SECRET, or in development
+   * and tests (where it may be left out) a fixed one that protects nothing.
+   */
+  get oidcKeySecret(): string {
+    return this.OIDC_KEY_SECRET ?? 'development only: set OIDC_KEY_SECRET in production';
+  }
+
+  /** PUBLIC_URL's path without a trailing slash ('' at the root): the pages and routes sit under it. */
+  get basePath(): string {
+    return new URL(this.publicUrl).pathname.replace(/\/$/, '');
+  }
+
   get publicUrl(): string {
     return this.PUBLIC_URL ?? `http://localhost:${this.PORT}`;
   }

@@ -2,9 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { Model, Types } from 'mongoose';
 import { createHash, randomBytes } from 'node:crypto';
+import { AppError } from '../common/app-error';
 import { OneTimeToken, TokenPurpose } from './one-time-token.schema';
 
 const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+/** What every unusable link answers (400 INVALID_TOKEN, naming `token`), and what to do about it. */
+export function invalidLinkError(): AppError {
+  return new AppError(
+    'INVALID_TOKEN',
+    'This link is not valid any more: it was used already, it expired, or a newer one replaced it. Ask for a new one.',
+    'token',
+  );
+}
 
 /** Tokens are 43 base64url characters (256 bits); anything else is not worth a lookup. */
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;

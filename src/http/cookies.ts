@@ -18,7 +18,7 @@ const MAX_CLEARED_PATH_LEVELS = 4;
  * cookies cleared, so the browser recovers on its next request.
  */
 export function cookies(config: AppConfig): RequestHandler[] {
-  const basePath = new URL(config.publicUrl).pathname.replace(/\/$/, '');
+  const basePath = config.basePath;
   const refuseNonStringCookies: RequestHandler = (request, response, next) => {
     const parsed = request.cookies as Record<string, unknown>;
     const malformed = Object.keys(parsed).filter((key) => typeof parsed[key] !== 'string');

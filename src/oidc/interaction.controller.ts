@@ -42,8 +42,10 @@ export class InteractionController {
     const auth = await this.browserSessions.authenticate(request);
     if (!auth || needsFreshSignIn(details, auth)) {
       const returnTo = `${INTERACTION_PATH}/${uid}`;
-      const base = new URL(this.config.publicUrl).pathname.replace(/\/$/, '');
-      response.redirect(303, `${base}/login?returnTo=${encodeURIComponent(returnTo)}`);
+      response.redirect(
+        303,
+        `${this.config.basePath}/login?returnTo=${encodeURIComponent(returnTo)}`,
+      );
       return;
     }
     const accountId = auth.user._id.toHexString();

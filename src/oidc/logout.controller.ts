@@ -41,8 +41,7 @@ export class LogoutController {
     const client = this.clientOf(query);
     const target = client && destination(client, query.post_logout_redirect_uri);
     if (!target) {
-      const base = new URL(this.config.publicUrl).pathname.replace(/\/$/, '');
-      response.redirect(303, `${base}/login?notice=signed-out`);
+      response.redirect(303, `${this.config.basePath}/login?notice=signed-out`);
       return;
     }
     if (typeof query.state === 'string' && query.state.length <= 512) {

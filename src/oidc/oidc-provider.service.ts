@@ -69,7 +69,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     private readonly users: UsersRepository,
     private readonly browserSessions: BrowserSessions,
   ) {
-    this.basePath = new URL(config.publicUrl).pathname.replace(/\/$/, '');
+    this.basePath = config.basePath;
   }
 
   get enabled(): boolean {
@@ -174,8 +174,9 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   }
 
   private configuration(): Configuration {
-    const secret = this.config.OIDC_KEY_SECRET ?? 'development only: set OIDC_KEY_SECRET';
-    const cookieKey = Buffer.from(hkdfSync('sha256', secret, '', 'provider-cookies', 32));
+    const cookieKey = Buffer.from(
+      hkdfSync('sha256', this.config.oidcKeySecret, '', 'provider-cookies', 32),
+    );
     return {
       clients: this.config.oidcClients.map((client) => ({ ...client })),
       routes: { ...OIDC_ROUTES },

@@ -19,9 +19,6 @@ interface StoredKey {
   sealed: { iv: string; tag: string; data: string };
 }
 
-/** Used only where OIDC_KEY_SECRET may be left out (development, tests): say so in the logs. */
-const DEVELOPMENT_SECRET = 'development only: set OIDC_KEY_SECRET in production';
-
 /**
  * The provider's signing keys: generated on first start, kept in MongoDB with their private parts
  * encrypted, newest first (the newest signs; the others stay published so that tokens they signed
@@ -42,7 +39,7 @@ export class SigningKeys {
       );
     }
     this.encryptionKey = Buffer.from(
-      hkdfSync('sha256', config.OIDC_KEY_SECRET ?? DEVELOPMENT_SECRET, '', 'signing-keys', 32),
+      hkdfSync('sha256', config.oidcKeySecret, '', 'signing-keys', 32),
     );
   }
 

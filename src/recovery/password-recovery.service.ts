@@ -4,11 +4,10 @@ import { accountKeyOfUser } from '../auth/account-key';
 import { PasswordHasher } from '../auth/password-hasher.service';
 import { PasswordPolicy } from '../auth/password-policy.service';
 import { SessionsService } from '../auth/sessions.service';
-import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
-import { OneTimeTokens } from '../email/one-time-tokens';
+import { invalidLinkError, OneTimeTokens } from '../email/one-time-tokens';
 import { UsersRepository } from '../users/users.repository';
 
 /** How often one account may be sent a recovery link. */
@@ -61,15 +60,15 @@ export class PasswordRecovery {
   async reset(token: unknown, newPassword: string): Promise<void> {
     const record = await this.tokens.find(['reset-password'], token);
     const account = record && (await this.users.findById(record.userId));
-    if (!record || !account) throw invalidLink();
+    if (!record || !account) throw invalidLinkError();
     this.policy.assertAcceptable(newPassword, 'newPassword', account);
     const passwordHash = await this.hasher.hash(newPassword, accountKeyOfUser(account._id));
     await this.transactions.run(async () => {
-      if (!(await this.tokens.consume(['reset-password'], token))) throw invalidLink();
+      if (!(await this.tokens.consume(['reset-password'], token))) throw invalidLinkError();
       const before = await this.users.findById(record.userId);
       const user = await this.users.resetPassword(record.userId, record.email, passwordHash);
       // The address changed since the link was sent: the link proves nothing about the account now.
-      if (!before || !user) throw invalidLink();
+      if (!before || !user) throw invalidLinkError();
       if (!before.emailVerified)
         await this.users.unlinkIdentitiesLinkedBeforeVerification(user._id);
       await this.tokens.void(user._id, ['verify-email', 'change-email', 'cancel-email-change']);
@@ -89,12 +88,4 @@ export class PasswordRecovery {
     if (await this.tokens.lastIssuedSince(user._id, ['reset-password'], since)) return;
     await this.transactions.run(() => this.links.sendRecovery(user, user.email!));
   }
-}
-
-function invalidLink(): AppError {
-  return new AppError(
-    'INVALID_TOKEN',
-    'This link is not valid any more: it was used already, it expired, or a newer one replaced it. Ask for a new one.',
-    'token',
-  );
 }

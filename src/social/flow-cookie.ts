@@ -16,8 +16,7 @@ export class FlowCookie {
   constructor(config: AppConfig) {
     const secure = config.secureCookies;
     this.name = `${secure ? '__Secure-' : ''}${config.SESSION_COOKIE_NAME}_flow`;
-    const basePath = new URL(config.publicUrl).pathname.replace(/\/$/, '');
-    this.attributes = { httpOnly: true, sameSite: 'lax', secure, path: `${basePath}/auth` };
+    this.attributes = { httpOnly: true, sameSite: 'lax', secure, path: `${config.basePath}/auth` };
   }
 
   /** Gives the browser a fresh secret; the flow stores only its hash. */

@@ -6,7 +6,7 @@ import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
-import { OneTimeTokens } from '../email/one-time-tokens';
+import { invalidLinkError, OneTimeTokens } from '../email/one-time-tokens';
 import { normaliseEmail } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
@@ -100,7 +100,7 @@ export class EmailVerification {
   async verify(token: unknown, current: Auth | null): Promise<Verified> {
     return this.transactions.run(async () => {
       const record = await this.tokens.consume(['verify-email', 'change-email'], token);
-      if (!record) throw invalidLink();
+      if (!record) throw invalidLinkError();
       let user: User | null;
       if (record.purpose === 'verify-email') {
         user = await this.users.markEmailVerified(record.userId, record.email);
@@ -120,7 +120,7 @@ export class EmailVerification {
         }
       }
       // The address changed since the link was sent: it proves nothing about the account now.
-      if (!user) throw invalidLink();
+      if (!user) throw invalidLinkError();
       const byOwner = current !== null && current.user._id.equals(user._id);
       if (byOwner) {
         await this.users.confirmIdentitiesLinkedBeforeVerification(user._id);
@@ -136,7 +136,7 @@ export class EmailVerification {
   async cancelChange(token: unknown): Promise<void> {
     await this.transactions.run(async () => {
       const record = await this.tokens.consume(['cancel-email-change'], token);
-      if (!record) throw invalidLink();
+      if (!record) throw invalidLinkError();
       const user = await this.users.findById(record.userId);
       if (user?.pendingEmail === record.email) await this.dropPendingChange(user);
     });
@@ -162,14 +162,6 @@ export class EmailVerification {
       );
     }
   }
-}
-
-function invalidLink(): AppError {
-  return new AppError(
-    'INVALID_TOKEN',
-    'This link is not valid any more: it was used already, it expired, or a newer one replaced it. Ask for a new one.',
-    'token',
-  );
 }
 
 function accountGone(): AppError {

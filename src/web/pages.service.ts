@@ -30,7 +30,7 @@ export class PagesService implements ErrorPages {
     private readonly policy: PasswordPolicy,
   ) {
     this.providers = config.providers.map(({ key, name }) => ({ key, name }));
-    this.base = new URL(config.publicUrl).pathname.replace(/\/$/, '');
+    this.base = config.basePath;
   }
 
   /** The signed-in person: from the session guard on guarded pages, else from the cookie. */
