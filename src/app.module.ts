@@ -11,6 +11,7 @@ import { CrossSiteRequestGuard } from './http/cross-site-request.guard';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
 import { DatabaseModule } from './database/database.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { LinkingModule } from './linking/linking.module';
 import { LoggingModule } from './logging/logging.module';
@@ -44,6 +45,7 @@ import { WebModule } from './web/web.module';
     // Per-account attempt counts and the argon2 scheduler, for every service that checks passwords.
     PasswordLimitsModule,
     DatabaseModule,
+    EventsModule,
     UsersModule,
     AuthModule,
     SocialAuthModule,

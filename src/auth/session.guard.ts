@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AppError } from '../common/app-error';
 import { IS_PUBLIC } from '../common/public.decorator';
 import { AuthenticatedRequest } from './authenticated-request';
+import { RequestContext } from '../events/request-context';
 import { BrowserSessions } from './browser-sessions';
 
 /** Global guard: every route needs a live session unless it is marked @Public(). */
@@ -11,6 +12,7 @@ export class SessionGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly browserSessions: BrowserSessions,
+    private readonly context: RequestContext,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -29,6 +31,7 @@ export class SessionGuard implements CanActivate {
       );
     }
     request.auth = auth;
+    this.context.setActor({ kind: 'user', id: auth.user._id.toHexString() });
     return true;
   }
 }

@@ -322,6 +322,13 @@ export class AppConfig {
   @Max(86400)
   PASSWORD_RESET_TTL_SECONDS = 1800;
 
+  /** How long the audit log (the `events` collection) keeps an event; MongoDB removes it then. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  EVENTS_RETENTION_DAYS = 90;
+
   /**
    * Extra profile fields, as a JSON array of {key, label, type, required?, options?, min?, max?,
    * maxLength?}; read by readProfileFields() into `profileFields`.

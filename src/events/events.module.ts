@@ -1,0 +1,21 @@
+import { Global, Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { ClsModule } from 'nestjs-cls';
+import { AccountEvent, AccountEventSchema } from './event.schema';
+import { EventsService } from './events.service';
+import { describeRequest, RequestContext } from './request-context';
+
+/**
+ * The audit log, which every feature writes to (hence global), and the per-request context that
+ * says who acted and from where.
+ */
+@Global()
+@Module({
+  imports: [
+    ClsModule.forRoot({ middleware: { mount: true, setup: describeRequest } }),
+    MongooseModule.forFeature([{ name: AccountEvent.name, schema: AccountEventSchema }]),
+  ],
+  providers: [EventsService, RequestContext],
+  exports: [EventsService, RequestContext],
+})
+export class EventsModule {}
