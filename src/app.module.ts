@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AccountModule } from './account/account.module';
+import { AdminGuard } from './admin/admin.guard';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { PasswordLimitsModule } from './auth/password-limits.module';
 import { SocialAuthModule } from './social/social-auth.module';
@@ -51,6 +53,7 @@ import { WebModule } from './web/web.module';
     SocialAuthModule,
     LinkingModule,
     AccountModule,
+    ApiKeysModule,
     ProfileFieldsModule,
     VerificationModule,
     RecoveryModule,
@@ -59,9 +62,11 @@ import { WebModule } from './web/web.module';
     WebModule,
   ],
   providers: [
-    // Global guards run in this order: refuse cross-site browser requests, then require a session.
+    // Global guards run in this order: refuse cross-site browser requests, then require a session
+    // (or, on admin routes, an API key), then admin rights on admin routes.
     { provide: APP_GUARD, useClass: CrossSiteRequestGuard },
     { provide: APP_GUARD, useExisting: SessionGuard },
+    { provide: APP_GUARD, useClass: AdminGuard },
     { provide: APP_FILTER, useClass: AppExceptionFilter },
   ],
 })

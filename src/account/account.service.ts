@@ -84,6 +84,14 @@ export class AccountService {
       }
       await this.auth.confirmPassword(user, password, 'password');
     }
+    await this.remove(user);
+  }
+
+  /**
+   * Deletes the account and all its sessions, and tells its owner. Whoever calls it has checked
+   * the right to: the owner's password above, or an operator's command.
+   */
+  async remove(user: User): Promise<void> {
     await this.transactions.run(async () => {
       if (!(await this.users.delete(user._id))) throw accountGone();
       await this.sessions.endAll(user._id);

@@ -44,11 +44,16 @@ export function requestLoggerOptions(config: AppConfig): Options {
       paths: ['*.password', '*.passwordHash', '*.currentPassword', '*.newPassword'],
       censor: '[redacted]',
     },
-    // Who made the request, once the session guard knows (the request line is written at the end).
+    // Who made the request, once the session guard knows (the request line is written at the end):
+    // a signed-in person's user id, or an API key's public id (never the key).
     customProps: (request: IncomingMessage) => {
-      const userId = (request as { auth?: { user?: { _id?: { toHexString(): string } } } }).auth
-        ?.user?._id;
-      return userId ? { userId: userId.toHexString() } : {};
+      const { auth, apiKey } = request as {
+        auth?: { user?: { _id?: { toHexString(): string } } };
+        apiKey?: { id: string };
+      };
+      const userId = auth?.user?._id;
+      if (userId) return { userId: userId.toHexString() };
+      return apiKey ? { apiKeyId: apiKey.id } : {};
     },
   };
 }

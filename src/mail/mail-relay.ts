@@ -1,4 +1,11 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { Model } from 'mongoose';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +19,12 @@ const CLAIM_MS = 2 * 60_000;
 const MAX_RETRY_MS = 60 * 60_000;
 /** Delivered messages keep their record (without a body) this long, for support questions. */
 const KEEP_SENT_MS = 30 * 86_400_000;
+
+/**
+ * Provided as false by processes that only write to the outbox (the CLI): the mail they cause is
+ * delivered by the running instances, and they exit without waiting on SMTP or a backlog.
+ */
+export const MAIL_RELAY_ACTIVE = Symbol('MAIL_RELAY_ACTIVE');
 
 /**
  * Delivers the outbox: every instance polls it (and wakes at once after a change that sends), and
@@ -30,9 +43,11 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
     @InjectModel(OutboxMessage.name) private readonly messages: Model<OutboxMessage>,
     private readonly transport: MailTransport,
     private readonly config: AppConfig,
+    @Optional() @Inject(MAIL_RELAY_ACTIVE) private readonly active: boolean = true,
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.active) return;
     this.timer = setInterval(() => this.wake(), this.config.MAIL_POLL_INTERVAL_MS);
     this.timer.unref();
     this.wake();
@@ -46,7 +61,7 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
 
   /** Delivers what is due now; a wake during a run makes it look again when done. */
   wake(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.active) return;
     if (this.running) {
       this.again = true;
       return;

@@ -6,7 +6,7 @@ import { inTransaction } from '../database/transactions';
 import { duplicateKeyField } from './duplicate-key';
 import { normaliseEmail, normaliseUsername, usernameCandidates } from './identifiers';
 import type { ProfileData, ProfileDataChanges } from './profile-data';
-import { EMAIL_COLLATION, User } from './schemas/user.schema';
+import { EMAIL_COLLATION, Role, User } from './schemas/user.schema';
 import { migrateUsers } from './users.migration';
 import { applyUsersValidator } from './users.validator';
 
@@ -316,22 +316,67 @@ export class UsersRepository implements OnModuleInit {
   }
 
   /**
-   * A password reset: the new password, the email verified (the link went to it), a pending email
-   * change cancelled. Returns the account as it is now.
+   * A password reset, while `email` is still the account's: the new password; when the link went
+   * to that address (`provesAddress`), the email verified and a pending email change cancelled.
+   * Returns the account as it is now.
    */
   async resetPassword(
     id: Types.ObjectId,
     email: string,
     passwordHash: string,
+    provesAddress: boolean,
   ): Promise<User | null> {
+    const update = provesAddress
+      ? { $set: { passwordHash, emailVerified: true }, $unset: { pendingEmail: 1 } }
+      : { $set: { passwordHash } };
     return this.users
-      .findOneAndUpdate(
-        { _id: id, email: normaliseEmail(email) },
-        { $set: { passwordHash, emailVerified: true }, $unset: { pendingEmail: 1 } },
-        { returnDocument: 'after' },
-      )
+      .findOneAndUpdate({ _id: id, email: normaliseEmail(email) }, update, {
+        returnDocument: 'after',
+      })
       .collation(EMAIL_COLLATION)
       .lean<User>()
+      .exec();
+  }
+
+  /** Gives the account a role; returns it as it is now, or null when it does not exist. */
+  async setRole(id: Types.ObjectId, role: Role): Promise<User | null> {
+    return this.users
+      .findOneAndUpdate({ _id: id }, { $set: { role } }, { returnDocument: 'after' })
+      .lean<User>()
+      .exec();
+  }
+
+  /** Disables or enables the account; returns whether that changed anything. */
+  async setDisabled(id: Types.ObjectId, disabled: boolean): Promise<boolean> {
+    const result = await this.users
+      .updateOne(
+        disabled
+          ? { _id: id, disabled: mongoose.trusted({ $ne: true }) }
+          : { _id: id, disabled: true },
+        disabled ? { $set: { disabled: true } } : { $unset: { disabled: 1 } },
+      )
+      .exec();
+    return result.modifiedCount === 1;
+  }
+
+  /**
+   * Accounts for an operator's query: the one with that id, or those whose email or username
+   * starts with it (case aside), by username.
+   */
+  async search(query: string, limit: number): Promise<User[]> {
+    const prefix = new RegExp(`^${escapeRegExp(query.trim().toLowerCase())}`);
+    const matches: QueryFilter<User>[] = [
+      { email: mongoose.trusted({ $regex: prefix }) },
+      { username: mongoose.trusted({ $regex: prefix }) },
+    ];
+    if (/^[0-9a-f]{24}$/i.test(query)) {
+      matches.push({ _id: new Types.ObjectId(query) });
+    }
+    return this.users
+      .find({ $or: matches })
+      .sort({ username: 1 })
+      .limit(limit)
+      .lean<User[]>()
       .exec();
   }
 
@@ -391,6 +436,10 @@ export class UsersRepository implements OnModuleInit {
     }
     return error;
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function identityFields(identity: NewIdentity, linkedAt: Date) {

@@ -46,6 +46,7 @@ export const USERS_VALIDATOR = {
       passwordHash: { bsonType: 'string', pattern: '^\\$argon2' },
       identities: { bsonType: 'array', items: identity },
       role: { enum: [...ROLES] },
+      disabled: { bsonType: 'bool' },
       data: { bsonType: 'object' },
       createdAt: { bsonType: 'date' },
       updatedAt: { bsonType: 'date' },

@@ -115,6 +115,7 @@ export class EmailVerification {
             'cancel-email-change',
             'verify-email',
             'reset-password',
+            'set-password',
           ]);
           await this.notices.emailChanged(before.email, before.emailVerified, record.email);
         }

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { GOOD_PASSWORD, newAccount } from '../support/accounts';
 import { LiveApp, startLiveApp } from '../support/live-app';
 import { OidcProvider } from '../../src/oidc/oidc-provider.service';
-import { KEEP_REPLACED_KEYS_MS, rotateSigningKeys } from '../../src/oidc/rotate-keys.command';
+import { KEEP_REPLACED_KEYS_MS, rotateSigningKeys } from '../../src/oidc/key-rotation';
 
 const APP = {
   client_id: 'notes-app',

@@ -77,6 +77,10 @@ export class User {
   @Prop({ type: String, enum: ROLES, default: 'user' })
   role!: Role;
 
+  /** Set by an operator or an admin: the account's sessions are ended, and it cannot sign in. */
+  @Prop({ type: Boolean })
+  disabled?: boolean;
+
   /**
    * The values of the operator's profile fields (PROFILE_FIELDS), by key, normalised by type. Its
    * keys depend on the configuration, so this one path is free-form; the service validates it.

@@ -1,4 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { EventsService } from '../events/events.service';
 import { ID_TOKEN_TTL_SECONDS } from './oidc-provider.service';
 import { SigningKeys } from './signing-keys';
 
@@ -11,6 +12,7 @@ export const KEEP_REPLACED_KEYS_MS = 2 * (ID_TOKEN_TTL_SECONDS + 60) * 1000;
 /** `npm run cli -- rotate-keys`: a new signing key, and the keys replaced long enough ago removed. */
 export async function rotateSigningKeys(app: INestApplicationContext): Promise<string> {
   const { added, removed } = await app.get(SigningKeys).rotate(KEEP_REPLACED_KEYS_MS);
+  await app.get(EventsService).record({ type: 'signing_key.rotated', details: { added, removed } });
   const gone = removed.length > 0 ? `; removed ${removed.join(', ')}` : '';
   return `Added signing key ${added}; running instances sign with it within a minute${gone}.`;
 }
