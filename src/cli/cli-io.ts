@@ -19,7 +19,8 @@ export function cliLogger(io: CliIo): LoggerService {
   // before it, whose `err` says what failed).
   const write = (...parts: unknown[]) => {
     const text = parts.find((part) => typeof part === 'string');
-    const { err } = (parts.find((part) => typeof part === 'object') ?? {}) as { err?: unknown };
+    const fields = parts.find((part) => typeof part === 'object' && part !== null);
+    const { err } = (fields ?? {}) as { err?: unknown };
     const cause = err instanceof Error ? `: ${err.message}` : '';
     if (text) io.err(`${text}${cause}\n`);
   };

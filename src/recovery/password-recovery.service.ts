@@ -87,7 +87,8 @@ export class PasswordRecovery {
       // The other kind of password link, if one is out, has nothing left to do.
       await this.tokens.void(user._id, PASSWORD_LINKS);
       await this.sessions.endAll(user._id);
-      // Proving control of the address is what ends a lock after too many failed sign-ins.
+      // Proving control of the address (or an operator handing over a link) ends a lock after too
+      // many failed sign-ins.
       await this.attempts.clear(accountKeyOfUser(user._id));
       const action = typeof before.passwordHash === 'string' ? 'reset' : 'set';
       await this.notices.send(user, 'password-notice', { action });
