@@ -3,6 +3,7 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Connection } from 'mongoose';
 import { Logger } from 'nestjs-pino';
+import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,9 @@ export async function createTestApp({
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => (logged += chunk.toString()));
 
+  // nestjs-pino sends what is logged outside a request (the mail relay's polling) to the logger of
+  // the first app that did so in this process: start each app afresh, so that it logs to its own.
+  __resetOutOfContextForTests();
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
     .useValue(config)
