@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AccountModule } from './account/account.module';
+import { AdminGuard } from './admin/admin.guard';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { PasswordLimitsModule } from './auth/password-limits.module';
 import { SocialAuthModule } from './social/social-auth.module';
@@ -57,11 +59,14 @@ import { WebModule } from './web/web.module';
     OidcModule,
     HealthModule,
     WebModule,
+    AdminModule,
   ],
   providers: [
-    // Global guards run in this order: refuse cross-site browser requests, then require a session.
+    // Global guards run in this order: refuse cross-site browser requests, then require a session,
+    // then, on routes marked @AdminAccess, an admin (or an API key with the scope).
     { provide: APP_GUARD, useClass: CrossSiteRequestGuard },
     { provide: APP_GUARD, useExisting: SessionGuard },
+    { provide: APP_GUARD, useExisting: AdminGuard },
     { provide: APP_FILTER, useClass: AppExceptionFilter },
   ],
 })

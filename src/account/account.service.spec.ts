@@ -7,6 +7,7 @@ import type { ActiveSession, SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
 import type { AppConfig } from '../config/app-config';
 import type { User } from '../users/schemas/user.schema';
+import type { LastAdminRule } from '../users/last-admin.rule';
 import type { UsersRepository } from '../users/users.repository';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
@@ -44,6 +45,7 @@ function setup() {
       Promise.resolve(user({ _id: id, passwordHash })),
     ),
     delete: jest.fn().mockResolvedValue(true),
+    findById: jest.fn((id: Types.ObjectId) => Promise.resolve(user({ _id: id }))),
   };
   const auth = {
     // Accepts only the right password, failing as AuthService does, on the field it is given.
@@ -69,6 +71,8 @@ function setup() {
   };
   const verification = { requestChange: jest.fn() };
   const notices = { send: jest.fn().mockResolvedValue(undefined) };
+  // The rule's own tests run against the database (admin-api.e2e-spec.ts); here it lets all pass.
+  const lastAdmin = { guard: <T>(_user: User, change: () => Promise<T>) => change() };
   const { fields: profileFields } = readProfileFields(
     JSON.stringify([
       { key: 'company', label: 'Company', type: 'text' },
@@ -85,6 +89,7 @@ function setup() {
     verification as unknown as EmailVerification,
     notices as unknown as AccountNotices,
     new ProfileFields({ profileFields } as AppConfig),
+    lastAdmin as unknown as LastAdminRule,
   );
   return { users, auth, hasher, sessions, verification, notices, service };
 }

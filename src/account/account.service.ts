@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Types } from 'mongoose';
 import { accountKeyOfUser } from '../auth/account-key';
 import { Auth } from '../auth/authenticated-request';
 import { AuthService } from '../auth/auth.service';
@@ -11,6 +12,7 @@ import { AccountNotices } from '../email/account-notices';
 import { ProfileFields } from '../profile-fields/profile-fields.service';
 import { EmailVerification } from '../verification/email-verification.service';
 import { normaliseEmail, normaliseUsername } from '../users/identifiers';
+import { LastAdminRule } from '../users/last-admin.rule';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import { ChangePasswordDto } from './dto/change-password.dto';
@@ -35,6 +37,7 @@ export class AccountService {
     private readonly verification: EmailVerification,
     private readonly notices: AccountNotices,
     private readonly profileFields: ProfileFields,
+    private readonly lastAdmin: LastAdminRule,
   ) {}
 
   /**
@@ -84,10 +87,23 @@ export class AccountService {
       }
       await this.auth.confirmPassword(user, password, 'password');
     }
-    await this.transactions.run(async () => {
-      if (!(await this.users.delete(user._id))) throw accountGone();
-      await this.sessions.endAll(user._id);
+    if (!(await this.deleteUser(user._id))) throw accountGone();
+  }
+
+  /**
+   * Deletes an account (its owner's choice, or an admin's): its sessions end, what its apps hold
+   * is revoked, and its verified address gets a notice. The last enabled admin cannot be deleted
+   * (LAST_ADMIN). Returns false when there was no such account. Joins the caller's transaction.
+   */
+  async deleteUser(id: Types.ObjectId): Promise<boolean> {
+    return this.transactions.run(async () => {
+      const user = await this.users.findById(id);
+      if (!user) return false;
+      const deleted = await this.lastAdmin.guard(user, () => this.users.delete(id));
+      if (!deleted) return false;
+      await this.sessions.endAll(id);
       await this.notices.send(user, 'account-deleted', {});
+      return true;
     });
   }
 }

@@ -9,6 +9,7 @@ import { usernameBaseFromEmail } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import { AccountAttempts } from './account-attempts';
+import { accountDisabledError } from './account-disabled';
 import { accountKeyOfLogin, accountKeyOfUser } from './account-key';
 import { RegisterDto } from './dto/register.dto';
 import { PasswordHasher } from './password-hasher.service';
@@ -59,7 +60,8 @@ export class AuthService {
   /**
    * The password sign-in, for the API and the page alike: the account for an email-or-username
    * and password. Every failure gives the same error, and an unknown account still costs one
-   * password verification, so neither reveals which accounts exist.
+   * password verification, so neither reveals which accounts exist. A disabled account's right
+   * password is refused with ACCOUNT_DISABLED; a wrong one fails as for any account.
    */
   verifyCredentials(login: string, password: string): Promise<User> {
     return this.signIns.track('password', this.checkCredentials(login, password));
@@ -76,6 +78,7 @@ export class AuthService {
     if (!user || !matches) {
       throw new AppError('INVALID_CREDENTIALS', 'The login or password is incorrect.');
     }
+    if (user.disabled === true) throw accountDisabledError();
     await this.upgradeHash(user, password);
     return user;
   }

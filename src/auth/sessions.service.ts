@@ -188,14 +188,18 @@ export class SessionsService implements OnModuleInit {
       .exec();
   }
 
-  /** Ends every session of a user except `keep`, or only those signed in with `proof`'s method. */
   /**
-   * Ends the account's other sessions: those that signed in with `proof` (a removed way in), or
-   * all of them (a changed password, signing out everywhere), which also revokes what the apps
-   * signed in through this service hold.
+   * Ends the account's sessions but `keep` (none is kept when it is undefined: an admin's change):
+   * those that signed in with `proof` (a removed way in), or all of them (a changed password,
+   * signing out everywhere), which also revokes what the apps signed in through this service hold.
    */
-  async endOthers(userId: Types.ObjectId, keep: string, proof?: SignInProof): Promise<void> {
-    const filter: QueryFilter<Session> = { userId, _id: mongoose.trusted({ $ne: keep }) };
+  async endOthers(
+    userId: Types.ObjectId,
+    keep: string | undefined,
+    proof?: SignInProof,
+  ): Promise<void> {
+    const filter: QueryFilter<Session> = { userId };
+    if (keep !== undefined) filter._id = mongoose.trusted({ $ne: keep });
     if (proof) {
       const signedInThatWay = proof.provider
         ? { method: proof.method, provider: proof.provider }
@@ -211,6 +215,13 @@ export class SessionsService implements OnModuleInit {
   async endAll(userId: Types.ObjectId): Promise<void> {
     await this.sessions.deleteMany({ userId }).exec();
     await this.providerRecords.revokeAccount(userId.toHexString());
+  }
+
+  /** How many live sessions the user has. */
+  async countLive(userId: Types.ObjectId): Promise<number> {
+    return this.sessions
+      .countDocuments({ userId, expiresAt: mongoose.trusted({ $gt: new Date() }) })
+      .exec();
   }
 
   /** The user's live sessions, newest first, each with its public id. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, QueryFilter, Types } from 'mongoose';
+import mongoose, { Model, QueryFilter, Types } from 'mongoose';
 import { AppConfig } from '../config/app-config';
 import { AccountEvent, Actor, EventType } from './event.schema';
 import { RequestContext } from './request-context';
@@ -56,7 +56,8 @@ export class EventsService {
     const filter: QueryFilter<AccountEvent> = {};
     if (query.userId) filter.userId = query.userId;
     if (query.type) filter.type = query.type;
-    if (query.before) filter._id = { $lt: query.before };
+    // Trusted: the global sanitizeFilter would otherwise turn the operator into a value to match.
+    if (query.before) filter._id = mongoose.trusted({ $lt: query.before });
     return this.events
       .find(filter)
       .sort({ _id: -1 })

@@ -82,14 +82,59 @@ export class LinkingService {
   /** Disconnects a provider, and ends the account's other sessions that signed in through it. */
   async unlink({ user, session }: Auth, key: string): Promise<void> {
     const provider = this.provider(key);
+    const outcome = await this.removeIdentity(user, provider, session._id);
+    if (outcome === 'not-linked') {
+      throw new AppError('NOT_LINKED', `Your account is not connected to ${provider.name}.`);
+    }
+    if (outcome === 'last-login-method') {
+      throw new AppError(
+        'LAST_LOGIN_METHOD',
+        `${provider.name} is your only way to sign in. Set a password or connect another provider before disconnecting it.`,
+      );
+    }
+  }
+
+  /**
+   * An admin disconnects the account's identity of `key` (a provider switched off since
+   * included), under the same rule, and ends every session that signed in through it.
+   */
+  async unlinkForAdmin(user: User, key: string): Promise<void> {
+    const provider = this.providers.find((candidate) => candidate.key === key) ?? {
+      key,
+      name: key,
+    };
+    const outcome = await this.removeIdentity(user, provider, undefined);
+    if (outcome === 'not-linked') {
+      throw new AppError('NOT_LINKED', `The account is not connected to ${provider.name}.`);
+    }
+    if (outcome === 'last-login-method') {
+      throw new AppError(
+        'LAST_LOGIN_METHOD',
+        `${provider.name} is the account's only way to sign in: it needs a password or another provider first.`,
+      );
+    }
+  }
+
+  /**
+   * The never-lock-out rule's unlink: one conditional update whose filter is the rule; then the
+   * sessions but `keepSession` that signed in through it end and the owner hears of it.
+   */
+  private async removeIdentity(
+    user: User,
+    provider: ProviderName,
+    keepSession: string | undefined,
+  ): Promise<'unlinked' | 'not-linked' | 'last-login-method'> {
     const removed = await this.transactions.run(async () => {
       const unlinked = await this.users.unlinkIdentity(
         user._id,
-        key,
-        this.methods.keepsAWayToSignIn({ provider: key }),
+        provider.key,
+        this.methods.keepsAWayToSignIn({ provider: provider.key }),
       );
       if (unlinked) {
-        await this.sessions.endOthers(user._id, session._id, { method: 'provider', provider: key });
+        await this.sessions.endOthers(user._id, keepSession, {
+          method: 'provider',
+          provider: provider.key,
+        });
         await this.notices.send(user, 'provider-notice', {
           provider: provider.name,
           action: 'disconnected',
@@ -97,15 +142,11 @@ export class LinkingService {
       }
       return unlinked;
     });
-    if (removed) return;
+    if (removed) return 'unlinked';
     const current = await this.current(user._id);
-    if (!current.identities.some(({ provider }) => provider === key)) {
-      throw new AppError('NOT_LINKED', `Your account is not connected to ${provider.name}.`);
-    }
-    throw new AppError(
-      'LAST_LOGIN_METHOD',
-      `${provider.name} is your only way to sign in. Set a password or connect another provider before disconnecting it.`,
-    );
+    return current.identities.some(({ provider: key }) => key === provider.key)
+      ? 'last-login-method'
+      : 'not-linked';
   }
 
   /** Removes the password, and ends the account's other sessions that signed in with it. */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { accountDisabledError } from '../auth/account-disabled';
 import type { Auth } from '../auth/authenticated-request';
 import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
@@ -72,6 +73,7 @@ export class SocialSignInService {
   ): Promise<Omit<SocialOutcome, 'returnTo'>> {
     const known = await this.users.findByIdentity(identity.provider, identity.subject);
     if (known) {
+      if (known.disabled === true) throw accountDisabledError();
       await this.users.touchIdentity(identity.provider, identity.subject);
       return { action: 'signed-in', user: known };
     }

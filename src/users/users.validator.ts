@@ -46,6 +46,8 @@ export const USERS_VALIDATOR = {
       passwordHash: { bsonType: 'string', pattern: '^\\$argon2' },
       identities: { bsonType: 'array', items: identity },
       role: { enum: [...ROLES] },
+      disabled: { bsonType: 'bool' },
+      lastSignInAt: { bsonType: 'date' },
       data: { bsonType: 'object' },
       createdAt: { bsonType: 'date' },
       updatedAt: { bsonType: 'date' },
