@@ -214,13 +214,20 @@ describe('security events', () => {
     await browser.agent.delete('/me/password').expect(204);
 
     const stored = await eventsOf(id);
-    expect(stored.map(({ type, ip, details }) => [type, ip, details])).toEqual([
-      ['user.created', '203.0.113.5', { method: 'provider', provider: 'google' }],
-      ['sign_in.succeeded', '203.0.113.6', { method: 'provider', provider: 'google' }],
-      ['identity.linked', '203.0.113.5', { provider: 'github' }],
-      ['identity.unlinked', '203.0.113.5', { provider: 'github' }],
-      ['password.set', '203.0.113.5', undefined],
-      ['password.removed', '203.0.113.5', undefined],
+    expect(
+      stored.map(({ type, ip, userAgent, details }) => [type, ip, userAgent, details]),
+    ).toEqual([
+      ['user.created', '203.0.113.5', FIREFOX, { method: 'provider', provider: 'google' }],
+      [
+        'sign_in.succeeded',
+        '203.0.113.6',
+        SAFARI_IPHONE,
+        { method: 'provider', provider: 'google' },
+      ],
+      ['identity.linked', '203.0.113.5', FIREFOX, { provider: 'github' }],
+      ['identity.unlinked', '203.0.113.5', FIREFOX, { provider: 'github' }],
+      ['password.set', '203.0.113.5', FIREFOX, undefined],
+      ['password.removed', '203.0.113.5', FIREFOX, undefined],
     ]);
     expectEachRecorded(stored, id, { kind: 'user', id }, since);
   });
@@ -244,14 +251,24 @@ describe('security events', () => {
 
     const stored = await eventsOf(owner.id);
     const self = { kind: 'user', id: owner.id };
-    expect(stored.map(({ type, ip, actor, details }) => [type, ip, actor, details])).toEqual([
-      ['user.created', '203.0.113.7', self, { method: 'password' }],
-      ['email.verified', '203.0.113.7', self, undefined],
-      ['email.changed', '203.0.113.7', self, undefined],
+    const anonymous = { kind: 'anonymous' };
+    expect(
+      stored.map(({ type, ip, userAgent, actor, details }) => [
+        type,
+        ip,
+        userAgent,
+        actor,
+        details,
+      ]),
+    ).toEqual([
+      ['user.created', '203.0.113.7', FIREFOX, self, { method: 'password' }],
+      ['email.verified', '203.0.113.7', FIREFOX, self, undefined],
+      ['email.changed', '203.0.113.7', FIREFOX, self, undefined],
       // Whoever holds the link: not someone signed in.
-      ['password.reset_requested', '198.51.100.11', { kind: 'anonymous' }, undefined],
-      ['password.reset', '198.51.100.11', { kind: 'anonymous' }, undefined],
+      ['password.reset_requested', '198.51.100.11', 'curl/8.5.0', anonymous, undefined],
+      ['password.reset', '198.51.100.11', 'curl/8.5.0', anonymous, undefined],
     ]);
+    for (const { at } of stored) expect(at.getTime()).toBeLessThanOrEqual(Date.now());
     const text = JSON.stringify(stored);
     expect(text).not.toContain(owner.account.email);
     expect(text).not.toContain(newEmail);
