@@ -9,10 +9,12 @@ import { SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
+import { EventsService } from '../events/events.service';
 import { ProfileFields } from '../profile-fields/profile-fields.service';
 import { EmailVerification } from '../verification/email-verification.service';
 import { normaliseEmail, normaliseUsername } from '../users/identifiers';
 import { LastAdminRule } from '../users/last-admin.rule';
+import { profileDataOf } from '../users/profile-data';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import { ChangePasswordDto } from './dto/change-password.dto';
@@ -38,6 +40,7 @@ export class AccountService {
     private readonly notices: AccountNotices,
     private readonly profileFields: ProfileFields,
     private readonly lastAdmin: LastAdminRule,
+    private readonly events: EventsService,
   ) {}
 
   /**
@@ -49,8 +52,18 @@ export class AccountService {
     const { email, data, ...rest } = changes;
     const dataChanges = data === undefined ? undefined : this.profileFields.forUpdate(data);
     return this.transactions.run(async () => {
+      // Read inside the transaction: what this update changes, whatever other requests did.
+      const before = await this.users.findById(user._id);
       let updated = await this.users.updateProfile(user._id, { ...rest, data: dataChanges });
-      if (!updated) throw accountGone();
+      if (!before || !updated) throw accountGone();
+      const fields = changedFields(before, updated);
+      if (fields.length > 0) {
+        await this.events.record({
+          type: 'profile.updated',
+          userId: user._id,
+          details: { fields },
+        });
+      }
       if (email === undefined) return { user: updated, emailChangePending: false };
       updated = await this.verification.requestChange(updated, email);
       return { user: updated, emailChangePending: updated.pendingEmail !== undefined };
@@ -75,6 +88,7 @@ export class AccountService {
       if (!updated) throw accountGone();
       await this.sessions.endOthers(user._id, session._id);
       const action = typeof user.passwordHash === 'string' ? 'changed' : 'set';
+      await this.events.record({ type: `password.${action}`, userId: user._id });
       await this.notices.send(updated, 'password-notice', { action });
     });
   }
@@ -87,7 +101,10 @@ export class AccountService {
       }
       await this.auth.confirmPassword(user, password, 'password');
     }
-    if (!(await this.deleteUser(user._id))) throw accountGone();
+    await this.transactions.run(async () => {
+      if (!(await this.deleteUser(user._id))) throw accountGone();
+      await this.events.record({ type: 'user.deleted', userId: user._id });
+    });
   }
 
   /**
@@ -116,6 +133,14 @@ export function changesSignInName(user: User, changes: { email?: unknown; userna
     differs(changes.email, user.email, normaliseEmail) ||
     differs(changes.username, user.username, normaliseUsername)
   );
+}
+
+/** The profile fields an update changed: names only (`name`, `username`, `data.<key>`), never values. */
+export function changedFields(before: User, after: User): string[] {
+  const fields = (['name', 'username'] as const).filter((field) => before[field] !== after[field]);
+  const [was, is] = [profileDataOf(before), profileDataOf(after)];
+  const keys = [...new Set([...Object.keys(was), ...Object.keys(is)])].sort();
+  return [...fields, ...keys.filter((key) => was[key] !== is[key]).map((key) => `data.${key}`)];
 }
 
 function accountGone(): AppError {

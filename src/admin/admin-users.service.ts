@@ -122,15 +122,8 @@ export class AdminUsersService {
 
   /** Disconnects a provider under the never-lock-out rule (LAST_LOGIN_METHOD, NOT_LINKED). */
   async unlinkIdentity(id: UserId, provider: string): Promise<void> {
-    const user = await this.find(id);
-    await this.transactions.run(async () => {
-      await this.linking.unlinkForAdmin(user, provider);
-      await this.events.record({
-        type: 'identity.unlinked',
-        userId: user._id,
-        details: { provider },
-      });
-    });
+    // LinkingService records identity.unlinked, with the admin as the actor.
+    await this.linking.unlinkForAdmin(await this.find(id), provider);
   }
 
   /** Ends every session of the account and revokes what its apps hold. */

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AppError } from '../common/app-error';
 import { IS_PUBLIC } from '../common/public.decorator';
 import { AuthenticatedRequest } from './authenticated-request';
+import { userActor } from '../events/event.schema';
 import { RequestContext } from '../events/request-context';
 import { BrowserSessions } from './browser-sessions';
 
@@ -31,7 +32,7 @@ export class SessionGuard implements CanActivate {
       );
     }
     request.auth = auth;
-    this.context.setActor({ kind: 'user', id: auth.user._id.toHexString() });
+    this.context.setActor(userActor(auth.user._id));
     return true;
   }
 }

@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { Types } from 'mongoose';
 import type { Auth } from '../auth/authenticated-request';
 import { SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
+import { userActor } from '../events/event.schema';
+import { EventsService } from '../events/events.service';
 import type { ProviderIdentity } from '../providers/provider-identity';
 import { User } from '../users/schemas/user.schema';
 import { LinkResult, UsersRepository } from '../users/users.repository';
@@ -27,6 +30,7 @@ export class LinkingService {
     private readonly sessions: SessionsService,
     private readonly notices: AccountNotices,
     private readonly transactions: Transactions,
+    private readonly events: EventsService,
     config: AppConfig,
   ) {
     this.providers = config.providers.map(({ key, name }) => ({ key, name }));
@@ -49,6 +53,13 @@ export class LinkingService {
         linkedBeforeEmailVerified: !user.emailVerified,
       });
       if (result === 'linked') {
+        await this.events.record({
+          type: 'identity.linked',
+          userId: user._id,
+          // The provider's callback is a public route: the flow proved who started it.
+          actor: userActor(user._id),
+          details: { provider: identity.provider },
+        });
         await this.notices.send(user, 'provider-notice', {
           provider: provider.name,
           action: 'connected',
@@ -135,6 +146,11 @@ export class LinkingService {
           method: 'provider',
           provider: provider.key,
         });
+        await this.events.record({
+          type: 'identity.unlinked',
+          userId: user._id,
+          details: { provider: provider.key },
+        });
         await this.notices.send(user, 'provider-notice', {
           provider: provider.name,
           action: 'disconnected',
@@ -158,6 +174,7 @@ export class LinkingService {
       );
       if (unset) {
         await this.sessions.endOthers(user._id, session._id, { method: 'password' });
+        await this.events.record({ type: 'password.removed', userId: user._id });
         await this.notices.send(user, 'password-notice', { action: 'removed' });
       }
       return unset;
@@ -171,6 +188,18 @@ export class LinkingService {
       'LAST_LOGIN_METHOD',
       'Your password is your only way to sign in. Connect a provider before removing it.',
     );
+  }
+
+  /**
+   * The account's address was just proven by someone who may not be who linked its providers (a
+   * verification link used outside its sessions, a password reset): those linked while the address
+   * was unverified are unlinked. Call inside the proof's transaction.
+   */
+  async unlinkLinkedBeforeVerification(userId: Types.ObjectId): Promise<void> {
+    for (const provider of await this.users.unlinkIdentitiesLinkedBeforeVerification(userId)) {
+      const details = { provider, reason: 'linked_before_email_verified' };
+      await this.events.record({ type: 'identity.unlinked', userId, details });
+    }
   }
 
   /** The enabled provider with this key; 404 UNKNOWN_PROVIDER otherwise. */

@@ -8,6 +8,8 @@ import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
 import { invalidLinkError, OneTimeTokens } from '../email/one-time-tokens';
+import { EventsService } from '../events/events.service';
+import { LinkingService } from '../linking/linking.service';
 import { UsersRepository } from '../users/users.repository';
 
 /** How often one account may be sent a recovery link. */
@@ -31,6 +33,8 @@ export class PasswordRecovery {
     private readonly sessions: SessionsService,
     private readonly transactions: Transactions,
     private readonly attempts: AccountAttempts,
+    private readonly events: EventsService,
+    private readonly linking: LinkingService,
   ) {}
 
   /**
@@ -69,13 +73,21 @@ export class PasswordRecovery {
       const user = await this.users.resetPassword(record.userId, record.email, passwordHash);
       // The address changed since the link was sent: the link proves nothing about the account now.
       if (!before || !user) throw invalidLinkError();
-      if (!before.emailVerified)
-        await this.users.unlinkIdentitiesLinkedBeforeVerification(user._id);
+      const firstPassword = typeof before.passwordHash !== 'string';
+      await this.events.record({
+        type: 'password.reset',
+        userId: user._id,
+        ...(firstPassword && { details: { firstPassword } }),
+      });
+      if (!before.emailVerified) {
+        await this.events.record({ type: 'email.verified', userId: user._id });
+        await this.linking.unlinkLinkedBeforeVerification(user._id);
+      }
       await this.tokens.void(user._id, ['verify-email', 'change-email', 'cancel-email-change']);
       await this.sessions.endAll(user._id);
       // Proving control of the address is what ends a lock after too many failed sign-ins.
       await this.attempts.clear(accountKeyOfUser(user._id));
-      const action = typeof before.passwordHash === 'string' ? 'reset' : 'set';
+      const action = firstPassword ? 'set' : 'reset';
       await this.notices.send(user, 'password-notice', { action });
     });
   }
@@ -86,6 +98,9 @@ export class PasswordRecovery {
     const since = new Date(Date.now() - RESEND_INTERVAL_MS);
     // One link a minute per account: asking again and again must not flood its owner's mailbox.
     if (await this.tokens.lastIssuedSince(user._id, ['reset-password'], since)) return;
-    await this.transactions.run(() => this.links.sendRecovery(user, user.email!));
+    await this.transactions.run(async () => {
+      await this.links.sendRecovery(user, user.email!);
+      await this.events.record({ type: 'password.reset_requested', userId: user._id });
+    });
   }
 }

@@ -354,12 +354,20 @@ export class UsersRepository implements OnModuleInit {
 
   /**
    * The address was just proven by someone who may not have linked the account's identities:
-   * unlinks those linked while it was unverified, and marks the rest as linked by its owner.
+   * unlinks those linked while it was unverified. Returns their providers' keys.
    */
-  async unlinkIdentitiesLinkedBeforeVerification(id: Types.ObjectId): Promise<void> {
-    await this.users
-      .updateOne({ _id: id }, { $pull: { identities: { linkedBeforeEmailVerified: true } } })
+  async unlinkIdentitiesLinkedBeforeVerification(id: Types.ObjectId): Promise<string[]> {
+    const before = await this.users
+      .findOneAndUpdate(
+        { _id: id },
+        { $pull: { identities: { linkedBeforeEmailVerified: true } } },
+        { returnDocument: 'before', projection: { identities: 1 } },
+      )
+      .lean<Pick<User, 'identities'>>()
       .exec();
+    return (before?.identities ?? [])
+      .filter(({ linkedBeforeEmailVerified }) => linkedBeforeEmailVerified)
+      .map(({ provider }) => provider);
   }
 
   /** The account's owner verified the address in their own session: their links stay theirs. */
