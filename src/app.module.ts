@@ -3,6 +3,8 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AccountModule } from './account/account.module';
 import { AdminGuard } from './admin/admin.guard';
+import { AdminModule } from './admin/admin.module';
+import { ApiKeyGuard } from './api-keys/api-key.guard';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { PasswordLimitsModule } from './auth/password-limits.module';
@@ -60,13 +62,16 @@ import { WebModule } from './web/web.module';
     OidcModule,
     HealthModule,
     WebModule,
+    AdminModule,
   ],
   providers: [
-    // Global guards run in this order: refuse cross-site browser requests, then require a session
-    // (or, on admin routes, an API key), then admin rights on admin routes.
+    // Global guards run in this order: refuse cross-site browser requests, then take an API key
+    // (admin routes only), else require a session, then, on routes marked @AdminAccess, an admin
+    // (or an API key with the scope).
     { provide: APP_GUARD, useClass: CrossSiteRequestGuard },
+    { provide: APP_GUARD, useExisting: ApiKeyGuard },
     { provide: APP_GUARD, useExisting: SessionGuard },
-    { provide: APP_GUARD, useClass: AdminGuard },
+    { provide: APP_GUARD, useExisting: AdminGuard },
     { provide: APP_FILTER, useClass: AppExceptionFilter },
   ],
 })

@@ -6,10 +6,11 @@ import { UsersModule } from '../users/users.module';
 import { VerificationModule } from '../verification/verification.module';
 import { AccountController } from './account.controller';
 import { AccountService } from './account.service';
+import { EventsController } from './events.controller';
 
 @Module({
   imports: [UsersModule, AuthModule, EmailModule, VerificationModule, ProfileFieldsModule],
-  controllers: [AccountController],
+  controllers: [AccountController, EventsController],
   providers: [AccountService],
   exports: [AccountService],
 })

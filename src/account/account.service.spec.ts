@@ -7,13 +7,15 @@ import type { ActiveSession, SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
 import type { AppConfig } from '../config/app-config';
 import type { User } from '../users/schemas/user.schema';
+import type { LastAdminRule } from '../users/last-admin.rule';
 import type { UsersRepository } from '../users/users.repository';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
+import type { EventsService } from '../events/events.service';
 import { readProfileFields } from '../config/profile-field-settings';
 import { ProfileFields } from '../profile-fields/profile-fields.service';
 import { EmailVerification } from '../verification/email-verification.service';
-import { AccountService, changesSignInName } from './account.service';
+import { AccountService, changedFields, changesSignInName } from './account.service';
 
 const RIGHT_PASSWORD = 'the right current password';
 const NEW_PASSWORD = 'a brand new long passphrase';
@@ -39,6 +41,8 @@ function signedIn(account: User): Auth {
 
 function setup() {
   const users = {
+    // The account as stored before a change.
+    findById: jest.fn((id: Types.ObjectId) => Promise.resolve(user({ _id: id }))),
     updateProfile: jest.fn(),
     setPasswordHash: jest.fn((id: Types.ObjectId, passwordHash: string) =>
       Promise.resolve(user({ _id: id, passwordHash })),
@@ -69,6 +73,9 @@ function setup() {
   };
   const verification = { requestChange: jest.fn() };
   const notices = { send: jest.fn().mockResolvedValue(undefined) };
+  // The rule's own tests run against the database (admin-api.e2e-spec.ts); here it lets all pass.
+  const lastAdmin = { guard: <T>(_user: User, change: () => Promise<T>) => change() };
+  const events = { record: jest.fn().mockResolvedValue(undefined) };
   const { fields: profileFields } = readProfileFields(
     JSON.stringify([
       { key: 'company', label: 'Company', type: 'text' },
@@ -85,8 +92,10 @@ function setup() {
     verification as unknown as EmailVerification,
     notices as unknown as AccountNotices,
     new ProfileFields({ profileFields } as AppConfig),
+    lastAdmin as unknown as LastAdminRule,
+    events as unknown as EventsService,
   );
-  return { users, auth, hasher, sessions, verification, notices, service };
+  return { users, auth, hasher, sessions, verification, notices, events, service };
 }
 
 describe('AccountService', () => {
@@ -304,6 +313,40 @@ describe('AccountService', () => {
         code: 'UNAUTHENTICATED',
       });
     });
+
+    it('records profile.updated naming the fields the update changed, compared with the stored account', async () => {
+      const { users, events, service } = setup();
+      const me = user();
+      users.findById.mockResolvedValue(user({ _id: me._id, name: 'Ada', data: { age: 36 } }));
+      users.updateProfile.mockResolvedValue(
+        user({ _id: me._id, name: 'Ada', username: 'lovelace', data: { age: 37 } }),
+      );
+
+      await service.updateProfile(me, { name: 'Ada', username: 'lovelace', data: { age: 37 } });
+      expect(events.record).toHaveBeenCalledWith({
+        type: 'profile.updated',
+        userId: me._id,
+        details: { fields: ['username', 'data.age'] },
+      });
+    });
+
+    it('records nothing when the update changed nothing', async () => {
+      const { users, events, service } = setup();
+      const me = user({ name: 'Ada' });
+      users.findById.mockResolvedValue(me);
+      users.updateProfile.mockResolvedValue(me);
+
+      await service.updateProfile(me, { name: 'Ada', username: 'ada' });
+      expect(events.record).not.toHaveBeenCalled();
+    });
+  });
+});
+
+describe('changedFields', () => {
+  it('names changed, added and removed values, never the values themselves', () => {
+    const before = user({ name: 'Ada', data: { company: 'Babbage & Co', age: 36, pro: true } });
+    const after = user({ username: 'ada', data: { age: 36, pro: false, plan: 'free' } });
+    expect(changedFields(before, after)).toEqual(['name', 'data.company', 'data.plan', 'data.pro']);
   });
 });
 

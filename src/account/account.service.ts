@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Types } from 'mongoose';
 import { accountKeyOfUser } from '../auth/account-key';
 import { Auth } from '../auth/authenticated-request';
 import { AuthService } from '../auth/auth.service';
@@ -8,9 +9,12 @@ import { SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
+import { EventsService } from '../events/events.service';
 import { ProfileFields } from '../profile-fields/profile-fields.service';
 import { EmailVerification } from '../verification/email-verification.service';
 import { normaliseEmail, normaliseUsername } from '../users/identifiers';
+import { LastAdminRule } from '../users/last-admin.rule';
+import { profileDataOf } from '../users/profile-data';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import { ChangePasswordDto } from './dto/change-password.dto';
@@ -35,6 +39,8 @@ export class AccountService {
     private readonly verification: EmailVerification,
     private readonly notices: AccountNotices,
     private readonly profileFields: ProfileFields,
+    private readonly lastAdmin: LastAdminRule,
+    private readonly events: EventsService,
   ) {}
 
   /**
@@ -46,8 +52,18 @@ export class AccountService {
     const { email, data, ...rest } = changes;
     const dataChanges = data === undefined ? undefined : this.profileFields.forUpdate(data);
     return this.transactions.run(async () => {
+      // Read inside the transaction: what this update changes, whatever other requests did.
+      const before = await this.users.findById(user._id);
       let updated = await this.users.updateProfile(user._id, { ...rest, data: dataChanges });
-      if (!updated) throw accountGone();
+      if (!before || !updated) throw accountGone();
+      const fields = changedFields(before, updated);
+      if (fields.length > 0) {
+        await this.events.record({
+          type: 'profile.updated',
+          userId: user._id,
+          details: { fields },
+        });
+      }
       if (email === undefined) return { user: updated, emailChangePending: false };
       updated = await this.verification.requestChange(updated, email);
       return { user: updated, emailChangePending: updated.pendingEmail !== undefined };
@@ -72,6 +88,7 @@ export class AccountService {
       if (!updated) throw accountGone();
       await this.sessions.endOthers(user._id, session._id);
       const action = typeof user.passwordHash === 'string' ? 'changed' : 'set';
+      await this.events.record({ type: `password.${action}`, userId: user._id });
       await this.notices.send(updated, 'password-notice', { action });
     });
   }
@@ -84,18 +101,26 @@ export class AccountService {
       }
       await this.auth.confirmPassword(user, password, 'password');
     }
-    await this.remove(user);
+    await this.transactions.run(async () => {
+      if (!(await this.deleteUser(user._id))) throw accountGone();
+      await this.events.record({ type: 'user.deleted', userId: user._id });
+    });
   }
 
   /**
-   * Deletes the account and all its sessions, and tells its owner. Whoever calls it has checked
-   * the right to: the owner's password above, or an operator's command.
+   * Deletes an account (its owner's choice, or an admin's): its sessions end, what its apps hold
+   * is revoked, and its verified address gets a notice. The last enabled admin cannot be deleted
+   * (LAST_ADMIN). Returns false when there was no such account. Joins the caller's transaction.
    */
-  async remove(user: User): Promise<void> {
-    await this.transactions.run(async () => {
-      if (!(await this.users.delete(user._id))) throw accountGone();
-      await this.sessions.endAll(user._id);
+  async deleteUser(id: Types.ObjectId): Promise<boolean> {
+    return this.transactions.run(async () => {
+      const user = await this.users.findById(id);
+      if (!user) return false;
+      const deleted = await this.lastAdmin.guard(user, () => this.users.delete(id));
+      if (!deleted) return false;
+      await this.sessions.endAll(id);
       await this.notices.send(user, 'account-deleted', {});
+      return true;
     });
   }
 }
@@ -108,6 +133,14 @@ export function changesSignInName(user: User, changes: { email?: unknown; userna
     differs(changes.email, user.email, normaliseEmail) ||
     differs(changes.username, user.username, normaliseUsername)
   );
+}
+
+/** The profile fields an update changed: names only (`name`, `username`, `data.<key>`), never values. */
+export function changedFields(before: User, after: User): string[] {
+  const fields = (['name', 'username'] as const).filter((field) => before[field] !== after[field]);
+  const [was, is] = [profileDataOf(before), profileDataOf(after)];
+  const keys = [...new Set([...Object.keys(was), ...Object.keys(is)])].sort();
+  return [...fields, ...keys.filter((key) => was[key] !== is[key]).map((key) => `data.${key}`)];
 }
 
 function accountGone(): AppError {

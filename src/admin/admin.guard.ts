@@ -1,21 +1,20 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import type { Auth } from '../auth/authenticated-request';
 import { AppError } from '../common/app-error';
-import type { Role } from '../users/schemas/user.schema';
-import { ADMIN_SCOPE, type ApiKeyScope } from './admin-access';
+import { ADMIN_SCOPE, ApiKeyScope } from './admin-access';
 
-/**
- * What this guard reads of a request, as SessionGuard leaves it: `apiKey` (ApiKeyRequest) or
- * `auth` (AuthenticatedRequest). Written out here so that admin/ depends on neither module.
- */
-interface AdminCaller {
-  apiKey?: { scopes: readonly ApiKeyScope[] };
-  auth?: { user: { role: Role } };
+/** What the global session guard leaves on an admin route's request: a session, or an API key. */
+interface AdminRequest extends Request {
+  auth?: Auth;
+  apiKey?: { id: string; scopes: readonly string[] };
 }
 
 /**
- * Global guard, after SessionGuard: on a route marked @AdminAccess(scope), an API key needs that
- * scope or `admin`, and a signed-in person needs the role `admin`. Other routes pass untouched.
+ * Global guard, after the session guard, for routes marked @AdminAccess(scope): a signed-in
+ * person needs role `admin` (read from the account on every request, so a demotion counts at
+ * once); an API key needs the scope or `admin`. Other routes pass untouched.
  */
 @Injectable()
 export class AdminGuard implements CanActivate {
@@ -27,13 +26,20 @@ export class AdminGuard implements CanActivate {
       context.getClass(),
     ]);
     if (scope === undefined) return true;
-    const request = context.switchToHttp().getRequest<AdminCaller>();
-    if (request.apiKey) {
-      const { scopes } = request.apiKey;
-      if (scopes.includes(scope) || scopes.includes('admin')) return true;
-      throw new AppError('FORBIDDEN', `This API key lacks the scope this route needs: ${scope}.`);
+    const { auth, apiKey } = context.switchToHttp().getRequest<AdminRequest>();
+    if (apiKey) {
+      if (apiKey.scopes.includes(scope) || apiKey.scopes.includes('admin')) return true;
+      throw new AppError('INSUFFICIENT_SCOPE', `This API key lacks the "${scope}" scope.`);
     }
-    if (request.auth?.user.role === 'admin') return true;
-    throw new AppError('FORBIDDEN', 'Only an admin may use this route.');
+    if (!auth) {
+      throw new AppError(
+        'UNAUTHENTICATED',
+        'Sign in as an admin, or send an API key (Authorization: Bearer …).',
+      );
+    }
+    if (auth.user.role !== 'admin') {
+      throw new AppError('ADMIN_REQUIRED', 'Only admins may do this.');
+    }
+    return true;
   }
 }

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
-import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { EmailModule } from '../email/email.module';
 import { OidcStorageModule } from '../oidc-storage/oidc-storage.module';
 import { ProfileFieldsModule } from '../profile-fields/profile-fields.module';
@@ -24,8 +23,6 @@ import { SessionsService } from './sessions.service';
   imports: [
     UsersModule,
     EmailModule,
-    // SessionGuard checks the API keys sent to admin routes.
-    ApiKeysModule,
     OidcStorageModule,
     ProfileFieldsModule,
     PassportModule,

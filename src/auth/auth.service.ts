@@ -3,12 +3,15 @@ import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
+import { userActor } from '../events/event.schema';
+import { EventsService } from '../events/events.service';
 import { SignInMetrics } from '../metrics/sign-in-metrics';
 import { ProfileFields } from '../profile-fields/profile-fields.service';
 import { usernameBaseFromEmail } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import { AccountAttempts } from './account-attempts';
+import { accountDisabledError } from './account-disabled';
 import { accountKeyOfLogin, accountKeyOfUser } from './account-key';
 import { RegisterDto } from './dto/register.dto';
 import { PasswordHasher } from './password-hasher.service';
@@ -29,6 +32,7 @@ export class AuthService {
     private readonly notices: AccountNotices,
     private readonly profileFields: ProfileFields,
     private readonly signIns: SignInMetrics,
+    private readonly events: EventsService,
   ) {}
 
   /** A new password account; its email gets a verification link in the same step. */
@@ -52,6 +56,12 @@ export class AuthService {
         data,
       });
       await this.links.sendVerification(user, user.email!);
+      await this.events.record({
+        type: 'user.created',
+        userId: user._id,
+        actor: userActor(user._id),
+        details: { method: 'password' },
+      });
       return user;
     });
   }
@@ -59,7 +69,8 @@ export class AuthService {
   /**
    * The password sign-in, for the API and the page alike: the account for an email-or-username
    * and password. Every failure gives the same error, and an unknown account still costs one
-   * password verification, so neither reveals which accounts exist.
+   * password verification, so neither reveals which accounts exist. A disabled account's right
+   * password is refused with ACCOUNT_DISABLED; a wrong one fails as for any account.
    */
   verifyCredentials(login: string, password: string): Promise<User> {
     return this.signIns.track('password', this.checkCredentials(login, password));
@@ -74,10 +85,35 @@ export class AuthService {
     );
     if (locked) await this.reportLocked(user);
     if (!user || !matches) {
+      await this.recordFailure(user, locked);
       throw new AppError('INVALID_CREDENTIALS', 'The login or password is incorrect.');
     }
+    if (user.disabled === true) throw accountDisabledError();
     await this.upgradeHash(user, password);
+    await this.events.record({
+      type: 'sign_in.succeeded',
+      userId: user._id,
+      actor: userActor(user._id),
+      details: { method: 'password' },
+    });
     return user;
+  }
+
+  /**
+   * A wrong password, on the account's record; an unknown login on none, and what was typed is
+   * not kept (it may be a password typed in the wrong field). Attempts refused by the limits
+   * checked no password and are not recorded: the failure that locked the account says so.
+   */
+  private async recordFailure(user: User | null, locked: boolean): Promise<void> {
+    await this.events.record({
+      type: 'sign_in.failed',
+      userId: user?._id,
+      details: {
+        method: 'password',
+        reason: user ? 'wrong_password' : 'unknown_login',
+        ...(locked && { locked: true }),
+      },
+    });
   }
 
   /**

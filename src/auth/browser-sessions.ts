@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
+import { accountDisabledError } from './account-disabled';
 import { Auth } from './authenticated-request';
 import { SessionCookie } from './session-cookie';
 import { SessionsService, SignInProof } from './sessions.service';
@@ -19,21 +20,28 @@ export class BrowserSessions {
     private readonly users: UsersRepository,
   ) {}
 
-  /** The signed-in user and session behind the request's cookie, or null. */
+  /**
+   * The signed-in user and session behind the request's cookie, or null. A disabled account's
+   * sessions end when it is disabled; one started in the same instant is refused here.
+   */
   async authenticate(request: Request): Promise<Auth | null> {
     const token = this.cookie.read(request);
     const session = token === undefined ? null : await this.sessions.resolve(token);
     const user = session && (await this.users.findById(session.userId));
-    return session && user ? { user, session } : null;
+    return session && user && user.disabled !== true ? { user, session } : null;
   }
 
-  /** A fresh session for the user; a session this browser already had is ended. */
+  /**
+   * A fresh session for the user, recorded as its last sign-in; a session this browser already
+   * had is ended. ACCOUNT_DISABLED when the account was disabled meanwhile.
+   */
   async signIn(
     request: Request,
     response: Response,
     user: User,
     proof: SignInProof,
   ): Promise<void> {
+    if (!(await this.users.recordSignIn(user._id))) throw accountDisabledError();
     const previous = this.cookie.read(request);
     if (previous !== undefined) await this.sessions.end(previous);
     const { token } = await this.sessions.start(user._id, proof, {

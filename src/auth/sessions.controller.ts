@@ -44,7 +44,7 @@ export class SessionsController {
     if (request.path.endsWith('/')) {
       throw new AppError('SESSION_NOT_FOUND', 'A session id is missing from the path.');
     }
-    return this.sessions.endOthers(user._id, session._id);
+    return this.sessions.revokeOthers(user._id, session._id);
   }
 
   @Delete(':id')

@@ -4,6 +4,8 @@ import mongoose, { Model, QueryFilter, Types } from 'mongoose';
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
+import { Transactions } from '../database/transactions';
+import { EventsService } from '../events/events.service';
 import { ProviderRecords } from '../oidc-storage/provider-records';
 import { Session, SessionMethod } from './schemas/session.schema';
 
@@ -53,6 +55,8 @@ export class SessionsService implements OnModuleInit {
   constructor(
     @InjectModel(Session.name) private readonly sessions: Model<Session>,
     private readonly providerRecords: ProviderRecords,
+    private readonly events: EventsService,
+    private readonly transactions: Transactions,
     config: AppConfig,
   ) {
     this.idleMs = config.SESSION_IDLE_TIMEOUT_SECONDS * 1000;
@@ -188,14 +192,18 @@ export class SessionsService implements OnModuleInit {
       .exec();
   }
 
-  /** Ends every session of a user except `keep`, or only those signed in with `proof`'s method. */
   /**
-   * Ends the account's other sessions: those that signed in with `proof` (a removed way in), or
-   * all of them (a changed password, signing out everywhere), which also revokes what the apps
-   * signed in through this service hold.
+   * Ends the account's sessions but `keep` (none is kept when it is undefined: an admin's change):
+   * those that signed in with `proof` (a removed way in), or all of them (a changed password,
+   * signing out everywhere), which also revokes what the apps signed in through this service hold.
    */
-  async endOthers(userId: Types.ObjectId, keep: string, proof?: SignInProof): Promise<void> {
-    const filter: QueryFilter<Session> = { userId, _id: mongoose.trusted({ $ne: keep }) };
+  async endOthers(
+    userId: Types.ObjectId,
+    keep: string | undefined,
+    proof?: SignInProof,
+  ): Promise<number> {
+    const filter: QueryFilter<Session> = { userId };
+    if (keep !== undefined) filter._id = mongoose.trusted({ $ne: keep });
     if (proof) {
       const signedInThatWay = proof.provider
         ? { method: proof.method, provider: proof.provider }
@@ -203,14 +211,34 @@ export class SessionsService implements OnModuleInit {
       // A session from before the method was recorded may have signed in that way: it ends too.
       filter.$or = [signedInThatWay, { method: mongoose.trusted({ $exists: false }) }];
     }
-    await this.sessions.deleteMany(filter).exec();
+    const { deletedCount } = await this.sessions.deleteMany(filter).exec();
     if (!proof) await this.providerRecords.revokeAccount(userId.toHexString());
+    return deletedCount;
+  }
+
+  /** "Sign out everywhere else": the owner ends every other session of the account. */
+  async revokeOthers(userId: Types.ObjectId, keep: string): Promise<void> {
+    await this.transactions.run(async () => {
+      const count = await this.endOthers(userId, keep);
+      await this.events.record({
+        type: 'session.revoked',
+        userId,
+        details: { scope: 'others', count },
+      });
+    });
   }
 
   /** Ends every session of the account, and revokes what its apps hold. */
   async endAll(userId: Types.ObjectId): Promise<void> {
     await this.sessions.deleteMany({ userId }).exec();
     await this.providerRecords.revokeAccount(userId.toHexString());
+  }
+
+  /** How many live sessions the user has. */
+  async countLive(userId: Types.ObjectId): Promise<number> {
+    return this.sessions
+      .countDocuments({ userId, expiresAt: mongoose.trusted({ $gt: new Date() }) })
+      .exec();
   }
 
   /** The user's live sessions, newest first, each with its public id. */
@@ -239,10 +267,20 @@ export class SessionsService implements OnModuleInit {
   async endOne(userId: Types.ObjectId, publicId: string): Promise<Session> {
     const ended =
       PUBLIC_ID.test(publicId) &&
-      (await this.sessions
-        .findOneAndDelete({ userId, publicId, expiresAt: mongoose.trusted({ $gt: new Date() }) })
-        .lean<Session>()
-        .exec());
+      (await this.transactions.run(async () => {
+        const session = await this.sessions
+          .findOneAndDelete({ userId, publicId, expiresAt: mongoose.trusted({ $gt: new Date() }) })
+          .lean<Session>()
+          .exec();
+        if (session) {
+          await this.events.record({
+            type: 'session.revoked',
+            userId,
+            details: { scope: 'one' },
+          });
+        }
+        return session;
+      }));
     if (!ended) {
       throw new AppError(
         'SESSION_NOT_FOUND',

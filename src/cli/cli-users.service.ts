@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AccountService } from '../account/account.service';
-import { SessionsService } from '../auth/sessions.service';
+import { AdminUsersService } from '../admin/admin-users.service';
 import { AppConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
 import { EmailLinks } from '../email/email-links';
@@ -20,19 +19,21 @@ export interface AdminSetup {
   linkMinutes: number;
 }
 
+const OBJECT_ID = /^[0-9a-f]{24}$/i;
+
 /** Most accounts `users find` shows. */
 export const FIND_LIMIT = 50;
 
 /**
- * What the operator's commands do to accounts. Each change is one transaction with its event; the
- * actor (the CLI) comes from the command's context.
+ * What the operator's commands do to accounts: what admins do (AdminUsersService, with its rules
+ * and events), for accounts named by id, email or username; and the first admin. The actor of the
+ * events (the CLI) comes from the command's context.
  */
 @Injectable()
 export class CliUsers {
   constructor(
     private readonly users: UsersRepository,
-    private readonly sessions: SessionsService,
-    private readonly account: AccountService,
+    private readonly admin: AdminUsersService,
     private readonly links: EmailLinks,
     private readonly transactions: Transactions,
     private readonly events: EventsService,
@@ -54,7 +55,7 @@ export class CliUsers {
         await this.events.record({
           type: 'user.created',
           userId: user._id,
-          details: { via: 'cli' },
+          details: { method: 'cli' },
         });
       }
       const promoted = user.role !== 'admin';
@@ -64,67 +65,51 @@ export class CliUsers {
             `The account ${user.username} has not verified ${user.email}, so it may not be its owner's: have them verify it (or delete that account), then try again.`,
           );
         }
-        user = await this.users.setRole(user._id, 'admin');
-        if (!user) throw new CommandFailure(`The account with ${email} was just deleted.`);
-        await this.events.record({
-          type: 'user.updated',
-          userId: user._id,
-          details: { fields: ['role'], role: 'admin' },
-        });
+        user = await this.admin.update(user._id, { role: 'admin' });
       }
       const link = await this.links.setPasswordLink(user, user.email!);
       await this.events.record({
         type: 'password.reset_requested',
         userId: user._id,
-        details: { via: 'cli' },
+        details: { link: 'set-password' },
       });
       const linkMinutes = Math.round(this.config.PASSWORD_RESET_TTL_SECONDS / 60);
       return { user, created, promoted, link, linkMinutes };
     });
   }
 
-  /** The account with that id, or those whose email or username starts with `query`. */
-  find(query: string): Promise<User[]> {
-    return this.users.search(query, FIND_LIMIT);
+  /** The account with that id, or those GET /admin/users?query= finds, newest first. */
+  async find(query: string): Promise<User[]> {
+    if (OBJECT_ID.test(query)) {
+      const user = await this.users.findById(query);
+      return user ? [user] : [];
+    }
+    return (await this.admin.search({ query, page: 1, limit: FIND_LIMIT })).users;
   }
 
-  /**
-   * Disables the account and ends its sessions (and what its apps hold). Returns the account, and
-   * whether it was enabled until now.
-   */
+  /** Disables the account (its sessions end); returns it, and whether it was enabled until now. */
   async disable(ref: string): Promise<{ user: User; changed: boolean }> {
-    const user = await this.resolve(ref);
-    return this.transactions.run(async () => {
-      const changed = await this.users.setDisabled(user._id, true);
-      // Also when it was disabled already: a session that slipped in meanwhile ends too.
-      await this.sessions.endAll(user._id);
-      if (changed) await this.events.record({ type: 'user.disabled', userId: user._id });
-      return { user, changed };
-    });
+    const before = await this.resolve(ref);
+    const user = await this.admin.disable(before._id);
+    return { user, changed: before.disabled !== true };
   }
 
   async enable(ref: string): Promise<{ user: User; changed: boolean }> {
-    const user = await this.resolve(ref);
-    return this.transactions.run(async () => {
-      const changed = await this.users.setDisabled(user._id, false);
-      if (changed) await this.events.record({ type: 'user.enabled', userId: user._id });
-      return { user, changed };
-    });
+    const before = await this.resolve(ref);
+    const user = await this.admin.enable(before._id);
+    return { user, changed: before.disabled === true };
   }
 
   /** Deletes the account as its owner would (sessions, app grants, a notice to a verified address). */
   async delete(ref: string): Promise<User> {
     const user = await this.resolve(ref);
-    await this.transactions.run(async () => {
-      await this.account.remove(user);
-      await this.events.record({ type: 'user.deleted', userId: user._id });
-    });
+    await this.admin.delete(user._id);
     return user;
   }
 
   /** The account an operator names: by id, email or username. */
   private async resolve(ref: string): Promise<User> {
-    const user = /^[0-9a-f]{24}$/i.test(ref)
+    const user = OBJECT_ID.test(ref)
       ? await this.users.findById(ref)
       : await this.users.findByLogin(ref);
     if (!user) throw new CommandFailure(`No account has the id, email or username ${ref}.`);

@@ -8,32 +8,31 @@ import {
 } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import { AccountModule } from '../account/account.module';
+import { AdminModule } from '../admin/admin.module';
 import { AppModule } from '../app.module';
-import { AuthModule } from '../auth/auth.module';
 import { AppConfig } from '../config/app-config';
+import { DELIVERS_OUTBOXES } from '../database/outbox-worker';
 import { EmailModule } from '../email/email.module';
 import { RequestContext } from '../events/request-context';
-import { MAIL_RELAY_ACTIVE } from '../mail/mail-relay';
 import { UsersModule } from '../users/users.module';
 import { CLI_IO, CliIo, cliLogger } from './cli-io';
 import { CliUsers } from './cli-users.service';
 
 /**
- * The CLI writes mail to the outbox and leaves its delivery to the running instances: a command
- * neither polls the outbox nor waits on SMTP, and what it sends is in the database (so never lost)
- * by the time it exits.
+ * The CLI writes mail and webhooks to their outboxes and leaves their delivery to the running
+ * instances: a command neither polls an outbox nor waits on SMTP or another backend, and what it
+ * causes is in the database (so never lost) by the time it exits.
  */
 @Global()
 @Module({
-  providers: [{ provide: MAIL_RELAY_ACTIVE, useValue: false }],
-  exports: [MAIL_RELAY_ACTIVE],
+  providers: [{ provide: DELIVERS_OUTBOXES, useValue: false }],
+  exports: [DELIVERS_OUTBOXES],
 })
-class OutboxOnlyModule {}
+class OutboxesOnlyModule {}
 
-/** The service as the CLI runs it: everything but the HTTP server and the mail relay. */
+/** The service as the CLI runs it: everything but the HTTP server and the outboxes' delivery. */
 @Module({
-  imports: [AppModule, OutboxOnlyModule, UsersModule, AuthModule, AccountModule, EmailModule],
+  imports: [AppModule, OutboxesOnlyModule, UsersModule, AdminModule, EmailModule],
   providers: [CliUsers],
 })
 export class CliServiceModule {}

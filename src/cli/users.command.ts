@@ -28,8 +28,8 @@ abstract class UserCommand extends CommandRunner {
 @SubCommand({
   name: 'find',
   arguments: '<query>',
-  argsDescription: { query: 'an id, or the start of an email or username' },
-  description: `Find accounts: by id, or by the start of their email or username (at most ${FIND_LIMIT})`,
+  argsDescription: { query: 'an id; or part of an email, username or name, or a provider subject' },
+  description: `Find accounts: by id, or as GET /admin/users?query= does (newest first, at most ${FIND_LIMIT})`,
 })
 export class FindUsersCommand extends UserCommand {
   protected async act(users: CliUsers, query: string): Promise<string> {

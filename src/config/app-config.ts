@@ -20,6 +20,12 @@ import { ProfileFieldDefinition, readProfileFields } from './profile-field-setti
 import { OIDC_KEY_PATTERN, readProviders } from './provider-settings';
 import { IsTrustProxy, parseTrustProxy, TrustProxySetting } from './trust-proxy';
 
+/** A Standard Webhooks secret: `whsec_`, then base64 (with its padding). */
+const WEBHOOK_SECRET_PATTERN =
+  /^whsec_(?=[A-Za-z0-9+/])(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** The secret's size in bytes, as the Standard Webhooks specification recommends. */
+const WEBHOOK_SECRET_BYTES = { min: 24, max: 64 };
+
 const splitList = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string'
     ? value
@@ -330,6 +336,45 @@ export class AppConfig {
   EVENTS_RETENTION_DAYS = 90;
 
   /**
+   * Other backends told of accounts created, changed and deleted (user.created, user.updated,
+   * user.deleted): comma-separated http(s) URLs, each sent every webhook.
+   */
+  @Transform(splitList)
+  @IsUrl(
+    {
+      require_tld: false,
+      protocols: ['http', 'https'],
+      require_protocol: true,
+      disallow_auth: true,
+    },
+    {
+      each: true,
+      message:
+        'WEBHOOK_URLS must be a comma-separated list of http:// or https:// URLs, without user:password@',
+    },
+  )
+  WEBHOOK_URLS: string[] = [];
+
+  /**
+   * Signs the webhooks (Standard Webhooks): `whsec_` and the base64 of 24 to 64 random bytes.
+   * Required with WEBHOOK_URLS; the receivers verify with the same value.
+   */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  @Matches(WEBHOOK_SECRET_PATTERN, {
+    message: 'WEBHOOK_SECRET must be whsec_ followed by base64 (Standard Webhooks)',
+  })
+  WEBHOOK_SECRET?: string;
+
+  /** The first retry delay after a failed webhook delivery; it doubles with each failure, up to an hour. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  WEBHOOK_RETRY_SECONDS = 5;
+
+  /**
    * Extra profile fields, as a JSON array of {key, label, type, required?, options?, min?, max?,
    * maxLength?}; read by readProfileFields() into `profileFields`.
    */
@@ -438,6 +483,13 @@ export class AppConfig {
         'SMTP_URL and MAIL_FROM are required when NODE_ENV=production (verification and recovery links go out by email)',
       );
     }
+    if (config.WEBHOOK_URLS.length > 0 && !config.WEBHOOK_SECRET) {
+      problems.push('WEBHOOK_SECRET is required when WEBHOOK_URLS is set (it signs the webhooks)');
+    }
+    const secretProblem = webhookSecretSizeProblem(config.WEBHOOK_SECRET);
+    if (secretProblem && !errors.some(({ property }) => property === 'WEBHOOK_SECRET')) {
+      problems.push(secretProblem);
+    }
     if (problems.length > 0) {
       throw new InvalidConfigurationError(problems);
     }
@@ -452,11 +504,22 @@ export class InvalidConfigurationError extends Error {
   }
 }
 
+/** A well-formed WEBHOOK_SECRET of a size the specification advises against; never its value. */
+function webhookSecretSizeProblem(secret: string | undefined): string | undefined {
+  if (secret === undefined) return undefined;
+  const bytes = Buffer.from(secret.slice('whsec_'.length), 'base64').length;
+  const { min, max } = WEBHOOK_SECRET_BYTES;
+  return bytes < min || bytes > max
+    ? `WEBHOOK_SECRET must encode ${min} to ${max} random bytes (it has ${bytes})`
+    : undefined;
+}
+
 /** One line per bad variable, with the value as given unless it may be a secret. */
 function describe(error: ValidationError, raw: string | undefined): string {
   const message = mainConstraintMessage(error.constraints) ?? 'is invalid';
   // Values of secret-looking variables are never echoed: this message goes to the logs.
-  const secret = /(URI|SECRET|KEY|TOKEN|SMTP_URL)$/.test(error.property);
+  // WEBHOOK_URLS: a receiver's URL often carries its own token.
+  const secret = /(URI|SECRET|KEY|TOKEN|SMTP_URL|WEBHOOK_URLS)$/.test(error.property);
   const shown = raw !== undefined && !secret ? ` (got "${raw}")` : '';
   return `${message.startsWith(error.property) ? message : `${error.property}: ${message}`}${shown}`;
 }

@@ -17,6 +17,7 @@ export const EVENT_TYPES = [
   'password.removed',
   'password.reset_requested',
   'email.changed',
+  'email.verified',
   'profile.updated',
   'session.revoked',
   'user.updated',
@@ -43,6 +44,11 @@ export class Actor {
   id?: string;
 }
 export const ActorSchema = SchemaFactory.createForClass(Actor);
+
+/** A person acting on their own account (or, signed in as an admin, on another). */
+export function userActor(userId: Types.ObjectId): Actor {
+  return { kind: 'user', id: userId.toHexString() };
+}
 
 /**
  * One entry of the `events` collection: an audit record of a security-relevant change or attempt.

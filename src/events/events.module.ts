@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ClsModule } from 'nestjs-cls';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { AccountEvent, AccountEventSchema } from './event.schema';
 import { EventsService } from './events.service';
 import { describeRequest, RequestContext } from './request-context';
@@ -14,6 +15,7 @@ import { describeRequest, RequestContext } from './request-context';
   imports: [
     ClsModule.forRoot({ middleware: { mount: true, setup: describeRequest } }),
     MongooseModule.forFeature([{ name: AccountEvent.name, schema: AccountEventSchema }]),
+    WebhooksModule,
   ],
   providers: [EventsService, RequestContext],
   exports: [EventsService, RequestContext],

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, QueryFilter, Types } from 'mongoose';
+import mongoose, { Model, QueryFilter, Types } from 'mongoose';
 import { AppConfig } from '../config/app-config';
+import { Transactions } from '../database/transactions';
+import { WebhookType } from '../webhooks/webhook-message.schema';
+import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { AccountEvent, Actor, EventType } from './event.schema';
 import { RequestContext } from './request-context';
 
@@ -22,9 +25,26 @@ export interface EventQuery {
 }
 
 /**
+ * The webhook each kind of event sends to the other backends (WEBHOOK_URLS): the account's
+ * creation, a change to what they see of it (email, username, name, data, emailVerified, role,
+ * disabled), its deletion. Other events change nothing they are shown.
+ */
+const WEBHOOK_OF: Partial<Record<EventType, WebhookType>> = {
+  'user.created': 'user.created',
+  'profile.updated': 'user.updated',
+  'email.changed': 'user.updated',
+  'email.verified': 'user.updated',
+  'user.updated': 'user.updated',
+  'user.disabled': 'user.updated',
+  'user.enabled': 'user.updated',
+  'user.deleted': 'user.deleted',
+};
+
+/**
  * The audit log. `record` joins the caller's transaction when there is one (Transactions.run), so
  * an event exists exactly when the change it describes does; who acted and from where come from
- * the request (RequestContext).
+ * the request (RequestContext). An event that other backends hear of also writes its webhook, in
+ * the same transaction.
  */
 @Injectable()
 export class EventsService {
@@ -33,21 +53,24 @@ export class EventsService {
   constructor(
     @InjectModel(AccountEvent.name) private readonly events: Model<AccountEvent>,
     private readonly context: RequestContext,
+    private readonly transactions: Transactions,
+    private readonly webhooks: WebhookOutbox,
     config: AppConfig,
   ) {
     this.retentionMs = config.EVENTS_RETENTION_DAYS * 24 * 3600 * 1000;
   }
 
+  /** Call after the change, inside its transaction: a webhook reads the account as it is then. */
   async record(event: NewEvent): Promise<void> {
-    const at = new Date();
-    await this.events.create({
-      type: event.type,
-      userId: event.userId,
-      details: event.details,
-      actor: event.actor ?? this.context.actor,
-      ...this.context.client,
-      at,
-      expiresAt: new Date(at.getTime() + this.retentionMs),
+    const webhook = WEBHOOK_OF[event.type];
+    const userId = event.userId;
+    if (!webhook || !userId) {
+      await this.write(event);
+      return;
+    }
+    await this.transactions.run(async () => {
+      const { _id, at } = await this.write(event);
+      await this.webhooks.enqueue({ type: webhook, userId, id: _id, at });
     });
   }
 
@@ -56,12 +79,27 @@ export class EventsService {
     const filter: QueryFilter<AccountEvent> = {};
     if (query.userId) filter.userId = query.userId;
     if (query.type) filter.type = query.type;
-    if (query.before) filter._id = { $lt: query.before };
+    // Trusted: the global sanitizeFilter would otherwise turn the operator into a value to match.
+    if (query.before) filter._id = mongoose.trusted({ $lt: query.before });
     return this.events
       .find(filter)
       .sort({ _id: -1 })
       .limit(query.limit)
       .lean<AccountEvent[]>()
       .exec();
+  }
+
+  private async write(event: NewEvent): Promise<AccountEvent> {
+    const at = new Date();
+    const created = await this.events.create({
+      type: event.type,
+      userId: event.userId,
+      details: event.details,
+      actor: event.actor ?? this.context.actor,
+      ...this.context.client,
+      at,
+      expiresAt: new Date(at.getTime() + this.retentionMs),
+    });
+    return created.toObject<AccountEvent>();
   }
 }

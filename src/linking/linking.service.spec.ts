@@ -7,6 +7,7 @@ import type { Identity, User } from '../users/schemas/user.schema';
 import type { UsersRepository } from '../users/users.repository';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
+import type { EventsService } from '../events/events.service';
 import { LinkingService } from './linking.service';
 import { SignInMethods } from './sign-in-methods';
 
@@ -44,6 +45,7 @@ function setup() {
   };
   const sessions = { endOthers: jest.fn().mockResolvedValue(undefined) };
   const notices = { send: jest.fn().mockResolvedValue(undefined) };
+  const events = { record: jest.fn().mockResolvedValue(undefined) };
   // No database here: the work runs as it is, and whatever waits for the commit runs at once.
   const transactions = {
     run: <T>(work: () => Promise<T>) => work(),
@@ -54,6 +56,7 @@ function setup() {
     sessions as unknown as SessionsService,
     notices as unknown as AccountNotices,
     transactions as unknown as Transactions,
+    events as unknown as EventsService,
     { providers: enabled } as unknown as AppConfig,
   );
   return { users, sessions, notices, service };

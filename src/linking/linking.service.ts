@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { Types } from 'mongoose';
 import type { Auth } from '../auth/authenticated-request';
 import { SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
+import { userActor } from '../events/event.schema';
+import { EventsService } from '../events/events.service';
 import type { ProviderIdentity } from '../providers/provider-identity';
 import { User } from '../users/schemas/user.schema';
 import { LinkResult, UsersRepository } from '../users/users.repository';
@@ -27,6 +30,7 @@ export class LinkingService {
     private readonly sessions: SessionsService,
     private readonly notices: AccountNotices,
     private readonly transactions: Transactions,
+    private readonly events: EventsService,
     config: AppConfig,
   ) {
     this.providers = config.providers.map(({ key, name }) => ({ key, name }));
@@ -49,6 +53,13 @@ export class LinkingService {
         linkedBeforeEmailVerified: !user.emailVerified,
       });
       if (result === 'linked') {
+        await this.events.record({
+          type: 'identity.linked',
+          userId: user._id,
+          // The provider's callback is a public route: the flow proved who started it.
+          actor: userActor(user._id),
+          details: { provider: identity.provider },
+        });
         await this.notices.send(user, 'provider-notice', {
           provider: provider.name,
           action: 'connected',
@@ -82,14 +93,64 @@ export class LinkingService {
   /** Disconnects a provider, and ends the account's other sessions that signed in through it. */
   async unlink({ user, session }: Auth, key: string): Promise<void> {
     const provider = this.provider(key);
+    const outcome = await this.removeIdentity(user, provider, session._id);
+    if (outcome === 'not-linked') {
+      throw new AppError('NOT_LINKED', `Your account is not connected to ${provider.name}.`);
+    }
+    if (outcome === 'last-login-method') {
+      throw new AppError(
+        'LAST_LOGIN_METHOD',
+        `${provider.name} is your only way to sign in. Set a password or connect another provider before disconnecting it.`,
+      );
+    }
+  }
+
+  /**
+   * An admin disconnects the account's identity of `key` (a provider switched off since
+   * included), under the same rule, and ends every session that signed in through it.
+   */
+  async unlinkForAdmin(user: User, key: string): Promise<void> {
+    const provider = this.providers.find((candidate) => candidate.key === key) ?? {
+      key,
+      name: key,
+    };
+    const outcome = await this.removeIdentity(user, provider, undefined);
+    if (outcome === 'not-linked') {
+      throw new AppError('NOT_LINKED', `The account is not connected to ${provider.name}.`);
+    }
+    if (outcome === 'last-login-method') {
+      throw new AppError(
+        'LAST_LOGIN_METHOD',
+        `${provider.name} is the account's only way to sign in: it needs a password or another provider first.`,
+      );
+    }
+  }
+
+  /**
+   * The never-lock-out rule's unlink: one conditional update whose filter is the rule; then the
+   * sessions but `keepSession` that signed in through it end and the owner hears of it.
+   */
+  private async removeIdentity(
+    user: User,
+    provider: ProviderName,
+    keepSession: string | undefined,
+  ): Promise<'unlinked' | 'not-linked' | 'last-login-method'> {
     const removed = await this.transactions.run(async () => {
       const unlinked = await this.users.unlinkIdentity(
         user._id,
-        key,
-        this.methods.keepsAWayToSignIn({ provider: key }),
+        provider.key,
+        this.methods.keepsAWayToSignIn({ provider: provider.key }),
       );
       if (unlinked) {
-        await this.sessions.endOthers(user._id, session._id, { method: 'provider', provider: key });
+        await this.sessions.endOthers(user._id, keepSession, {
+          method: 'provider',
+          provider: provider.key,
+        });
+        await this.events.record({
+          type: 'identity.unlinked',
+          userId: user._id,
+          details: { provider: provider.key },
+        });
         await this.notices.send(user, 'provider-notice', {
           provider: provider.name,
           action: 'disconnected',
@@ -97,15 +158,11 @@ export class LinkingService {
       }
       return unlinked;
     });
-    if (removed) return;
+    if (removed) return 'unlinked';
     const current = await this.current(user._id);
-    if (!current.identities.some(({ provider }) => provider === key)) {
-      throw new AppError('NOT_LINKED', `Your account is not connected to ${provider.name}.`);
-    }
-    throw new AppError(
-      'LAST_LOGIN_METHOD',
-      `${provider.name} is your only way to sign in. Set a password or connect another provider before disconnecting it.`,
-    );
+    return current.identities.some(({ provider: key }) => key === provider.key)
+      ? 'last-login-method'
+      : 'not-linked';
   }
 
   /** Removes the password, and ends the account's other sessions that signed in with it. */
@@ -117,6 +174,7 @@ export class LinkingService {
       );
       if (unset) {
         await this.sessions.endOthers(user._id, session._id, { method: 'password' });
+        await this.events.record({ type: 'password.removed', userId: user._id });
         await this.notices.send(user, 'password-notice', { action: 'removed' });
       }
       return unset;
@@ -130,6 +188,18 @@ export class LinkingService {
       'LAST_LOGIN_METHOD',
       'Your password is your only way to sign in. Connect a provider before removing it.',
     );
+  }
+
+  /**
+   * The account's address was just proven by someone who may not be who linked its providers (a
+   * verification link used outside its sessions, a password reset): those linked while the address
+   * was unverified are unlinked. Call inside the proof's transaction.
+   */
+  async unlinkLinkedBeforeVerification(userId: Types.ObjectId): Promise<void> {
+    for (const provider of await this.users.unlinkIdentitiesLinkedBeforeVerification(userId)) {
+      const details = { provider, reason: 'linked_before_email_verified' };
+      await this.events.record({ type: 'identity.unlinked', userId, details });
+    }
   }
 
   /** The enabled provider with this key; 404 UNKNOWN_PROVIDER otherwise. */

@@ -7,9 +7,9 @@ import {
   Optional,
 } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import mongoose, { Model } from 'mongoose';
-import { randomUUID } from 'node:crypto';
+import { Model } from 'mongoose';
 import { AppConfig } from '../config/app-config';
+import { backOff, DELIVERS_OUTBOXES, OutboxWorker } from '../database/outbox-worker';
 import { isPermanentFailure, MailTransport } from './mail-transport';
 import { OutboxMessage } from './outbox-message.schema';
 
@@ -21,95 +21,45 @@ const MAX_RETRY_MS = 60 * 60_000;
 const KEEP_SENT_MS = 30 * 86_400_000;
 
 /**
- * Provided as false by processes that only write to the outbox (the CLI): the mail they cause is
- * delivered by the running instances, and they exit without waiting on SMTP or a backlog.
- */
-export const MAIL_RELAY_ACTIVE = Symbol('MAIL_RELAY_ACTIVE');
-
-/**
- * Delivers the outbox: every instance polls it (and wakes at once after a change that sends), and
- * takes one due message at a time with an atomic claim, so two instances never send the same one.
+ * Delivers the mail outbox: every instance polls it (and wakes at once after a change that
+ * sends), and takes one due message at a time with an atomic claim (OutboxWorker), so two
+ * instances never send the same one.
  */
 @Injectable()
 export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Mail');
-  private readonly instance = randomUUID();
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = false;
+  private readonly worker: OutboxWorker<OutboxMessage>;
 
   constructor(
-    @InjectModel(OutboxMessage.name) private readonly messages: Model<OutboxMessage>,
+    @InjectModel(OutboxMessage.name) messages: Model<OutboxMessage>,
     private readonly transport: MailTransport,
     private readonly config: AppConfig,
-    @Optional() @Inject(MAIL_RELAY_ACTIVE) private readonly active: boolean = true,
-  ) {}
+    @Optional() @Inject(DELIVERS_OUTBOXES) delivers: boolean = true,
+  ) {
+    this.worker = new OutboxWorker(messages, {
+      name: 'Mail',
+      active: delivers,
+      pollIntervalMs: config.MAIL_POLL_INTERVAL_MS,
+      claimMs: CLAIM_MS,
+      deliver: (message) => this.deliver(message),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    if (!this.active) return;
-    this.timer = setInterval(() => this.wake(), this.config.MAIL_POLL_INTERVAL_MS);
-    this.timer.unref();
-    this.wake();
+    this.worker.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+  /** Stops looking for mail; the message being sent, if any, is finished first. */
+  onApplicationShutdown(): Promise<void> {
+    return this.worker.stop();
   }
 
-  /** Delivers what is due now; a wake during a run makes it look again when done. */
+  /** Delivers what is due now. */
   wake(): void {
-    if (this.stopped || !this.active) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.deliverDue()
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'Mail relay pass failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
-  }
-
-  private async deliverDue(): Promise<void> {
-    for (;;) {
-      if (this.stopped) return;
-      const message = await this.claim();
-      if (!message) return;
-      await this.deliver(message);
-    }
-  }
-
-  private claim(): Promise<OutboxMessage | null> {
-    const now = new Date();
-    return this.messages
-      .findOneAndUpdate(
-        {
-          state: 'pending',
-          nextAttemptAt: mongoose.trusted({ $lte: now }),
-          $or: [
-            { claimedUntil: mongoose.trusted({ $exists: false }) },
-            { claimedUntil: mongoose.trusted({ $lte: now }) },
-          ],
-        },
-        {
-          $set: { claimedBy: this.instance, claimedUntil: new Date(now.getTime() + CLAIM_MS) },
-          $inc: { attempts: 1 },
-        },
-        { sort: { nextAttemptAt: 1 }, returnDocument: 'after' },
-      )
-      .lean<OutboxMessage>()
-      .exec();
+    this.worker.wake();
   }
 
   private async deliver(message: OutboxMessage): Promise<void> {
-    const mine = { _id: message._id, claimedBy: this.instance };
     try {
       await this.transport.send({
         id: message._id.toHexString(),
@@ -123,39 +73,28 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
       return;
     }
     const now = new Date();
-    await this.messages
-      .updateOne(mine, {
-        $set: { state: 'sent', sentAt: now, expiresAt: new Date(now.getTime() + KEEP_SENT_MS) },
-        $unset: { text: '', html: '', claimedBy: '', claimedUntil: '' },
-      })
-      .exec();
+    await this.worker.finish(message, {
+      $set: { state: 'sent', sentAt: now, expiresAt: new Date(now.getTime() + KEEP_SENT_MS) },
+      $unset: { text: '', html: '' },
+    });
     this.logger.log({ mailId: message._id, kind: message.kind }, 'Mail delivered');
   }
 
   private async failed(message: OutboxMessage, error: unknown): Promise<void> {
-    const mine = { _id: message._id, claimedBy: this.instance };
     const reason = describe(error);
     const now = Date.now();
     if (isPermanentFailure(error)) {
-      await this.messages
-        .updateOne(mine, {
-          $set: { state: 'rejected', lastError: reason, expiresAt: new Date(now + KEEP_SENT_MS) },
-          $unset: { text: '', html: '', claimedBy: '', claimedUntil: '' },
-        })
-        .exec();
+      await this.worker.finish(message, {
+        $set: { state: 'rejected', lastError: reason, expiresAt: new Date(now + KEEP_SENT_MS) },
+        $unset: { text: '', html: '' },
+      });
       this.logger.error({ mailId: message._id, kind: message.kind, reason }, 'Mail refused');
       return;
     }
-    const delay = Math.min(
-      this.config.MAIL_RETRY_SECONDS * 1000 * 2 ** (message.attempts - 1),
-      MAX_RETRY_MS,
-    );
-    await this.messages
-      .updateOne(mine, {
-        $set: { nextAttemptAt: new Date(now + delay), lastError: reason },
-        $unset: { claimedBy: '', claimedUntil: '' },
-      })
-      .exec();
+    const delay = backOff(message.attempts, this.config.MAIL_RETRY_SECONDS * 1000, MAX_RETRY_MS);
+    await this.worker.finish(message, {
+      $set: { nextAttemptAt: new Date(now + delay), lastError: reason },
+    });
     this.logger.warn(
       { mailId: message._id, kind: message.kind, attempts: message.attempts, reason },
       `Mail not delivered; retrying in ${Math.round(delay / 1000)} s`,

@@ -187,9 +187,12 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       scopes: ['openid', 'email', 'profile', 'offline_access', 'data'],
       claims: { ...CLAIMS, data: ['data'] },
       conformIdTokenClaims: false,
+      // A disabled account is unknown to the apps: its codes and refresh tokens are refused.
       findAccount: async (_ctx: KoaContextWithOIDC, sub: string) => {
         const user = await this.users.findById(sub);
-        return user ? { accountId: sub, claims: () => claimsOf(user) } : undefined;
+        return user && user.disabled !== true
+          ? { accountId: sub, claims: () => claimsOf(user) }
+          : undefined;
       },
       interactions: {
         url: (_ctx, interaction) => `${this.basePath}${INTERACTION_PATH}/${interaction.uid}`,

@@ -9,6 +9,8 @@ import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
 import { PASSWORD_LINKS } from '../email/one-time-token.schema';
 import { invalidLinkError, OneTimeTokens } from '../email/one-time-tokens';
+import { EventsService } from '../events/events.service';
+import { LinkingService } from '../linking/linking.service';
 import { UsersRepository } from '../users/users.repository';
 
 /** How often one account may be sent a recovery link. */
@@ -32,6 +34,8 @@ export class PasswordRecovery {
     private readonly sessions: SessionsService,
     private readonly transactions: Transactions,
     private readonly attempts: AccountAttempts,
+    private readonly events: EventsService,
+    private readonly linking: LinkingService,
   ) {}
 
   /**
@@ -79,9 +83,22 @@ export class PasswordRecovery {
       );
       // The address changed since the link was sent: the link proves nothing about the account now.
       if (!before || !user) throw invalidLinkError();
+      const firstPassword = typeof before.passwordHash !== 'string';
+      // A set-password link (create-admin's) is told apart from a mailed recovery link.
+      const details = {
+        ...(firstPassword && { firstPassword }),
+        ...(!provesAddress && { link: 'set-password' }),
+      };
+      await this.events.record({
+        type: 'password.reset',
+        userId: user._id,
+        ...(Object.keys(details).length > 0 && { details }),
+      });
       if (provesAddress) {
-        if (!before.emailVerified)
-          await this.users.unlinkIdentitiesLinkedBeforeVerification(user._id);
+        if (!before.emailVerified) {
+          await this.events.record({ type: 'email.verified', userId: user._id });
+          await this.linking.unlinkLinkedBeforeVerification(user._id);
+        }
         await this.tokens.void(user._id, ['verify-email', 'change-email', 'cancel-email-change']);
       }
       // The other kind of password link, if one is out, has nothing left to do.
@@ -90,7 +107,7 @@ export class PasswordRecovery {
       // Proving control of the address (or an operator handing over a link) ends a lock after too
       // many failed sign-ins.
       await this.attempts.clear(accountKeyOfUser(user._id));
-      const action = typeof before.passwordHash === 'string' ? 'reset' : 'set';
+      const action = firstPassword ? 'set' : 'reset';
       await this.notices.send(user, 'password-notice', { action });
     });
   }
@@ -101,6 +118,9 @@ export class PasswordRecovery {
     const since = new Date(Date.now() - RESEND_INTERVAL_MS);
     // One link a minute per account: asking again and again must not flood its owner's mailbox.
     if (await this.tokens.lastIssuedSince(user._id, ['reset-password'], since)) return;
-    await this.transactions.run(() => this.links.sendRecovery(user, user.email!));
+    await this.transactions.run(async () => {
+      await this.links.sendRecovery(user, user.email!);
+      await this.events.record({ type: 'password.reset_requested', userId: user._id });
+    });
   }
 }

@@ -8,6 +8,7 @@ import type { User } from '../users/schemas/user.schema';
 import type { UsersRepository } from '../users/users.repository';
 import type { FlowPurpose, SignInFlow } from './sign-in-flow.schema';
 import { Transactions } from '../database/transactions';
+import type { EventsService } from '../events/events.service';
 import { SocialSignInService } from './social-sign-in.service';
 
 const google = { key: 'google', name: 'Google' };
@@ -38,6 +39,7 @@ function setup() {
     releaseUnverifiedEmail: jest.fn().mockResolvedValue(null),
   };
   const linking = { link: jest.fn() };
+  const events = { record: jest.fn().mockResolvedValue(undefined) };
   // No database here: the work runs as it is, and whatever waits for the commit runs at once.
   const transactions = {
     run: <T>(work: () => Promise<T>) => work(),
@@ -47,8 +49,9 @@ function setup() {
     users as unknown as UsersRepository,
     linking as unknown as LinkingService,
     transactions as unknown as Transactions,
+    events as unknown as EventsService,
   );
-  return { users, linking, service };
+  return { users, linking, events, service };
 }
 
 describe('SocialSignInService', () => {

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { accountDisabledError } from '../auth/account-disabled';
 import type { Auth } from '../auth/authenticated-request';
 import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
+import { userActor } from '../events/event.schema';
+import { EventsService } from '../events/events.service';
 import { LinkingService } from '../linking/linking.service';
 import type { ProviderIdentity } from '../providers/provider-identity';
 import { usernameBase, usernameBaseFromEmail } from '../users/identifiers';
@@ -30,6 +33,7 @@ export class SocialSignInService {
     private readonly users: UsersRepository,
     private readonly linking: LinkingService,
     private readonly transactions: Transactions,
+    private readonly events: EventsService,
   ) {}
 
   async complete(
@@ -71,11 +75,23 @@ export class SocialSignInService {
     identity: ProviderIdentity,
   ): Promise<Omit<SocialOutcome, 'returnTo'>> {
     const known = await this.users.findByIdentity(identity.provider, identity.subject);
-    if (known) {
-      await this.users.touchIdentity(identity.provider, identity.subject);
-      return { action: 'signed-in', user: known };
-    }
+    if (known) return this.signedIn(known, identity);
     return this.register(provider, identity);
+  }
+
+  private async signedIn(
+    user: User,
+    identity: ProviderIdentity,
+  ): Promise<Omit<SocialOutcome, 'returnTo'>> {
+    if (user.disabled === true) throw accountDisabledError();
+    await this.users.touchIdentity(identity.provider, identity.subject);
+    await this.events.record({
+      type: 'sign_in.succeeded',
+      userId: user._id,
+      actor: userActor(user._id),
+      details: { method: 'provider', provider: identity.provider },
+    });
+    return { action: 'signed-in', user };
   }
 
   /**
@@ -90,18 +106,33 @@ export class SocialSignInService {
     const email = identity.verifiedEmail;
     try {
       const user = await this.transactions.run(async () => {
-        if (email) {
-          const holder = await this.users.findByLogin(email);
-          if (holder?.emailVerified) throw emailTaken(provider);
-          if (holder) await this.users.releaseUnverifiedEmail(email);
-        }
-        return this.users.createFromProvider({
+        const holder = email ? await this.users.findByLogin(email) : null;
+        if (holder?.emailVerified) throw emailTaken(provider);
+        const released = email && holder ? await this.users.releaseUnverifiedEmail(email) : null;
+        const created = await this.users.createFromProvider({
           provider: identity.provider,
           subject: identity.subject,
           email,
           name: identity.name,
           usernameBase: usernameSource(identity, email, provider.key),
         });
+        const actor = userActor(created._id);
+        if (released) {
+          // The account that only claimed the address loses it to the person who proved it.
+          await this.events.record({
+            type: 'email.changed',
+            userId: released._id,
+            actor,
+            details: { released: true },
+          });
+        }
+        await this.events.record({
+          type: 'user.created',
+          userId: created._id,
+          actor,
+          details: { method: 'provider', provider: identity.provider },
+        });
+        return created;
       });
       return { action: 'registered', user };
     } catch (error) {
@@ -109,7 +140,7 @@ export class SocialSignInService {
       // The same identity finished signing in twice at once: the first created it, the second signs in.
       if (error instanceof AppError && error.code === 'IDENTITY_TAKEN') {
         const known = await this.users.findByIdentity(identity.provider, identity.subject);
-        if (known) return { action: 'signed-in', user: known };
+        if (known) return this.signedIn(known, identity);
       }
       throw error;
     }

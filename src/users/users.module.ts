@@ -1,11 +1,18 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { LastAdminRule } from './last-admin.rule';
+import { Lock, LockSchema } from './schemas/lock.schema';
 import { User, UserSchema } from './schemas/user.schema';
 import { UsersRepository } from './users.repository';
 
 @Module({
-  imports: [MongooseModule.forFeature([{ name: User.name, schema: UserSchema }])],
-  providers: [UsersRepository],
-  exports: [UsersRepository],
+  imports: [
+    MongooseModule.forFeature([
+      { name: User.name, schema: UserSchema },
+      { name: Lock.name, schema: LockSchema },
+    ]),
+  ],
+  providers: [UsersRepository, LastAdminRule],
+  exports: [UsersRepository, LastAdminRule],
 })
 export class UsersModule {}

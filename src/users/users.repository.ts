@@ -54,7 +54,23 @@ export interface ProfileChanges {
   data?: ProfileDataChanges;
 }
 
+/** What an admin may change besides the profile. A new email replaces a pending change. */
+export interface AdminChanges extends ProfileChanges {
+  emailVerified?: boolean;
+  role?: Role;
+  disabled?: boolean;
+}
+
+/** A page of users, newest first, and how many match in all. */
+export interface UserPage {
+  users: User[];
+  total: number;
+}
+
 const MAX_USERNAME_ATTEMPTS = 25;
+
+/** MongoDB's error for a write the collection's validator refuses. */
+const DOCUMENT_VALIDATION_FAILURE = 121;
 
 /** The only code that touches the users collection. Uniqueness is left to the unique indexes. */
 @Injectable()
@@ -198,26 +214,68 @@ export class UsersRepository implements OnModuleInit {
 
   /** One update: only the given fields change, each profile value by its own path (`data.<key>`). */
   async updateProfile(id: Types.ObjectId, changes: ProfileChanges): Promise<User | null> {
-    const set: Record<string, unknown> = {};
-    const unset: Record<string, 1> = {};
-    if (changes.email !== undefined) set.email = normaliseEmail(changes.email);
-    if (changes.username !== undefined) set.username = normaliseUsername(changes.username);
-    if (changes.name === null) unset.name = 1;
-    else if (changes.name !== undefined) set.name = changes.name;
-    for (const [key, value] of Object.entries(changes.data ?? {})) {
-      // Keys come validated against PROFILE_FIELDS; a path operator here would be a bug.
-      if (!/^\w+$/.test(key)) throw new Error(`Invalid profile field key ${JSON.stringify(key)}`);
-      if (value === null) unset[`data.${key}`] = 1;
-      else set[`data.${key}`] = value;
+    return this.applyChanges(id, profileUpdate(changes));
+  }
+
+  /**
+   * An admin's change, in one update like updateProfile. A new email is set at once (verified
+   * only when `emailVerified` says so) and drops a pending email change.
+   */
+  async updateByAdmin(id: Types.ObjectId, changes: AdminChanges): Promise<User | null> {
+    const { set, unset } = profileUpdate(changes);
+    if (changes.email !== undefined) {
+      set.emailVerified = changes.emailVerified ?? false;
+      unset.pendingEmail = 1;
+    } else if (changes.emailVerified !== undefined) {
+      set.emailVerified = changes.emailVerified;
     }
+    if (changes.role !== undefined) set.role = changes.role;
+    if (changes.disabled !== undefined) set.disabled = changes.disabled;
+    return this.applyChanges(id, { set, unset });
+  }
+
+  /**
+   * Records a sign-in (the start of a session) on an account that is not disabled; returns false
+   * when it is disabled (or gone), and then records nothing.
+   */
+  async recordSignIn(id: Types.ObjectId): Promise<boolean> {
     try {
-      return await this.users
-        .findOneAndUpdate({ _id: id }, { $set: set, $unset: unset }, { returnDocument: 'after' })
-        .lean<User>()
+      const result = await this.users
+        .updateOne(
+          { _id: id, disabled: mongoose.trusted({ $ne: true }) },
+          { $set: { lastSignInAt: new Date() } },
+        )
         .exec();
+      return result.matchedCount === 1;
     } catch (error) {
-      throw this.conflictOrSelf(error);
+      if ((error as { code?: unknown }).code !== DOCUMENT_VALIDATION_FAILURE) throw error;
+      // A record edited by hand that breaks the validator accepts no update until it is fixed;
+      // its owner still signs in, unrecorded.
+      const user = await this.findById(id);
+      return user !== null && user.disabled !== true;
     }
+  }
+
+  /** Accounts that can use the admin API: role admin, not disabled. */
+  async countEnabledAdmins(): Promise<number> {
+    return this.users
+      .countDocuments({ role: 'admin', disabled: mongoose.trusted({ $ne: true }) })
+      .exec();
+  }
+
+  /**
+   * Accounts whose email, username or name contains `query` (in any case), or with an identity
+   * whose subject is exactly `query`; all accounts without a query. Newest first (by _id, which
+   * MongoDB's default ObjectIds order by creation). A query reads every record: see the README.
+   */
+  async search(query: string | undefined, skip: number, limit: number): Promise<UserPage> {
+    const filter: QueryFilter<User> = query ? searchFilter(query) : {};
+    const [users, total] = await Promise.all([
+      this.users.find(filter).sort({ _id: -1 }).skip(skip).limit(limit).lean<User[]>().exec(),
+      // Everyone: the collection's own count, which reads no record.
+      query ? this.users.countDocuments(filter).exec() : this.users.estimatedDocumentCount().exec(),
+    ]);
+    return { users, total };
   }
 
   async setPasswordHash(id: Types.ObjectId, passwordHash: string): Promise<User | null> {
@@ -296,12 +354,20 @@ export class UsersRepository implements OnModuleInit {
 
   /**
    * The address was just proven by someone who may not have linked the account's identities:
-   * unlinks those linked while it was unverified, and marks the rest as linked by its owner.
+   * unlinks those linked while it was unverified. Returns their providers' keys.
    */
-  async unlinkIdentitiesLinkedBeforeVerification(id: Types.ObjectId): Promise<void> {
-    await this.users
-      .updateOne({ _id: id }, { $pull: { identities: { linkedBeforeEmailVerified: true } } })
+  async unlinkIdentitiesLinkedBeforeVerification(id: Types.ObjectId): Promise<string[]> {
+    const before = await this.users
+      .findOneAndUpdate(
+        { _id: id },
+        { $pull: { identities: { linkedBeforeEmailVerified: true } } },
+        { returnDocument: 'before', projection: { identities: 1 } },
+      )
+      .lean<Pick<User, 'identities'>>()
       .exec();
+    return (before?.identities ?? [])
+      .filter(({ linkedBeforeEmailVerified }) => linkedBeforeEmailVerified)
+      .map(({ provider }) => provider);
   }
 
   /** The account's owner verified the address in their own session: their links stay theirs. */
@@ -335,48 +401,6 @@ export class UsersRepository implements OnModuleInit {
       })
       .collation(EMAIL_COLLATION)
       .lean<User>()
-      .exec();
-  }
-
-  /** Gives the account a role; returns it as it is now, or null when it does not exist. */
-  async setRole(id: Types.ObjectId, role: Role): Promise<User | null> {
-    return this.users
-      .findOneAndUpdate({ _id: id }, { $set: { role } }, { returnDocument: 'after' })
-      .lean<User>()
-      .exec();
-  }
-
-  /** Disables or enables the account; returns whether that changed anything. */
-  async setDisabled(id: Types.ObjectId, disabled: boolean): Promise<boolean> {
-    const result = await this.users
-      .updateOne(
-        disabled
-          ? { _id: id, disabled: mongoose.trusted({ $ne: true }) }
-          : { _id: id, disabled: true },
-        disabled ? { $set: { disabled: true } } : { $unset: { disabled: 1 } },
-      )
-      .exec();
-    return result.modifiedCount === 1;
-  }
-
-  /**
-   * Accounts for an operator's query: the one with that id, or those whose email or username
-   * starts with it (case aside), by username.
-   */
-  async search(query: string, limit: number): Promise<User[]> {
-    const prefix = new RegExp(`^${escapeRegExp(query.trim().toLowerCase())}`);
-    const matches: QueryFilter<User>[] = [
-      { email: mongoose.trusted({ $regex: prefix }) },
-      { username: mongoose.trusted({ $regex: prefix }) },
-    ];
-    if (/^[0-9a-f]{24}$/i.test(query)) {
-      matches.push({ _id: new Types.ObjectId(query) });
-    }
-    return this.users
-      .find({ $or: matches })
-      .sort({ username: 1 })
-      .limit(limit)
-      .lean<User[]>()
       .exec();
   }
 
@@ -422,6 +446,21 @@ export class UsersRepository implements OnModuleInit {
     }
   }
 
+  private async applyChanges(id: Types.ObjectId, update: UpdateParts): Promise<User | null> {
+    try {
+      return await this.users
+        .findOneAndUpdate(
+          { _id: id },
+          { $set: update.set, $unset: update.unset },
+          { returnDocument: 'after' },
+        )
+        .lean<User>()
+        .exec();
+    } catch (error) {
+      throw this.conflictOrSelf(error);
+    }
+  }
+
   /** Turns a unique-index violation into the 409 that names the field. */
   private conflictOrSelf(error: unknown): unknown {
     const field = duplicateKeyField(error);
@@ -438,8 +477,40 @@ export class UsersRepository implements OnModuleInit {
   }
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+interface UpdateParts {
+  set: Record<string, unknown>;
+  unset: Record<string, 1>;
+}
+
+/** The $set and $unset of a profile change: each profile value by its own path (`data.<key>`). */
+function profileUpdate(changes: ProfileChanges): UpdateParts {
+  const set: Record<string, unknown> = {};
+  const unset: Record<string, 1> = {};
+  if (changes.email !== undefined) set.email = normaliseEmail(changes.email);
+  if (changes.username !== undefined) set.username = normaliseUsername(changes.username);
+  if (changes.name === null) unset.name = 1;
+  else if (changes.name !== undefined) set.name = changes.name;
+  for (const [key, value] of Object.entries(changes.data ?? {})) {
+    // Keys come validated against PROFILE_FIELDS; a path operator here would be a bug.
+    if (!/^\w+$/.test(key)) throw new Error(`Invalid profile field key ${JSON.stringify(key)}`);
+    if (value === null) unset[`data.${key}`] = 1;
+    else set[`data.${key}`] = value;
+  }
+  return { set, unset };
+}
+
+/** Case-insensitive substring on email, username and name; exact on a provider subject. */
+function searchFilter(query: string): QueryFilter<User> {
+  const contains = () =>
+    mongoose.trusted({ $regex: query.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), $options: 'i' });
+  return {
+    $or: [
+      { email: contains() },
+      { username: contains() },
+      { name: contains() },
+      { 'identities.subject': query },
+    ],
+  };
 }
 
 function identityFields(identity: NewIdentity, linkedAt: Date) {

@@ -47,6 +47,7 @@ export const USERS_VALIDATOR = {
       identities: { bsonType: 'array', items: identity },
       role: { enum: [...ROLES] },
       disabled: { bsonType: 'bool' },
+      lastSignInAt: { bsonType: 'date' },
       data: { bsonType: 'object' },
       createdAt: { bsonType: 'date' },
       updatedAt: { bsonType: 'date' },

@@ -7,6 +7,9 @@ import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
 import { invalidLinkError, OneTimeTokens } from '../email/one-time-tokens';
+import { Actor, userActor } from '../events/event.schema';
+import { EventsService } from '../events/events.service';
+import { LinkingService } from '../linking/linking.service';
 import { normaliseEmail } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
@@ -35,6 +38,8 @@ export class EmailVerification {
     private readonly notices: AccountNotices,
     private readonly sessions: SessionsService,
     private readonly transactions: Transactions,
+    private readonly events: EventsService,
+    private readonly linking: LinkingService,
   ) {}
 
   /** Sends the pending email change's link again, or else the email's verification link. */
@@ -101,14 +106,23 @@ export class EmailVerification {
     return this.transactions.run(async () => {
       const record = await this.tokens.consume(['verify-email', 'change-email'], token);
       if (!record) throw invalidLinkError();
+      // The link's owner when used in their own session; otherwise whoever holds it.
+      const actor: Actor | undefined =
+        current && current.user._id.equals(record.userId) ? userActor(record.userId) : undefined;
       let user: User | null;
       if (record.purpose === 'verify-email') {
         user = await this.users.markEmailVerified(record.userId, record.email);
+        if (user) await this.events.record({ type: 'email.verified', userId: user._id, actor });
       } else {
         const before = await this.users.findById(record.userId);
         // Someone proved control of the address: an account that only claimed it lets go.
-        await this.users.releaseUnverifiedEmail(record.email);
+        const released = await this.users.releaseUnverifiedEmail(record.email);
+        if (released) {
+          const details = { released: true };
+          await this.events.record({ type: 'email.changed', userId: released._id, actor, details });
+        }
         user = await this.users.applyPendingEmail(record.userId, record.email);
+        if (user) await this.events.record({ type: 'email.changed', userId: user._id, actor });
         if (before && user) {
           // Links about the old address die with it.
           await this.tokens.void(user._id, [
@@ -126,7 +140,7 @@ export class EmailVerification {
       if (byOwner) {
         await this.users.confirmIdentitiesLinkedBeforeVerification(user._id);
       } else {
-        await this.users.unlinkIdentitiesLinkedBeforeVerification(user._id);
+        await this.linking.unlinkLinkedBeforeVerification(user._id);
         await this.sessions.endAll(user._id);
       }
       return { user: (await this.users.findById(user._id)) ?? user, signedOut: !byOwner };

@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { EmailModule } from '../email/email.module';
+import { LinkingModule } from '../linking/linking.module';
 import { UsersModule } from '../users/users.module';
 import { EmailVerificationController } from './email-verification.controller';
 import { EmailVerification } from './email-verification.service';
 
 /** Proving control of an email address, and changing it only once the new one is proven. */
 @Module({
-  imports: [UsersModule, AuthModule, EmailModule],
+  imports: [UsersModule, AuthModule, EmailModule, LinkingModule],
   controllers: [EmailVerificationController],
   providers: [EmailVerification],
   exports: [EmailVerification],

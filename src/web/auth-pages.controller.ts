@@ -6,7 +6,7 @@ import { BrowserSessions } from '../auth/browser-sessions';
 import { LoginDto } from '../auth/dto/login.dto';
 import { RegisterDto } from '../auth/dto/register.dto';
 import { PasswordPolicy } from '../auth/password-policy.service';
-import { AppError } from '../common/app-error';
+import { AppError, ErrorCode } from '../common/app-error';
 import { Public } from '../common/public.decorator';
 import { SignInThrottle } from '../common/sign-in-throttle';
 import { ProfileFields } from '../profile-fields/profile-fields.service';
@@ -15,6 +15,9 @@ import { formField, readForm } from './forms';
 import { errorText } from './messages';
 import { PagesService } from './pages.service';
 import { profileInputs, readProfileForm } from './profile-form';
+
+/** Refusals of a password sign-in that the sign-in page shows above its form. */
+const SHOWN_ON_LOGIN = new Set<ErrorCode>(['INVALID_CREDENTIALS', 'ACCOUNT_DISABLED']);
 
 /** Home, sign-in, registration and sign-out pages. */
 @ApiExcludeController()
@@ -58,8 +61,14 @@ export class AuthPagesController {
       await this.sessions.signIn(request, response, user, { method: 'password' });
       this.pages.redirectTo(response, returnTo ?? this.pages.url('/'), 'signed-in');
     } catch (error) {
-      if (!(error instanceof AppError) || error.code !== 'INVALID_CREDENTIALS') throw error;
-      await this.showLogin(request, response, returnTo, { ...form, error: error.message }, 401);
+      if (!(error instanceof AppError) || !SHOWN_ON_LOGIN.has(error.code)) throw error;
+      await this.showLogin(
+        request,
+        response,
+        returnTo,
+        { ...form, error: error.message },
+        error.status,
+      );
     }
   }
 

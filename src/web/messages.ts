@@ -42,6 +42,8 @@ export const ERRORS: Record<string, string> = {
     'Your account is already connected to a different account of that provider. Disconnect it first.',
   SIGN_IN_CHANGED: 'You signed out or switched accounts while connecting, so nothing was changed.',
   UNAUTHENTICATED: 'Please sign in first.',
+  ACCOUNT_DISABLED:
+    'This account is disabled, so it cannot sign in. Contact the people who run this service.',
   IDENTITY_MISMATCH:
     'That provider account is not connected to your account, so it could not confirm it is you.',
   VALIDATION_FAILED: 'That sign-in link was not valid. Please start again.',

@@ -42,14 +42,19 @@ export function sessionRows(
     current: session.current,
     device: deviceName(session.userAgent),
     userAgent: session.userAgent ?? '',
-    // An IPv4 client of a dual-stack socket reads as ::ffff:203.0.113.7.
-    address: session.ip?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') ?? 'Unknown',
+    address: addressText(session.ip),
     signedInWith: methodName(session.signedInWith),
     createdAt: pageTime(session.createdAt),
     lastSeenAt: pageTime(session.lastSeenAt),
   }));
 }
 
-function pageTime(date: Date): PageTime {
+export function pageTime(date: Date): PageTime {
   return { iso: date.toISOString(), text: `${DATE_TIME.format(date)} UTC` };
+}
+
+/** A client's address for people. */
+export function addressText(ip: string | null): string {
+  // An IPv4 client of a dual-stack socket reads as ::ffff:203.0.113.7.
+  return ip?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') ?? 'Unknown';
 }

@@ -11,6 +11,8 @@ import { toSessionView } from '../auth/session.view';
 import { SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
 import { SignInThrottle } from '../common/sign-in-throttle';
+import { EventsService } from '../events/events.service';
+import { toEventView } from '../events/event.view';
 import { ProfileFields } from '../profile-fields/profile-fields.service';
 import { LinkingService } from '../linking/linking.service';
 import { FlowCookie } from '../social/flow-cookie';
@@ -22,6 +24,7 @@ import { errorText } from './messages';
 import { EmailVerification } from '../verification/email-verification.service';
 import { PagesService } from './pages.service';
 import { profileFormValues, profileInputs, readProfileForm } from './profile-form';
+import { eventRows } from './event-rows';
 import { sessionRows } from './session-rows';
 import { SettingsPageFilter } from './settings-page.filter';
 
@@ -33,6 +36,9 @@ interface SettingsProblems {
   errors?: FieldErrors;
   typed?: Record<string, string>;
 }
+
+/** How many of the account's latest events the settings page lists (GET /me/events has them all). */
+const RECENT_EVENTS = 10;
 
 /** A profile form changes the email or username only when it sends a different one. */
 const profileChangesSignIn = ({ auth, body }: AuthenticatedRequest) =>
@@ -59,6 +65,7 @@ export class SettingsPagesController {
     private readonly flowCookie: FlowCookie,
     private readonly verification: EmailVerification,
     private readonly profileFields: ProfileFields,
+    private readonly events: EventsService,
   ) {}
 
   @Get()
@@ -239,7 +246,7 @@ export class SettingsPagesController {
     @Res() response: Response,
   ): Promise<void> {
     this.pages.checkForm(request);
-    await this.sessions.endOthers(user._id, session._id);
+    await this.sessions.revokeOthers(user._id, session._id);
     this.pages.redirect(response, '/settings', 'other-sessions-ended');
   }
 
@@ -345,6 +352,11 @@ export class SettingsPagesController {
       ),
       this.pages.providers,
     );
+    const events = await this.events.list({ userId: auth.user._id, limit: RECENT_EVENTS });
+    const activity = eventRows(
+      events.map((event) => toEventView(event, auth.user._id)),
+      { providers: this.pages.providers, profileFields: this.profileFields.definitions },
+    );
     return this.pages.render(
       request,
       response,
@@ -356,6 +368,7 @@ export class SettingsPagesController {
         password,
         sessions,
         otherSessions: sessions.some(({ current }) => !current),
+        activity,
         problems,
         values: { ...toUserView(auth.user), ...problems.typed },
         profileFields: profileInputs(

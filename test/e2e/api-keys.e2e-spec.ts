@@ -142,7 +142,7 @@ describe('API keys', () => {
     }
   });
 
-  it('refuses, with 403 FORBIDDEN, a key without the scope the route needs', async () => {
+  it('refuses, with 403 INSUFFICIENT_SCOPE, a key without the scope the route needs', async () => {
     const reader = await createKey('reader', ['users:read', 'users:write']);
     const response = await request(t.http)
       .post('/admin/api-keys')
@@ -150,8 +150,8 @@ describe('API keys', () => {
       .send({ name: 'escalate', scopes: ['admin'] })
       .expect(403);
     expect(response.body.error).toEqual({
-      code: 'FORBIDDEN',
-      message: 'This API key lacks the scope this route needs: admin.',
+      code: 'INSUFFICIENT_SCOPE',
+      message: 'This API key lacks the "admin" scope.',
     });
     await request(t.http).get('/admin/api-keys').set(bearer(reader.key)).expect(403);
     expect(await keys().countDocuments({ name: 'escalate' })).toBe(0);
@@ -180,8 +180,8 @@ describe('API keys', () => {
       .send({ name: 'mine', scopes: ['admin'] })
       .expect(403);
     expect(refused.body.error).toEqual({
-      code: 'FORBIDDEN',
-      message: 'Only an admin may use this route.',
+      code: 'ADMIN_REQUIRED',
+      message: 'Only admins may do this.',
     });
 
     const admin = await register(t.http);

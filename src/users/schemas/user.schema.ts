@@ -74,12 +74,20 @@ export class User {
   @Prop({ type: [IdentitySchema], default: () => [] })
   identities!: Identity[];
 
+  /** `admin` opens the admin API (GET /admin/users …); the last enabled admin cannot lose it. */
   @Prop({ type: String, enum: ROLES, default: 'user' })
   role!: Role;
 
-  /** Set by an operator or an admin: the account's sessions are ended, and it cannot sign in. */
-  @Prop({ type: Boolean })
-  disabled?: boolean;
+  /**
+   * Set by an admin: the account cannot sign in (password, providers, the apps through this
+   * service's provider) and its sessions are refused. Absent counts as false.
+   */
+  @Prop({ type: Boolean, default: false })
+  disabled!: boolean;
+
+  /** When a session last started for the account (sign-in or registration); absent before the first. */
+  @Prop({ type: Date })
+  lastSignInAt?: Date;
 
   /**
    * The values of the operator's profile fields (PROFILE_FIELDS), by key, normalised by type. Its

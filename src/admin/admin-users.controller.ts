@@ -1,0 +1,171 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCookieAuth,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProperty,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { ErrorBody } from '../common/error-body';
+import { AdminAccess } from './admin-access';
+import {
+  AdminUserDetailEnvelope,
+  AdminUserEnvelope,
+  AdminUserPage,
+  toAdminUserView,
+} from './admin-user.view';
+import { AdminUsersService } from './admin-users.service';
+import { SearchUsersDto } from './dto/search-users.dto';
+import { UpdateUserDto } from './dto/update-user.dto';
+
+class PasswordResetSent {
+  @ApiProperty({ example: 'ada@example.com', description: 'Where the link went.' })
+  sentTo!: string;
+}
+
+const ID = { name: 'id', description: "The account's id (`user.id`)." };
+
+/** The admin API's accounts: find, look at, change, disable, delete. */
+@ApiTags('admin')
+@ApiCookieAuth()
+@ApiUnauthorizedResponse({
+  type: ErrorBody,
+  description: 'UNAUTHENTICATED: no session (or API key).',
+})
+@ApiForbiddenResponse({
+  type: ErrorBody,
+  description:
+    'ADMIN_REQUIRED: the signed-in account is not an admin. INSUFFICIENT_SCOPE: the API key lacks the scope.',
+})
+@Controller('admin/users')
+export class AdminUsersController {
+  constructor(private readonly admin: AdminUsersService) {}
+
+  @Get()
+  @AdminAccess('users:read')
+  @ApiOperation({
+    summary: 'Find accounts',
+    description:
+      'By part of an email, username or name (any case), or a provider subject (exactly); newest first, with the total.',
+  })
+  @ApiOkResponse({ type: AdminUserPage })
+  @ApiBadRequestResponse({
+    type: ErrorBody,
+    description: 'VALIDATION_FAILED: query, page or limit.',
+  })
+  async search(@Query() dto: SearchUsersDto): Promise<AdminUserPage> {
+    const found = await this.admin.search({
+      query: dto.query,
+      page: dto.page ?? 1,
+      limit: dto.limit ?? 20,
+    });
+    return { ...found, users: found.users.map(toAdminUserView) };
+  }
+
+  @Get(':id')
+  @AdminAccess('users:read')
+  @ApiOperation({ summary: 'An account, with its identities, state and session count' })
+  @ApiParam(ID)
+  @ApiOkResponse({ type: AdminUserDetailEnvelope })
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND: no account with that id.' })
+  async get(@Param('id') id: string): Promise<AdminUserDetailEnvelope> {
+    const { user, sessionCount } = await this.admin.get(id);
+    return { user: { ...toAdminUserView(user), sessionCount } };
+  }
+
+  @Patch(':id')
+  @AdminAccess('users:write')
+  @ApiOperation({
+    summary: 'Change an account',
+    description:
+      'Only the fields given change; `data` merges (null removes a key). A new email is set at once. `disabled: true` ends its sessions and its apps’ tokens.',
+  })
+  @ApiParam(ID)
+  @ApiOkResponse({ type: AdminUserEnvelope })
+  @ApiBadRequestResponse({ type: ErrorBody, description: 'VALIDATION_FAILED, naming the field.' })
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND: no account with that id.' })
+  @ApiConflictResponse({
+    type: ErrorBody,
+    description:
+      'EMAIL_TAKEN, USERNAME_TAKEN; LAST_ADMIN: it would leave no enabled admin (a demotion or disabling).',
+  })
+  async update(@Param('id') id: string, @Body() dto: UpdateUserDto): Promise<AdminUserEnvelope> {
+    return { user: toAdminUserView(await this.admin.update(id, dto)) };
+  }
+
+  @Delete(':id')
+  @AdminAccess('users:write')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Delete an account',
+    description:
+      'As its owner would: its sessions end, its apps’ tokens are revoked, a notice is sent.',
+  })
+  @ApiParam(ID)
+  @ApiNoContentResponse({ description: 'Deleted.' })
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND: no account with that id.' })
+  @ApiConflictResponse({ type: ErrorBody, description: 'LAST_ADMIN: the last enabled admin.' })
+  delete(@Param('id') id: string): Promise<void> {
+    return this.admin.delete(id);
+  }
+
+  @Delete(':id/identities/:provider')
+  @AdminAccess('users:write')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Disconnect a provider from an account',
+    description:
+      'Under the never-lock-out rule; the sessions that signed in through it end, and the owner is told.',
+  })
+  @ApiParam(ID)
+  @ApiParam({ name: 'provider', description: 'The provider key, as in `identities[].provider`.' })
+  @ApiNoContentResponse({ description: 'Disconnected.' })
+  @ApiNotFoundResponse({
+    type: ErrorBody,
+    description: 'NOT_FOUND: no account with that id; NOT_LINKED: no identity of that provider.',
+  })
+  @ApiConflictResponse({
+    type: ErrorBody,
+    description: 'LAST_LOGIN_METHOD: it is the only way to sign in.',
+  })
+  unlinkIdentity(@Param('id') id: string, @Param('provider') provider: string): Promise<void> {
+    return this.admin.unlinkIdentity(id, provider);
+  }
+
+  @Post(':id/sessions/revoke')
+  @AdminAccess('users:write')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: "End every session of an account, and revoke its apps' tokens",
+  })
+  @ApiParam(ID)
+  @ApiNoContentResponse({ description: 'Every session ended.' })
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND: no account with that id.' })
+  revokeSessions(@Param('id') id: string): Promise<void> {
+    return this.admin.revokeSessions(id);
+  }
+
+  @Post(':id/password-reset')
+  @AdminAccess('users:write')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: "Mail a password recovery link to the account's address",
+    description:
+      'The same link as POST /auth/password/forgot sends; the password changes only when it is used.',
+  })
+  @ApiParam(ID)
+  @ApiAcceptedResponse({ type: PasswordResetSent })
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND: no account with that id.' })
+  @ApiConflictResponse({ type: ErrorBody, description: 'NO_EMAIL: the account has no email.' })
+  sendPasswordReset(@Param('id') id: string): Promise<PasswordResetSent> {
+    return this.admin.sendPasswordReset(id);
+  }
+}

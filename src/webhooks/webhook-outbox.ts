@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model, Types } from 'mongoose';
+import { AppConfig } from '../config/app-config';
+import { Transactions } from '../database/transactions';
+import { toUserView } from '../users/user.view';
+import { UsersRepository } from '../users/users.repository';
+import { WebhookMessage, WebhookType } from './webhook-message.schema';
+import { WebhookRelay } from './webhook-relay';
+
+/** A change to tell the other backends of. */
+export interface AccountChange {
+  type: WebhookType;
+  userId: Types.ObjectId;
+  /** Unique to the change (the audit event's id): the webhook's `webhook-id` is made from it. */
+  id: Types.ObjectId;
+  at: Date;
+}
+
+/**
+ * Tells WEBHOOK_URLS of a change the way that loses none: one webhook per URL is written to the
+ * outbox inside the change's transaction (Transactions.run), so it exists exactly when the change
+ * does, and the relay delivers it once that has committed. The request never waits for a receiver.
+ */
+@Injectable()
+export class WebhookOutbox {
+  private readonly urls: string[];
+
+  constructor(
+    @InjectModel(WebhookMessage.name) private readonly messages: Model<WebhookMessage>,
+    private readonly users: UsersRepository,
+    private readonly transactions: Transactions,
+    private readonly relay: WebhookRelay,
+    config: AppConfig,
+  ) {
+    this.urls = [...new Set(config.WEBHOOK_URLS)];
+  }
+
+  /**
+   * Call inside the change's transaction, after the change: the account is read as it is now
+   * (created or updated), or only its id is sent (deleted).
+   */
+  async enqueue(change: AccountChange): Promise<void> {
+    if (this.urls.length === 0) return;
+    const data = await this.dataOf(change);
+    if (data === undefined) return;
+    const body = JSON.stringify({ type: change.type, timestamp: change.at.toISOString(), data });
+    const now = new Date();
+    await this.messages.insertMany(
+      this.urls.map((url) => ({
+        url,
+        webhookId: `msg_${change.id.toHexString()}`,
+        type: change.type,
+        body,
+        state: 'pending',
+        createdAt: now,
+        nextAttemptAt: now,
+        attempts: 0,
+      })),
+    );
+    this.transactions.afterCommit(() => this.relay.wake());
+  }
+
+  /** The account's public view (never a secret), or `{id}` for a deletion. */
+  private async dataOf({ type, userId }: AccountChange): Promise<object | undefined> {
+    if (type === 'user.deleted') return { id: userId.toHexString() };
+    const user = await this.users.findById(userId);
+    return user ? toUserView(user) : undefined;
+  }
+}

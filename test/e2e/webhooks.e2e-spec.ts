@@ -1,0 +1,276 @@
+import { Types } from 'mongoose';
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import request from 'supertest';
+import { GOOD_PASSWORD, newAccount, register } from '../support/accounts';
+import { MailServer, tokenIn } from '../support/mail';
+import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
+import { parse, ReceivedWebhook, WebhookReceiver } from '../support/webhook-receiver';
+
+const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+
+const waitFor = async (check: () => Promise<boolean>, timeoutMs = 20_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+/** The webhook verified as a receiver would, with the official library and the shared secret. */
+function verified(webhook: ReceivedWebhook) {
+  return new Webhook(SECRET).verify(webhook.body, webhook.headers) as ReturnType<typeof parse>;
+}
+
+/**
+ * WEBHOOK_URLS: other backends hear of accounts created, changed and deleted, from an outbox
+ * written with each change, signed as Standard Webhooks describes, retried until they answer 2xx.
+ */
+describe('webhooks to other backends', () => {
+  let mail: MailServer;
+  let first: WebhookReceiver;
+  let second: WebhookReceiver;
+  let t: TestApp;
+  const outbox = () => t.db.collection('webhook_outbox');
+  const about = (type: string, userId: string) => (webhook: ReceivedWebhook) => {
+    const { type: sent, data } = parse(webhook);
+    return sent === type && data.id === userId;
+  };
+
+  beforeAll(async () => {
+    [mail, first, second] = await Promise.all([
+      MailServer.start(),
+      WebhookReceiver.start(),
+      WebhookReceiver.start(),
+    ]);
+    t = await createTestApp({
+      env: {
+        ...mail.env,
+        WEBHOOK_URLS: `${first.url},${second.url}`,
+        WEBHOOK_SECRET: SECRET,
+        WEBHOOK_RETRY_SECONDS: '1',
+      },
+    });
+  });
+  afterEach(async () => {
+    first.release();
+    second.release();
+    await first.listen();
+  });
+  afterAll(async () => {
+    await t.close();
+    await Promise.all([first.stop(), second.stop(), mail.close()]);
+  });
+
+  it('sends user.created to every URL, signed: Webhook.verify accepts it, and data is the account as GET /me shows it', async () => {
+    const { cookie, user } = await register(t.http);
+    const [webhook] = await first.waitFor(about('user.created', user.id));
+    const [copy] = await second.waitFor(about('user.created', user.id));
+
+    const payload = verified(webhook);
+    const me = await request(t.http).get('/me').set('Cookie', cookie).expect(200);
+    expect(payload).toEqual({
+      type: 'user.created',
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      data: me.body.user,
+    });
+    expect(webhook.body).not.toMatch(/passwordHash|argon2/);
+    expect(webhook.headers['content-type']).toBe('application/json');
+    expect(webhook.headers['webhook-id']).toMatch(/^msg_[0-9a-f]{24}$/);
+    // One change, one message: the same id at every URL.
+    expect(copy.headers['webhook-id']).toBe(webhook.headers['webhook-id']);
+    expect(verified(copy)).toEqual(payload);
+
+    // A tampered body, or another secret, is refused by the receiver's check.
+    expect(() => new Webhook(SECRET).verify(`${webhook.body} `, webhook.headers)).toThrow();
+    const other = `whsec_${randomBytes(32).toString('base64')}`;
+    expect(() => new Webhook(other).verify(webhook.body, webhook.headers)).toThrow();
+  });
+
+  it('sends user.updated with the account as it is after a profile change, an email confirmation and an email change', async () => {
+    const { cookie, user, account } = await register(t.http);
+    await first.waitFor(about('user.created', user.id));
+
+    await request(t.http).patch('/me').set('Cookie', cookie).send({ name: 'Grace' }).expect(200);
+    const [renamed] = await first.waitFor(about('user.updated', user.id));
+    expect(verified(renamed).data).toMatchObject({ id: user.id, name: 'Grace' });
+
+    // Confirmed in the account's own session, which stays signed in.
+    const token = tokenIn(await mail.next(account.email), '/verify-email');
+    await request(t.http)
+      .post('/auth/email/verify')
+      .set('Cookie', cookie)
+      .send({ token })
+      .expect(200);
+    const [, confirmed] = await first.waitFor(about('user.updated', user.id), 2);
+    expect(verified(confirmed).data).toMatchObject({ emailVerified: true });
+
+    const email = newAccount().email;
+    await request(t.http).patch('/me').set('Cookie', cookie).send({ email }).expect(202);
+    const change = tokenIn(await mail.next(email), '/verify-email');
+    await request(t.http)
+      .post('/auth/email/verify')
+      .set('Cookie', cookie)
+      .send({ token: change })
+      .expect(200);
+    const [, , changed] = await first.waitFor(about('user.updated', user.id), 3);
+    expect(verified(changed).data).toMatchObject({ email, emailVerified: true });
+  });
+
+  it('sends user.deleted with the account id only', async () => {
+    const { cookie, user } = await register(t.http);
+    await request(t.http)
+      .delete('/me')
+      .set('Cookie', cookie)
+      .send({ password: GOOD_PASSWORD })
+      .expect(204);
+    const [webhook] = await first.waitFor(about('user.deleted', user.id));
+    expect(verified(webhook)).toEqual({
+      type: 'user.deleted',
+      timestamp: expect.any(String),
+      data: { id: user.id },
+    });
+  });
+
+  it('sends nothing when the change is refused: the transaction that would have sent it is rolled back', async () => {
+    const taken = await register(t.http);
+    const token = tokenIn(await mail.next(taken.account.email), '/verify-email');
+    await request(t.http).post('/auth/email/verify').send({ token }).expect(200);
+    const { cookie, user } = await register(t.http);
+    await first.waitFor(about('user.created', user.id));
+    const before = await outbox().countDocuments();
+
+    // The new name is written (with its event and webhooks), then the email is refused as
+    // another account's verified address: none of it stays.
+    const refused = await request(t.http)
+      .patch('/me')
+      .set('Cookie', cookie)
+      .send({ name: 'Changed', email: taken.account.email })
+      .expect(409);
+    expect(refused.body.error.code).toBe('EMAIL_TAKEN');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await outbox().countDocuments()).toBe(before);
+    expect(first.received.filter(about('user.updated', user.id))).toEqual([]);
+    const me = await request(t.http).get('/me').set('Cookie', cookie).expect(200);
+    expect(me.body.user.name).toBeNull();
+    const events = await t.db
+      .collection<{ type: string }>('events')
+      .find({ userId: new Types.ObjectId(user.id) })
+      .toArray();
+    expect(events.map(({ type }) => type)).toEqual(['user.created']);
+  });
+
+  it('retries a receiver that fails under the same webhook-id, with a fresh signature, until it answers 2xx', async () => {
+    first.answerNext(500, 302);
+    const { user } = await register(t.http);
+    const attempts = await first.waitFor(about('user.created', user.id), 3);
+
+    expect(attempts.map(({ status }) => status)).toEqual([500, 302, 204]);
+    const ids = new Set(attempts.map(({ headers }) => headers['webhook-id']));
+    expect(ids.size).toBe(1);
+    for (const attempt of attempts) expect(verified(attempt).data.id).toBe(user.id);
+    const [id] = ids;
+    await waitFor(
+      async () =>
+        (await outbox().findOne({ webhookId: id, url: first.url }))?.state === 'delivered',
+    );
+    const record = await outbox().findOne({ webhookId: id, url: first.url });
+    expect(record).toMatchObject({ state: 'delivered', attempts: 3, lastError: 'HTTP 302' });
+    // Delivered: the copy of the account is no longer kept.
+    expect(record).not.toHaveProperty('body');
+    // The other URL answered at once: one attempt there.
+    expect(second.received.filter(about('user.created', user.id))).toHaveLength(1);
+  });
+
+  it('answers the person at once while a receiver is down or does not answer, and delivers later', async () => {
+    await first.stop();
+    second.answerNext('hang');
+    const started = Date.now();
+    const { user } = await register(t.http);
+    const answeredAfter = Date.now() - started;
+    // The receiver that does not answer would hold an attempt for 10 s; the request did not wait.
+    await second.waitFor(about('user.created', user.id));
+    expect(second.received.filter(about('user.created', user.id))[0].status).toBeUndefined();
+    expect(answeredAfter).toBeLessThan(5_000);
+    second.release();
+
+    await waitFor(async () => {
+      const waiting = await outbox().findOne({
+        url: first.url,
+        type: 'user.created',
+        body: { $regex: user.id },
+      });
+      return waiting?.lastError !== undefined;
+    });
+    const waiting = await outbox().findOne({ url: first.url, body: { $regex: user.id } });
+    expect(waiting).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(waiting?.lastError).toMatch(/ECONNREFUSED/);
+    const metrics = await request(t.http).get('/metrics').expect(200);
+    expect(
+      Number(/^webhook_outbox_pending (\S+)$/m.exec(metrics.text)?.[1]),
+    ).toBeGreaterThanOrEqual(1);
+
+    await first.listen();
+    await first.waitFor(about('user.created', user.id));
+    const [held, retried] = await second.waitFor(about('user.created', user.id), 2);
+    expect(retried.headers['webhook-id']).toBe(held.headers['webhook-id']);
+    expect(retried.status).toBe(204);
+  });
+
+  it('gives up on a webhook still undelivered three days after its change, and marks it failed', async () => {
+    await first.stop();
+    const { user } = await register(t.http);
+    const mine = { url: first.url, type: 'user.created', body: { $regex: user.id } };
+    await waitFor(async () => (await outbox().findOne(mine))?.lastError !== undefined);
+    // Three days pass.
+    await outbox().updateOne(mine, {
+      $set: {
+        createdAt: new Date(Date.now() - 3 * 86_400_000 - 60_000),
+        nextAttemptAt: new Date(),
+      },
+    });
+    await waitFor(async () => (await outbox().findOne(mine))?.state === 'failed');
+    const failed = await outbox().findOne(mine);
+    expect(failed).toMatchObject({
+      state: 'failed',
+      lastError: expect.stringMatching(/ECONNREFUSED/),
+    });
+    expect((failed?.expiresAt as Date).getTime()).toBeGreaterThan(Date.now());
+  });
+});
+
+describe('webhooks when an instance shuts down', () => {
+  it('finishes the attempt in flight and lets go of it, so another instance delivers it under the same webhook-id', async () => {
+    const receiver = await WebhookReceiver.start();
+    const database = newDatabaseName();
+    const env = { WEBHOOK_URLS: receiver.url, WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_SECONDS: '1' };
+    const leaving = await createTestApp({ env, database });
+    let staying: TestApp | undefined;
+    try {
+      receiver.answerNext('hang');
+      const { user } = await register(leaving.http);
+      const created = (webhook: ReceivedWebhook) => parse(webhook).data.id === user.id;
+      await receiver.waitFor(created);
+
+      let closed = false;
+      const closing = leaving.app.close().then(() => (closed = true));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Still waiting for the receiver's answer.
+      expect(closed).toBe(false);
+      receiver.release();
+      await closing;
+
+      staying = await createTestApp({ env, database });
+      const [held, retried] = await receiver.waitFor(created, 2);
+      expect(held.status).toBe(503);
+      expect(retried.status).toBe(204);
+      expect(retried.headers['webhook-id']).toBe(held.headers['webhook-id']);
+      const outbox = staying.db.collection('webhook_outbox');
+      await waitFor(async () => (await outbox.findOne({}))?.state === 'delivered');
+      expect(await outbox.findOne({})).toMatchObject({ attempts: 2, lastError: 'HTTP 503' });
+    } finally {
+      await staying?.close();
+      await receiver.stop();
+    }
+  });
+});
