@@ -89,6 +89,9 @@ async function startServer({ script, env, logFile, readyPath, nodeArgs = [] }) {
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
   child.once('exit', () => log.end());
+  // Never left running by a bench that stops early (an error, Ctrl-C).
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -109,6 +112,7 @@ async function startServer({ script, env, logFile, readyPath, nodeArgs = [] }) {
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
+        process.removeListener('exit', killOnExit);
         const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
         child.once('exit', () => {
           clearTimeout(force);
