@@ -55,12 +55,14 @@ async function main() {
     // stays at its default (100): with 500 at once over ACCOUNTS accounts, no account gets near.
     SIGN_IN_FREE_FAILURES: '100000',
   };
-  const server = await startServer({
-    script: 'dist/main.js',
-    env,
-    logFile: join(logs, 'service.log'),
-    readyPath: '/health/ready',
-  });
+  const startService = (name) =>
+    startServer({
+      script: 'dist/main.js',
+      env,
+      logFile: join(logs, `${name}.log`),
+      readyPath: '/health/ready',
+    });
+  let server = await startService('service');
   const minimal = await startServer({
     script: 'bench/minimal-app.js',
     env: { NODE_ENV: 'production' },
@@ -159,7 +161,11 @@ async function main() {
     }
     results.light = light;
 
-    // f. 500 sign-ins at once; the server's resident memory sampled meanwhile.
+    // f. 500 sign-ins at once, on an instance of their own (same database), so that its peak
+    // resident memory (VmHWM) is the burst's and not some earlier phase's; sampled meanwhile too.
+    await server.stop();
+    server = await startService('service-burst');
+    await load({ url: server.url, requests: logins, connections: 4, amount: 40 });
     let peakRss = memoryBytes(server.pid, 'VmRSS');
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, memoryBytes(server.pid, 'VmRSS'));
@@ -300,7 +306,7 @@ function renderResults(r) {
     ],
     [
       '500 concurrent sign-ins: peak resident memory',
-      `**${mb(burst.peakRss)} MB** (VmHWM since start ${mb(burst.highWaterMark)} MB)`,
+      `**${mb(burst.highWaterMark)} MB** (VmHWM of an instance started for the burst; sampled VmRSS peak ${mb(burst.peakRss)} MB)`,
       '< 400 MB',
       verdict(burst.highWaterMark < 400 * 1024 * 1024),
     ],
@@ -336,9 +342,12 @@ function renderResults(r) {
     '- The production build (`dist/main.js`) runs as a process of its own with `NODE_ENV=production`,',
     '  `MONGODB_URI` (a fresh database, dropped afterwards), `SMTP_URL` and `MAIL_FROM` (a local SMTP',
     '  server that takes every message), request logging at `info` to a file, every other setting at',
-    '  its default. **`SIGN_IN_RATE_LIMIT=100000`**: every request comes from one address and each',
-    `  account signs in hundreds of times a minute, which the default limits (20 a minute per client`,
-    `  and per account) would refuse. Sign-ins rotate over ${ACCOUNTS} accounts.`,
+    '  its default but two limits, which the bench lifts: **`SIGN_IN_RATE_LIMIT=100000`**, since',
+    '  every request comes from one address and each account signs in hundreds of times a minute',
+    '  (the default allows 20 a minute per client and per account), and',
+    '  **`SIGN_IN_FREE_FAILURES=100000`**, since a check counts as a failure until it succeeds, so',
+    '  that dozens of sign-ins at once on one account would make it wait. The lock stays at its',
+    `  default (100 failures). Sign-ins go to ${ACCOUNTS} accounts in turn, so the 500 at once are 25 per account.`,
     environment.database.engine === 'SecantusDB'
       ? '- The database is **SecantusDB**, a MongoDB wire-protocol server written in Python, on the same cores as the service: no `mongod` can be installed on this machine. Its share of the CPU is far larger than a `mongod` on a machine of its own would take from the service (below).'
       : '- The database is the one the bench was given; when it runs on this machine it shares the cores.',
@@ -350,6 +359,8 @@ function renderResults(r) {
     `  ${ceiling.concurrency} at once (\`ARGON2_MAX_CONCURRENCY\`) on libuv's pool of ${ceiling.threadpool} threads, as the service's scheduler does.`,
     '- The minimal app (bench/minimal-app.js) is NestFactory with its defaults and one controller on',
     '  the same express platform, answering `GET /health/live` with the same body as the service.',
+    '- The 500 sign-ins at once go to an instance started for them on the same database (after 40',
+    '  sign-ins to warm it), so that its peak resident memory (`VmHWM`) is theirs.',
     '- Database commands are counted by the database itself (`serverStatus` opcounters), less what',
     '  it receives while the service is idle (the drivers\u2019 monitoring).',
     '',
