@@ -113,15 +113,15 @@ describe('AppConfig.fromEnvironment', () => {
     ).toThrow(/SESSION_ABSOLUTE_TIMEOUT_SECONDS/);
   });
 
-  it('bounds argon2 work at two computations per core, queued for at most 10 seconds, by default', () => {
+  it('bounds argon2 work at two computations per core, queued for at most 30 seconds, by default', () => {
     const config = AppConfig.fromEnvironment({});
     expect(config.ARGON2_MAX_CONCURRENCY).toBe(2 * availableParallelism());
-    expect(config.ARGON2_QUEUE_TIMEOUT_SECONDS).toBe(10);
+    expect(config.ARGON2_QUEUE_TIMEOUT_SECONDS).toBe(30);
     const tuned = AppConfig.fromEnvironment({
       ARGON2_MAX_CONCURRENCY: '3',
-      ARGON2_QUEUE_TIMEOUT_SECONDS: '30',
+      ARGON2_QUEUE_TIMEOUT_SECONDS: '60',
     });
-    expect([tuned.ARGON2_MAX_CONCURRENCY, tuned.ARGON2_QUEUE_TIMEOUT_SECONDS]).toEqual([3, 30]);
+    expect([tuned.ARGON2_MAX_CONCURRENCY, tuned.ARGON2_QUEUE_TIMEOUT_SECONDS]).toEqual([3, 60]);
   });
 
   it.each([

@@ -137,12 +137,15 @@ export class AppConfig {
   @Max(1024)
   ARGON2_MAX_CONCURRENCY = 2 * availableParallelism();
 
-  /** How long a password check may wait for its turn before the request fails with 503 BUSY. */
+  /**
+   * How long a password check may wait for its turn before the request fails with 503 BUSY. 500
+   * sign-ins at once take two cores about 8 s of argon2 work: the default leaves room for that.
+   */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(300)
-  ARGON2_QUEUE_TIMEOUT_SECONDS = 10;
+  ARGON2_QUEUE_TIMEOUT_SECONDS = 30;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';

@@ -4,6 +4,9 @@ import { HealthCheckResult, HealthCheckService, MongooseHealthIndicator } from '
 import type { Response } from 'express';
 import { Public } from '../common/public.decorator';
 
+/** What terminus answers for a check of nothing, made once: liveness is the cheapest route. */
+const ALIVE: HealthCheckResult = Object.freeze({ status: 'ok', info: {}, error: {}, details: {} });
+
 @ApiTags('health')
 @Public()
 @Controller('health')
@@ -16,8 +19,8 @@ export class HealthController {
   /** Liveness: the process answers. Touches no dependency, so a database outage restarts nothing. */
   @Get('live')
   @ApiOkResponse({ description: 'The process is up (the database is not checked).' })
-  live(): Promise<HealthCheckResult> {
-    return this.health.check([]);
+  live(): HealthCheckResult {
+    return ALIVE;
   }
 
   /** Readiness: 200 when the database answers a ping, 503 (in terminus's format) when it does not. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import { destination as pinoDestination, type DestinationStream } from 'pino';
 import { HttpLogger, Options, pinoHttp } from 'pino-http';
 import { redactUrl } from '../common/redact-url';
 import { AppConfig } from '../config/app-config';
@@ -44,20 +44,35 @@ export function requestLoggerOptions(config: AppConfig): Options {
       paths: ['*.password', '*.passwordHash', '*.currentPassword', '*.newPassword'],
       censor: '[redacted]',
     },
-    // Who made the request, once the session guard knows (the request line is written at the end).
-    customProps: (request: IncomingMessage) => {
-      const userId = (request as { auth?: { user?: { _id?: { toHexString(): string } } } }).auth
-        ?.user?._id;
-      return userId ? { userId: userId.toHexString() } : {};
-    },
+    // Who made the request, once the session guard knows (the request line is written at the
+    // end). Added to that line only: pino-http's customProps would make a child logger for each
+    // request, signed in or not.
+    customSuccessObject: (request: IncomingMessage, _response: unknown, line: object) =>
+      withUserId(request, line),
+    customErrorObject: (
+      request: IncomingMessage,
+      _response: unknown,
+      _error: Error,
+      line: object,
+    ) => withUserId(request, line),
   };
+}
+
+/** The request log line, with the signed-in person's id when there is one. */
+function withUserId(request: IncomingMessage, line: object): object {
+  const userId = (request as { auth?: { user?: { _id?: { toHexString(): string } } } }).auth?.user
+    ?._id;
+  return userId ? { ...line, userId: userId.toHexString() } : line;
 }
 
 export function createRequestLogger(
   config: AppConfig,
   destination?: DestinationStream,
 ): HttpLogger {
-  return pinoHttp(requestLoggerOptions(config), destination);
+  // Standard output written asynchronously: a line written while the previous write is under way
+  // joins the next one, so a busy service makes one system call for many lines instead of one per
+  // line. Lines still buffered are written when the process exits.
+  return pinoHttp(requestLoggerOptions(config), destination ?? pinoDestination({ sync: false }));
 }
 
 /**

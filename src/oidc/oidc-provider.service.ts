@@ -134,26 +134,40 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
 
   /** Express middleware: the provider's own endpoints; everything else goes on to Nest. */
   middleware() {
-    return async (request: Request, response: Response, next: NextFunction) => {
-      const path = request.path;
-      const own = this.paths.has(path) || path.startsWith(`${OIDC_ROUTES.authorization}/`);
+    return (request: Request, response: Response, next: NextFunction) => {
+      // Not async, and the path not even read without apps: it runs for every request.
       const handle = this.handle;
-      if (!handle || !own) return next();
-      // The uid after /oauth2/authorize/ is one sign-in's: the metrics get the pattern.
-      nameRoute(response, this.paths.has(path) ? path : `${OIDC_ROUTES.authorization}/:uid`);
-      try {
-        if (path === OIDC_ROUTES.authorization) await this.answerSilentlyWhenSignedIn(request);
-      } catch (error) {
-        return next(error);
+      if (!handle) return next();
+      const path = request.path;
+      if (this.paths.has(path) || path.startsWith(`${OIDC_ROUTES.authorization}/`)) {
+        return this.serve(handle, request, response, next);
       }
-      // The provider writes its URLs (discovery, redirects) from the request: make them PUBLIC_URL's
-      // whatever Host a client sent, and under PUBLIC_URL's path, which a proxy strips before us.
-      const publicUrl = new URL(this.config.publicUrl);
-      request.headers['x-forwarded-host'] = publicUrl.host;
-      request.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
-      request.originalUrl = `${this.basePath}${request.url}`;
-      return handle(request, response);
+      next();
     };
+  }
+
+  /** One of the provider's endpoints; a rejection reaches express's error handling. */
+  private async serve(
+    handle: NonNullable<typeof this.handle>,
+    request: Request,
+    response: Response,
+    next: NextFunction,
+  ): Promise<void> {
+    const path = request.path;
+    // The uid after /oauth2/authorize/ is one sign-in's: the metrics get the pattern.
+    nameRoute(response, this.paths.has(path) ? path : `${OIDC_ROUTES.authorization}/:uid`);
+    try {
+      if (path === OIDC_ROUTES.authorization) await this.answerSilentlyWhenSignedIn(request);
+    } catch (error) {
+      return next(error);
+    }
+    // The provider writes its URLs (discovery, redirects) from the request: make them PUBLIC_URL's
+    // whatever Host a client sent, and under PUBLIC_URL's path, which a proxy strips before us.
+    const publicUrl = new URL(this.config.publicUrl);
+    request.headers['x-forwarded-host'] = publicUrl.host;
+    request.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
+    request.originalUrl = `${this.basePath}${request.url}`;
+    return handle(request, response);
   }
 
   /**
