@@ -13,25 +13,42 @@ export class HealthController {
     private readonly mongo: MongooseHealthIndicator,
   ) {}
 
-  /** Liveness: the process answers. Touches no dependency, so a database outage restarts nothing. */
+  /**
+   * Liveness: the process answers. Touches no dependency, so a database outage restarts nothing;
+   * 503 only while the instance stops (terminus's `shutting_down`).
+   */
   @Get('live')
   @ApiOkResponse({ description: 'The process is up (the database is not checked).' })
-  live(): Promise<HealthCheckResult> {
-    return this.health.check([]);
+  @ApiServiceUnavailableResponse({ description: 'The instance is stopping.' })
+  live(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    return answer(this.health.check([]), response);
   }
 
   /** Readiness: 200 when the database answers a ping, 503 (in terminus's format) when it does not. */
   @Get(['ready', ''])
   @ApiOkResponse({ description: 'The service and its database are up.' })
-  @ApiServiceUnavailableResponse({ description: 'The database does not answer.' })
-  async ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
-    try {
-      return await this.health.check([() => this.mongo.pingCheck('mongodb', { timeout: 1500 })]);
-    } catch (error) {
-      const result = (error as { getResponse?: () => unknown }).getResponse?.();
-      if (!result) throw error;
-      response.status(503);
-      return result as HealthCheckResult;
-    }
+  @ApiServiceUnavailableResponse({
+    description: 'The database does not answer, or the instance is stopping.',
+  })
+  ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    return answer(
+      this.health.check([() => this.mongo.pingCheck('mongodb', { timeout: 1500 })]),
+      response,
+    );
+  }
+}
+
+/** A failed check as 503 with terminus's body (`status: error` or `shutting_down`), not as an error. */
+async function answer(
+  check: Promise<HealthCheckResult>,
+  response: Response,
+): Promise<HealthCheckResult> {
+  try {
+    return await check;
+  } catch (error) {
+    const result = (error as { getResponse?: () => unknown }).getResponse?.();
+    if (!result) throw error;
+    response.status(503);
+    return result as HealthCheckResult;
   }
 }

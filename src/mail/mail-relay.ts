@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { Model } from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
+import { GracefulShutdown } from '../shutdown/graceful-shutdown';
 import { isPermanentFailure, MailTransport } from './mail-transport';
 import { OutboxMessage } from './outbox-message.schema';
 
@@ -16,6 +17,14 @@ const KEEP_SENT_MS = 30 * 86_400_000;
 /**
  * Delivers the outbox: every instance polls it (and wakes at once after a change that sends), and
  * takes one due message at a time with an atomic claim, so two instances never send the same one.
+ *
+ * The pattern for every outbox worker (mail, webhooks):
+ *  - work is a record in MongoDB, claimed by one atomic update (`claimedBy`, `claimedUntil`), so
+ *    any instance may take any of it and a crashed instance's claim lapses after CLAIM_MS;
+ *  - at shutdown (onApplicationShutdown: the HTTP server has closed by then, so the last requests'
+ *    work is in the outbox, and the database is still connected), it stops claiming, waits for the
+ *    delivery under way until GracefulShutdown's deadline, and hands back a claim still held then,
+ *    so that another instance takes the message at once instead of after CLAIM_MS.
  */
 @Injectable()
 export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -23,6 +32,8 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
   private readonly instance = randomUUID();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  /** The message being delivered right now, if any. */
+  private delivering?: OutboxMessage;
   private again = false;
   private stopped = false;
 
@@ -30,6 +41,7 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
     @InjectModel(OutboxMessage.name) private readonly messages: Model<OutboxMessage>,
     private readonly transport: MailTransport,
     private readonly config: AppConfig,
+    private readonly shutdown: GracefulShutdown,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -38,10 +50,23 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
     this.wake();
   }
 
+  /** Stops claiming; the delivery under way finishes, or its message is handed back. */
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
+    const finished = await settlesWithin(this.running, this.shutdown.remainingMs());
+    const unfinished = this.delivering;
+    if (!finished && unfinished) {
+      // Its outcome is unknown: the server may still accept it, and the next instance send it
+      // again (under the same Message-ID). Better than holding it for CLAIM_MS.
+      await this.release(unfinished);
+      this.logger.warn(
+        { mailId: unfinished._id, kind: unfinished.kind },
+        'Mail delivery cut off by shutdown; handed back to the other instances',
+      );
+    }
+    // The relay is the transport's only user: it closes once the last delivery is over.
+    this.transport.close();
   }
 
   /** Delivers what is due now; a wake during a run makes it look again when done. */
@@ -67,8 +92,28 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
       if (this.stopped) return;
       const message = await this.claim();
       if (!message) return;
-      await this.deliver(message);
+      // Shutdown began while claiming: not started, so handed back as it was.
+      if (this.stopped) return this.release(message, { attempted: false });
+      this.delivering = message;
+      try {
+        await this.deliver(message);
+      } finally {
+        this.delivering = undefined;
+      }
     }
+  }
+
+  /** Lets go of a claimed message, due at once for whichever instance looks next. */
+  private async release(message: OutboxMessage, { attempted = true } = {}): Promise<void> {
+    await this.messages
+      .updateOne(
+        { _id: message._id, claimedBy: this.instance },
+        {
+          $unset: { claimedBy: '', claimedUntil: '' },
+          ...(attempted ? {} : { $inc: { attempts: -1 } }),
+        },
+      )
+      .exec();
   }
 
   private claim(): Promise<OutboxMessage | null> {
@@ -145,6 +190,22 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
       { mailId: message._id, kind: message.kind, attempts: message.attempts, reason },
       `Mail not delivered; retrying in ${Math.round(delay / 1000)} s`,
     );
+  }
+}
+
+/** Whether `work` settles (either way) within `ms`; no work counts as settled. */
+async function settlesWithin(work: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  if (!work) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
