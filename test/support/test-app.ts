@@ -3,6 +3,7 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import mongoose, { Connection } from 'mongoose';
 import { Logger } from 'nestjs-pino';
+import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +68,9 @@ export async function createTestApp({
     MAIL_OUTBOX_DIR: join(tmpdir(), 'account-service-tests', database),
     ...env,
   });
+  // nestjs-pino logs outside a request to the logger of the first app made in the process (a
+  // module-level one): each app gets its own, or this one's logs could land in an earlier app's.
+  __resetOutOfContextForTests();
   let logged = '';
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => (logged += chunk.toString()));
