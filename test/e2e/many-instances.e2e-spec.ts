@@ -1,5 +1,6 @@
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
+import { Types } from 'mongoose';
 import request from 'supertest';
 import { GOOD_PASSWORD, newAccount, sessionCookie } from '../support/accounts';
 import { OidcProvider } from '../../src/oidc/oidc-provider.service';
@@ -89,7 +90,7 @@ describe('many instances: two on one database, behind one proxy', () => {
   /**
    * How long after the call instance `via` stops accepting `cookie` (GET /me answers 401), polling
    * every 20 ms; throws after 5 s. For any revocation made on the other instance: signing out,
-   * ending a session, and (with the admin API) disabling the account.
+   * ending a session, disabling the account.
    */
   async function msUntilRefusedOn(via: number, cookie: string): Promise<number> {
     const started = Date.now();
@@ -105,9 +106,6 @@ describe('many instances: two on one database, behind one proxy', () => {
   }
 
   describe('sessions', () => {
-    // Disabling an account through the admin API (issue 10, with the admin API's branch) is one
-    // more revocation on B to be refused on A within 1 s: a test here, with msUntilRefusedOn.
-
     it('takes a session started on A on B', async () => {
       const { cookie, userId } = await registered(A);
       balancer.to(B);
@@ -141,6 +139,22 @@ describe('many instances: two on one database, behind one proxy', () => {
       // The laptop's own session goes on, on both.
       balancer.to(A);
       await laptop.get('/me').expect(200);
+    });
+
+    it('refuses on A, within 1 s, the session of an account an admin disabled on B', async () => {
+      const admin = await registered(A);
+      await db()
+        .collection('users')
+        .updateOne({ _id: new Types.ObjectId(admin.userId) }, { $set: { role: 'admin' } });
+      const person = await registered(A);
+      balancer.to(B);
+      const disabled = await request(balancer.url)
+        .patch(`/admin/users/${person.userId}`)
+        .set('Cookie', admin.cookie)
+        .send({ disabled: true })
+        .expect(200);
+      expect(disabled.body.user.disabled).toBe(true);
+      expect(await msUntilRefusedOn(A, person.cookie)).toBeLessThan(1000);
     });
 
     it('accepts on B a form rendered by A (one CSRF secret for all instances)', async () => {
