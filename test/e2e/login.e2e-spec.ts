@@ -197,6 +197,7 @@ describe('session cookie in production', () => {
         PUBLIC_URL: 'https://accounts.example.test',
         SMTP_URL: 'smtp://127.0.0.1:9',
         MAIL_FROM: 'Accounts <no-reply@example.test>',
+        CSRF_SECRET: 'a-csrf-secret-shared-by-every-instance',
       },
     });
   });
