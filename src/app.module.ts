@@ -25,6 +25,7 @@ import { ProfileFieldsModule } from './profile-fields/profile-fields.module';
 import { MongoThrottlerStorage } from './rate-limits/mongo-throttler.storage';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { RecoveryModule } from './recovery/recovery.module';
+import { ShutdownModule } from './shutdown/shutdown.module';
 import { VerificationModule } from './verification/verification.module';
 import { UsersModule } from './users/users.module';
 import { WebModule } from './web/web.module';
@@ -63,6 +64,8 @@ import { WebModule } from './web/web.module';
     HealthModule,
     WebModule,
     AdminModule,
+    // Stopping: the HTTP server drains first, then the workers hand back what they hold.
+    ShutdownModule,
   ],
   providers: [
     // Global guards run in this order: refuse cross-site browser requests, then take an API key

@@ -26,8 +26,13 @@ export class BrowserSessions {
    */
   async authenticate(request: Request): Promise<Auth | null> {
     const token = this.cookie.read(request);
-    const session = token === undefined ? null : await this.sessions.resolve(token);
-    const user = session && (await this.users.findById(session.userId));
+    // The session and its account in one round trip; the account is read afresh every time.
+    const found =
+      token === undefined
+        ? null
+        : await this.sessions.resolve<User>(token, (as) => this.users.lookupById('userId', as));
+    const session = found?.session;
+    const user = found?.joined[0];
     return session && user && user.disabled !== true ? { user, session } : null;
   }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import mongoose, { Model, QueryFilter, Types } from 'mongoose';
+import mongoose, { Model, PipelineStage, QueryFilter, Types } from 'mongoose';
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
@@ -38,6 +38,9 @@ export interface StartedSession {
   token: string;
   session: Session;
 }
+
+/** A $lookup that adds to a session, as the array `as`, the records it refers to. */
+export type SessionJoin = (as: string) => PipelineStage.Lookup;
 
 /** A live session as a request presented it. */
 export interface ActiveSession extends Session {
@@ -106,26 +109,28 @@ export class SessionsService implements OnModuleInit {
     return { token, session: session.toObject<Session>() };
   }
 
-  /** The live session behind a token, its idle expiry pushed forward; null when unknown or expired. */
-  async resolve(token: string): Promise<ActiveSession | null> {
+  /**
+   * The live session behind a token, its idle expiry pushed forward, and what `join` finds for
+   * it, read in one query; null when the token is unknown or expired. A token a rotation
+   * replaced, still within its grace period, takes a second query.
+   */
+  async resolve<T>(
+    token: string,
+    join: SessionJoin,
+  ): Promise<{ session: ActiveSession; joined: T[] } | null> {
     const now = new Date();
     const hash = hashToken(token);
-    const live = { expiresAt: mongoose.trusted({ $gt: now }) };
-    const current = await this.sessions
-      .findOne({ tokenHash: hash, ...live })
-      .lean<Session>()
-      .exec();
-    const session =
-      current ??
-      (await this.sessions
-        .findOne({
-          previousTokenHash: hash,
-          previousValidUntil: mongoose.trusted({ $gt: now }),
-          ...live,
-        })
-        .lean<Session>()
-        .exec());
-    if (!session) return null;
+    const live = { expiresAt: { $gt: now } };
+    const current = await this.findWith<T>({ tokenHash: hash, ...live }, join);
+    const previous = current
+      ? undefined
+      : await this.findWith<T>(
+          { previousTokenHash: hash, previousValidUntil: { $gt: now }, ...live },
+          join,
+        );
+    const found = current ?? previous;
+    if (!found) return null;
+    const { session, joined } = found;
     const active: ActiveSession = current
       ? { ...session, tokenIsCurrent: true }
       : {
@@ -133,14 +138,29 @@ export class SessionsService implements OnModuleInit {
           tokenIsCurrent: false,
           authenticatedAt: session.previousAuthenticatedAt ?? session.authenticatedAt,
         };
-    if (now.getTime() - session.lastSeenAt.getTime() < TOUCH_INTERVAL_MS) return active;
+    if (now.getTime() - session.lastSeenAt.getTime() < TOUCH_INTERVAL_MS) {
+      return { session: active, joined };
+    }
     const expiresAt = new Date(
       Math.min(now.getTime() + this.idleMs, session.absoluteExpiresAt.getTime()),
     );
     await this.sessions
       .updateOne({ _id: session._id }, { $set: { lastSeenAt: now, expiresAt } })
       .exec();
-    return { ...active, lastSeenAt: now, expiresAt };
+    return { session: { ...active, lastSeenAt: now, expiresAt }, joined };
+  }
+
+  /** The session matching `match` (an aggregation's $match: nothing casts or sanitises it). */
+  private async findWith<T>(
+    match: PipelineStage.Match['$match'],
+    join: SessionJoin,
+  ): Promise<{ session: Session; joined: T[] } | undefined> {
+    const [found] = await this.sessions
+      .aggregate<Session & { _joined: T[] }>([{ $match: match }, { $limit: 1 }, join('_joined')])
+      .exec();
+    if (!found) return undefined;
+    const { _joined: joined, ...session } = found;
+    return { session, joined };
   }
 
   /** Whether the session's person proved who they are within RECENT_SIGN_IN_SECONDS. */

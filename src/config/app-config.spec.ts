@@ -7,6 +7,9 @@ const MAIL = {
   MAIL_FROM: 'Accounts <no-reply@example.test>',
 };
 
+/** The secret every production instance must share (the forms' CSRF tokens). */
+const SHARED = { CSRF_SECRET: 'c'.repeat(32) };
+
 describe('AppConfig.fromEnvironment', () => {
   it('applies defaults', () => {
     const config = AppConfig.fromEnvironment({});
@@ -78,12 +81,17 @@ describe('AppConfig.fromEnvironment', () => {
         NODE_ENV: 'production',
         MONGODB_URI: 'mongodb://db:27017/accounts',
         ...MAIL,
+        ...SHARED,
       }).isProduction,
     ).toBe(true);
   });
 
   it('refuses production without SMTP_URL and MAIL_FROM, and never echoes SMTP_URL', () => {
-    const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db:27017/accounts' };
+    const production = {
+      NODE_ENV: 'production',
+      MONGODB_URI: 'mongodb://db:27017/accounts',
+      ...SHARED,
+    };
     expect(() => AppConfig.fromEnvironment(production)).toThrow(
       /SMTP_URL and MAIL_FROM are required when NODE_ENV=production/,
     );
@@ -94,6 +102,40 @@ describe('AppConfig.fromEnvironment', () => {
       AppConfig.fromEnvironment({ SMTP_URL: 'http://user:hunter2@mail.example.test' }),
     ).toThrow(/^(?![\s\S]*hunter2)[\s\S]*SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL/);
     expect(AppConfig.fromEnvironment({ ...production, ...MAIL }).mailFrom).toBe(MAIL.MAIL_FROM);
+  });
+
+  it('refuses production without CSRF_SECRET, which every instance must share', () => {
+    const production = {
+      NODE_ENV: 'production',
+      MONGODB_URI: 'mongodb://db:27017/accounts',
+      ...MAIL,
+    };
+    expect(() => AppConfig.fromEnvironment(production)).toThrow(
+      /CSRF_SECRET is required when NODE_ENV=production/,
+    );
+    expect(() =>
+      AppConfig.fromEnvironment({ ...production, CSRF_SECRET: 'short-hunter2' }),
+    ).toThrow(/^(?![\s\S]*hunter2)[\s\S]*CSRF_SECRET must be at least 32 characters/);
+    const secret = 's'.repeat(32);
+    expect(AppConfig.fromEnvironment({ ...production, CSRF_SECRET: secret }).csrfSecret).toBe(
+      secret,
+    );
+  });
+
+  it('signs forms with one fixed development secret when CSRF_SECRET is unset, the same in every process', () => {
+    const first = AppConfig.fromEnvironment({}).csrfSecret;
+    expect(first).toMatch(/development only/);
+    expect(AppConfig.fromEnvironment({ NODE_ENV: 'test' }).csrfSecret).toBe(first);
+  });
+
+  it('reads SHUTDOWN_GRACE_SECONDS (1-300, default 10)', () => {
+    expect(AppConfig.fromEnvironment({}).SHUTDOWN_GRACE_SECONDS).toBe(10);
+    expect(AppConfig.fromEnvironment({ SHUTDOWN_GRACE_SECONDS: '30' }).SHUTDOWN_GRACE_SECONDS).toBe(
+      30,
+    );
+    expect(() => AppConfig.fromEnvironment({ SHUTDOWN_GRACE_SECONDS: '0' })).toThrow(
+      /SHUTDOWN_GRACE_SECONDS must not be less than 1/,
+    );
   });
 
   it('names development mail after APP_NAME and PUBLIC_URL', () => {
@@ -113,15 +155,15 @@ describe('AppConfig.fromEnvironment', () => {
     ).toThrow(/SESSION_ABSOLUTE_TIMEOUT_SECONDS/);
   });
 
-  it('bounds argon2 work at two computations per core, queued for at most 10 seconds, by default', () => {
+  it('bounds argon2 work at two computations per core, queued for at most 30 seconds, by default', () => {
     const config = AppConfig.fromEnvironment({});
     expect(config.ARGON2_MAX_CONCURRENCY).toBe(2 * availableParallelism());
-    expect(config.ARGON2_QUEUE_TIMEOUT_SECONDS).toBe(10);
+    expect(config.ARGON2_QUEUE_TIMEOUT_SECONDS).toBe(30);
     const tuned = AppConfig.fromEnvironment({
       ARGON2_MAX_CONCURRENCY: '3',
-      ARGON2_QUEUE_TIMEOUT_SECONDS: '30',
+      ARGON2_QUEUE_TIMEOUT_SECONDS: '60',
     });
-    expect([tuned.ARGON2_MAX_CONCURRENCY, tuned.ARGON2_QUEUE_TIMEOUT_SECONDS]).toEqual([3, 30]);
+    expect([tuned.ARGON2_MAX_CONCURRENCY, tuned.ARGON2_QUEUE_TIMEOUT_SECONDS]).toEqual([3, 60]);
   });
 
   it.each([
@@ -160,6 +202,7 @@ describe('AppConfig.fromEnvironment', () => {
         NODE_ENV: 'production',
         MONGODB_URI: 'mongodb://db:27017/accounts',
         ...MAIL,
+        ...SHARED,
       };
       expect(() =>
         AppConfig.fromEnvironment({ ...production, SIGN_IN_LOCK_AFTER_FAILURES: '101' }),
@@ -326,6 +369,7 @@ describe('AppConfig.fromEnvironment', () => {
         MONGODB_URI: 'mongodb://db:27017/accounts',
         PUBLIC_URL: 'http://intranet.example.test',
         ...MAIL,
+        ...SHARED,
       });
       expect(config.secureCookies).toBe(false);
     });

@@ -137,12 +137,15 @@ export class AppConfig {
   @Max(1024)
   ARGON2_MAX_CONCURRENCY = 2 * availableParallelism();
 
-  /** How long a password check may wait for its turn before the request fails with 503 BUSY. */
+  /**
+   * How long a password check may wait for its turn before the request fails with 503 BUSY. 500
+   * sign-ins at once take two cores about 8 s of argon2 work: the default leaves room for that.
+   */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(300)
-  ARGON2_QUEUE_TIMEOUT_SECONDS = 10;
+  ARGON2_QUEUE_TIMEOUT_SECONDS = 30;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
@@ -202,8 +205,9 @@ export class AppConfig {
   TRUST_PROXY?: string;
 
   /**
-   * Signs the CSRF tokens of the HTML forms. Unset, each process makes a random one at start, which
-   * is fine for one instance; several instances behind one URL must share a value.
+   * Signs the CSRF tokens of the HTML forms; every instance must share it (a form one instance
+   * renders is posted to any other). Required in production; in development and tests a fixed,
+   * public one stands in (see csrfSecret).
    */
   @Transform(emptyAsUnset)
   @IsOptional()
@@ -314,6 +318,16 @@ export class AppConfig {
   @Max(3600)
   MAIL_RETRY_SECONDS = 30;
 
+  /**
+   * How long a stopping instance (SIGTERM) waits for the requests under way, and then for the
+   * delivery under way (mail), before it cuts them off. Keep it below the orchestrator's kill timeout.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  SHUTDOWN_GRACE_SECONDS = 10;
+
   /** How long an email verification (or email change) link works. */
   @Type(() => Number)
   @IsInt()
@@ -398,6 +412,15 @@ export class AppConfig {
     return this.OIDC_KEY_SECRET ?? 'development only: set OIDC_KEY_SECRET in production';
   }
 
+  /**
+   * The secret that signs the forms' CSRF tokens: CSRF_SECRET, or in development and tests (where it
+   * may be left out) a fixed one that protects nothing. Fixed rather than random per process, so that
+   * several development instances on one database accept each other's forms, as in production.
+   */
+  get csrfSecret(): string {
+    return this.CSRF_SECRET ?? 'development only: set CSRF_SECRET in production';
+  }
+
   /** PUBLIC_URL's path without a trailing slash ('' at the root): the pages and routes sit under it. */
   get basePath(): string {
     return new URL(this.publicUrl).pathname.replace(/\/$/, '');
@@ -476,6 +499,11 @@ export class AppConfig {
     if (config.isProduction && config.oidcClients.length > 0 && !config.OIDC_KEY_SECRET) {
       problems.push(
         'OIDC_KEY_SECRET is required when NODE_ENV=production and OIDC_CLIENTS are configured (it encrypts the signing keys)',
+      );
+    }
+    if (config.isProduction && !config.CSRF_SECRET) {
+      problems.push(
+        'CSRF_SECRET is required when NODE_ENV=production (it signs the forms; every instance must share it)',
       );
     }
     if (config.isProduction && (!config.SMTP_URL || !config.MAIL_FROM)) {

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Module, OnApplicationShutdown } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import mongoose from 'mongoose';
 import { MongoServer } from './mongo-server.service';
@@ -21,6 +21,7 @@ class MongoServerModule {}
 @Global()
 @Module({
   imports: [
+    MongoServerModule,
     MongooseModule.forRootAsync({
       imports: [MongoServerModule],
       inject: [MongoServer],
@@ -33,4 +34,16 @@ class MongoServerModule {}
   providers: [Transactions],
   exports: [Transactions],
 })
-export class DatabaseModule {}
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(private readonly server: MongoServer) {}
+
+  /**
+   * The embedded server stops after everything else, the connection included: this module is
+   * global (Nest stops those last) and registered before the connection's own module (Nest stops
+   * modules of one distance in reverse order). Stopped earlier, the last writes of a shutdown (the
+   * mail relay's) would be lost in development.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await this.server.stop();
+  }
+}

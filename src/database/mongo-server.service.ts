@@ -1,11 +1,11 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { resolve } from 'node:path';
 import { AppConfig } from '../config/app-config';
 import { EmbeddedMongo, startEmbeddedMongo } from './embedded-mongo';
 
 /** Decides which MongoDB the service uses, starting the embedded one when none is configured. */
 @Injectable()
-export class MongoServer implements OnApplicationShutdown {
+export class MongoServer {
   private readonly logger = new Logger('Database');
   private embedded?: EmbeddedMongo;
 
@@ -31,7 +31,8 @@ export class MongoServer implements OnApplicationShutdown {
     return uri;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops the embedded server, if one was started; DatabaseModule calls it last of all. */
+  async stop(): Promise<void> {
     await this.embedded?.stop();
   }
 }

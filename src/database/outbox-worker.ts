@@ -34,15 +34,23 @@ export interface OutboxWorkerOptions<T extends OutboxItem> {
 }
 
 /**
- * Delivers an outbox collection: every instance polls it (and wakes at once after a change that
- * adds to it), and takes one due item at a time with an atomic claim, so two instances never
- * deliver the same one. Stopping lets the attempt in flight finish (and record its outcome).
+ * Delivers an outbox collection (mail, webhooks): every instance polls it (and wakes at once after
+ * a change that adds to it), and takes one due item at a time with an atomic claim (`claimedBy`,
+ * `claimedUntil`), so two instances never deliver the same one and a crashed instance's claim
+ * lapses after `claimMs`.
+ *
+ * At shutdown (the owner's onApplicationShutdown: the HTTP server has closed by then, so the last
+ * requests' work is in the outbox, and the database is still connected) it stops claiming, waits
+ * for the attempt under way until GracefulShutdown's deadline, and hands back a claim still held
+ * then, so that another instance takes the item at once instead of after `claimMs`.
  */
 export class OutboxWorker<T extends OutboxItem> {
   private readonly logger: Logger;
   private readonly instance = randomUUID();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  /** The item being delivered right now, if any. */
+  private delivering?: T;
   private again = false;
   private stopped = false;
 
@@ -60,10 +68,25 @@ export class OutboxWorker<T extends OutboxItem> {
     this.wake();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming; the attempt under way finishes within `graceMs`, or its item is handed back.
+   * Returns whether it finished.
+   */
+  async stop(graceMs: number): Promise<boolean> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
+    const finished = await settlesWithin(this.running, graceMs);
+    const unfinished = this.delivering;
+    if (!finished && unfinished) {
+      // Its outcome is unknown: the receiver may still accept it, and the next instance deliver it
+      // again (under the same id). Better than holding it for claimMs.
+      await this.release(unfinished);
+      this.logger.warn(
+        { itemId: unfinished._id },
+        `${this.options.name} delivery cut off by shutdown; handed back to the other instances`,
+      );
+    }
+    return finished;
   }
 
   /** Delivers what is due now; a wake during a run makes it look again when done. */
@@ -109,8 +132,25 @@ export class OutboxWorker<T extends OutboxItem> {
       if (this.stopped) return;
       const item = await this.claim();
       if (!item) return;
-      await this.options.deliver(item);
+      // Shutdown began while claiming: not started, so handed back as it was.
+      if (this.stopped) return this.release(item, { attempted: false });
+      this.delivering = item;
+      try {
+        await this.options.deliver(item);
+      } finally {
+        this.delivering = undefined;
+      }
     }
+  }
+
+  /** Lets go of a claimed item, due at once for whichever instance looks next. */
+  private async release(item: T, { attempted = true } = {}): Promise<void> {
+    await this.items
+      .updateOne({ _id: item._id, claimedBy: this.instance } as QueryFilter<T>, {
+        $unset: { claimedBy: '', claimedUntil: '' },
+        ...(attempted ? {} : { $inc: { attempts: -1 } }),
+      })
+      .exec();
   }
 
   private claim(): Promise<T | null> {
@@ -142,4 +182,20 @@ export class OutboxWorker<T extends OutboxItem> {
 /** The retry delay after `attempts` failures: `firstMs`, doubling each time, up to `maxMs`. */
 export function backOff(attempts: number, firstMs: number, maxMs: number): number {
   return Math.min(firstMs * 2 ** Math.max(0, attempts - 1), maxMs);
+}
+
+/** Whether `work` settles (either way) within `ms`; no work counts as settled. */
+async function settlesWithin(work: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  if (!work) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,10 +1,9 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { ClsModule } from 'nestjs-cls';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { AccountEvent, AccountEventSchema } from './event.schema';
 import { EventsService } from './events.service';
-import { describeRequest, RequestContext } from './request-context';
+import { RequestContext, RequestContextMiddleware } from './request-context';
 
 /**
  * The audit log, which every feature writes to (hence global), and the per-request context that
@@ -13,11 +12,16 @@ import { describeRequest, RequestContext } from './request-context';
 @Global()
 @Module({
   imports: [
-    ClsModule.forRoot({ middleware: { mount: true, setup: describeRequest } }),
     MongooseModule.forFeature([{ name: AccountEvent.name, schema: AccountEventSchema }]),
     WebhooksModule,
   ],
   providers: [EventsService, RequestContext],
   exports: [EventsService, RequestContext],
 })
-export class EventsModule {}
+export class EventsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    // A plain AsyncLocalStorage rather than nestjs-cls, whose module adds a guard and an
+    // interceptor to every route (the interceptor alone costs each request an rxjs pipeline).
+    consumer.apply(RequestContextMiddleware).forRoutes('/');
+  }
+}

@@ -1,49 +1,63 @@
-import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
-import { ClsService, ClsStore } from 'nestjs-cls';
+import { Injectable, NestMiddleware } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Actor } from './event.schema';
 
-/** What the current request says about who is acting and from where (nestjs-cls, one per request). */
-export interface RequestFacts extends ClsStore {
+/** What the current request says about who is acting and from where (one per request). */
+export interface RequestFacts {
   ip?: string;
   userAgent?: string;
   actor?: Actor;
 }
 
-/** Fills the request's context as the request arrives (ClsModule's middleware `setup`). */
-export function describeRequest(cls: ClsService<RequestFacts>, request: Request): void {
-  cls.set('ip', request.ip?.slice(0, 64));
-  cls.set('userAgent', request.headers['user-agent']?.slice(0, 256));
-}
-
 /**
- * Who is acting in the current request, for the events it causes. The guards that establish who
- * the caller is (session, API key) say so here; code outside a request (the CLI) runs inside
- * `runAs`.
+ * Who is acting in the current request, for the events it causes, kept in an AsyncLocalStorage
+ * that RequestContextMiddleware opens for each request. The guards that establish who the caller
+ * is (session, API key) say so here; code outside a request (the CLI) runs inside `runAs`.
  */
 @Injectable()
 export class RequestContext {
-  constructor(private readonly cls: ClsService<RequestFacts>) {}
+  private readonly storage = new AsyncLocalStorage<RequestFacts>();
+
+  /** Runs the rest of the request (`next`) in a context of its own. */
+  enter(request: Request, next: () => void): void {
+    const facts: RequestFacts = {
+      ip: request.ip?.slice(0, 64),
+      userAgent: request.headers['user-agent']?.slice(0, 256),
+    };
+    this.storage.run(facts, next);
+  }
 
   /** Called by the guard that established who the caller is. */
   setActor(actor: Actor): void {
-    if (this.cls.isActive()) this.cls.set('actor', actor);
+    const facts = this.storage.getStore();
+    if (facts) facts.actor = actor;
   }
 
   /** Runs `work` with `actor` as the one acting (the CLI, a background job). */
   runAs<T>(actor: Actor, work: () => Promise<T>): Promise<T> {
-    return this.cls.run(() => {
-      this.cls.set('actor', actor);
-      return work();
-    });
+    return this.storage.run({ actor }, work);
   }
 
   get actor(): Actor {
-    return (this.cls.isActive() && this.cls.get('actor')) || { kind: 'anonymous' };
+    return this.storage.getStore()?.actor ?? { kind: 'anonymous' };
   }
 
   get client(): { ip?: string; userAgent?: string } {
-    if (!this.cls.isActive()) return {};
-    return { ip: this.cls.get('ip'), userAgent: this.cls.get('userAgent') };
+    const facts = this.storage.getStore();
+    return facts ? { ip: facts.ip, userAgent: facts.userAgent } : {};
+  }
+}
+
+/**
+ * Opens each request's context. A Nest middleware, so it runs after the body parsers of
+ * configure-app: a context opened before them would be lost in their stream callbacks.
+ */
+@Injectable()
+export class RequestContextMiddleware implements NestMiddleware {
+  constructor(private readonly context: RequestContext) {}
+
+  use(request: Request, _response: Response, next: NextFunction): void {
+    this.context.enter(request, next);
   }
 }

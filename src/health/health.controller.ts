@@ -3,6 +3,12 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import { HealthCheckResult, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { Public } from '../common/public.decorator';
+import { GracefulShutdown } from '../shutdown/graceful-shutdown';
+
+/** What terminus answers for a check of nothing, made once: liveness is the cheapest route. */
+const ALIVE: HealthCheckResult = Object.freeze({ status: 'ok', info: {}, error: {}, details: {} });
+/** And what it answers, with 503, once the instance has begun to stop. */
+const STOPPING: HealthCheckResult = Object.freeze({ ...ALIVE, status: 'shutting_down' });
 
 @ApiTags('health')
 @Public()
@@ -11,27 +17,47 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly mongo: MongooseHealthIndicator,
+    private readonly shutdown: GracefulShutdown,
   ) {}
 
-  /** Liveness: the process answers. Touches no dependency, so a database outage restarts nothing. */
+  /**
+   * Liveness: the process answers. Touches no dependency, so a database outage restarts nothing;
+   * 503 only while the instance stops (terminus's `shutting_down`).
+   */
   @Get('live')
   @ApiOkResponse({ description: 'The process is up (the database is not checked).' })
-  live(): Promise<HealthCheckResult> {
-    return this.health.check([]);
+  @ApiServiceUnavailableResponse({ description: 'The instance is stopping.' })
+  live(@Res({ passthrough: true }) response: Response): HealthCheckResult {
+    if (!this.shutdown.stopping) return ALIVE;
+    response.status(503);
+    return STOPPING;
   }
 
   /** Readiness: 200 when the database answers a ping, 503 (in terminus's format) when it does not. */
   @Get(['ready', ''])
   @ApiOkResponse({ description: 'The service and its database are up.' })
-  @ApiServiceUnavailableResponse({ description: 'The database does not answer.' })
-  async ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
-    try {
-      return await this.health.check([() => this.mongo.pingCheck('mongodb', { timeout: 1500 })]);
-    } catch (error) {
-      const result = (error as { getResponse?: () => unknown }).getResponse?.();
-      if (!result) throw error;
-      response.status(503);
-      return result as HealthCheckResult;
-    }
+  @ApiServiceUnavailableResponse({
+    description: 'The database does not answer, or the instance is stopping.',
+  })
+  ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    return answer(
+      this.health.check([() => this.mongo.pingCheck('mongodb', { timeout: 1500 })]),
+      response,
+    );
+  }
+}
+
+/** A failed check as 503 with terminus's body (`status: error` or `shutting_down`), not as an error. */
+async function answer(
+  check: Promise<HealthCheckResult>,
+  response: Response,
+): Promise<HealthCheckResult> {
+  try {
+    return await check;
+  } catch (error) {
+    const result = (error as { getResponse?: () => unknown }).getResponse?.();
+    if (!result) throw error;
+    response.status(503);
+    return result as HealthCheckResult;
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import { destination as pinoDestination, type DestinationStream } from 'pino';
 import { HttpLogger, Options, pinoHttp } from 'pino-http';
 import { redactUrl } from '../common/redact-url';
 import { AppConfig } from '../config/app-config';
@@ -44,25 +44,39 @@ export function requestLoggerOptions(config: AppConfig): Options {
       paths: ['*.password', '*.passwordHash', '*.currentPassword', '*.newPassword'],
       censor: '[redacted]',
     },
-    // Who made the request, once the session guard knows (the request line is written at the end):
-    // a signed-in person's user id, or an API key's public id (never the key).
-    customProps: (request: IncomingMessage) => {
-      const { auth, apiKey } = request as {
-        auth?: { user?: { _id?: { toHexString(): string } } };
-        apiKey?: { id: string };
-      };
-      const userId = auth?.user?._id;
-      if (userId) return { userId: userId.toHexString() };
-      return apiKey ? { apiKeyId: apiKey.id } : {};
-    },
+    // Who made the request, once the guards know (the request line is written at the end): a
+    // signed-in person's user id, or an API key's public id (never the key). Added to that line
+    // only: pino-http's customProps would make a child logger for each request, signed in or not.
+    customSuccessObject: (request: IncomingMessage, _response: unknown, line: object) =>
+      withCaller(request, line),
+    customErrorObject: (
+      request: IncomingMessage,
+      _response: unknown,
+      _error: Error,
+      line: object,
+    ) => withCaller(request, line),
   };
+}
+
+/** The request log line, with the signed-in person's id, or the API key's, when there is one. */
+function withCaller(request: IncomingMessage, line: object): object {
+  const { auth, apiKey } = request as {
+    auth?: { user?: { _id?: { toHexString(): string } } };
+    apiKey?: { id: string };
+  };
+  const userId = auth?.user?._id;
+  if (userId) return { ...line, userId: userId.toHexString() };
+  return apiKey ? { ...line, apiKeyId: apiKey.id } : line;
 }
 
 export function createRequestLogger(
   config: AppConfig,
   destination?: DestinationStream,
 ): HttpLogger {
-  return pinoHttp(requestLoggerOptions(config), destination);
+  // Standard output written asynchronously: a line written while the previous write is under way
+  // joins the next one, so a busy service makes one system call for many lines instead of one per
+  // line. Lines still buffered are written when the process exits.
+  return pinoHttp(requestLoggerOptions(config), destination ?? pinoDestination({ sync: false }));
 }
 
 /**

@@ -10,6 +10,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { AppConfig } from '../config/app-config';
 import { backOff, DELIVERS_OUTBOXES, OutboxWorker } from '../database/outbox-worker';
+import { GracefulShutdown } from '../shutdown/graceful-shutdown';
 import { isPermanentFailure, MailTransport } from './mail-transport';
 import { OutboxMessage } from './outbox-message.schema';
 
@@ -24,6 +25,7 @@ const KEEP_SENT_MS = 30 * 86_400_000;
  * Delivers the mail outbox: every instance polls it (and wakes at once after a change that
  * sends), and takes one due message at a time with an atomic claim (OutboxWorker), so two
  * instances never send the same one.
+ * At shutdown it finishes the delivery under way or hands it back (OutboxWorker.stop).
  */
 @Injectable()
 export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -34,6 +36,7 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
     @InjectModel(OutboxMessage.name) messages: Model<OutboxMessage>,
     private readonly transport: MailTransport,
     private readonly config: AppConfig,
+    private readonly shutdown: GracefulShutdown,
     @Optional() @Inject(DELIVERS_OUTBOXES) delivers: boolean = true,
   ) {
     this.worker = new OutboxWorker(messages, {
@@ -49,9 +52,11 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
     this.worker.start();
   }
 
-  /** Stops looking for mail; the message being sent, if any, is finished first. */
-  onApplicationShutdown(): Promise<void> {
-    return this.worker.stop();
+  /** Stops claiming; the delivery under way finishes, or its message is handed back. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker.stop(this.shutdown.remainingMs());
+    // The relay is the transport's only user: it closes once the last delivery is over.
+    this.transport.close();
   }
 
   /** Delivers what is due now. */

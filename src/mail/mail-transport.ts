@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import nodemailer, { Transporter } from 'nodemailer';
@@ -33,7 +33,7 @@ export function isPermanentFailure(error: unknown): boolean {
  * as an .eml file to MAIL_OUTBOX_DIR and logs its links, so a developer can open them.
  */
 @Injectable()
-export class MailTransport implements OnApplicationShutdown {
+export class MailTransport {
   private readonly logger = new Logger('Mail');
   private readonly transporter: Transporter;
   private readonly directory?: string;
@@ -75,7 +75,8 @@ export class MailTransport implements OnApplicationShutdown {
     }
   }
 
-  onApplicationShutdown(): void {
+  /** Closes the connection to the SMTP server; MailRelay calls it once its last delivery is over. */
+  close(): void {
     this.transporter.close();
   }
 }

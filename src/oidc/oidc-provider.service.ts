@@ -16,7 +16,7 @@ import { profileDataOf } from '../users/profile-data';
 import { UsersRepository } from '../users/users.repository';
 import { MongoAdapter } from '../oidc-storage/mongo-adapter';
 import { PROVIDER_MODELS } from '../oidc-storage/provider-records';
-import { SigningKeys } from './signing-keys';
+import { KEY_CHECK_INTERVAL_MS, SigningKeys } from './signing-keys';
 
 /** The provider's endpoints, named as FusionAuth names them. */
 export const OIDC_ROUTES = {
@@ -30,9 +30,6 @@ export const OIDC_ROUTES = {
 
 /** How long an ID token lives: a replaced key stays published at least that long. */
 export const ID_TOKEN_TTL_SECONDS = 3600;
-
-/** How often each instance looks for a key added by `rotate-keys`. */
-const KEY_CHECK_INTERVAL_MS = 60_000;
 
 /** Where the provider sends a browser to sign in (and back): handled by InteractionController. */
 export const INTERACTION_PATH = '/oauth2/interaction';
@@ -87,7 +84,8 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     await MongoAdapter.ensureIndexes(this.connection.db!, PROVIDER_MODELS);
     await this.build();
     this.paths = new Set([...Object.values(OIDC_ROUTES), '/.well-known/openid-configuration']);
-    // A key added by `rotate-keys` (on any machine) signs here within a minute, without a restart.
+    // A key added by `rotate-keys` (on any machine) is published here within a minute, and signs
+    // once every instance publishes it (SigningKeys), without a restart.
     this.keyCheck = setInterval(() => {
       this.reloadKeys().catch((error: unknown) =>
         this.logger.warn({ err: error }, 'Could not check for new signing keys'),
@@ -104,8 +102,9 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Starts signing with the newest key when the stored keys changed. The provider keeps nothing
-   * in memory that matters (everything is in MongoDB), so it is simply built again.
+   * Publishes a new key, or starts signing with one, when the stored keys or their order changed.
+   * The provider keeps nothing in memory that matters (everything is in MongoDB), so it is simply
+   * built again.
    */
   async reloadKeys(): Promise<void> {
     if (!this.provider) return;
@@ -134,26 +133,40 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
 
   /** Express middleware: the provider's own endpoints; everything else goes on to Nest. */
   middleware() {
-    return async (request: Request, response: Response, next: NextFunction) => {
-      const path = request.path;
-      const own = this.paths.has(path) || path.startsWith(`${OIDC_ROUTES.authorization}/`);
+    return (request: Request, response: Response, next: NextFunction) => {
+      // Not async, and the path not even read without apps: it runs for every request.
       const handle = this.handle;
-      if (!handle || !own) return next();
-      // The uid after /oauth2/authorize/ is one sign-in's: the metrics get the pattern.
-      nameRoute(response, this.paths.has(path) ? path : `${OIDC_ROUTES.authorization}/:uid`);
-      try {
-        if (path === OIDC_ROUTES.authorization) await this.answerSilentlyWhenSignedIn(request);
-      } catch (error) {
-        return next(error);
+      if (!handle) return next();
+      const path = request.path;
+      if (this.paths.has(path) || path.startsWith(`${OIDC_ROUTES.authorization}/`)) {
+        return this.serve(handle, request, response, next);
       }
-      // The provider writes its URLs (discovery, redirects) from the request: make them PUBLIC_URL's
-      // whatever Host a client sent, and under PUBLIC_URL's path, which a proxy strips before us.
-      const publicUrl = new URL(this.config.publicUrl);
-      request.headers['x-forwarded-host'] = publicUrl.host;
-      request.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
-      request.originalUrl = `${this.basePath}${request.url}`;
-      return handle(request, response);
+      next();
     };
+  }
+
+  /** One of the provider's endpoints; a rejection reaches express's error handling. */
+  private async serve(
+    handle: NonNullable<typeof this.handle>,
+    request: Request,
+    response: Response,
+    next: NextFunction,
+  ): Promise<void> {
+    const path = request.path;
+    // The uid after /oauth2/authorize/ is one sign-in's: the metrics get the pattern.
+    nameRoute(response, this.paths.has(path) ? path : `${OIDC_ROUTES.authorization}/:uid`);
+    try {
+      if (path === OIDC_ROUTES.authorization) await this.answerSilentlyWhenSignedIn(request);
+    } catch (error) {
+      return next(error);
+    }
+    // The provider writes its URLs (discovery, redirects) from the request: make them PUBLIC_URL's
+    // whatever Host a client sent, and under PUBLIC_URL's path, which a proxy strips before us.
+    const publicUrl = new URL(this.config.publicUrl);
+    request.headers['x-forwarded-host'] = publicUrl.host;
+    request.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
+    request.originalUrl = `${this.basePath}${request.url}`;
+    return handle(request, response);
   }
 
   /**

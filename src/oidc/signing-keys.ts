@@ -10,6 +10,17 @@ import {
   randomBytes,
 } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
+import { duplicateKeyField } from '../users/duplicate-key';
+
+/** How often each instance looks for a key added by `rotate-keys`. */
+export const KEY_CHECK_INTERVAL_MS = 60_000;
+
+/**
+ * A new key is published at once but signs only this long after it was added: by then every
+ * instance (each checks every KEY_CHECK_INTERVAL_MS) publishes it, so a token one instance signs
+ * verifies against the keys any other publishes.
+ */
+export const KEY_ACTIVATION_MS = 2 * KEY_CHECK_INTERVAL_MS;
 
 interface StoredKey {
   _id: string;
@@ -17,12 +28,14 @@ interface StoredKey {
   createdAt: Date;
   /** The private JWK, AES-256-GCM encrypted with a key derived from OIDC_KEY_SECRET. */
   sealed: { iv: string; tag: string; data: string };
+  /** Marks the key made on the very first start: a unique index lets only one instance make it. */
+  first?: true;
 }
 
 /**
  * The provider's signing keys: generated on first start, kept in MongoDB with their private parts
- * encrypted, newest first (the newest signs; the others stay published so that tokens they signed
- * still verify).
+ * encrypted. The newest key old enough to be published everywhere signs (see KEY_ACTIVATION_MS);
+ * the others stay published so that tokens they signed still verify.
  */
 @Injectable()
 export class SigningKeys {
@@ -43,18 +56,46 @@ export class SigningKeys {
     );
   }
 
-  /** The private JWKs, newest first; one is made when there is none. */
-  async load(): Promise<JsonWebKey[]> {
+  /**
+   * The private JWKs, the one that signs first, then the others newest first. On the very first
+   * start one is made; instances starting together on an empty database agree on it.
+   */
+  async load(now = new Date()): Promise<JsonWebKey[]> {
     let stored = await this.keys().find().sort({ createdAt: -1 }).toArray();
     if (stored.length === 0) {
-      await this.add();
+      await this.addFirst();
       stored = await this.keys().find().sort({ createdAt: -1 }).toArray();
     }
-    return stored.map((key) => ({ ...this.open(key), kid: key._id, alg: key.alg, use: 'sig' }));
+    return inSigningOrder(stored, now).map((key) => ({
+      ...this.open(key),
+      kid: key._id,
+      alg: key.alg,
+      use: 'sig',
+    }));
   }
 
-  /** A new signing key; instances sign with it once they restart. Returns its id. */
+  /**
+   * A new signing key: every instance publishes it within KEY_CHECK_INTERVAL_MS and signs with it
+   * from KEY_ACTIVATION_MS on. Returns its id.
+   */
   async add(): Promise<string> {
+    return this.insert({});
+  }
+
+  /** The first key, made by whichever instance comes first; the others find it made. */
+  private async addFirst(): Promise<void> {
+    await this.keys().createIndex(
+      { first: 1 },
+      { name: 'one_first_key', unique: true, partialFilterExpression: { first: true } },
+    );
+    try {
+      await this.insert({ first: true });
+    } catch (error) {
+      if (duplicateKeyField(error) === undefined) throw error;
+    }
+  }
+
+  private async insert(marks: Pick<StoredKey, 'first'>): Promise<string> {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const kid = randomBytes(16).toString('base64url');
     await this.keys().insertOne({
@@ -62,14 +103,15 @@ export class SigningKeys {
       alg: 'RS256',
       createdAt: new Date(),
       sealed: this.seal(privateKey.export({ format: 'jwk' })),
+      ...marks,
     });
     this.logger.log({ kid }, 'Signing key added');
     return kid;
   }
 
   /**
-   * `rotate-keys`: a new key signs from now on (each instance picks it up within a minute); keys
-   * replaced longer ago than `keepPublishedMs` (the longest life of a token they signed) go.
+   * `rotate-keys`: a new key, published at once and signing after KEY_ACTIVATION_MS; keys replaced
+   * longer ago than `keepPublishedMs` (the longest life of a token they signed) go.
    */
   async rotate(keepPublishedMs: number): Promise<{ added: string; removed: string[] }> {
     const added = await this.add();
@@ -119,4 +161,14 @@ export class SigningKeys {
       );
     }
   }
+}
+
+/**
+ * Keys (given newest first) in the order the provider takes them: the signing key first (the
+ * newest one added at least KEY_ACTIVATION_MS ago, or the oldest while none is), then the others.
+ */
+function inSigningOrder(keys: StoredKey[], now: Date): StoredKey[] {
+  const published = now.getTime() - KEY_ACTIVATION_MS;
+  const signing = keys.find((key) => key.createdAt.getTime() <= published) ?? keys[keys.length - 1];
+  return [signing, ...keys.filter((key) => key !== signing)];
 }

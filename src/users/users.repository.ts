@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import mongoose, { isValidObjectId, Model, QueryFilter, Types } from 'mongoose';
+import mongoose, { isValidObjectId, Model, PipelineStage, QueryFilter, Types } from 'mongoose';
 import { AppError } from '../common/app-error';
 import { inTransaction } from '../database/transactions';
 import { duplicateKeyField } from './duplicate-key';
@@ -102,6 +102,17 @@ export class UsersRepository implements OnModuleInit {
   async findById(id: string | Types.ObjectId): Promise<User | null> {
     if (!isValidObjectId(id)) return null;
     return this.users.findById(id).lean<User>().exec();
+  }
+
+  /**
+   * A $lookup for another collection's aggregation: the user whose id is in `localField`, as a
+   * one-element array in `as` (empty when there is none), as findById would return it. For reading
+   * a record and its account in one round trip.
+   */
+  lookupById(localField: string, as: string): PipelineStage.Lookup {
+    return {
+      $lookup: { from: this.users.collection.collectionName, localField, foreignField: '_id', as },
+    };
   }
 
   /** Finds an account by what a person types to sign in: their email (any case) or username. */

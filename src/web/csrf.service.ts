@@ -1,7 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { doubleCsrf } from 'csrf-csrf';
 import type { Request, Response } from 'express';
-import { randomBytes } from 'node:crypto';
 import { SessionCookie } from '../auth/session-cookie';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
@@ -15,7 +14,11 @@ export class CsrfService {
   private readonly csrf: ReturnType<typeof doubleCsrf>;
 
   constructor(config: AppConfig, sessionCookie: SessionCookie) {
-    const secret = config.CSRF_SECRET ?? randomBytes(32).toString('hex');
+    if (!config.CSRF_SECRET) {
+      new Logger('Csrf').warn('CSRF_SECRET is not set: forms are signed with a development secret');
+    }
+    // The same on every instance: a form rendered by one is posted to whichever the proxy picks.
+    const secret = config.csrfSecret;
     this.csrf = doubleCsrf({
       getSecret: () => secret,
       // The session cookie exactly as the session guard reads it (its name may carry __Host-).

@@ -10,6 +10,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { AppConfig } from '../config/app-config';
 import { backOff, DELIVERS_OUTBOXES, OutboxWorker } from '../database/outbox-worker';
+import { GracefulShutdown } from '../shutdown/graceful-shutdown';
 import { WebhookMessage } from './webhook-message.schema';
 import { ATTEMPT_TIMEOUT_MS, WebhookTransport } from './webhook-transport';
 
@@ -39,6 +40,7 @@ export class WebhookRelay implements OnApplicationBootstrap, OnApplicationShutdo
     @InjectModel(WebhookMessage.name) messages: Model<WebhookMessage>,
     private readonly transport: WebhookTransport,
     private readonly config: AppConfig,
+    private readonly shutdown: GracefulShutdown,
     @Optional() @Inject(DELIVERS_OUTBOXES) delivers: boolean = true,
   ) {
     this.urls = new Set(config.WEBHOOK_URLS);
@@ -56,9 +58,9 @@ export class WebhookRelay implements OnApplicationBootstrap, OnApplicationShutdo
     if (this.urls.size > 0) this.worker.start();
   }
 
-  /** Stops looking for webhooks; the one being sent, if any, is finished first. */
-  onApplicationShutdown(): Promise<void> {
-    return this.worker.stop();
+  /** Stops claiming; the webhook being sent finishes, or is handed back (OutboxWorker.stop). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker.stop(this.shutdown.remainingMs());
   }
 
   /** Delivers what is due now. */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { ShutdownModule } from '../shutdown/shutdown.module';
 import { UsersModule } from '../users/users.module';
 import { WebhookMessage, WebhookMessageSchema } from './webhook-message.schema';
 import { WebhookOutbox } from './webhook-outbox';
@@ -15,6 +16,7 @@ import { WebhookTransport } from './webhook-transport';
   imports: [
     MongooseModule.forFeature([{ name: WebhookMessage.name, schema: WebhookMessageSchema }]),
     UsersModule,
+    ShutdownModule,
   ],
   providers: [WebhookTransport, WebhookRelay, WebhookOutbox, WebhookOutboxMetrics],
   exports: [WebhookOutbox],

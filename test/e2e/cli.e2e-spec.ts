@@ -32,7 +32,12 @@ describe('the CLI', () => {
       ({ runCli } = await import('../../src/cli/run-cli'));
     });
     mail = await MailServer.start();
-    const shared = { ...mail.env, OIDC_KEY_SECRET: 'a test secret for the signing keys, 32+' };
+    // Secrets set, as in production: without them the service warns (on stderr) at every start.
+    const shared = {
+      ...mail.env,
+      OIDC_KEY_SECRET: 'a test secret for the signing keys, 32+',
+      CSRF_SECRET: 'a test secret for the forms, 32 characters+',
+    };
     t = await createTestApp({
       database,
       captureLogs: true,

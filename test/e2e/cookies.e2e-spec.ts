@@ -154,6 +154,7 @@ describe('cookies over http', () => {
         NODE_ENV: 'production',
         SMTP_URL: 'smtp://127.0.0.1:9',
         MAIL_FROM: 'Accounts <no-reply@example.test>',
+        CSRF_SECRET: 'a-csrf-secret-shared-by-every-instance',
       },
     });
   });

@@ -1,3 +1,4 @@
+import mongoose from 'mongoose';
 import request from 'supertest';
 import { HashScheduler } from '../../src/auth/hash-scheduler';
 import { GOOD_PASSWORD, login, newAccount, register, sessionCookie } from '../support/accounts';
@@ -122,6 +123,43 @@ describe('signing in and out', () => {
     expect(touched!.expiresAt.getTime()).toBeLessThanOrEqual(touched!.absoluteExpiresAt.getTime());
   });
 
+  /** The operations the app asks of the sessions and users collections while `work` runs. */
+  async function operationsOn(work: () => Promise<unknown>): Promise<string[]> {
+    const operations: string[] = [];
+    // mongoose's debug hook sees each collection call, each of them one command to the server.
+    mongoose.set('debug', (collection: string, method: string) => {
+      if (collection === 'sessions' || collection === 'users') {
+        operations.push(`${method} ${collection}`);
+      }
+    });
+    try {
+      await work();
+    } finally {
+      mongoose.set('debug', false);
+    }
+    return operations;
+  }
+
+  it('checks a session and reads its account in one database round trip', async () => {
+    const cookie = await login(t.http, username, GOOD_PASSWORD);
+    const operations = await operationsOn(() =>
+      request(t.http).get('/me').set('Cookie', cookie).expect(200),
+    );
+    expect(operations).toEqual(['aggregate sessions']);
+  });
+
+  it('sees a change to the account at once: it is read afresh with each session check', async () => {
+    const other = await register(t.http, newAccount());
+    await request(t.http).get('/me').set('Cookie', other.cookie).expect(200);
+    await t.db
+      .collection('users')
+      .updateOne({ username: other.user.username }, { $set: { name: 'Renamed Elsewhere' } });
+    const me = await request(t.http).get('/me').set('Cookie', other.cookie).expect(200);
+    expect(me.body.user.name).toBe('Renamed Elsewhere');
+    await t.db.collection('users').deleteOne({ username: other.user.username });
+    await request(t.http).get('/me').set('Cookie', other.cookie).expect(401);
+  });
+
   it('ignores a forged or malformed session cookie', async () => {
     await request(t.http).get('/me').set('Cookie', 'sid=forged-token').expect(401);
     await request(t.http)
@@ -159,6 +197,7 @@ describe('session cookie in production', () => {
         PUBLIC_URL: 'https://accounts.example.test',
         SMTP_URL: 'smtp://127.0.0.1:9',
         MAIL_FROM: 'Accounts <no-reply@example.test>',
+        CSRF_SECRET: 'a-csrf-secret-shared-by-every-instance',
       },
     });
   });

@@ -4,7 +4,8 @@ import request from 'supertest';
 import { GOOD_PASSWORD, newAccount } from '../support/accounts';
 import { LiveApp, startLiveApp } from '../support/live-app';
 import { OidcProvider } from '../../src/oidc/oidc-provider.service';
-import { KEEP_REPLACED_KEYS_MS, rotateSigningKeys } from '../../src/oidc/key-rotation';
+import { KEEP_REPLACED_KEYS_MS, rotateSigningKeys } from '../../src/oidc/rotate-keys.command';
+import { KEY_ACTIVATION_MS } from '../../src/oidc/signing-keys';
 
 const APP = {
   client_id: 'notes-app',
@@ -467,32 +468,42 @@ describe('OpenID Connect provider', () => {
     const verifies = (token: string, keys: JSONWebKeySet) =>
       jwtVerify(token, createLocalJWKSet(keys), { issuer: live.url, audience: APP.client_id });
 
-    it('rotate-keys: new tokens use the new key, tokens of the old one still verify, until it goes', async () => {
+    it('rotate-keys: the new key is published at once and signs once every instance publishes it; tokens of the old one still verify, until it goes', async () => {
       const oidc = live.t.app.get(OidcProvider);
+      const keys = live.t.db.collection<{ createdAt: Date }>('oidc_signing_keys');
+      /** Moves every key's creation `ms` into the past: time passes. */
+      const age = async (ms: number) => {
+        for (const key of await keys.find().toArray()) {
+          await keys.updateOne(
+            { _id: key._id },
+            { $set: { createdAt: new Date(key.createdAt.getTime() - ms) } },
+          );
+        }
+      };
       const oldToken = await idToken();
       const oldKid = kidOf(oldToken);
       expect((await jwks()).keys.map(({ kid }) => kid)).toEqual([oldKid]);
 
-      expect(await rotateSigningKeys(live.t.app)).toMatch(/^Added signing key [\w-]{22};/);
+      expect(await rotateSigningKeys(live.t.app)).toMatch(
+        /^Added signing key [\w-]{22}; running instances publish it within a minute and sign with it within 3 minutes/,
+      );
       await oidc.reloadKeys();
       const published = (await jwks()).keys.map(({ kid }) => kid);
       expect(published).toHaveLength(2);
-      expect(published[1]).toBe(oldKid);
+      const newKid = published.find((kid) => kid !== oldKid)!;
+      // Published, but the old key still signs: an instance that has not looked yet must verify it.
+      expect(kidOf(await idToken())).toBe(oldKid);
+
+      await age(KEY_ACTIVATION_MS);
+      await oidc.reloadKeys();
+      expect((await jwks()).keys.map(({ kid }) => kid)).toEqual([newKid, oldKid]);
       const newToken = await idToken();
-      expect(kidOf(newToken)).toBe(published[0]);
+      expect(kidOf(newToken)).toBe(newKid);
       await verifies(oldToken, await jwks());
       await verifies(newToken, await jwks());
 
       // Long after the rotation, the next one removes the replaced key.
-      const keys = live.t.db.collection<{ createdAt: Date }>('oidc_signing_keys');
-      for (const key of await keys.find().toArray()) {
-        await keys.updateOne(
-          { _id: key._id },
-          {
-            $set: { createdAt: new Date(key.createdAt.getTime() - KEEP_REPLACED_KEYS_MS - 60_000) },
-          },
-        );
-      }
+      await age(KEEP_REPLACED_KEYS_MS + 60_000);
       expect(await rotateSigningKeys(live.t.app)).toContain(`removed ${oldKid}`);
       await oidc.reloadKeys();
       const after = (await jwks()).keys.map(({ kid }) => kid);

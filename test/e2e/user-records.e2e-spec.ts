@@ -82,6 +82,14 @@ describe('user records in the database', () => {
     afterAll(() => t.close());
     const users = () => t.db.collection('users');
 
+    it('has an index of the admins alone, for the last-admin rule to count them', async () => {
+      const indexes = await users().indexes();
+      expect(indexes.find(({ name }) => name === 'admins')).toMatchObject({
+        key: { role: 1 },
+        partialFilterExpression: { role: 'admin' },
+      });
+    });
+
     // These two edits bypass the validator (which refuses capitals): records written before it, or
     // by an administrator who bypassed it, are still handled safely.
     it('cannot hold the same email twice in another case: the unique index ignores case', async () => {

@@ -5,6 +5,7 @@ import { createTestApp, TestApp } from './test-app';
 /** The app listening on a real localhost port, as a browser reaches it, with a Google emulator. */
 export interface LiveApp {
   t: TestApp;
+  /** Where this instance listens. */
   url: string;
   google: OAuthEmulator;
   close(): Promise<void>;
@@ -13,15 +14,31 @@ export interface LiveApp {
 export interface LiveAppOptions {
   /** More environment for the app (e.g. a MailServer's `env`), merged over the defaults. */
   env?: Record<string, string>;
+  /** A database shared with other instances (see newDatabaseName); by default a fresh one. */
+  database?: string;
+  /**
+   * The URL browsers use, when it is not the instance's own: a proxy in front of several
+   * instances. PUBLIC_URL and the Google emulator's callbacks follow it.
+   */
+  publicUrl?: string;
+  /** A Google emulator shared with other instances (closed by its owner, not by close()). */
+  google?: OAuthEmulator;
 }
 
-export async function startLiveApp({ env = {} }: LiveAppOptions = {}): Promise<LiveApp> {
+export async function startLiveApp({
+  env = {},
+  database,
+  publicUrl,
+  google: sharedGoogle,
+}: LiveAppOptions = {}): Promise<LiveApp> {
   const port = await freePort();
-  // The browser must use exactly PUBLIC_URL: cookies, the cross-site guard and callbacks rely on it.
   const url = `http://localhost:${port}`;
-  const google = await startGoogleEmulator({ publicUrl: url });
+  // The browser must use exactly PUBLIC_URL: cookies, the cross-site guard and callbacks rely on it.
+  const publicAt = publicUrl ?? url;
+  const google = sharedGoogle ?? (await startGoogleEmulator({ publicUrl: publicAt }));
   const t = await createTestApp({
-    env: { PUBLIC_URL: url, PORT: String(port), ...google.env(), ...env },
+    database,
+    env: { PUBLIC_URL: publicAt, PORT: String(port), ...google.env(), ...env },
   });
   await t.app.listen(port);
   return {
@@ -30,12 +47,12 @@ export async function startLiveApp({ env = {} }: LiveAppOptions = {}): Promise<L
     google,
     close: async () => {
       await t.close();
-      await google.close();
+      if (!sharedGoogle) await google.close();
     },
   };
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

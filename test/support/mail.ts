@@ -20,6 +20,9 @@ export class MailServer {
   readonly received: ReceivedMail[] = [];
   private server?: SMTPServer;
   private waiters: (() => void)[] = [];
+  /** While holding, messages are read but not answered yet: a slow server (see hold()). */
+  private holding = false;
+  private held: ((accept: boolean) => void)[] = [];
   private constructor(private port: number) {}
 
   static async start(): Promise<MailServer> {
@@ -43,7 +46,11 @@ export class MailServer {
       logger: false,
       onData: (stream, session, callback) => {
         simpleParser(stream)
-          .then((parsed) => {
+          .then(async (parsed) => {
+            if (this.holding) {
+              const accepted = await new Promise<boolean>((answer) => this.held.push(answer));
+              if (!accepted) return callback(temporaryFailure());
+            }
             this.received.push({
               to: session.envelope.rcptTo.map(({ address }) => address).join(', '),
               from: parsed.from?.text ?? '',
@@ -64,6 +71,22 @@ export class MailServer {
     });
     this.port = (server.server.address() as AddressInfo).port;
     this.server = server;
+  }
+
+  /** From now on, messages are read but left unanswered until releaseHeld(): a slow server. */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Messages read and waiting for their answer. */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Stops holding, and answers the held messages: accepted (received), or refused for now (451). */
+  releaseHeld({ accept = true } = {}): void {
+    this.holding = false;
+    for (const answer of this.held.splice(0)) answer(accept);
   }
 
   /** Refuses connections until start() again: an outage. */
@@ -101,6 +124,11 @@ export class MailServer {
   async close(): Promise<void> {
     await this.stop();
   }
+}
+
+/** What a server answers when it cannot take a message now (the sender retries later). */
+function temporaryFailure(): Error {
+  return Object.assign(new Error('Try again later'), { responseCode: 451 });
 }
 
 /** The first link in a message's text that goes to `page` (e.g. '/verify-email'). */

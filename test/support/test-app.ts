@@ -1,7 +1,7 @@
 import { Test } from '@nestjs/testing';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { Connection } from 'mongoose';
+import mongoose, { Connection } from 'mongoose';
 import { Logger } from 'nestjs-pino';
 import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +21,8 @@ export interface TestApp {
   config: AppConfig;
   /** The app's own MongoDB connection, to look at what was written. */
   db: Connection;
+  /** The name of its database on the test server. */
+  database: string;
   /** Everything the app logged, when started with `captureLogs`. */
   logs: () => string;
   close: () => Promise<void>;
@@ -36,6 +38,15 @@ export interface TestAppOptions {
 /** A fresh database name on the test server. */
 export function newDatabaseName(): string {
   return `test_${randomBytes(6).toString('hex')}`;
+}
+
+/** Drops a database of the test server, for tests that close an app without its `close()`. */
+export async function dropDatabase(database: string): Promise<void> {
+  const connection = await mongoose
+    .createConnection(withDatabase(testServerUri(), database))
+    .asPromise();
+  await connection.dropDatabase();
+  await connection.close();
 }
 
 /** The real app, as main.ts builds it, on a fresh database of the test server. */
@@ -57,6 +68,9 @@ export async function createTestApp({
     MAIL_OUTBOX_DIR: join(tmpdir(), 'account-service-tests', database),
     ...env,
   });
+  // nestjs-pino logs outside a request to the logger of the first app made in the process (a
+  // module-level one): each app gets its own, or this one's logs could land in an earlier app's.
+  __resetOutOfContextForTests();
   let logged = '';
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => (logged += chunk.toString()));
@@ -83,6 +97,7 @@ export async function createTestApp({
     http: app.getHttpServer() as App,
     config,
     db,
+    database,
     logs: () => logged,
     close: async () => {
       await db.dropDatabase().catch(() => undefined);

@@ -123,3 +123,6 @@ UserSchema.index(
     partialFilterExpression: { 'identities.subject': { $type: 'string' } },
   },
 );
+// The last-admin rule counts the enabled admins in every change that takes one away: an index of
+// the admins alone lets it read a handful of entries instead of every account.
+UserSchema.index({ role: 1 }, { name: 'admins', partialFilterExpression: { role: 'admin' } });

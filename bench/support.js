@@ -1,0 +1,203 @@
+// What the bench needs around the service: a database, a mail sink, the built service as a process
+// of its own, what /proc says about processes, and autocannon runs.
+'use strict';
+const { spawn } = require('node:child_process');
+const { createWriteStream, readFileSync, readdirSync } = require('node:fs');
+const { createServer } = require('node:net');
+const { join, resolve } = require('node:path');
+const autocannon = require('autocannon');
+const { SMTPServer } = require('smtp-server');
+
+const ROOT = join(__dirname, '..');
+
+/** The database: MONGODB_URI's server when set, else an embedded one (SecantusDB here). */
+async function startDatabase() {
+  if (process.env.MONGODB_URI) {
+    const uri = process.env.MONGODB_URI;
+    return { engine: 'MONGODB_URI', uri: (name) => withDatabase(uri, name), pid: undefined };
+  }
+  const { startEmbeddedMongo } = require(join(ROOT, 'dist/database/embedded-mongo'));
+  const mongo = await startEmbeddedMongo({ projectRoot: ROOT });
+  const port = Number(/:(\d+)\//.exec(mongo.uri('x'))[1]);
+  return {
+    engine: mongo.engine,
+    uri: mongo.uri,
+    stop: () => mongo.stop(),
+    pid: pidListening(port),
+  };
+}
+
+function withDatabase(uri, name) {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)\/?([^?]*)(\?.*)?$/.exec(uri);
+  if (!match) throw new Error('MONGODB_URI is not a mongodb:// connection string');
+  return `${match[1]}/${name}${match[3] ?? ''}`;
+}
+
+/** The process whose command line names `--port <port>` (the embedded database). */
+function pidListening(port) {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const at = args.indexOf('--port');
+      if (at >= 0 && args[at + 1] === String(port)) return Number(entry);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return undefined;
+}
+
+/** An SMTP server that takes every message and keeps none: production mode wants SMTP_URL. */
+async function startMailSink() {
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      stream.resume();
+      stream.on('end', () => callback());
+    },
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `smtp://127.0.0.1:${server.server.address().port}`, stop: () => server.close() };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `node <script>` with `env` (over this process's), its output in `logFile`, and waits until
+ * `readyPath` answers 200. Returns its pid, url and stop().
+ */
+async function startServer({ script, env, logFile, readyPath, nodeArgs = [] }) {
+  const port = await freePort();
+  const log = createWriteStream(logFile);
+  const child = spawn(process.execPath, [...nodeArgs, resolve(ROOT, script)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  child.once('exit', () => log.end());
+  // Never left running by a bench that stops early (an error, Ctrl-C).
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`${script} exited (${child.exitCode}): see ${logFile}`);
+    try {
+      if ((await fetch(url + readyPath)).status === 200) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${script} did not start within 60 s: see ${logFile}`);
+    await sleep(100);
+  }
+  return {
+    pid: child.pid,
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        process.removeListener('exit', killOnExit);
+        const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds a process (or one thread: `/proc/<pid>/task/<tid>`) has used: utime + stime. */
+function cpuSeconds(path) {
+  const stat = readFileSync(`${path}/stat`, 'utf8');
+  // Fields after the command (which may hold spaces), from the third on.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** A field of /proc/<pid>/status in bytes (VmRSS, VmHWM). */
+function memoryBytes(pid, field) {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+    readFileSync(`/proc/${pid}/status`, 'utf8'),
+  );
+  return match ? Number(match[1]) * 1024 : NaN;
+}
+
+/**
+ * CPU used, from now until the returned function is called, by: the server's main thread (its
+ * event loop), its other threads (argon2 on libuv's pool, the GC), the database and this process.
+ */
+function cpuMeter(serverPid, databasePid) {
+  const read = () => ({
+    main: cpuSeconds(`/proc/${serverPid}/task/${serverPid}`),
+    server: cpuSeconds(`/proc/${serverPid}`),
+    database: databasePid ? cpuSeconds(`/proc/${databasePid}`) : NaN,
+    bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+  });
+  const before = read();
+  return () => {
+    const after = read();
+    return {
+      mainThread: after.main - before.main,
+      otherThreads: after.server - after.main - (before.server - before.main),
+      database: after.database - before.database,
+      bench: after.bench - before.bench,
+    };
+  };
+}
+
+/** An autocannon run; resolves with its result. */
+function load(options) {
+  return new Promise((resolve, reject) => {
+    autocannon({ timeout: 60, ...options }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
+  });
+}
+
+/** Counts per status code of an autocannon result, e.g. { 200: 480, 429: 20 }. */
+function statusCounts(result) {
+  return Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count]),
+  );
+}
+
+/** The version in an installed package's package.json. */
+function versionOf(name) {
+  return JSON.parse(
+    readFileSync(require.resolve(`${name}/package.json`, { paths: [ROOT] }), 'utf8'),
+  ).version;
+}
+
+module.exports = {
+  ROOT,
+  startDatabase,
+  startMailSink,
+  startServer,
+  cpuMeter,
+  memoryBytes,
+  load,
+  statusCounts,
+  versionOf,
+  sleep,
+};
