@@ -75,9 +75,6 @@ export async function createTestApp({
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => (logged += chunk.toString()));
 
-  // nestjs-pino sends what is logged outside a request (the mail relay's polling) to the logger of
-  // the first app that did so in this process: start each app afresh, so that it logs to its own.
-  __resetOutOfContextForTests();
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
     .useValue(config)
