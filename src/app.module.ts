@@ -4,6 +4,8 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AccountModule } from './account/account.module';
 import { AdminGuard } from './admin/admin.guard';
 import { AdminModule } from './admin/admin.module';
+import { ApiKeyGuard } from './api-keys/api-key.guard';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { PasswordLimitsModule } from './auth/password-limits.module';
 import { SocialAuthModule } from './social/social-auth.module';
@@ -54,6 +56,7 @@ import { WebModule } from './web/web.module';
     SocialAuthModule,
     LinkingModule,
     AccountModule,
+    ApiKeysModule,
     ProfileFieldsModule,
     VerificationModule,
     RecoveryModule,
@@ -65,9 +68,11 @@ import { WebModule } from './web/web.module';
     ShutdownModule,
   ],
   providers: [
-    // Global guards run in this order: refuse cross-site browser requests, then require a session,
-    // then, on routes marked @AdminAccess, an admin (or an API key with the scope).
+    // Global guards run in this order: refuse cross-site browser requests, then take an API key
+    // (admin routes only), else require a session, then, on routes marked @AdminAccess, an admin
+    // (or an API key with the scope).
     { provide: APP_GUARD, useClass: CrossSiteRequestGuard },
+    { provide: APP_GUARD, useExisting: ApiKeyGuard },
     { provide: APP_GUARD, useExisting: SessionGuard },
     { provide: APP_GUARD, useExisting: AdminGuard },
     { provide: APP_FILTER, useClass: AppExceptionFilter },

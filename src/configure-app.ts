@@ -52,6 +52,11 @@ export function configureApp(app: NestExpressApplication): INestApplication {
       .setVersion(packageVersion(root))
       .setLicense('MIT', 'https://opensource.org/license/mit')
       .addCookieAuth(app.get(SessionCookie).name)
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        description: 'An API key (admin API only).',
+      })
       .build(),
   );
   SwaggerModule.setup('docs', app, document);

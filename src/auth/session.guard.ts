@@ -7,7 +7,11 @@ import { userActor } from '../events/event.schema';
 import { RequestContext } from '../events/request-context';
 import { BrowserSessions } from './browser-sessions';
 
-/** Global guard: every route needs a live session unless it is marked @Public(). */
+/**
+ * Global guard: every route needs a live session unless it is marked @Public(), or an API key
+ * authenticated the request already (ApiKeyGuard, which runs first and takes keys on admin routes
+ * only).
+ */
 @Injectable()
 export class SessionGuard implements CanActivate {
   constructor(
@@ -24,6 +28,7 @@ export class SessionGuard implements CanActivate {
     if (isPublic) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if ((request as { apiKey?: unknown }).apiKey !== undefined) return true;
     const auth = await this.browserSessions.authenticate(request);
     if (!auth) {
       throw new AppError(

@@ -15,9 +15,17 @@ export interface OutboxItem {
   claimedUntil?: Date;
 }
 
+/**
+ * Provided as false by a process that only writes to the outboxes (the CLI): what it causes is
+ * delivered by the running instances, and it exits without waiting on SMTP, webhooks or a backlog.
+ */
+export const DELIVERS_OUTBOXES = Symbol('DELIVERS_OUTBOXES');
+
 export interface OutboxWorkerOptions<T extends OutboxItem> {
   /** The logger's context ('Mail', 'Webhooks'). */
   name: string;
+  /** False: this process delivers nothing (DELIVERS_OUTBOXES); start and wake do nothing. */
+  active: boolean;
   pollIntervalMs: number;
   /** How long one instance holds an item while delivering it; a crashed instance's claim lapses. */
   claimMs: number;
@@ -54,6 +62,7 @@ export class OutboxWorker<T extends OutboxItem> {
   }
 
   start(): void {
+    if (!this.options.active) return;
     this.timer = setInterval(() => this.wake(), this.options.pollIntervalMs);
     this.timer.unref();
     this.wake();
@@ -82,7 +91,7 @@ export class OutboxWorker<T extends OutboxItem> {
 
   /** Delivers what is due now; a wake during a run makes it look again when done. */
   wake(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.options.active) return;
     if (this.running) {
       this.again = true;
       return;

@@ -58,6 +58,16 @@ export class EmailLinks {
     });
   }
 
+  /**
+   * A set-password link for the operator who asked for it (not mailed): it works once, for
+   * PASSWORD_RESET_TTL_SECONDS, on the reset-password page, and voids the previous one.
+   */
+  async setPasswordLink(user: User, email: string): Promise<string> {
+    const lifetime = this.config.PASSWORD_RESET_TTL_SECONDS;
+    const token = await this.tokens.issue('set-password', user._id, email, lifetime);
+    return this.link('/reset-password', token);
+  }
+
   /** The page for a link, under PUBLIC_URL (path included). */
   private link(page: string, token: string): string {
     return `${this.config.publicUrl}${page}?token=${token}`;

@@ -10,8 +10,16 @@ export const TOKEN_PURPOSES = [
   'cancel-email-change',
   /** Sets a new (or a first) password. */
   'reset-password',
+  /**
+   * The same, from a link handed to an operator (the CLI's create-admin) rather than mailed: using
+   * it proves nothing about the account's address.
+   */
+  'set-password',
 ] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
+
+/** The links the reset-password page takes. */
+export const PASSWORD_LINKS: TokenPurpose[] = ['reset-password', 'set-password'];
 
 /**
  * A link sent by email. The link holds a random 256-bit token; only its SHA-256 is stored, as the

@@ -26,6 +26,7 @@ export const EVENT_TYPES = [
   'user.deleted',
   'api_key.created',
   'api_key.revoked',
+  'signing_key.rotated',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -9,6 +9,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * Refuses state-changing requests that a browser marks as coming from another site, so a hostile
  * page cannot act with the visitor's cookie. Clients that send neither Origin nor Sec-Fetch-Site
  * are not browsers and are served.
+ *
+ * API keys (`Authorization: Bearer`) need nothing more: a backend sends no Origin, and a browser
+ * attaches no such header by itself; a page that sets one on a request to another origin must pass
+ * a CORS preflight first, which only ALLOWED_ORIGINS do.
  */
 @Injectable()
 export class CrossSiteRequestGuard implements CanActivate {

@@ -44,25 +44,29 @@ export function requestLoggerOptions(config: AppConfig): Options {
       paths: ['*.password', '*.passwordHash', '*.currentPassword', '*.newPassword'],
       censor: '[redacted]',
     },
-    // Who made the request, once the session guard knows (the request line is written at the
-    // end). Added to that line only: pino-http's customProps would make a child logger for each
-    // request, signed in or not.
+    // Who made the request, once the guards know (the request line is written at the end): a
+    // signed-in person's user id, or an API key's public id (never the key). Added to that line
+    // only: pino-http's customProps would make a child logger for each request, signed in or not.
     customSuccessObject: (request: IncomingMessage, _response: unknown, line: object) =>
-      withUserId(request, line),
+      withCaller(request, line),
     customErrorObject: (
       request: IncomingMessage,
       _response: unknown,
       _error: Error,
       line: object,
-    ) => withUserId(request, line),
+    ) => withCaller(request, line),
   };
 }
 
-/** The request log line, with the signed-in person's id when there is one. */
-function withUserId(request: IncomingMessage, line: object): object {
-  const userId = (request as { auth?: { user?: { _id?: { toHexString(): string } } } }).auth?.user
-    ?._id;
-  return userId ? { ...line, userId: userId.toHexString() } : line;
+/** The request log line, with the signed-in person's id, or the API key's, when there is one. */
+function withCaller(request: IncomingMessage, line: object): object {
+  const { auth, apiKey } = request as {
+    auth?: { user?: { _id?: { toHexString(): string } } };
+    apiKey?: { id: string };
+  };
+  const userId = auth?.user?._id;
+  if (userId) return { ...line, userId: userId.toHexString() };
+  return apiKey ? { ...line, apiKeyId: apiKey.id } : line;
 }
 
 export function createRequestLogger(

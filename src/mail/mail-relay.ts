@@ -1,8 +1,15 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { AppConfig } from '../config/app-config';
-import { backOff, OutboxWorker } from '../database/outbox-worker';
+import { backOff, DELIVERS_OUTBOXES, OutboxWorker } from '../database/outbox-worker';
 import { GracefulShutdown } from '../shutdown/graceful-shutdown';
 import { isPermanentFailure, MailTransport } from './mail-transport';
 import { OutboxMessage } from './outbox-message.schema';
@@ -30,9 +37,11 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly transport: MailTransport,
     private readonly config: AppConfig,
     private readonly shutdown: GracefulShutdown,
+    @Optional() @Inject(DELIVERS_OUTBOXES) delivers: boolean = true,
   ) {
     this.worker = new OutboxWorker(messages, {
       name: 'Mail',
+      active: delivers,
       pollIntervalMs: config.MAIL_POLL_INTERVAL_MS,
       claimMs: CLAIM_MS,
       deliver: (message) => this.deliver(message),

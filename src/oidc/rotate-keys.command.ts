@@ -1,4 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { EventsService } from '../events/events.service';
 import { ID_TOKEN_TTL_SECONDS } from './oidc-provider.service';
 import { KEY_ACTIVATION_MS, KEY_CHECK_INTERVAL_MS, SigningKeys } from './signing-keys';
 
@@ -12,6 +13,7 @@ export const KEEP_REPLACED_KEYS_MS =
 /** `npm run cli -- rotate-keys`: a new signing key, and the keys replaced long enough ago removed. */
 export async function rotateSigningKeys(app: INestApplicationContext): Promise<string> {
   const { added, removed } = await app.get(SigningKeys).rotate(KEEP_REPLACED_KEYS_MS);
+  await app.get(EventsService).record({ type: 'signing_key.rotated', details: { added, removed } });
   const gone = removed.length > 0 ? `; removed ${removed.join(', ')}` : '';
   const minutes = (KEY_ACTIVATION_MS + KEY_CHECK_INTERVAL_MS) / 60_000;
   return `Added signing key ${added}; running instances publish it within a minute and sign with it within ${minutes} minutes${gone}.`;

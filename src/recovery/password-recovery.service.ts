@@ -7,6 +7,7 @@ import { SessionsService } from '../auth/sessions.service';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
+import { PASSWORD_LINKS } from '../email/one-time-token.schema';
 import { invalidLinkError, OneTimeTokens } from '../email/one-time-tokens';
 import { EventsService } from '../events/events.service';
 import { LinkingService } from '../linking/linking.service';
@@ -47,9 +48,9 @@ export class PasswordRecovery {
     );
   }
 
-  /** The address a recovery link was sent to, without using it; null if dead. */
+  /** The address a recovery (or set-password) link is about, without using it; null if dead. */
   async describeLink(token: unknown): Promise<{ email: string } | null> {
-    const record = await this.tokens.find(['reset-password'], token);
+    const record = await this.tokens.find(PASSWORD_LINKS, token);
     const user = record && (await this.users.findById(record.userId));
     // A link sent to an address the account no longer has proves nothing now.
     return record && user?.email === record.email ? { email: record.email } : null;
@@ -60,32 +61,51 @@ export class PasswordRecovery {
    * cancelled, the email counts as verified and failed sign-ins are forgotten (unlocking the
    * password). If it was not verified before, providers linked
    * meanwhile are unlinked: whoever linked them may not be the address's owner.
+   * A set-password link (given to an operator, not mailed) sets the password and ends the
+   * sessions, but proves nothing about the address: that stays as it was.
    */
   async reset(token: unknown, newPassword: string): Promise<void> {
-    const record = await this.tokens.find(['reset-password'], token);
+    const record = await this.tokens.find(PASSWORD_LINKS, token);
     const account = record && (await this.users.findById(record.userId));
     if (!record || !account) throw invalidLinkError();
     this.policy.assertAcceptable(newPassword, 'newPassword', account);
     const passwordHash = await this.hasher.hash(newPassword, accountKeyOfUser(account._id));
     await this.transactions.run(async () => {
-      if (!(await this.tokens.consume(['reset-password'], token))) throw invalidLinkError();
-      const before = await this.users.findById(record.userId);
-      const user = await this.users.resetPassword(record.userId, record.email, passwordHash);
+      const used = await this.tokens.consume(PASSWORD_LINKS, token);
+      if (!used) throw invalidLinkError();
+      const provesAddress = used.purpose === 'reset-password';
+      const before = await this.users.findById(used.userId);
+      const user = await this.users.resetPassword(
+        used.userId,
+        used.email,
+        passwordHash,
+        provesAddress,
+      );
       // The address changed since the link was sent: the link proves nothing about the account now.
       if (!before || !user) throw invalidLinkError();
       const firstPassword = typeof before.passwordHash !== 'string';
+      // A set-password link (create-admin's) is told apart from a mailed recovery link.
+      const details = {
+        ...(firstPassword && { firstPassword }),
+        ...(!provesAddress && { link: 'set-password' }),
+      };
       await this.events.record({
         type: 'password.reset',
         userId: user._id,
-        ...(firstPassword && { details: { firstPassword } }),
+        ...(Object.keys(details).length > 0 && { details }),
       });
-      if (!before.emailVerified) {
-        await this.events.record({ type: 'email.verified', userId: user._id });
-        await this.linking.unlinkLinkedBeforeVerification(user._id);
+      if (provesAddress) {
+        if (!before.emailVerified) {
+          await this.events.record({ type: 'email.verified', userId: user._id });
+          await this.linking.unlinkLinkedBeforeVerification(user._id);
+        }
+        await this.tokens.void(user._id, ['verify-email', 'change-email', 'cancel-email-change']);
       }
-      await this.tokens.void(user._id, ['verify-email', 'change-email', 'cancel-email-change']);
+      // The other kind of password link, if one is out, has nothing left to do.
+      await this.tokens.void(user._id, PASSWORD_LINKS);
       await this.sessions.endAll(user._id);
-      // Proving control of the address is what ends a lock after too many failed sign-ins.
+      // Proving control of the address (or an operator handing over a link) ends a lock after too
+      // many failed sign-ins.
       await this.attempts.clear(accountKeyOfUser(user._id));
       const action = firstPassword ? 'set' : 'reset';
       await this.notices.send(user, 'password-notice', { action });

@@ -393,20 +393,23 @@ export class UsersRepository implements OnModuleInit {
   }
 
   /**
-   * A password reset: the new password, the email verified (the link went to it), a pending email
-   * change cancelled. Returns the account as it is now.
+   * A password reset, while `email` is still the account's: the new password; when the link went
+   * to that address (`provesAddress`), the email verified and a pending email change cancelled.
+   * Returns the account as it is now.
    */
   async resetPassword(
     id: Types.ObjectId,
     email: string,
     passwordHash: string,
+    provesAddress: boolean,
   ): Promise<User | null> {
+    const update = provesAddress
+      ? { $set: { passwordHash, emailVerified: true }, $unset: { pendingEmail: 1 } }
+      : { $set: { passwordHash } };
     return this.users
-      .findOneAndUpdate(
-        { _id: id, email: normaliseEmail(email) },
-        { $set: { passwordHash, emailVerified: true }, $unset: { pendingEmail: 1 } },
-        { returnDocument: 'after' },
-      )
+      .findOneAndUpdate({ _id: id, email: normaliseEmail(email) }, update, {
+        returnDocument: 'after',
+      })
       .collation(EMAIL_COLLATION)
       .lean<User>()
       .exec();

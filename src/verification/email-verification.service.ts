@@ -129,6 +129,7 @@ export class EmailVerification {
             'cancel-email-change',
             'verify-email',
             'reset-password',
+            'set-password',
           ]);
           await this.notices.emailChanged(before.email, before.emailVerified, record.email);
         }

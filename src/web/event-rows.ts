@@ -63,6 +63,7 @@ const DESCRIBE: Record<EventType, Describe> = {
   'user.deleted': () => 'Account deleted',
   'api_key.created': () => 'API key created',
   'api_key.revoked': () => 'API key revoked',
+  'signing_key.rotated': () => 'Signing key rotated',
 };
 
 const BY: Record<string, string> = {

@@ -1,8 +1,15 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { AppConfig } from '../config/app-config';
-import { backOff, OutboxWorker } from '../database/outbox-worker';
+import { backOff, DELIVERS_OUTBOXES, OutboxWorker } from '../database/outbox-worker';
 import { GracefulShutdown } from '../shutdown/graceful-shutdown';
 import { WebhookMessage } from './webhook-message.schema';
 import { ATTEMPT_TIMEOUT_MS, WebhookTransport } from './webhook-transport';
@@ -34,10 +41,12 @@ export class WebhookRelay implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly transport: WebhookTransport,
     private readonly config: AppConfig,
     private readonly shutdown: GracefulShutdown,
+    @Optional() @Inject(DELIVERS_OUTBOXES) delivers: boolean = true,
   ) {
     this.urls = new Set(config.WEBHOOK_URLS);
     this.worker = new OutboxWorker(messages, {
       name: 'Webhooks',
+      active: delivers,
       pollIntervalMs: POLL_INTERVAL_MS,
       claimMs: CLAIM_MS,
       deliver: (message) => this.deliver(message),

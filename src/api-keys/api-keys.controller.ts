@@ -1,0 +1,71 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { AdminAccess } from '../admin/admin-access';
+import { ErrorBody } from '../common/error-body';
+import { ApiKeyList, CreatedApiKeyView, toApiKeyView, toCreatedApiKeyView } from './api-key.view';
+import { ApiKeysService } from './api-keys.service';
+import { CreateApiKeyDto } from './dto/create-api-key.dto';
+
+/** API keys for other backends, managed by an admin (or a key with the `admin` scope). */
+@ApiTags('admin')
+@ApiCookieAuth()
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({
+  type: ErrorBody,
+  description:
+    'UNAUTHENTICATED: no live session, or an API key that is malformed, unknown or revoked.',
+})
+@ApiForbiddenResponse({
+  type: ErrorBody,
+  description: 'FORBIDDEN: the session is not an admin’s, or the key lacks the `admin` scope.',
+})
+@AdminAccess('admin')
+@Controller('admin/api-keys')
+export class ApiKeysController {
+  constructor(private readonly apiKeys: ApiKeysService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create an API key (shown once)' })
+  @ApiCreatedResponse({
+    type: CreatedApiKeyView,
+    description:
+      'The key is in `key`, this once; only its hash is stored. Recorded as `api_key.created`.',
+  })
+  @ApiBadRequestResponse({ type: ErrorBody, description: 'VALIDATION_FAILED: `name` or `scopes`.' })
+  async create(@Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyView> {
+    return toCreatedApiKeyView(await this.apiKeys.create(dto));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List the API keys' })
+  @ApiOkResponse({ type: ApiKeyList })
+  async list(): Promise<ApiKeyList> {
+    return { apiKeys: (await this.apiKeys.list()).map(toApiKeyView) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke an API key' })
+  @ApiParam({ name: 'id', description: 'The `id` of a key from GET /admin/api-keys.' })
+  @ApiNoContentResponse({
+    description:
+      'The key is refused from now on (revoking it again changes nothing). Recorded as `api_key.revoked`.',
+  })
+  @ApiNotFoundResponse({ type: ErrorBody, description: 'API_KEY_NOT_FOUND: no key has that id.' })
+  async revoke(@Param('id') id: string): Promise<void> {
+    await this.apiKeys.revoke(id);
+  }
+}
