@@ -1,18 +1,18 @@
 import { INestApplication } from '@nestjs/common';
 import { Router } from 'express';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { readFileSync } from 'node:fs';
+import { SwaggerModule } from '@nestjs/swagger';
 import { join } from 'node:path';
 import type { HttpLogger } from 'pino-http';
-import { SessionCookie } from './auth/session-cookie';
 import { formBody, jsonBody } from './common/body-parsers';
 import { cookies } from './http/cookies';
+import { methodNotAllowed } from './http/method-not-allowed';
 import { AppValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { REQUEST_LOGGER } from './logging/logger.options';
 import { HttpMetrics } from './metrics/http-metrics';
 import { OidcProvider } from './oidc/oidc-provider.service';
+import { createOpenApiDocument } from './openapi/openapi-document';
 import { noStore, securityHeaders } from './web/response-headers';
 import { configureViews, PAGE_PATHS } from './web/views';
 
@@ -33,6 +33,8 @@ export function configureApp(app: NestExpressApplication): INestApplication {
       credentials: true,
     });
   }
+  // A known path with a method it does not take: 405 with Allow (after CORS's preflight answers).
+  app.use(methodNotAllowed(app));
   app.use(...cookies(config));
   // The OpenID Connect provider's own endpoints (when apps are configured) read their own bodies.
   app.use(app.get(OidcProvider).middleware());
@@ -44,29 +46,6 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   const root = join(__dirname, '..');
   configureViews(app, root);
   app.useGlobalPipes(new AppValidationPipe());
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Account service')
-      .setDescription('Accounts, sign-in, sessions and settings.')
-      .setVersion(packageVersion(root))
-      .setLicense('MIT', 'https://opensource.org/license/mit')
-      .addCookieAuth(app.get(SessionCookie).name)
-      .addBearerAuth({
-        type: 'http',
-        scheme: 'bearer',
-        description: 'An API key (admin API only).',
-      })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document);
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app, root));
   return app;
-}
-
-/** The version in package.json, which the OpenAPI document carries. */
-function packageVersion(root: string): string {
-  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return version;
 }

@@ -4,10 +4,12 @@ import {
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { Public } from '../common/public.decorator';
 import { SignInThrottle } from '../common/sign-in-throttle';
 import { User } from '../users/schemas/user.schema';
@@ -29,7 +31,9 @@ export class AuthController {
 
   @Post('register')
   @SignInThrottle()
+  @ApiOperation({ summary: 'Create an account with an email and a password, and sign in' })
   @ApiCreatedResponse({ type: UserEnvelope, description: 'Signed in: a session cookie is set.' })
+  @ApiErrors('WEAK_PASSWORD', 'EMAIL_TAKEN', 'USERNAME_TAKEN', 'BUSY')
   async register(
     @Body() dto: RegisterDto,
     @Req() request: Request,
@@ -44,8 +48,16 @@ export class AuthController {
   @HttpCode(200)
   // Counted before passport-local runs, so a blocked client costs no password verification.
   @UseGuards(ThrottlerGuard, LocalAuthGuard)
+  @ApiOperation({ summary: 'Sign in with an email or username and the password' })
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({ type: UserEnvelope, description: 'Signed in: a session cookie is set.' })
+  @ApiErrors(
+    'INVALID_CREDENTIALS',
+    'ACCOUNT_DISABLED',
+    'TOO_MANY_REQUESTS',
+    'SIGN_IN_LOCKED',
+    'BUSY',
+  )
   async login(
     @Req() request: Request & { user: User },
     @Res({ passthrough: true }) response: Response,
@@ -55,7 +67,9 @@ export class AuthController {
   }
 
   @Post('logout')
+  @Public({ readsSession: true })
   @HttpCode(204)
+  @ApiOperation({ summary: 'Sign out this session (also without one)' })
   @ApiNoContentResponse({
     description:
       'This session is ended (its cookie no longer works anywhere) and the cookie cleared.',
