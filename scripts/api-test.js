@@ -237,9 +237,16 @@ async function runPass(st, url, { name, hooks, env }) {
       ...(process.env.API_TEST_SEED ? ['--seed', process.env.API_TEST_SEED] : []),
     ],
     {
-      cwd: SPEC,
+      // schemathesis keeps its cache (.schemathesis/) where it runs: with the reports.
+      cwd: REPORTS,
       stdio: 'inherit',
-      env: { ...process.env, ...env, PYTHONPATH: SPEC, SCHEMATHESIS_HOOKS: hooks },
+      env: {
+        ...process.env,
+        ...env,
+        PYTHONPATH: SPEC,
+        PYTHONDONTWRITEBYTECODE: '1',
+        SCHEMATHESIS_HOOKS: hooks,
+      },
     },
   );
   const [code] = await once(child, 'exit');

@@ -1,6 +1,11 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { IsDisplayName, IsUsername, trimmedTextPattern, USERNAME_INPUT_PATTERN } from './user-fields';
+import {
+  IsDisplayName,
+  IsUsername,
+  trimmedTextPattern,
+  USERNAME_INPUT_PATTERN,
+} from './user-fields';
 
 class Named {
   @IsDisplayName()
