@@ -10,7 +10,7 @@ import type { Response } from 'express';
 import { Auth, AuthenticatedRequest, CurrentAuth } from '../auth/authenticated-request';
 import { BrowserSessions } from '../auth/browser-sessions';
 import { RequireRecentSignIn } from '../auth/recent-sign-in.guard';
-import { SessionCookie } from '../auth/session-cookie';
+import { SESSION_COOKIE_HEADER, SessionCookie } from '../auth/session-cookie';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { SignInThrottle } from '../common/sign-in-throttle';
 import { toUserView, UserEnvelope } from '../users/user.view';
@@ -69,6 +69,7 @@ export class AccountController {
   @ApiOperation({ summary: 'Change (or set) the password' })
   @ApiErrors('WEAK_PASSWORD', 'WRONG_PASSWORD', 'SIGN_IN_LOCKED', 'BUSY')
   @ApiNoContentResponse({
+    headers: SESSION_COOKIE_HEADER,
     description: 'Password changed; every other session is ended and this one gets a new cookie.',
   })
   async changePassword(
@@ -86,7 +87,10 @@ export class AccountController {
   @RequireRecentSignIn()
   @ApiOperation({ summary: 'Delete the account' })
   @ApiErrors('WRONG_PASSWORD', 'LAST_ADMIN', 'SIGN_IN_LOCKED', 'BUSY')
-  @ApiNoContentResponse({ description: 'The account and all its sessions are gone.' })
+  @ApiNoContentResponse({
+    headers: SESSION_COOKIE_HEADER,
+    description: 'The account and all its sessions are gone; the cookie is cleared.',
+  })
   async deleteAccount(
     @CurrentAuth() auth: Auth,
     @Body() dto: DeleteAccountDto,

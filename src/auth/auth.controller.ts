@@ -19,6 +19,7 @@ import { LoginDto } from './dto/login.dto';
 import { RegisterDto } from './dto/register.dto';
 import { LocalAuthGuard } from './local-auth.guard';
 import { BrowserSessions } from './browser-sessions';
+import { SESSION_COOKIE_HEADER } from './session-cookie';
 
 @ApiTags('auth')
 @Public()
@@ -32,7 +33,11 @@ export class AuthController {
   @Post('register')
   @SignInThrottle()
   @ApiOperation({ summary: 'Create an account with an email and a password, and sign in' })
-  @ApiCreatedResponse({ type: UserEnvelope, description: 'Signed in: a session cookie is set.' })
+  @ApiCreatedResponse({
+    type: UserEnvelope,
+    headers: SESSION_COOKIE_HEADER,
+    description: 'Signed in: a session cookie is set.',
+  })
   @ApiErrors('WEAK_PASSWORD', 'EMAIL_TAKEN', 'USERNAME_TAKEN', 'BUSY')
   async register(
     @Body() dto: RegisterDto,
@@ -50,7 +55,11 @@ export class AuthController {
   @UseGuards(ThrottlerGuard, LocalAuthGuard)
   @ApiOperation({ summary: 'Sign in with an email or username and the password' })
   @ApiBody({ type: LoginDto })
-  @ApiOkResponse({ type: UserEnvelope, description: 'Signed in: a session cookie is set.' })
+  @ApiOkResponse({
+    type: UserEnvelope,
+    headers: SESSION_COOKIE_HEADER,
+    description: 'Signed in: a session cookie is set.',
+  })
   @ApiErrors(
     'INVALID_CREDENTIALS',
     'ACCOUNT_DISABLED',
@@ -71,6 +80,7 @@ export class AuthController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Sign out this session (also without one)' })
   @ApiNoContentResponse({
+    headers: SESSION_COOKIE_HEADER,
     description:
       'This session is ended (its cookie no longer works anywhere) and the cookie cleared.',
   })

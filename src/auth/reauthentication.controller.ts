@@ -8,6 +8,7 @@ import { Auth, CurrentAuth } from './authenticated-request';
 import { AuthService } from './auth.service';
 import { BrowserSessions } from './browser-sessions';
 import { ReauthenticateDto } from './dto/reauthenticate.dto';
+import { SESSION_COOKIE_HEADER } from './session-cookie';
 import { SessionsService } from './sessions.service';
 
 class ReauthenticatedView {
@@ -35,6 +36,7 @@ export class ReauthenticationController {
   @ApiErrors('WRONG_PASSWORD', 'NO_PASSWORD', 'SIGN_IN_LOCKED', 'BUSY')
   @ApiOkResponse({
     type: ReauthenticatedView,
+    headers: SESSION_COOKIE_HEADER,
     description: 'Confirmed: the session counts as recent, under a new session cookie.',
   })
   async reauthenticate(

@@ -12,6 +12,7 @@ import { AppError } from '../common/app-error';
 import { Auth, CurrentAuth } from './authenticated-request';
 import { BrowserSessions } from './browser-sessions';
 import { SessionView, toSessionView } from './session.view';
+import { SESSION_COOKIE_HEADER } from './session-cookie';
 import { SessionsService } from './sessions.service';
 
 /**
@@ -54,6 +55,7 @@ export class SessionsController {
   @ApiOperation({ summary: 'Sign out one session' })
   @ApiParam({ name: 'id', description: 'The `id` of a session from GET /me/sessions.' })
   @ApiNoContentResponse({
+    headers: SESSION_COOKIE_HEADER,
     description:
       'The session is ended. When it is the one making the request, this browser is signed out and its cookie cleared, as by POST /auth/logout.',
   })

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { BrowserSessions } from '../auth/browser-sessions';
+import { SESSION_COOKIE_HEADER } from '../auth/session-cookie';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { AppError, ErrorCode } from '../common/app-error';
 import { Public } from '../common/public.decorator';
@@ -135,8 +136,15 @@ export class SocialAuthController {
   @ApiQuery({ name: 'state', required: false, description: "The provider's `state`." })
   @ApiQuery({ name: 'code', required: false, description: 'The authorization code.' })
   @ApiQuery({ name: 'error', required: false, description: "The provider's refusal." })
-  @ApiOkResponse({ type: SocialOutcomeView, description: 'For `Accept: application/json`.' })
-  @ApiFoundResponse({ ...REDIRECTED, description: 'For a browser.' })
+  @ApiOkResponse({
+    type: SocialOutcomeView,
+    headers: SESSION_COOKIE_HEADER,
+    description: 'For `Accept: application/json`.',
+  })
+  @ApiFoundResponse({
+    headers: { ...REDIRECTED.headers, ...SESSION_COOKIE_HEADER },
+    description: 'For a browser.',
+  })
   @ApiErrors(
     ...PROVIDER_ERRORS,
     'STATE_MISMATCH',

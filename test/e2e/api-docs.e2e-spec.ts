@@ -180,6 +180,14 @@ describe('the OpenAPI document', () => {
     });
     const admin = errorCodes(document.paths['/admin/users'].get);
     expect(admin['403']).toEqual(['ADMIN_REQUIRED', 'INSUFFICIENT_SCOPE']);
+    for (const [path, method, status] of [
+      ['/auth/register', 'post', '201'],
+      ['/auth/login', 'post', '200'],
+      ['/auth/logout', 'post', '204'],
+      ['/me/password', 'put', '204'],
+    ]) {
+      expect(document.paths[path][method].responses[status].headers).toHaveProperty('Set-Cookie');
+    }
   });
 
   it("lists each route's own error codes beside those every route of its kind can give", () => {
