@@ -4,13 +4,14 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HttpLogger } from 'pino-http';
 import { SessionCookie } from './auth/session-cookie';
 import { formBody, jsonBody } from './common/body-parsers';
 import { cookies } from './http/cookies';
 import { AppValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { REQUEST_LOGGER } from './logging/logger.options';
+import type { RequestLog } from './logging/request-log';
+import { RequestContext } from './events/request-context';
 import { HttpMetrics } from './metrics/http-metrics';
 import { OidcProvider } from './oidc/oidc-provider.service';
 import { noStore, securityHeaders } from './web/response-headers';
@@ -22,9 +23,10 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   // helmet removes the header anyway; not setting it spares every response the round trip.
   app.disable('x-powered-by');
+  const requestLog = app.get<RequestLog>(REQUEST_LOGGER);
   // First, so that every request is timed and logged, also those the middleware below refuses.
   app.use(app.get(HttpMetrics).middleware());
-  app.use(app.get<HttpLogger>(REQUEST_LOGGER));
+  app.use(requestLog.middleware);
   // Then the headers, which every answer carries, errors included.
   app.use(securityHeaders(config), noStore);
   if (config.ALLOWED_ORIGINS.length > 0) {
@@ -41,6 +43,9 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   // In a router of their own, so that other requests are matched against the page paths once
   // rather than once per handler.
   app.use(PAGE_PATHS, Router().use(...formBody()));
+  // Once the bodies are read (a context opened before would be lost in the parsers' stream
+  // callbacks): the request's logger for Nest's Logger, and who acts, for the audit log.
+  app.use(requestLog.bind, app.get(RequestContext).middleware);
   const root = join(__dirname, '..');
   configureViews(app, root);
   app.useGlobalPipes(new AppValidationPipe());
