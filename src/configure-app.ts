@@ -14,7 +14,7 @@ import type { RequestLog } from './logging/request-log';
 import { RequestContext } from './events/request-context';
 import { HttpMetrics } from './metrics/http-metrics';
 import { OidcProvider } from './oidc/oidc-provider.service';
-import { noStore, securityHeaders } from './web/response-headers';
+import { responseHeaders } from './web/response-headers';
 import { configureViews, PAGE_PATHS } from './web/views';
 
 /** Everything main.ts and the tests apply to the app alike: parsers, pipes, security headers, docs. */
@@ -28,7 +28,7 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.use(app.get(HttpMetrics).middleware());
   app.use(requestLog.middleware);
   // Then the headers, which every answer carries, errors included.
-  app.use(securityHeaders(config), noStore);
+  app.use(responseHeaders(config));
   if (config.ALLOWED_ORIGINS.length > 0) {
     app.enableCors({
       origin: config.ALLOWED_ORIGINS.map((url) => new URL(url).origin),
