@@ -7,6 +7,7 @@ import {
   type LoggerOptions,
 } from 'pino';
 import { AppConfig } from '../config/app-config';
+import { RequestLines } from './request-lines';
 import { loggedRequest, RequestLog } from './request-log';
 
 /** Where logs go: standard output unless a test provides a stream to read them back. */
@@ -44,10 +45,9 @@ export function createRequestLogger(
   // line. Lines still buffered are written when the process exits.
   const stream = destination ?? pinoDestination({ sync: false });
   const root = pino(rootLoggerOptions(config), stream);
-  // The request lines are built here from plain values that hold no credential: neither
-  // serializers nor redaction have anything to do there, and both cost each request.
-  const lines = pino({ level: config.LOG_LEVEL }, stream);
-  return new RequestLog(root, lines);
+  // The request lines are built from plain values that hold no credential: neither serializers
+  // nor redaction have anything to do there, and both cost each request.
+  return new RequestLog(root, root.isLevelEnabled('info') ? new RequestLines(stream) : undefined);
 }
 
 /**

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { redactUrl } from '../common/redact-url';
+import { RequestLines } from './request-lines';
 
 /**
  * The request as logged: only what is needed to follow it (headers and query objects can carry
@@ -48,13 +49,14 @@ interface LoggedRequestState extends Request {
  * Logger, through nestjs-pino) carry the request too.
  *
  * The line says what pino-http's said, built from plain values: no child logger per request, no
- * serializers and no redaction pass over values that cannot hold a credential.
+ * serializers and no redaction pass over values that cannot hold a credential (RequestLines).
  */
 export class RequestLog {
   constructor(
     /** The logger of everything else (serializers, redaction). */
     readonly logger: Logger,
-    private readonly lines: Logger,
+    /** The "request completed" lines; undefined when LOG_LEVEL is above info. */
+    private readonly lines: RequestLines | undefined,
   ) {}
 
   /** Mounted before anything that can answer, so that every request gets its line. */
@@ -100,8 +102,8 @@ export class RequestLog {
         .info(withCaller(request, { res: response, err, responseTime }), 'request errored');
       return;
     }
-    if (!this.lines.isLevelEnabled('info')) return;
-    this.lines.info(
+    if (!this.lines) return;
+    this.lines.write(
       withCaller(request, {
         req: loggedRequest(request),
         res: { statusCode: response.headersSent ? response.statusCode : null },
