@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { Auth } from '../auth/authenticated-request';
 import { AppError } from '../common/app-error';
+import { RouteMarker } from '../common/route-marker';
 import { ADMIN_SCOPE, ApiKeyScope } from './admin-access';
 
 /** What the global session guard leaves on an admin route's request: a session, or an API key. */
@@ -18,13 +19,14 @@ interface AdminRequest extends Request {
  */
 @Injectable()
 export class AdminGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  private readonly adminScope: RouteMarker<ApiKeyScope>;
+
+  constructor(reflector: Reflector) {
+    this.adminScope = new RouteMarker(reflector, ADMIN_SCOPE);
+  }
 
   canActivate(context: ExecutionContext): boolean {
-    const scope = this.reflector.getAllAndOverride<ApiKeyScope | undefined>(ADMIN_SCOPE, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const scope = this.adminScope.of(context);
     if (scope === undefined) return true;
     const { auth, apiKey } = context.switchToHttp().getRequest<AdminRequest>();
     if (apiKey) {

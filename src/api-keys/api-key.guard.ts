@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import { ADMIN_SCOPE, type ApiKeyScope } from '../admin/admin-access';
 import { AppError } from '../common/app-error';
 import { IS_PUBLIC } from '../common/public.decorator';
+import { RouteMarker } from '../common/route-marker';
 import { RequestContext } from '../events/request-context';
 import { ApiKeyRequest, bearerCredential } from './api-key-request';
 import { ApiKeysService } from './api-keys.service';
@@ -16,29 +17,37 @@ import { ApiKeysService } from './api-keys.service';
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  private readonly isPublic: RouteMarker<boolean>;
+  private readonly adminScope: RouteMarker<ApiKeyScope>;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
     private readonly context: RequestContext,
-  ) {}
+  ) {
+    this.isPublic = new RouteMarker(reflector, IS_PUBLIC);
+    this.adminScope = new RouteMarker(reflector, ADMIN_SCOPE);
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+  /** Synchronous unless there is a key to check: most requests have none. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    if (this.isPublic.of(context)) return true;
     const request = context.switchToHttp().getRequest<Request>();
     const key = bearerCredential(request);
     if (key === undefined) return true;
 
     // A key speaks for a backend, not a person: it opens the admin API and nothing else, so a key
     // sent to any other route is refused rather than quietly ignored in favour of a cookie.
-    if (
-      this.reflector.getAllAndOverride<ApiKeyScope | undefined>(ADMIN_SCOPE, targets) === undefined
-    ) {
+    if (this.adminScope.of(context) === undefined) {
       throw new AppError(
         'UNAUTHENTICATED',
         'API keys are accepted by the admin API (/admin/…) only; this route needs a signed-in session.',
       );
     }
+    return this.authenticate(request, key);
+  }
+
+  private async authenticate(request: Request, key: string): Promise<boolean> {
     const apiKey = await this.apiKeys.authenticate(key);
     if (!apiKey) {
       throw new AppError(

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppError } from '../common/app-error';
 import { IS_PUBLIC } from '../common/public.decorator';
+import { RouteMarker } from '../common/route-marker';
 import { AuthenticatedRequest } from './authenticated-request';
 import { userActor } from '../events/event.schema';
 import { RequestContext } from '../events/request-context';
@@ -14,21 +15,25 @@ import { BrowserSessions } from './browser-sessions';
  */
 @Injectable()
 export class SessionGuard implements CanActivate {
+  private readonly isPublic: RouteMarker<boolean>;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly browserSessions: BrowserSessions,
     private readonly context: RequestContext,
-  ) {}
+  ) {
+    this.isPublic = new RouteMarker(reflector, IS_PUBLIC);
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
-
+  /** Synchronous on public routes and for API keys: only a session needs the database. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    if (this.isPublic.of(context)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if ((request as { apiKey?: unknown }).apiKey !== undefined) return true;
+    return this.authenticate(request);
+  }
+
+  private async authenticate(request: AuthenticatedRequest): Promise<boolean> {
     const auth = await this.browserSessions.authenticate(request);
     if (!auth) {
       throw new AppError(

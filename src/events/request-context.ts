@@ -1,31 +1,33 @@
-import { Injectable, NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import { Injectable } from '@nestjs/common';
+import type { Request, RequestHandler } from 'express';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Actor } from './event.schema';
 
-/** What the current request says about who is acting and from where (one per request). */
+/** Who is acting, and the request they act through (one per request). */
 export interface RequestFacts {
-  ip?: string;
-  userAgent?: string;
+  /** Read only when an event is recorded: most requests record none. */
+  request?: Pick<Request, 'ip' | 'headers'>;
   actor?: Actor;
 }
 
 /**
  * Who is acting in the current request, for the events it causes, kept in an AsyncLocalStorage
- * that RequestContextMiddleware opens for each request. The guards that establish who the caller
- * is (session, API key) say so here; code outside a request (the CLI) runs inside `runAs`.
+ * that `middleware` opens for each request. The guards that establish who the caller is (session,
+ * API key) say so here; code outside a request (the CLI) runs inside `runAs`.
  */
 @Injectable()
 export class RequestContext {
   private readonly storage = new AsyncLocalStorage<RequestFacts>();
 
+  /**
+   * Express middleware that opens each request's context. configure-app mounts it after the body
+   * parsers: a context opened before them would be lost in their stream callbacks.
+   */
+  readonly middleware: RequestHandler = (request, _response, next) => this.enter(request, next);
+
   /** Runs the rest of the request (`next`) in a context of its own. */
   enter(request: Request, next: () => void): void {
-    const facts: RequestFacts = {
-      ip: request.ip?.slice(0, 64),
-      userAgent: request.headers['user-agent']?.slice(0, 256),
-    };
-    this.storage.run(facts, next);
+    this.storage.run({ request }, next);
   }
 
   /** Called by the guard that established who the caller is. */
@@ -44,20 +46,12 @@ export class RequestContext {
   }
 
   get client(): { ip?: string; userAgent?: string } {
-    const facts = this.storage.getStore();
-    return facts ? { ip: facts.ip, userAgent: facts.userAgent } : {};
-  }
-}
-
-/**
- * Opens each request's context. A Nest middleware, so it runs after the body parsers of
- * configure-app: a context opened before them would be lost in their stream callbacks.
- */
-@Injectable()
-export class RequestContextMiddleware implements NestMiddleware {
-  constructor(private readonly context: RequestContext) {}
-
-  use(request: Request, _response: Response, next: NextFunction): void {
-    this.context.enter(request, next);
+    const request = this.storage.getStore()?.request;
+    if (!request) return {};
+    // request.ip as express computes it under TRUST_PROXY.
+    return {
+      ip: request.ip?.slice(0, 64),
+      userAgent: request.headers['user-agent']?.slice(0, 256),
+    };
   }
 }

@@ -1,5 +1,5 @@
 import cookieParser from 'cookie-parser';
-import type { Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AppConfig } from '../config/app-config';
 import { AppError } from '../common/app-error';
 
@@ -15,11 +15,13 @@ const MAX_CLEARED_PATH_LEVELS = 4;
 /**
  * Cookies as `request.cookies`, strings only. cookie-parser turns `j:`-prefixed values into JSON
  * (objects, numbers …), which nothing here expects: such a request is refused with 400 and those
- * cookies cleared, so the browser recovers on its next request.
+ * cookies cleared, so the browser recovers on its next request. One middleware function: every
+ * request passes through it.
  */
-export function cookies(config: AppConfig): RequestHandler[] {
+export function cookies(config: AppConfig): RequestHandler {
   const basePath = config.basePath;
-  const refuseNonStringCookies: RequestHandler = (request, response, next) => {
+  const parse = cookieParser();
+  const refuseNonStringCookies = (request: Request, response: Response, next: NextFunction) => {
     const parsed = request.cookies as Record<string, unknown>;
     const malformed = Object.keys(parsed).filter((key) => typeof parsed[key] !== 'string');
     if (malformed.length === 0) return next();
@@ -35,7 +37,13 @@ export function cookies(config: AppConfig): RequestHandler[] {
       ),
     );
   };
-  return [cookieParser(), refuseNonStringCookies];
+  return (request, response, next) =>
+    parse(request, response, (error?: unknown) => {
+      if (error !== undefined) return next(error);
+      // Without a Cookie header there is nothing to check.
+      if (request.headers.cookie === undefined) return next();
+      refuseNonStringCookies(request, response, next);
+    });
 }
 
 /**

@@ -1,89 +1,59 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { Request } from 'express';
 import type { Params } from 'nestjs-pino';
-import { destination as pinoDestination, type DestinationStream } from 'pino';
-import { HttpLogger, Options, pinoHttp } from 'pino-http';
-import { redactUrl } from '../common/redact-url';
+import {
+  destination as pinoDestination,
+  pino,
+  type DestinationStream,
+  type LoggerOptions,
+} from 'pino';
 import { AppConfig } from '../config/app-config';
-
-interface SerializedRequest {
-  id?: unknown;
-  method?: string;
-  url?: string;
-  headers?: Record<string, unknown>;
-  remoteAddress?: string;
-}
+import { RequestLines } from './request-lines';
+import { loggedRequest, RequestLog } from './request-log';
 
 /** Where logs go: standard output unless a test provides a stream to read them back. */
 export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
 
-/** The pino-http middleware; configure-app mounts it before anything that can answer a request. */
+/** The request log (RequestLog); configure-app mounts its middleware. */
 export const REQUEST_LOGGER = Symbol('REQUEST_LOGGER');
 
-/** Request logs with a correlation id; cookies and credentials are never written. */
-export function requestLoggerOptions(config: AppConfig): Options {
+/**
+ * The logger of everything but the request lines: `req` and `res` written as the request lines
+ * write them, errors with pino's serializer, and credentials redacted wherever they appear.
+ */
+export function rootLoggerOptions(config: AppConfig): LoggerOptions {
   return {
     level: config.LOG_LEVEL,
-    genReqId: (request: IncomingMessage) => {
-      const given = request.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
-    },
-    // Only what is needed to follow a request: headers, query objects and redirect targets can
-    // carry cookies, codes and states.
     serializers: {
-      req: (request: SerializedRequest) => ({
-        id: request.id,
-        method: request.method,
-        url: request.url && redactUrl(request.url),
-        userAgent: request.headers?.['user-agent'],
-        remoteAddress: request.remoteAddress,
+      req: (request: Request) => loggedRequest(request),
+      res: (response: { headersSent?: boolean; statusCode?: number }) => ({
+        statusCode: response.headersSent ? response.statusCode : null,
       }),
-      res: (response: { statusCode?: number }) => ({ statusCode: response.statusCode }),
     },
     redact: {
       paths: ['*.password', '*.passwordHash', '*.currentPassword', '*.newPassword'],
       censor: '[redacted]',
     },
-    // Who made the request, once the guards know (the request line is written at the end): a
-    // signed-in person's user id, or an API key's public id (never the key). Added to that line
-    // only: pino-http's customProps would make a child logger for each request, signed in or not.
-    customSuccessObject: (request: IncomingMessage, _response: unknown, line: object) =>
-      withCaller(request, line),
-    customErrorObject: (
-      request: IncomingMessage,
-      _response: unknown,
-      _error: Error,
-      line: object,
-    ) => withCaller(request, line),
   };
-}
-
-/** The request log line, with the signed-in person's id, or the API key's, when there is one. */
-function withCaller(request: IncomingMessage, line: object): object {
-  const { auth, apiKey } = request as {
-    auth?: { user?: { _id?: { toHexString(): string } } };
-    apiKey?: { id: string };
-  };
-  const userId = auth?.user?._id;
-  if (userId) return { ...line, userId: userId.toHexString() };
-  return apiKey ? { ...line, apiKeyId: apiKey.id } : line;
 }
 
 export function createRequestLogger(
   config: AppConfig,
   destination?: DestinationStream,
-): HttpLogger {
+): RequestLog {
   // Standard output written asynchronously: a line written while the previous write is under way
   // joins the next one, so a busy service makes one system call for many lines instead of one per
   // line. Lines still buffered are written when the process exits.
-  return pinoHttp(requestLoggerOptions(config), destination ?? pinoDestination({ sync: false }));
+  const stream = destination ?? pinoDestination({ sync: false });
+  const root = pino(rootLoggerOptions(config), stream);
+  // The request lines are built from plain values that hold no credential: neither serializers
+  // nor redaction have anything to do there, and both cost each request.
+  return new RequestLog(root, root.isLevelEnabled('info') ? new RequestLines(stream) : undefined);
 }
 
 /**
- * nestjs-pino on top of our own pino-http middleware (its `useExisting`): its middleware, which
- * runs only once a request reaches Nest, merely hands the request's logger to Nest's Logger, and
- * logs outside requests go to the same pino instance.
+ * nestjs-pino for Nest's Logger, on our root logger. Its own middleware is not mounted
+ * (`forRoutes: []`): RequestLog binds each request's logger instead, lazily.
  */
-export function loggerParams(requestLogger: HttpLogger): Params {
-  return { pinoHttp: { logger: requestLogger.logger }, useExisting: true };
+export function loggerParams(requestLog: RequestLog): Params {
+  return { pinoHttp: { logger: requestLog.logger }, useExisting: true, forRoutes: [] };
 }

@@ -3,10 +3,17 @@ import type { NextFunction, Request, Response } from 'express';
 import { Histogram, Registry } from 'prom-client';
 import { routeLabel } from './route-label';
 
+type Observe = (seconds: number) => void;
+
 /** Request latency by method, matched route pattern and status. */
 @Injectable()
 export class HttpMetrics {
   private readonly duration: Histogram<'method' | 'route' | 'status'>;
+  /**
+   * The histogram's child per label values, made once: methods, route patterns and statuses are
+   * few (never a path), so this stays small.
+   */
+  private readonly children = new Map<string, Observe>();
 
   constructor(registry: Registry) {
     this.duration = new Histogram({
@@ -22,18 +29,22 @@ export class HttpMetrics {
   middleware() {
     return (request: Request, response: Response, next: NextFunction) => {
       const started = process.hrtime.bigint();
-      response.once('finish', () => {
+      response.on('finish', () => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        this.duration.observe(
-          {
-            method: request.method,
-            route: routeLabel(request, response),
-            status: String(response.statusCode),
-          },
-          seconds,
-        );
+        this.child(request.method, routeLabel(request, response), response.statusCode)(seconds);
       });
       next();
     };
+  }
+
+  private child(method: string, route: string, status: number): Observe {
+    const key = `${method} ${status} ${route}`;
+    let observe = this.children.get(key);
+    if (!observe) {
+      const child = this.duration.labels(method, route, String(status));
+      observe = (seconds) => child.observe(seconds);
+      this.children.set(key, observe);
+    }
+    return observe;
   }
 }

@@ -18,8 +18,8 @@ export function routeLabel(request: Request, response: Response): string {
   const named: unknown = response.locals[ROUTE_LOCAL];
   if (typeof named === 'string') return named;
   // Nest registers each handler on the app's router with its full path (controller prefix
-  // included). Middleware bound to every route (nestjs-pino's) is an express route too, on
-  // `/{*path}`: a request that reached no handler still carries that one. No handler of ours has a
+  // included). Nest middleware bound to every route would be an express route too, on
+  // `/{*path}`, which a request that reached no handler still carries. No handler of ours has a
   // wildcard, so a wildcard means none matched.
   const path = (request.route as { path?: unknown } | undefined)?.path;
   if (typeof path !== 'string' || path.includes('*')) return UNMATCHED_ROUTE;

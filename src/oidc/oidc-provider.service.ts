@@ -134,7 +134,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   /** Express middleware: the provider's own endpoints; everything else goes on to Nest. */
   middleware() {
     return (request: Request, response: Response, next: NextFunction) => {
-      // Not async, and the path not even read without apps: it runs for every request.
+      // Not async: it runs for every request (configure-app mounts it only when apps are configured).
       const handle = this.handle;
       if (!handle) return next();
       const path = request.path;

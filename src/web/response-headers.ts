@@ -1,36 +1,39 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { AppConfig } from '../config/app-config';
 import { appFormTargets, providerFormTargets } from './form-targets';
 
+/** Fixed strings only: see helmetHeaders. */
 type CspDirectives = Record<string, string[] | null>;
 
 /** Swagger UI's HTML, scripts and styles (SwaggerModule.setup('docs', …)); /docs-json is not one. */
-function isSwaggerUi(request: Request): boolean {
-  return request.path === '/docs' || request.path.startsWith('/docs/');
+function isSwaggerUi(path: string): boolean {
+  return path === '/docs' || path.startsWith('/docs/');
 }
 
 /** The stylesheet and the Swagger UI files: the same for everyone, so caches may keep them. */
-function isStaticFile(request: Request): boolean {
-  return request.path.startsWith('/assets/') || isSwaggerUi(request);
+function isStaticFile(path: string): boolean {
+  return path.startsWith('/assets/') || isSwaggerUi(path);
+}
+
+/** Headers to set, in order, and headers to remove. */
+interface HeaderSet {
+  set: ReadonlyArray<readonly [string, string]>;
+  remove: readonly string[];
 }
 
 /**
- * `Cache-Control: no-store` on every response but static files: pages and API answers hold
- * personal data, and a shared or back-button cache must not keep them.
+ * Every response's headers: helmet's, and `Cache-Control: no-store` on every response but static
+ * files (pages and API answers hold personal data, and a shared or back-button cache must not keep
+ * them). The pages have no JavaScript and take nothing from other origins, so their policy allows
+ * no script at all; Swagger UI under /docs gets its own, with its scripts and styles.
+ *
+ * helmet's headers depend on its options only, not on the request: they are worked out once, and
+ * each response gets them in one loop rather than through helmet's dozen middleware functions.
  */
-export const noStore: RequestHandler = (request, response, next) => {
-  if (!isStaticFile(request)) response.setHeader('Cache-Control', 'no-store');
-  next();
-};
-
-/**
- * helmet's headers. The pages have no JavaScript and take nothing from other origins, so their
- * policy allows no script at all; Swagger UI under /docs gets its own, with its scripts and styles.
- */
-export function securityHeaders(config: AppConfig): RequestHandler {
+export function responseHeaders(config: AppConfig): RequestHandler {
   const upgradeInsecureRequests = config.publicUrl.startsWith('https:') ? [] : null;
-  const pages = withPolicy({
+  const pages = helmetHeaders({
     scriptSrc: ["'none'"],
     // helmet's defaults add https: to these two; the pages need only their own stylesheet.
     styleSrc: ["'self'"],
@@ -40,7 +43,7 @@ export function securityHeaders(config: AppConfig): RequestHandler {
     formAction: ["'self'", ...providerFormTargets(config), ...appFormTargets(config)],
     upgradeInsecureRequests,
   });
-  const swaggerUi = withPolicy({
+  const swaggerUi = helmetHeaders({
     scriptSrc: ["'self'"],
     // Swagger UI sets inline styles from its scripts, and shows images as data: URLs.
     styleSrc: ["'self'", "'unsafe-inline'"],
@@ -48,8 +51,41 @@ export function securityHeaders(config: AppConfig): RequestHandler {
     fontSrc: ["'self'"],
     upgradeInsecureRequests,
   });
-  return (request, response, next) =>
-    (isSwaggerUi(request) ? swaggerUi : pages)(request, response, next);
+  const personal = withHeader(pages, 'Cache-Control', 'no-store');
+  return (request, response, next) => {
+    const path = request.path;
+    const headers = isSwaggerUi(path) ? swaggerUi : isStaticFile(path) ? pages : personal;
+    for (const [name, value] of headers.set) response.setHeader(name, value);
+    for (const name of headers.remove) response.removeHeader(name);
+    next();
+  };
+}
+
+function withHeader(headers: HeaderSet, name: string, value: string): HeaderSet {
+  return { ...headers, set: [...headers.set, [name, value]] };
+}
+
+/**
+ * What helmet does to a response with these CSP directives, recorded once. Every directive here is
+ * a fixed string (a function, such as a per-request nonce, would need the request: refused).
+ */
+function helmetHeaders(directives: CspDirectives): HeaderSet {
+  const set: Array<[string, string]> = [];
+  const remove: string[] = [];
+  const recorder = {
+    setHeader: (name: string, value: unknown) => set.push([name, String(value)]),
+    removeHeader: (name: string) => remove.push(name),
+  };
+  let done = false;
+  let failure: unknown;
+  withPolicy(directives)({} as Request, recorder as unknown as Response, (error?: unknown) => {
+    done = true;
+    failure = error;
+  });
+  if (!done || failure !== undefined) {
+    throw new Error('helmet did not set its headers at once', { cause: failure });
+  }
+  return { set, remove };
 }
 
 function withPolicy(directives: CspDirectives): RequestHandler {

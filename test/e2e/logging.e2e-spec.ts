@@ -165,6 +165,64 @@ describe('request logs', () => {
     expect(logs).not.toContain('secret-code-4f2a');
     expect(logs).not.toContain('secret-state-9b1c');
   });
+
+  it('name the request in lines written while it is handled, and log a 5xx as errored', async () => {
+    const health = t.app.get(HealthCheckService);
+    const failure = jest.spyOn(health, 'check').mockRejectedValueOnce(new Error('disk on fire'));
+    try {
+      await request(t.http)
+        .get('/health?code=secret-code-77c1')
+        .set('X-Request-Id', 'unhandled-1')
+        .set('User-Agent', 'probe/1.0')
+        .expect(500);
+    } finally {
+      failure.mockRestore();
+    }
+    const entries = t
+      .logs()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown> & { req?: { id?: string } })
+      .filter((entry) => entry.req?.id === 'unhandled-1');
+    const logged = { id: 'unhandled-1', method: 'GET', url: '/health?code=redacted' };
+    expect(entries.find((entry) => entry.msg === 'Unhandled error')).toMatchObject({
+      context: 'Errors',
+      req: { ...logged, userAgent: 'probe/1.0' },
+      err: { message: 'disk on fire' },
+    });
+    expect(entries.find((entry) => entry.msg === 'request errored')).toMatchObject({
+      req: logged,
+      res: { statusCode: 500 },
+      err: { message: 'failed with status code 500' },
+      responseTime: expect.any(Number),
+    });
+    expect(JSON.stringify(entries)).not.toContain('secret-code-77c1');
+  });
+
+  it('write the same fields for every completed request', async () => {
+    await request(t.http).get('/health/live').set('X-Request-Id', 'live-1').expect(200);
+    const line = t
+      .logs()
+      .split('\n')
+      .filter(Boolean)
+      .map((text) => JSON.parse(text) as Record<string, unknown> & { req?: { id?: string } })
+      .find((entry) => entry.req?.id === 'live-1');
+    expect(line).toEqual({
+      level: 30,
+      time: expect.any(Number),
+      pid: process.pid,
+      hostname: expect.any(String),
+      req: {
+        id: 'live-1',
+        method: 'GET',
+        url: '/health/live',
+        remoteAddress: expect.any(String),
+      },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+      msg: 'request completed',
+    });
+  });
 });
 
 describe('logs of a provider sign-in', () => {

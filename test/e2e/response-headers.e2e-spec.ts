@@ -61,6 +61,35 @@ describe('response headers', () => {
     });
   });
 
+  describe("helmet's other headers", () => {
+    const expected = {
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+      'origin-agent-cluster': '?1',
+      'referrer-policy': 'same-origin',
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      'x-content-type-options': 'nosniff',
+      'x-dns-prefetch-control': 'off',
+      'x-download-options': 'noopen',
+      'x-frame-options': 'SAMEORIGIN',
+      'x-permitted-cross-domain-policies': 'none',
+      'x-xss-protection': '0',
+    };
+
+    it.each([
+      ['a page', () => request(t.http).get('/login').expect(200)],
+      ['an API answer', () => request(t.http).get('/health/live').expect(200)],
+      ['an error', () => request(t.http).get('/me').expect(401)],
+      ['a route that does not exist', () => request(t.http).get('/no/such/route').expect(404)],
+      ['the stylesheet', () => request(t.http).get('/assets/styles.css').expect(200)],
+      ['Swagger UI', () => request(t.http).get('/docs').expect(200)],
+    ])('are all on %s, and X-Powered-By is not', async (_case, send) => {
+      const { headers } = await send();
+      expect(headers).toMatchObject(expected);
+      expect(headers).not.toHaveProperty('x-powered-by');
+    });
+  });
+
   describe('Content-Security-Policy', () => {
     it('allows no script on the pages and nothing from https: at large', async () => {
       const page = await request(t.http).get('/login').expect(200);

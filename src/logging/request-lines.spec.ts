@@ -1,0 +1,39 @@
+import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import { RequestLines } from './request-lines';
+
+/** A stream that keeps what is written to it. */
+function capture(): { stream: Writable; written: string[] } {
+  const written: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      written.push(chunk.toString());
+      done();
+    },
+  });
+  return { stream, written };
+}
+
+describe('RequestLines', () => {
+  it("writes exactly the line pino's info writes for the same fields", async () => {
+    const fields = {
+      req: {
+        id: 'a1b2-"quoted"',
+        method: 'GET',
+        url: '/me?x=é&y=\u2028',
+        userAgent: 'curl/8.5.0 "with quotes" \\ and a backslash',
+        remoteAddress: '::ffff:127.0.0.1',
+      },
+      res: { statusCode: 200 },
+      responseTime: 3,
+      userId: '665f1c2e9b1e8a0012345678',
+    };
+    const fromPino = capture();
+    pino({ level: 'info' }, fromPino.stream).info(fields, 'request completed');
+    const ours = capture();
+    const time = (JSON.parse(fromPino.written[0]) as { time: number }).time;
+    new RequestLines(ours.stream).write(fields, 'request completed', time);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ours.written).toEqual(fromPino.written);
+  });
+});
