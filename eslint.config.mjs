@@ -10,6 +10,7 @@ export default tseslint.config(
       'coverage/',
       '.data/',
       '.venv-secantus/',
+      '.venv-schemathesis/',
       'test-output/',
       'eslint.config.mjs',
       'jest.config.js',

@@ -1,13 +1,12 @@
 import { INestApplication } from '@nestjs/common';
 import { Router } from 'express';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { readFileSync } from 'node:fs';
+import { SwaggerModule } from '@nestjs/swagger';
 import { join } from 'node:path';
-import { SessionCookie } from './auth/session-cookie';
 import { formBody, jsonBody } from './common/body-parsers';
 import { cookies } from './http/cookies';
 import { inSequence } from './http/in-sequence';
+import { methodNotAllowed } from './http/method-not-allowed';
 import { AppValidationPipe } from './common/validation.pipe';
 import { AppConfig } from './config/app-config';
 import { REQUEST_LOGGER } from './logging/logger.options';
@@ -15,6 +14,7 @@ import type { RequestLog } from './logging/request-log';
 import { RequestContext } from './events/request-context';
 import { HttpMetrics } from './metrics/http-metrics';
 import { OidcProvider } from './oidc/oidc-provider.service';
+import { createOpenApiDocument } from './openapi/openapi-document';
 import { responseHeaders } from './web/response-headers';
 import { configureViews, PAGE_PATHS } from './web/views';
 
@@ -38,9 +38,17 @@ export function configureApp(app: NestExpressApplication): INestApplication {
       credentials: true,
     });
   }
-  // The OpenID Connect provider's own endpoints read their own bodies; without apps, there are none.
+  // First a known path with a method it does not take: 405 with Allow (after CORS's preflight
+  // answers). The OpenID Connect provider's own endpoints read their own bodies; without apps,
+  // there are none.
   const oidc = app.get(OidcProvider);
-  app.use(inSequence(cookies(config), ...(oidc.enabled ? [oidc.middleware()] : [])));
+  app.use(
+    inSequence(
+      methodNotAllowed(app),
+      cookies(config),
+      ...(oidc.enabled ? [oidc.middleware()] : []),
+    ),
+  );
   app.use(...jsonBody());
   // Only the pages take HTML forms: the JSON API never reads a body a cross-site form could send.
   // In a router of their own, so that other requests are matched against the page paths once
@@ -52,29 +60,6 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   const root = join(__dirname, '..');
   configureViews(app, root);
   app.useGlobalPipes(new AppValidationPipe());
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Account service')
-      .setDescription('Accounts, sign-in, sessions and settings.')
-      .setVersion(packageVersion(root))
-      .setLicense('MIT', 'https://opensource.org/license/mit')
-      .addCookieAuth(app.get(SessionCookie).name)
-      .addBearerAuth({
-        type: 'http',
-        scheme: 'bearer',
-        description: 'An API key (admin API only).',
-      })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document);
+  SwaggerModule.setup('docs', app, createOpenApiDocument(app, root));
   return app;
-}
-
-/** The version in package.json, which the OpenAPI document carries. */
-function packageVersion(root: string): string {
-  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return version;
 }

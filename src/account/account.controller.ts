@@ -1,10 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Put, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Auth, AuthenticatedRequest, CurrentAuth } from '../auth/authenticated-request';
 import { BrowserSessions } from '../auth/browser-sessions';
 import { RequireRecentSignIn } from '../auth/recent-sign-in.guard';
-import { SessionCookie } from '../auth/session-cookie';
+import { SESSION_COOKIE_HEADER, SessionCookie } from '../auth/session-cookie';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { SignInThrottle } from '../common/sign-in-throttle';
 import { toUserView, UserEnvelope } from '../users/user.view';
 import { AccountService, changesSignInName } from './account.service';
@@ -25,6 +32,7 @@ export class AccountController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'The signed-in account' })
   @ApiOkResponse({ type: UserEnvelope })
   me(@CurrentAuth() { user }: Auth): UserEnvelope {
     return { user: toUserView(user) };
@@ -33,6 +41,8 @@ export class AccountController {
   @Patch()
   @SignInThrottle()
   @RequireRecentSignIn(changesEmailOrUsername)
+  @ApiOperation({ summary: 'Change the name, username, email or profile fields' })
+  @ApiErrors('EMAIL_TAKEN', 'USERNAME_TAKEN')
   @ApiOkResponse({
     type: UserEnvelope,
     description: 'Changing the email or username needs a recent sign-in; the name does not.',
@@ -56,7 +66,10 @@ export class AccountController {
   @SignInThrottle()
   @HttpCode(204)
   @RequireRecentSignIn()
+  @ApiOperation({ summary: 'Change (or set) the password' })
+  @ApiErrors('WEAK_PASSWORD', 'WRONG_PASSWORD', 'SIGN_IN_LOCKED', 'BUSY')
   @ApiNoContentResponse({
+    headers: SESSION_COOKIE_HEADER,
     description: 'Password changed; every other session is ended and this one gets a new cookie.',
   })
   async changePassword(
@@ -72,7 +85,12 @@ export class AccountController {
   @SignInThrottle()
   @HttpCode(204)
   @RequireRecentSignIn()
-  @ApiNoContentResponse({ description: 'The account and all its sessions are gone.' })
+  @ApiOperation({ summary: 'Delete the account' })
+  @ApiErrors('WRONG_PASSWORD', 'LAST_ADMIN', 'SIGN_IN_LOCKED', 'BUSY')
+  @ApiNoContentResponse({
+    headers: SESSION_COOKIE_HEADER,
+    description: 'The account and all its sessions are gone; the cookie is cleared.',
+  })
   async deleteAccount(
     @CurrentAuth() auth: Auth,
     @Body() dto: DeleteAccountDto,

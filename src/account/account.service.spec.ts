@@ -100,12 +100,12 @@ function setup() {
 
 describe('AccountService', () => {
   describe('changePassword', () => {
-    it('requires the current password when the account has one', async () => {
+    it('requires the current password when the account has one, as a wrong one', async () => {
       const { users, sessions, service } = setup();
 
       await expect(
         service.changePassword(signedIn(withPassword()), { newPassword: NEW_PASSWORD }),
-      ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', field: 'currentPassword' });
+      ).rejects.toMatchObject({ code: 'WRONG_PASSWORD', field: 'currentPassword' });
       expect(users.setPasswordHash).not.toHaveBeenCalled();
       expect(sessions.endOthers).not.toHaveBeenCalled();
     });
@@ -206,12 +206,12 @@ describe('AccountService', () => {
   });
 
   describe('deleteAccount', () => {
-    it('requires the password when the account has one', async () => {
+    it('requires the password when the account has one, as a wrong one', async () => {
       const { users, sessions, service } = setup();
 
       await expect(
         service.deleteAccount(signedIn(withPassword()), undefined),
-      ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', field: 'password' });
+      ).rejects.toMatchObject({ code: 'WRONG_PASSWORD', field: 'password' });
       expect(users.delete).not.toHaveBeenCalled();
       expect(sessions.endAll).not.toHaveBeenCalled();
     });

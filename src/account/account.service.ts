@@ -76,9 +76,7 @@ export class AccountService {
    */
   async changePassword({ user, session }: Auth, dto: ChangePasswordDto): Promise<void> {
     if (typeof user.passwordHash === 'string') {
-      if (dto.currentPassword === undefined) {
-        throw new AppError('VALIDATION_FAILED', 'currentPassword is required', 'currentPassword');
-      }
+      if (dto.currentPassword === undefined) throw passwordMissing('currentPassword');
       await this.auth.confirmPassword(user, dto.currentPassword, 'currentPassword');
     }
     this.policy.assertAcceptable(dto.newPassword, 'newPassword', user);
@@ -96,9 +94,7 @@ export class AccountService {
   /** Deletes the account and all its sessions; the password is required when there is one. */
   async deleteAccount({ user }: Auth, password: string | undefined): Promise<void> {
     if (typeof user.passwordHash === 'string') {
-      if (password === undefined) {
-        throw new AppError('VALIDATION_FAILED', 'password is required', 'password');
-      }
+      if (password === undefined) throw passwordMissing('password');
       await this.auth.confirmPassword(user, password, 'password');
     }
     await this.transactions.run(async () => {
@@ -141,6 +137,18 @@ export function changedFields(before: User, after: User): string[] {
   const [was, is] = [profileDataOf(before), profileDataOf(after)];
   const keys = [...new Set([...Object.keys(was), ...Object.keys(is)])].sort();
   return [...fields, ...keys.filter((key) => was[key] !== is[key]).map((key) => `data.${key}`)];
+}
+
+/**
+ * The account has a password and the request did not give it: not proven, like a wrong one (the
+ * body is valid as such, since accounts without a password leave the field out).
+ */
+function passwordMissing(field: string): AppError {
+  return new AppError(
+    'WRONG_PASSWORD',
+    `${field} is required: confirm this change with your current password.`,
+    field,
+  );
 }
 
 function accountGone(): AppError {

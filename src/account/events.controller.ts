@@ -1,14 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Types } from 'mongoose';
 import { Auth, CurrentAuth } from '../auth/authenticated-request';
-import { ErrorBody } from '../common/error-body';
 import { EventsService } from '../events/events.service';
 import { EventView, toEventView } from '../events/event.view';
 import { EventsQueryDto } from './dto/events-query.dto';
@@ -26,11 +19,6 @@ export class EventsController {
       'Sign-ins and failed attempts, account creation, providers connected and disconnected, password and email changes, profile updates, sessions signed out, and changes by administrators. Page on with `before` = the last `id` received; kept EVENTS_RETENTION_DAYS.',
   })
   @ApiOkResponse({ type: [EventView] })
-  @ApiBadRequestResponse({
-    type: ErrorBody,
-    description: 'VALIDATION_FAILED: `before` is not an event id, or `limit` not 1–100.',
-  })
-  @ApiUnauthorizedResponse({ type: ErrorBody, description: 'UNAUTHENTICATED' })
   async list(@CurrentAuth() { user }: Auth, @Query() query: EventsQueryDto): Promise<EventView[]> {
     const events = await this.events.list({
       userId: user._id,

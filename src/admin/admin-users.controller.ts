@@ -1,20 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCookieAuth,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiProperty,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { ErrorBody } from '../common/error-body';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { AdminAccess } from './admin-access';
 import {
   AdminUserDetailEnvelope,
@@ -35,16 +29,6 @@ const ID = { name: 'id', description: "The account's id (`user.id`)." };
 
 /** The admin API's accounts: find, look at, change, disable, delete. */
 @ApiTags('admin')
-@ApiCookieAuth()
-@ApiUnauthorizedResponse({
-  type: ErrorBody,
-  description: 'UNAUTHENTICATED: no session (or API key).',
-})
-@ApiForbiddenResponse({
-  type: ErrorBody,
-  description:
-    'ADMIN_REQUIRED: the signed-in account is not an admin. INSUFFICIENT_SCOPE: the API key lacks the scope.',
-})
 @Controller('admin/users')
 export class AdminUsersController {
   constructor(private readonly admin: AdminUsersService) {}
@@ -57,10 +41,6 @@ export class AdminUsersController {
       'By part of an email, username or name (any case), or a provider subject (exactly); newest first, with the total.',
   })
   @ApiOkResponse({ type: AdminUserPage })
-  @ApiBadRequestResponse({
-    type: ErrorBody,
-    description: 'VALIDATION_FAILED: query, page or limit.',
-  })
   async search(@Query() dto: SearchUsersDto): Promise<AdminUserPage> {
     const found = await this.admin.search({
       query: dto.query,
@@ -75,7 +55,7 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'An account, with its identities, state and session count' })
   @ApiParam(ID)
   @ApiOkResponse({ type: AdminUserDetailEnvelope })
-  @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND: no account with that id.' })
+  @ApiErrors('NOT_FOUND')
   async get(@Param('id') id: string): Promise<AdminUserDetailEnvelope> {
     const { user, sessionCount } = await this.admin.get(id);
     return { user: { ...toAdminUserView(user), sessionCount } };
@@ -90,13 +70,7 @@ export class AdminUsersController {
   })
   @ApiParam(ID)
   @ApiOkResponse({ type: AdminUserEnvelope })
-  @ApiBadRequestResponse({ type: ErrorBody, description: 'VALIDATION_FAILED, naming the field.' })
-  @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND: no account with that id.' })
-  @ApiConflictResponse({
-    type: ErrorBody,
-    description:
-      'EMAIL_TAKEN, USERNAME_TAKEN; LAST_ADMIN: it would leave no enabled admin (a demotion or disabling).',
-  })
+  @ApiErrors('NOT_FOUND', 'EMAIL_TAKEN', 'USERNAME_TAKEN', 'LAST_ADMIN')
   async update(@Param('id') id: string, @Body() dto: UpdateUserDto): Promise<AdminUserEnvelope> {
     return { user: toAdminUserView(await this.admin.update(id, dto)) };
   }
@@ -111,8 +85,7 @@ export class AdminUsersController {
   })
   @ApiParam(ID)
   @ApiNoContentResponse({ description: 'Deleted.' })
-  @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND: no account with that id.' })
-  @ApiConflictResponse({ type: ErrorBody, description: 'LAST_ADMIN: the last enabled admin.' })
+  @ApiErrors('NOT_FOUND', 'LAST_ADMIN')
   delete(@Param('id') id: string): Promise<void> {
     return this.admin.delete(id);
   }
@@ -128,14 +101,7 @@ export class AdminUsersController {
   @ApiParam(ID)
   @ApiParam({ name: 'provider', description: 'The provider key, as in `identities[].provider`.' })
   @ApiNoContentResponse({ description: 'Disconnected.' })
-  @ApiNotFoundResponse({
-    type: ErrorBody,
-    description: 'NOT_FOUND: no account with that id; NOT_LINKED: no identity of that provider.',
-  })
-  @ApiConflictResponse({
-    type: ErrorBody,
-    description: 'LAST_LOGIN_METHOD: it is the only way to sign in.',
-  })
+  @ApiErrors('NOT_FOUND', 'NOT_LINKED', 'LAST_LOGIN_METHOD')
   unlinkIdentity(@Param('id') id: string, @Param('provider') provider: string): Promise<void> {
     return this.admin.unlinkIdentity(id, provider);
   }
@@ -148,7 +114,7 @@ export class AdminUsersController {
   })
   @ApiParam(ID)
   @ApiNoContentResponse({ description: 'Every session ended.' })
-  @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND: no account with that id.' })
+  @ApiErrors('NOT_FOUND')
   revokeSessions(@Param('id') id: string): Promise<void> {
     return this.admin.revokeSessions(id);
   }
@@ -163,8 +129,7 @@ export class AdminUsersController {
   })
   @ApiParam(ID)
   @ApiAcceptedResponse({ type: PasswordResetSent })
-  @ApiNotFoundResponse({ type: ErrorBody, description: 'NOT_FOUND: no account with that id.' })
-  @ApiConflictResponse({ type: ErrorBody, description: 'NO_EMAIL: the account has no email.' })
+  @ApiErrors('NOT_FOUND', 'NO_EMAIL')
   sendPasswordReset(@Param('id') id: string): Promise<PasswordResetSent> {
     return this.admin.sendPasswordReset(id);
   }

@@ -1,37 +1,20 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiCookieAuth,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AdminAccess } from '../admin/admin-access';
-import { ErrorBody } from '../common/error-body';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { ApiKeyList, CreatedApiKeyView, toApiKeyView, toCreatedApiKeyView } from './api-key.view';
 import { ApiKeysService } from './api-keys.service';
 import { CreateApiKeyDto } from './dto/create-api-key.dto';
 
 /** API keys for other backends, managed by an admin (or a key with the `admin` scope). */
 @ApiTags('admin')
-@ApiCookieAuth()
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({
-  type: ErrorBody,
-  description:
-    'UNAUTHENTICATED: no live session, or an API key that is malformed, unknown or revoked.',
-})
-@ApiForbiddenResponse({
-  type: ErrorBody,
-  description: 'FORBIDDEN: the session is not an admin’s, or the key lacks the `admin` scope.',
-})
 @AdminAccess('admin')
 @Controller('admin/api-keys')
 export class ApiKeysController {
@@ -44,7 +27,6 @@ export class ApiKeysController {
     description:
       'The key is in `key`, this once; only its hash is stored. Recorded as `api_key.created`.',
   })
-  @ApiBadRequestResponse({ type: ErrorBody, description: 'VALIDATION_FAILED: `name` or `scopes`.' })
   async create(@Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyView> {
     return toCreatedApiKeyView(await this.apiKeys.create(dto));
   }
@@ -64,7 +46,7 @@ export class ApiKeysController {
     description:
       'The key is refused from now on (revoking it again changes nothing). Recorded as `api_key.revoked`.',
   })
-  @ApiNotFoundResponse({ type: ErrorBody, description: 'API_KEY_NOT_FOUND: no key has that id.' })
+  @ApiErrors('API_KEY_NOT_FOUND')
   async revoke(@Param('id') id: string): Promise<void> {
     await this.apiKeys.revoke(id);
   }

@@ -131,7 +131,9 @@ export class ApiKeysService {
 /** The HTTP API checks these in its DTO as well; the CLI comes here directly. */
 function checkedName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed.length < 1 || trimmed.length > 100 || /\p{Cc}/u.test(trimmed)) {
+  // Characters as the DTO (and the OpenAPI document) count them: code points, not UTF-16 units.
+  const length = [...trimmed].length;
+  if (length < 1 || length > 100 || /\p{Cc}/u.test(trimmed)) {
     throw new AppError(
       'VALIDATION_FAILED',
       'name must be 1 to 100 characters, without control characters',

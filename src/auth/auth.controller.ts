@@ -4,10 +4,12 @@ import {
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { Public } from '../common/public.decorator';
 import { SignInThrottle } from '../common/sign-in-throttle';
 import { User } from '../users/schemas/user.schema';
@@ -17,6 +19,7 @@ import { LoginDto } from './dto/login.dto';
 import { RegisterDto } from './dto/register.dto';
 import { LocalAuthGuard } from './local-auth.guard';
 import { BrowserSessions } from './browser-sessions';
+import { SESSION_COOKIE_HEADER } from './session-cookie';
 
 @ApiTags('auth')
 @Public()
@@ -29,7 +32,13 @@ export class AuthController {
 
   @Post('register')
   @SignInThrottle()
-  @ApiCreatedResponse({ type: UserEnvelope, description: 'Signed in: a session cookie is set.' })
+  @ApiOperation({ summary: 'Create an account with an email and a password, and sign in' })
+  @ApiCreatedResponse({
+    type: UserEnvelope,
+    headers: SESSION_COOKIE_HEADER,
+    description: 'Signed in: a session cookie is set.',
+  })
+  @ApiErrors('WEAK_PASSWORD', 'EMAIL_TAKEN', 'USERNAME_TAKEN', 'BUSY')
   async register(
     @Body() dto: RegisterDto,
     @Req() request: Request,
@@ -44,8 +53,20 @@ export class AuthController {
   @HttpCode(200)
   // Counted before passport-local runs, so a blocked client costs no password verification.
   @UseGuards(ThrottlerGuard, LocalAuthGuard)
+  @ApiOperation({ summary: 'Sign in with an email or username and the password' })
   @ApiBody({ type: LoginDto })
-  @ApiOkResponse({ type: UserEnvelope, description: 'Signed in: a session cookie is set.' })
+  @ApiOkResponse({
+    type: UserEnvelope,
+    headers: SESSION_COOKIE_HEADER,
+    description: 'Signed in: a session cookie is set.',
+  })
+  @ApiErrors(
+    'INVALID_CREDENTIALS',
+    'ACCOUNT_DISABLED',
+    'TOO_MANY_REQUESTS',
+    'SIGN_IN_LOCKED',
+    'BUSY',
+  )
   async login(
     @Req() request: Request & { user: User },
     @Res({ passthrough: true }) response: Response,
@@ -55,8 +76,11 @@ export class AuthController {
   }
 
   @Post('logout')
+  @Public({ readsSession: true })
   @HttpCode(204)
+  @ApiOperation({ summary: 'Sign out this session (also without one)' })
   @ApiNoContentResponse({
+    headers: SESSION_COOKIE_HEADER,
     description:
       'This session is ended (its cookie no longer works anywhere) and the cookie cleared.',
   })

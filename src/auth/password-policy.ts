@@ -50,28 +50,34 @@ export function commonPasswordList(): ReadonlySet<string> {
   return commonPasswords;
 }
 
+/** One character, repeated: as a pattern of the OpenAPI document, for `not` (Python reads it too). */
+export const REPEATED_CHARACTER_PATTERN = '^([\\s\\S])\\1*$';
+
 /**
  * NIST SP 800-63B-4 rules: a minimum and maximum length counted in Unicode code points,
  * any characters, no composition rules, no password from a list of common or breached ones, and
  * nothing that contains the owner's email or username. Returns why a password is refused, or
  * undefined when it is acceptable.
+ *
+ * The length and the single repeated character are read from the password as sent, as the
+ * OpenAPI document states them (minLength, maxLength and a pattern count code points); the lists
+ * and the owner's identifiers are compared after NFKC normalisation and lower-casing.
  */
 export function passwordProblem(
   password: string,
   minLength: number,
   owner: PasswordOwner = {},
 ): string | undefined {
-  const normalised = password.normalize('NFKC');
-  const length = [...normalised].length;
-  if (length < minLength) {
+  const characters = [...password];
+  if (characters.length < minLength) {
     return `Password must be at least ${minLength} characters long.`;
   }
-  if (length > PASSWORD_MAX_LENGTH) {
+  if (characters.length > PASSWORD_MAX_LENGTH) {
     return `Password must be at most ${PASSWORD_MAX_LENGTH} characters long.`;
   }
-  const folded = normalised.toLowerCase();
+  const folded = foldPassword(password);
   if (commonPasswordList().has(folded)) return PASSWORD_MESSAGES.common;
-  if (new Set(normalised).size === 1) return PASSWORD_MESSAGES.repeated;
+  if (new Set(characters).size === 1) return PASSWORD_MESSAGES.repeated;
   return ownerProblem(folded, owner);
 }
 

@@ -1,12 +1,14 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { SignInThrottle } from '../common/sign-in-throttle';
 import { toUserView, UserView } from '../users/user.view';
 import { Auth, CurrentAuth } from './authenticated-request';
 import { AuthService } from './auth.service';
 import { BrowserSessions } from './browser-sessions';
 import { ReauthenticateDto } from './dto/reauthenticate.dto';
+import { SESSION_COOKIE_HEADER } from './session-cookie';
 import { SessionsService } from './sessions.service';
 
 class ReauthenticatedView {
@@ -30,8 +32,11 @@ export class ReauthenticationController {
   @Post('reauthenticate')
   @HttpCode(200)
   @SignInThrottle()
+  @ApiOperation({ summary: "Confirm it's you with the account's password" })
+  @ApiErrors('WRONG_PASSWORD', 'NO_PASSWORD', 'SIGN_IN_LOCKED', 'BUSY')
   @ApiOkResponse({
     type: ReauthenticatedView,
+    headers: SESSION_COOKIE_HEADER,
     description: 'Confirmed: the session counts as recent, under a new session cookie.',
   })
   async reauthenticate(

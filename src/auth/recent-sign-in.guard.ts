@@ -7,6 +7,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { AuthenticatedRequest } from './authenticated-request';
@@ -24,7 +25,11 @@ const RECENT_SIGN_IN = 'recentSignIn';
  * email). The global session guard runs first, so the request is signed in.
  */
 export const RequireRecentSignIn = (when?: ChangesSignIn) =>
-  applyDecorators(SetMetadata(RECENT_SIGN_IN, when ?? true), UseGuards(RecentSignInGuard));
+  applyDecorators(
+    SetMetadata(RECENT_SIGN_IN, when ?? true),
+    UseGuards(RecentSignInGuard),
+    ApiErrors('RECENT_SIGN_IN_REQUIRED'),
+  );
 
 @Injectable()
 export class RecentSignInGuard implements CanActivate {

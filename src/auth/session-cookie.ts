@@ -2,6 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config';
 
+/** How the OpenAPI document shows a response that sets or clears the session cookie. */
+export const SESSION_COOKIE_HEADER = {
+  'Set-Cookie': {
+    description:
+      'The session cookie (HttpOnly, SameSite=Lax, Path=/; Secure and `__Host-` under https), set or cleared.',
+    schema: { type: 'string' },
+  },
+};
+
 /**
  * The session cookie: HTTP-only, SameSite=Lax, Path=/, and Secure when PUBLIC_URL is https. It is
  * named `__Host-<SESSION_COOKIE_NAME>` when the service owns its whole HTTPS origin.

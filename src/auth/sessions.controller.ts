@@ -1,17 +1,18 @@
 import { Controller, Delete, Get, HttpCode, Param, Req, Res } from '@nestjs/common';
 import {
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { AppError } from '../common/app-error';
-import { ErrorBody } from '../common/error-body';
 import { Auth, CurrentAuth } from './authenticated-request';
 import { BrowserSessions } from './browser-sessions';
 import { SessionView, toSessionView } from './session.view';
+import { SESSION_COOKIE_HEADER } from './session-cookie';
 import { SessionsService } from './sessions.service';
 
 /**
@@ -27,6 +28,7 @@ export class SessionsController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: "The account's live sessions" })
   @ApiOkResponse({
     type: [SessionView],
     description: "The account's live sessions, newest first.",
@@ -38,6 +40,7 @@ export class SessionsController {
 
   @Delete()
   @HttpCode(204)
+  @ApiOperation({ summary: 'Sign out everywhere else' })
   @ApiNoContentResponse({ description: 'Every other session of the account is ended.' })
   endOthers(@CurrentAuth() { user, session }: Auth, @Req() request: Request): Promise<void> {
     // Express matches /me/sessions/ here too: a client that sent an empty id must not end them all.
@@ -49,15 +52,14 @@ export class SessionsController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Sign out one session' })
   @ApiParam({ name: 'id', description: 'The `id` of a session from GET /me/sessions.' })
   @ApiNoContentResponse({
+    headers: SESSION_COOKIE_HEADER,
     description:
       'The session is ended. When it is the one making the request, this browser is signed out and its cookie cleared, as by POST /auth/logout.',
   })
-  @ApiNotFoundResponse({
-    type: ErrorBody,
-    description: 'SESSION_NOT_FOUND: the account has no live session with that id.',
-  })
+  @ApiErrors('SESSION_NOT_FOUND')
   async end(
     @CurrentAuth() auth: Auth,
     @Param('id') id: string,

@@ -1,16 +1,32 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ApiProperty,
+  ApiPropertyOptional,
+  getSchemaPath,
+  type SchemaObject,
+} from '@nestjs/swagger';
+import { ErrorCode, ErrorCodes } from './app-error';
 
 export class ErrorDetail {
-  @ApiProperty({ example: 'EMAIL_TAKEN' })
-  code!: string;
+  @ApiProperty({
+    enum: Object.keys(ErrorCodes),
+    example: 'EMAIL_TAKEN',
+    description: 'What went wrong, for programs; each response lists the codes it can carry.',
+  })
+  code!: ErrorCode;
 
-  @ApiProperty({ example: 'That email is already registered.' })
+  @ApiProperty({ example: 'That email is already registered.', description: 'For people.' })
   message!: string;
 
-  @ApiPropertyOptional({ example: 'email', description: 'The request field the error is about.' })
+  @ApiPropertyOptional({
+    example: 'email',
+    description:
+      'The request field at fault, when there is one (`data.<key>` for a profile value, `cookies.<name>` for a malformed cookie).',
+  })
   field?: string;
 
-  @ApiPropertyOptional({ description: 'Correlation id of the request, for internal errors.' })
+  @ApiPropertyOptional({
+    description: 'Correlation id of the request, for internal errors (500) only.',
+  })
   requestId?: string;
 }
 
@@ -18,4 +34,29 @@ export class ErrorDetail {
 export class ErrorBody {
   @ApiProperty({ type: ErrorDetail })
   error!: ErrorDetail;
+}
+
+/**
+ * The schema of an error response that carries one of `codes`: the shared ErrorBody, its code
+ * narrowed to those. The second branch of the allOf is where OpenApiDocument reads and extends them.
+ */
+export function errorResponseSchema(codes: readonly ErrorCode[]): SchemaObject {
+  return {
+    allOf: [
+      { $ref: getSchemaPath(ErrorBody) },
+      {
+        type: 'object',
+        properties: {
+          error: { type: 'object', properties: { code: { type: 'string', enum: [...codes] } } },
+        },
+      },
+    ],
+  };
+}
+
+/** The codes an error response's schema (built by errorResponseSchema) lists, if it is one. */
+export function codesOfErrorSchema(schema: unknown): ErrorCode[] | undefined {
+  const narrowing = (schema as { allOf?: unknown[] } | undefined)?.allOf?.[1] as
+    { properties?: { error?: { properties?: { code?: { enum?: ErrorCode[] } } } } } | undefined;
+  return narrowing?.properties?.error?.properties?.code?.enum;
 }

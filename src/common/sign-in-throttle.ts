@@ -1,5 +1,6 @@
-import { UseGuards } from '@nestjs/common';
+import { applyDecorators, UseGuards } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
+import { ApiErrors } from './api-errors.decorator';
 
 /**
  * Limits how often one client (IP address) may call a route that checks a password, signs in or
@@ -7,4 +8,5 @@ import { ThrottlerGuard } from '@nestjs/throttler';
  * refused request costs no password verification. Counters live in MongoDB (MongoThrottlerStorage),
  * shared by every instance. Routes that check a password also count per account (AccountAttempts).
  */
-export const SignInThrottle = () => UseGuards(ThrottlerGuard);
+export const SignInThrottle = () =>
+  applyDecorators(UseGuards(ThrottlerGuard), ApiErrors('TOO_MANY_REQUESTS'));

@@ -274,6 +274,7 @@ describe('isIsoDate', () => {
     '24-01-01',
     '2024-01-01T00:00',
     ' 2024-01-01',
+    '0000-01-01',
   ])('refuses %s', (date) => expect(isIsoDate(date)).toBe(false));
 });
 

@@ -49,11 +49,15 @@ const RESERVED_KEYS = new Set([...Object.getOwnPropertyNames(Object.prototype), 
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** Whether `value` is a real calendar date written YYYY-MM-DD. */
+/**
+ * Whether `value` is a real calendar date written YYYY-MM-DD, from year 1 (there is no year 0, and
+ * JSON Schema's `format: date`, which the OpenAPI document states, refuses it).
+ */
 export function isIsoDate(value: string): boolean {
   const match = ISO_DATE.exec(value);
   if (!match) return false;
   const [year, month, day] = match.slice(1).map(Number);
+  if (year < 1) return false;
   // setUTCFullYear, unlike Date.UTC, does not read years 0-99 as 1900-1999.
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);

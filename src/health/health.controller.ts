@@ -1,9 +1,42 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  type ApiPropertyOptions,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { Public } from '../common/public.decorator';
 import { GracefulShutdown } from '../shutdown/graceful-shutdown';
+
+const CHECKS: ApiPropertyOptions = {
+  type: 'object',
+  additionalProperties: {
+    type: 'object',
+    properties: { status: { type: 'string', example: 'up' } },
+    required: ['status'],
+  },
+  example: { mongodb: { status: 'up' } },
+};
+
+/** @nestjs/terminus's answer, in its own format (not an ErrorBody, also with 503). */
+class HealthCheckView {
+  @ApiProperty({ enum: ['ok', 'error', 'shutting_down'] })
+  status!: string;
+
+  @ApiPropertyOptional({ ...CHECKS, description: 'The checks that passed.' })
+  info?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ ...CHECKS, description: 'The checks that failed.' })
+  error?: Record<string, unknown>;
+
+  @ApiProperty({ ...CHECKS, description: 'Every check.' })
+  details!: Record<string, unknown>;
+}
 
 /** What terminus answers for a check of nothing, made once: liveness is the cheapest route. */
 const ALIVE: HealthCheckResult = Object.freeze({ status: 'ok', info: {}, error: {}, details: {} });
@@ -25,8 +58,15 @@ export class HealthController {
    * 503 only while the instance stops (terminus's `shutting_down`).
    */
   @Get('live')
-  @ApiOkResponse({ description: 'The process is up (the database is not checked).' })
-  @ApiServiceUnavailableResponse({ description: 'The instance is stopping.' })
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({
+    type: HealthCheckView,
+    description: 'The process is up (the database is not checked).',
+  })
+  @ApiServiceUnavailableResponse({
+    type: HealthCheckView,
+    description: 'The instance is stopping.',
+  })
   live(@Res({ passthrough: true }) response: Response): HealthCheckResult {
     if (!this.shutdown.stopping) return ALIVE;
     response.status(503);
@@ -35,8 +75,10 @@ export class HealthController {
 
   /** Readiness: 200 when the database answers a ping, 503 (in terminus's format) when it does not. */
   @Get(['ready', ''])
-  @ApiOkResponse({ description: 'The service and its database are up.' })
+  @ApiOperation({ summary: 'Readiness: the service and its database answer' })
+  @ApiOkResponse({ type: HealthCheckView, description: 'The service and its database are up.' })
   @ApiServiceUnavailableResponse({
+    type: HealthCheckView,
     description: 'The database does not answer, or the instance is stopping.',
   })
   ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {

@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
-import { ApiFoundResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { BrowserSessions } from '../auth/browser-sessions';
 import { Public } from '../common/public.decorator';
@@ -22,11 +22,19 @@ export class LogoutController {
   ) {}
 
   @Get('logout')
+  @Public({ readsSession: true })
+  @ApiOperation({
+    summary: "An app's sign-out (OpenID Connect RP-initiated logout)",
+    description:
+      'The end_session_endpoint of the discovery document. The rest of the provider (/oauth2/auth, /oauth2/token, /.well-known/openid-configuration …) is described by that document, not here.',
+  })
   @ApiQuery({ name: 'client_id', required: false })
   @ApiQuery({ name: 'post_logout_redirect_uri', required: false })
   @ApiQuery({ name: 'id_token_hint', required: false })
   @ApiQuery({ name: 'state', required: false })
-  @ApiFoundResponse({
+  @ApiResponse({
+    status: 303,
+    headers: { Location: { description: 'Where the browser goes.', schema: { type: 'string' } } },
     description:
       "Signed out here. To `post_logout_redirect_uri` when the app registered it, else to the app's first registered one, else to the signed-out page.",
   })

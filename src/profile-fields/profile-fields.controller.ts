@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/public.decorator';
 import { ProfileFieldView } from './profile-field.view';
 import { ProfileFields } from './profile-fields.service';
@@ -11,6 +11,7 @@ export class ProfileFieldsController {
   constructor(private readonly fields: ProfileFields) {}
 
   @Get()
+  @ApiOperation({ summary: 'The profile fields of this service' })
   @ApiOkResponse({
     type: [ProfileFieldView],
     description:

@@ -1,5 +1,12 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiNoContentResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiNoContentResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { Public } from '../common/public.decorator';
 import { SignInThrottle } from '../common/sign-in-throttle';
 import { ForgotPasswordDto } from './dto/forgot-password.dto';
@@ -26,6 +33,7 @@ export class PasswordRecoveryController {
   @Post('forgot')
   @SignInThrottle()
   @HttpCode(202)
+  @ApiOperation({ summary: 'Mail a link to reset the password' })
   @ApiAcceptedResponse({
     type: RecoveryRequestedView,
     description:
@@ -39,10 +47,12 @@ export class PasswordRecoveryController {
   @Post('reset')
   @SignInThrottle()
   @HttpCode(204)
+  @ApiOperation({ summary: 'Set a new password with the link from the message' })
   @ApiNoContentResponse({
     description:
-      'Password set; every session ended, a pending email change cancelled, the email verified. 400 INVALID_TOKEN, 400 WEAK_PASSWORD.',
+      'Password set; every session ended, a pending email change cancelled, the email verified.',
   })
+  @ApiErrors('INVALID_TOKEN', 'WEAK_PASSWORD', 'BUSY')
   async reset(@Body() { token, newPassword }: ResetPasswordDto): Promise<void> {
     await this.recovery.reset(token, newPassword);
   }

@@ -1,20 +1,32 @@
 import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
+import { IsString } from 'class-validator';
 import type { Response } from 'express';
 import { Auth, CurrentAuth } from '../auth/authenticated-request';
 import { RequireRecentSignIn } from '../auth/recent-sign-in.guard';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { SignInThrottle } from '../common/sign-in-throttle';
+import { HasLength, IsOptionalNotNull } from '../users/user-fields';
 import { FlowCookie } from './flow-cookie';
 import { SocialAuthService } from './social-auth.service';
 
+const RETURN_TO_MAX_LENGTH = 2048;
+
 export class ConnectDto {
   @ApiPropertyOptional({
+    maxLength: RETURN_TO_MAX_LENGTH,
     description: 'Where to land afterwards (default /settings); as for GET /auth/{key}.',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString({ message: 'returnTo must be a string' })
-  @MaxLength(2048, { message: 'returnTo must be at most 2048 characters' })
+  @HasLength(0, RETURN_TO_MAX_LENGTH, `returnTo must be at most ${RETURN_TO_MAX_LENGTH} characters`)
   returnTo?: string;
 }
 
@@ -36,6 +48,9 @@ export class ConnectController {
   @HttpCode(200)
   @SignInThrottle()
   @RequireRecentSignIn()
+  @ApiOperation({ summary: 'Start connecting a provider to the account' })
+  @ApiParam({ name: 'provider', description: 'A provider key (GET /auth/providers).' })
+  @ApiErrors('UNKNOWN_PROVIDER', 'PROVIDER_ERROR', 'PROVIDER_UNAVAILABLE')
   @ApiOkResponse({
     type: ConnectStartView,
     description:

@@ -1,11 +1,21 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiFoundResponse, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProperty,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { BrowserSessions } from '../auth/browser-sessions';
-import { AppError } from '../common/app-error';
+import { SESSION_COOKIE_HEADER } from '../auth/session-cookie';
+import { ApiErrors } from '../common/api-errors.decorator';
+import { AppError, ErrorCode } from '../common/app-error';
 import { Public } from '../common/public.decorator';
 import { SignInThrottle } from '../common/sign-in-throttle';
-import { toUserView } from '../users/user.view';
+import { toUserView, UserView } from '../users/user.view';
 import { FlowCookie } from './flow-cookie';
 import { ProviderClients } from './provider-clients';
 import { ProviderInfoView } from './provider-info.view';
@@ -14,6 +24,28 @@ import { SocialAuthService } from './social-auth.service';
 
 /** Parameters only a provider's callback carries: on a start they can only be injected. */
 const CALLBACK_PARAMETERS = ['code', 'state', 'error', 'error_description', 'error_code', 'iss'];
+
+const ACTIONS = ['signed-in', 'registered', 'linked', 'reauthenticated'] as const;
+
+class SocialOutcomeView {
+  @ApiProperty({ enum: ACTIONS, description: 'What the provider round trip did.' })
+  action!: (typeof ACTIONS)[number];
+
+  @ApiProperty({ type: UserView })
+  user!: UserView;
+
+  @ApiProperty({ description: 'Where a browser would have been sent.' })
+  returnTo!: string;
+}
+
+/** What a provider's round trip can end in, for a client that asked for JSON. */
+const PROVIDER_ERRORS: ErrorCode[] = ['UNKNOWN_PROVIDER', 'PROVIDER_ERROR', 'PROVIDER_UNAVAILABLE'];
+
+const PROVIDER = { name: 'provider', description: 'A provider key (GET /auth/providers).' };
+
+const REDIRECTED = {
+  headers: { Location: { description: 'Where the browser goes.', schema: { type: 'string' } } },
+};
 
 /** Browsers are redirected; a client that asks for JSON gets JSON. */
 function wantsJson(request: Request): boolean {
@@ -32,13 +64,21 @@ export class SocialAuthController {
   ) {}
 
   @Get('providers')
+  @ApiOperation({ summary: 'The enabled sign-in providers' })
   @ApiOkResponse({ type: [ProviderInfoView], description: 'The enabled sign-in providers.' })
   list(): ProviderInfoView[] {
     return this.providers.list();
   }
 
   @Get(':provider')
+  @Public({ readsSession: true })
   @SignInThrottle()
+  @ApiOperation({
+    summary: 'Sign in through a provider (or confirm who is signed in, with reauth=1)',
+    description:
+      'A browser is redirected, to the provider or, when the request is refused, to /login?error=CODE (/settings?error=CODE with reauth=1). A client that asks for JSON (`Accept: application/json`) gets refusals as errors.',
+  })
+  @ApiParam(PROVIDER)
   @ApiQuery({
     name: 'returnTo',
     required: false,
@@ -51,9 +91,11 @@ export class SocialAuthController {
       '1: confirm who the signed-in person is with a provider already connected to the account, instead of signing in.',
   })
   @ApiFoundResponse({
+    ...REDIRECTED,
     description:
-      'Redirect to the provider. This only ever signs in (or re-authenticates with reauth=1); linking starts with POST /me/connections/{key}.',
+      'To the provider, or to the page that shows why not. This only ever signs in (or re-authenticates with reauth=1); linking starts with POST /me/connections/{key}.',
   })
+  @ApiErrors(...PROVIDER_ERRORS)
   async start(
     @Param('provider') key: string,
     @Query() query: Record<string, unknown>,
@@ -84,11 +126,39 @@ export class SocialAuthController {
   }
 
   @Get(':provider/callback')
-  @ApiProduces('application/json', 'text/html')
-  @ApiFoundResponse({
+  @Public({ readsSession: true })
+  @ApiOperation({
+    summary: "The provider's answer: signs in, registers, links or confirms",
     description:
-      'Back to `returnTo`, or to /login?error=CODE (/settings?error=CODE when linking or re-authenticating).',
+      "A browser is redirected back to `returnTo`, or to /login?error=CODE (/settings?error=CODE when linking or re-authenticating). A client that asks for JSON (`Accept: application/json`) gets the outcome, or the error. Only the browser that started the round trip can finish it (its flow cookie and the provider's `state`).",
   })
+  @ApiParam(PROVIDER)
+  @ApiQuery({ name: 'state', required: false, description: "The provider's `state`." })
+  @ApiQuery({ name: 'code', required: false, description: 'The authorization code.' })
+  @ApiQuery({ name: 'error', required: false, description: "The provider's refusal." })
+  @ApiOkResponse({
+    type: SocialOutcomeView,
+    headers: SESSION_COOKIE_HEADER,
+    description: 'For `Accept: application/json`.',
+  })
+  @ApiFoundResponse({
+    headers: { ...REDIRECTED.headers, ...SESSION_COOKIE_HEADER },
+    description: 'For a browser.',
+  })
+  @ApiErrors(
+    ...PROVIDER_ERRORS,
+    'STATE_MISMATCH',
+    'CODE_REJECTED',
+    'PROVIDER_DENIED',
+    'INVALID_ID_TOKEN',
+    'IDENTITY_MISMATCH',
+    'ACCOUNT_DISABLED',
+    'EMAIL_BELONGS_TO_ANOTHER_ACCOUNT',
+    'IDENTITY_LINKED_ELSEWHERE',
+    'PROVIDER_ALREADY_LINKED',
+    'IDENTITY_TAKEN',
+    'SIGN_IN_CHANGED',
+  )
   async callback(
     @Param('provider') key: string,
     @Query() query: Record<string, unknown>,

@@ -3,10 +3,12 @@ import {
   ApiAcceptedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiProperty,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { Auth, CurrentAuth } from '../auth/authenticated-request';
 import { BrowserSessions } from '../auth/browser-sessions';
 import { Public } from '../common/public.decorator';
@@ -40,14 +42,15 @@ export class EmailVerificationController {
   ) {}
 
   @Post('auth/email/verify')
-  @Public()
+  @Public({ readsSession: true })
   @SignInThrottle()
   @HttpCode(200)
+  @ApiOperation({ summary: 'Confirm an email address with the link from the message' })
   @ApiOkResponse({
     type: VerifiedView,
-    description:
-      'The address is confirmed (or the email change applied). 400 INVALID_TOKEN for a used, expired or replaced link; 409 EMAIL_TAKEN if the new address was taken meanwhile.',
+    description: 'The address is confirmed (or the email change applied).',
   })
+  @ApiErrors('INVALID_TOKEN', 'EMAIL_TAKEN')
   async verify(@Body() { token }: TokenDto, @Req() request: Request): Promise<VerifiedView> {
     const current = await this.browserSessions.authenticate(request);
     const { user, signedOut } = await this.verification.verify(token, current);
@@ -57,11 +60,13 @@ export class EmailVerificationController {
   @Post('me/email/verification')
   @SignInThrottle()
   @HttpCode(202)
+  @ApiOperation({ summary: 'Send the confirmation link again' })
   @ApiAcceptedResponse({
     type: LinkSentView,
     description:
-      'The link is on its way again: for a pending email change to the new address, else to the unconfirmed email. 409 NOTHING_TO_VERIFY; 429 when asked again within a minute.',
+      'The link is on its way again: for a pending email change to the new address, else to the unconfirmed email. At most once a minute (429).',
   })
+  @ApiErrors('NOTHING_TO_VERIFY')
   async resend(@CurrentAuth() auth: Auth): Promise<LinkSentView> {
     const user = await this.verification.resend(auth);
     return { sentTo: (user.pendingEmail ?? user.email)! };
@@ -71,10 +76,11 @@ export class EmailVerificationController {
   @Public()
   @SignInThrottle()
   @HttpCode(204)
+  @ApiOperation({ summary: 'Cancel an email change with the link sent to the old address' })
   @ApiNoContentResponse({
-    description:
-      'The link in the notice to the old address: the pending email change is dropped. 400 INVALID_TOKEN.',
+    description: 'The pending email change is dropped.',
   })
+  @ApiErrors('INVALID_TOKEN')
   async cancelChange(@Body() { token }: TokenDto): Promise<void> {
     await this.verification.cancelChange(token);
   }

@@ -151,15 +151,15 @@ describe('account settings', () => {
       await login(t.http, account.email, GOOD_PASSWORD);
     });
 
-    it('requires the current password when the account has one', async () => {
+    it('requires the current password when the account has one, as a wrong one (401)', async () => {
       const { cookie } = await register(t.http);
       const response = await request(t.http)
         .put('/me/password')
         .set('Cookie', cookie)
         .send({ newPassword: NEW_PASSWORD })
-        .expect(400);
+        .expect(401);
       expect(response.body.error).toMatchObject({
-        code: 'VALIDATION_FAILED',
+        code: 'WRONG_PASSWORD',
         field: 'currentPassword',
       });
     });
@@ -250,10 +250,10 @@ describe('account settings', () => {
       await request(t.http).get('/me').set('Cookie', cookie).expect(200);
     });
 
-    it('requires the password', async () => {
+    it('requires the password, as a wrong one (401)', async () => {
       const { cookie, user } = await register(t.http);
-      const response = await request(t.http).delete('/me').set('Cookie', cookie).expect(400);
-      expect(response.body.error.code).toBe('VALIDATION_FAILED');
+      const response = await request(t.http).delete('/me').set('Cookie', cookie).expect(401);
+      expect(response.body.error).toMatchObject({ code: 'WRONG_PASSWORD', field: 'password' });
       expect(await users().countDocuments({ _id: new Types.ObjectId(user.id) })).toBe(1);
     });
   });

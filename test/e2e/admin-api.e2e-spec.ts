@@ -630,6 +630,7 @@ describe('admin API', () => {
 
     it.each([
       ['userId=nope', 'userId'],
+      ['userId=0x1234567890abcdef123456', 'userId'],
       ['type=user.exploded', 'type'],
       ['before=123', 'before'],
       ['limit=0', 'limit'],

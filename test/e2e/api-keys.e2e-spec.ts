@@ -65,6 +65,16 @@ describe('API keys', () => {
     expect(JSON.stringify(event)).not.toContain(secret);
   });
 
+  it('counts a name in characters as the description does: 100 emoji are a valid name', async () => {
+    const name = '🔑'.repeat(100);
+    expect((await createKey(name, ['users:read'])).name).toBe(name);
+    await request(t.http)
+      .post('/admin/api-keys')
+      .set(bearer(root.key))
+      .send({ name: `${name}🔑`, scopes: ['users:read'] })
+      .expect(400);
+  });
+
   it('lists the keys newest first, without secrets or their hashes', async () => {
     const created = await createKey('list me', ['users:read']);
     const { body } = await request(t.http).get('/admin/api-keys').set(bearer(root.key)).expect(200);

@@ -372,7 +372,10 @@ describe('security events', () => {
 
     it.each([
       ['before=not-an-id', 'before'],
+      // 24 characters that IsMongoId took, and ObjectId then refused with a 500.
+      ['before=0x1234567890abcdef123456', 'before'],
       ['limit=0', 'limit'],
+      ['limit=1e1', 'limit'],
       ['limit=101', 'limit'],
       ['limit=ten', 'limit'],
       ['userId=665f1c2e9b1e8a0012345678', 'userId'],

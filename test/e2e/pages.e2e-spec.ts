@@ -249,12 +249,16 @@ describe('pages', () => {
     },
   );
 
-  it('changes state only through POST: settings actions answer GET with 404', async () => {
+  it('changes state only through POST: settings actions answer GET with 405', async () => {
     const { cookie } = await register(t.http);
-    await request(t.http).get('/settings/password/remove').set('Cookie', cookie).expect(404);
+    const remove = await request(t.http)
+      .get('/settings/password/remove')
+      .set('Cookie', cookie)
+      .expect(405);
+    expect(remove.headers.allow).toBe('POST, OPTIONS');
     await request(t.http)
       .get('/settings/connections/google/disconnect')
       .set('Cookie', cookie)
-      .expect(404);
+      .expect(405);
   });
 });

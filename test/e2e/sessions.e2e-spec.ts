@@ -503,10 +503,11 @@ describe('the sessions of an account', () => {
       await laptop.get('/me').expect(200);
     });
 
-    it('changes nothing through GET: the sign-out actions answer it with 404', async () => {
+    it('changes nothing through GET: the sign-out actions answer it with 405', async () => {
       const { laptop, phone, ids } = await laptopAndPhone();
-      await laptop.get(`/settings/sessions/${ids.phone}/sign-out`).expect(404);
-      await laptop.get('/settings/sessions/sign-out-others').expect(404);
+      const one = await laptop.get(`/settings/sessions/${ids.phone}/sign-out`).expect(405);
+      expect(one.headers.allow).toBe('POST, OPTIONS');
+      await laptop.get('/settings/sessions/sign-out-others').expect(405);
       await phone.get('/me').expect(200);
     });
 

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNewPassword, NEW_PASSWORD_DESCRIPTION } from '../../auth/new-password';
 import { IsOptionalNotNull, IsPasswordInput } from '../../users/user-fields';
 
 export class ChangePasswordDto {
@@ -10,10 +11,7 @@ export class ChangePasswordDto {
   @IsPasswordInput('currentPassword')
   currentPassword?: string;
 
-  @ApiProperty({
-    description:
-      'At least 15 characters by default, at most 128; any characters. Refused when in the list of common or breached passwords, or when it contains the email, the part of it before the @, or the username.',
-  })
-  @IsPasswordInput('newPassword')
+  @ApiProperty({ description: NEW_PASSWORD_DESCRIPTION })
+  @IsNewPassword('newPassword')
   newPassword!: string;
 }

@@ -6,7 +6,6 @@ import {
   IsOptionalNullable,
   IsProfileData,
   IsUsername,
-  PROFILE_DATA_SCHEMA,
 } from '../../users/user-fields';
 
 export class UpdateProfileDto {
@@ -14,28 +13,35 @@ export class UpdateProfileDto {
     type: String,
     nullable: true,
     example: 'Ada Lovelace',
-    description: 'null clears the name.',
+    description: '1–100 characters once trimmed, no control characters; null clears the name.',
   })
   @IsOptionalNullable()
   @IsDisplayName()
   name?: string | null;
 
-  @ApiPropertyOptional({ example: 'ada' })
+  @ApiPropertyOptional({
+    example: 'ada',
+    description:
+      '3–40 characters of a–z, 0–9, _ and -, in any case (stored lower-cased). Needs a recent sign-in.',
+  })
   @IsOptionalNotNull()
   @IsUsername()
   username?: string;
 
-  @ApiPropertyOptional({ example: 'ada@example.com' })
+  @ApiPropertyOptional({
+    example: 'ada@example.com',
+    description:
+      'Needs a recent sign-in; pending (202) until the link sent to it is used, unless unchanged.',
+  })
   @IsOptionalNotNull()
   @IsAccountEmail()
   email?: string;
 
   @ApiPropertyOptional({
-    ...PROFILE_DATA_SCHEMA,
     description:
       'Profile field values to change (GET /profile-fields): only the keys given change, and null removes an optional value.',
   })
   @IsOptionalNotNull()
-  @IsProfileData()
+  @IsProfileData('update')
   data?: Record<string, unknown>;
 }

@@ -1,13 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsMongoId } from 'class-validator';
+import { IsIn } from 'class-validator';
+import { IsQueryInteger } from '../../common/query-integer';
 import { EVENT_TYPES, EventType } from '../../events/event.schema';
-import { IsOptionalNotNull } from '../../users/user-fields';
-import { IsQueryInteger } from './page-number';
+import { IsObjectId, IsOptionalNotNull } from '../../users/user-fields';
 
 export class ListEventsDto {
   @ApiPropertyOptional({ description: "Only this account's events." })
   @IsOptionalNotNull()
-  @IsMongoId({ message: 'userId must be a user id' })
+  @IsObjectId('userId must be a user id')
   userId?: string;
 
   @ApiPropertyOptional({ enum: EVENT_TYPES })
@@ -17,10 +17,10 @@ export class ListEventsDto {
 
   @ApiPropertyOptional({ description: 'An event id: only older events (the next page).' })
   @IsOptionalNotNull()
-  @IsMongoId({ message: 'before must be an event id' })
+  @IsObjectId('before must be an event id')
   before?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @ApiPropertyOptional({ default: 50 })
   @IsOptionalNotNull()
   @IsQueryInteger('limit', 1, 100)
   limit?: number;

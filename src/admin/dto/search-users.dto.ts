@@ -1,25 +1,32 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, MaxLength } from 'class-validator';
-import { IsOptionalNotNull } from '../../users/user-fields';
-import { IsQueryInteger } from './page-number';
+import { IsString } from 'class-validator';
+import { IsQueryInteger } from '../../common/query-integer';
+import { HasLength, IsOptionalNotNull } from '../../users/user-fields';
+
+export const SEARCH_QUERY_MAX_LENGTH = 254;
 
 export class SearchUsersDto {
   @ApiPropertyOptional({
     example: 'ada',
+    maxLength: SEARCH_QUERY_MAX_LENGTH,
     description:
       'Part of an email, username or name (any case), or a provider subject (exactly). Empty or absent: every account.',
   })
   @IsOptionalNotNull()
   @IsString({ message: 'query must be a string' })
-  @MaxLength(254, { message: 'query must be at most 254 characters' })
+  @HasLength(
+    0,
+    SEARCH_QUERY_MAX_LENGTH,
+    `query must be at most ${SEARCH_QUERY_MAX_LENGTH} characters`,
+  )
   query?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100000, default: 1 })
+  @ApiPropertyOptional({ default: 1 })
   @IsOptionalNotNull()
   @IsQueryInteger('page', 1, 100000)
   page?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ default: 20 })
   @IsOptionalNotNull()
   @IsQueryInteger('limit', 1, 100)
   limit?: number;

@@ -15,6 +15,8 @@ export class CreateApiKeyDto {
     enum: API_KEY_SCOPES,
     isArray: true,
     example: ['users:read'],
+    minItems: 1,
+    maxItems: API_KEY_SCOPES.length * 2,
     description:
       '`users:read` reads users, `users:write` changes them, `admin` may do all an admin may.',
   })

@@ -3,40 +3,45 @@ import {
   IsAccountEmail,
   IsDisplayName,
   IsOptionalNotNull,
-  IsPasswordInput,
   IsProfileData,
   IsUsername,
-  PROFILE_DATA_SCHEMA,
 } from '../../users/user-fields';
+import { IsNewPassword, NEW_PASSWORD_DESCRIPTION } from '../new-password';
 
 export class RegisterDto {
-  @ApiProperty({ example: 'ada@example.com' })
+  @ApiProperty({
+    example: 'ada@example.com',
+    description: 'Compared in any case; whitespace around is ignored.',
+  })
   @IsAccountEmail()
   email!: string;
 
-  @ApiProperty({
-    description:
-      'At least 15 characters by default, at most 128; any characters. Refused when in the list of common or breached passwords, or when it contains the email, the part of it before the @, or the username.',
-  })
-  @IsPasswordInput('password')
+  @ApiProperty({ description: NEW_PASSWORD_DESCRIPTION })
+  @IsNewPassword('password')
   password!: string;
 
-  @ApiPropertyOptional({ example: 'Ada Lovelace' })
+  @ApiPropertyOptional({
+    example: 'Ada Lovelace',
+    description: '1–100 characters once trimmed, no control characters.',
+  })
   @IsOptionalNotNull()
   @IsDisplayName()
   name?: string;
 
-  @ApiPropertyOptional({ example: 'ada', description: 'Generated from the email when missing.' })
+  @ApiPropertyOptional({
+    example: 'ada',
+    description:
+      '3–40 characters of a–z, 0–9, _ and -, in any case (stored lower-cased; whitespace around is ignored). Generated from the email when missing.',
+  })
   @IsOptionalNotNull()
   @IsUsername()
   username?: string;
 
   @ApiPropertyOptional({
-    ...PROFILE_DATA_SCHEMA,
     description:
       "Values of the profile fields (GET /profile-fields), by key, each of its field's type. Every required field needs one; unknown keys are refused.",
   })
   @IsOptionalNotNull()
-  @IsProfileData()
+  @IsProfileData('register')
   data?: Record<string, unknown>;
 }

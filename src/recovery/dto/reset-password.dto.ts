@@ -1,14 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength } from 'class-validator';
-import { IsPasswordInput } from '../../users/user-fields';
+import { IsNewPassword, NEW_PASSWORD_DESCRIPTION } from '../../auth/new-password';
+import { IsLinkToken } from '../../email/link-token';
 
 export class ResetPasswordDto {
   @ApiProperty({ description: 'The `token` query parameter of the link in the message.' })
-  @IsString({ message: 'token must be a string' })
-  @MaxLength(256, { message: 'token is too long' })
+  @IsLinkToken()
   token!: string;
 
-  @ApiProperty({ description: 'The new password; the password policy applies.' })
-  @IsPasswordInput('newPassword')
+  @ApiProperty({ description: NEW_PASSWORD_DESCRIPTION })
+  @IsNewPassword('newPassword')
   newPassword!: string;
 }
