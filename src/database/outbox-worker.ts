@@ -1,19 +1,10 @@
 import { Logger } from '@nestjs/common';
-import mongoose, { Model, QueryFilter, Types } from 'mongoose';
+import mongoose, { Model, QueryFilter } from 'mongoose';
 import { randomUUID } from 'node:crypto';
+import { OutboxItemFields } from './outbox-item.schema';
 
-/** The delivery bookkeeping every outbox document carries. */
-export interface OutboxItem {
-  _id: Types.ObjectId;
-  /** 'pending' until delivered or given up; only pending items are claimed. */
-  state: string;
-  /** Not before then: the next attempt after a failure waits. */
-  nextAttemptAt: Date;
-  attempts: number;
-  /** The instance delivering it right now, and until when its claim holds. */
-  claimedBy?: string;
-  claimedUntil?: Date;
-}
+/** An outbox document as the worker sees it: its bookkeeping, and 'pending' until delivered or given up. */
+export type OutboxItem = OutboxItemFields & { state: string };
 
 /**
  * Provided as false by a process that only writes to the outboxes (the CLI): what it causes is

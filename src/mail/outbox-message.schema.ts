@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { Types } from 'mongoose';
+import { indexOutbox, OutboxItemFields } from '../database/outbox-item.schema';
 
 export const DELIVERY_STATES = ['pending', 'sent', 'rejected'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
@@ -10,9 +10,7 @@ export type DeliveryState = (typeof DELIVERY_STATES)[number];
  * body (its links stop being stored); its record expires after a while.
  */
 @Schema({ collection: 'mail_outbox', versionKey: false, strict: 'throw' })
-export class OutboxMessage {
-  _id!: Types.ObjectId;
-
+export class OutboxMessage extends OutboxItemFields {
   @Prop({ type: String, required: true })
   to!: string;
 
@@ -32,36 +30,9 @@ export class OutboxMessage {
   @Prop({ type: String, enum: DELIVERY_STATES, required: true })
   state!: DeliveryState;
 
-  @Prop({ type: Date, required: true })
-  createdAt!: Date;
-
-  /** Not before then: the next attempt after a failure waits. */
-  @Prop({ type: Date, required: true })
-  nextAttemptAt!: Date;
-
-  @Prop({ type: Number, required: true })
-  attempts!: number;
-
-  /** The instance delivering it right now, and until when its claim holds. */
-  @Prop({ type: String })
-  claimedBy?: string;
-
-  @Prop({ type: Date })
-  claimedUntil?: Date;
-
   @Prop({ type: Date })
   sentAt?: Date;
-
-  /** The last delivery error, as the SMTP server or the network gave it. */
-  @Prop({ type: String })
-  lastError?: string;
-
-  /** When the record may go: set once delivered or refused for good. */
-  @Prop({ type: Date })
-  expiresAt?: Date;
 }
 
 export const OutboxMessageSchema = SchemaFactory.createForClass(OutboxMessage);
-// The relay's query: the oldest due message still waiting.
-OutboxMessageSchema.index({ state: 1, nextAttemptAt: 1 });
-OutboxMessageSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+indexOutbox(OutboxMessageSchema);

@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { Types } from 'mongoose';
+import { indexOutbox, OutboxItemFields } from '../database/outbox-item.schema';
 
 /** What other backends are told: an account was created, changed, or deleted. */
 export const WEBHOOK_TYPES = ['user.created', 'user.updated', 'user.deleted'] as const;
@@ -14,9 +14,7 @@ export type WebhookState = (typeof WEBHOOK_STATES)[number];
  * until a 2xx answer or until it is given up.
  */
 @Schema({ collection: 'webhook_outbox', versionKey: false, strict: 'throw' })
-export class WebhookMessage {
-  _id!: Types.ObjectId;
-
+export class WebhookMessage extends OutboxItemFields {
   /** One of WEBHOOK_URLS. */
   @Prop({ type: String, required: true })
   url!: string;
@@ -35,36 +33,9 @@ export class WebhookMessage {
   @Prop({ type: String, enum: WEBHOOK_STATES, required: true })
   state!: WebhookState;
 
-  @Prop({ type: Date, required: true })
-  createdAt!: Date;
-
-  /** Not before then: the next attempt after a failure waits. */
-  @Prop({ type: Date, required: true })
-  nextAttemptAt!: Date;
-
-  @Prop({ type: Number, required: true })
-  attempts!: number;
-
-  /** The instance delivering it right now, and until when its claim holds. */
-  @Prop({ type: String })
-  claimedBy?: string;
-
-  @Prop({ type: Date })
-  claimedUntil?: Date;
-
   @Prop({ type: Date })
   deliveredAt?: Date;
-
-  /** The last failure: the receiver's status, or the network error. */
-  @Prop({ type: String })
-  lastError?: string;
-
-  /** When the record may go: set once delivered or given up. */
-  @Prop({ type: Date })
-  expiresAt?: Date;
 }
 
 export const WebhookMessageSchema = SchemaFactory.createForClass(WebhookMessage);
-// The relay's query: the oldest due webhook still waiting.
-WebhookMessageSchema.index({ state: 1, nextAttemptAt: 1 });
-WebhookMessageSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+indexOutbox(WebhookMessageSchema);
