@@ -11,6 +11,7 @@ import type { Request, Response } from 'express';
 import { AppError, ErrorCode, ErrorCodes } from './app-error';
 import { ErrorBody } from './error-body';
 import { ErrorPage, ErrorPages } from './error-pages';
+import { HttpAnswer } from './http-answer';
 import { redactUrl } from './redact-url';
 
 const codeForStatus: Record<number, ErrorCode> = {
@@ -37,6 +38,10 @@ export class AppExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<Request & { id?: string }>();
     const response = http.getResponse<Response>();
+    if (exception instanceof HttpAnswer) {
+      if (!response.headersSent) response.status(exception.status).json(exception.body);
+      return;
+    }
     const [status, body] = this.toResponse(exception, request);
     if (response.headersSent) return;
     response.status(status);

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
 import type { Response } from 'express';
+import { HttpAnswer } from '../common/http-answer';
 import { Public } from '../common/public.decorator';
 import { GracefulShutdown } from '../shutdown/graceful-shutdown';
 
@@ -55,7 +56,8 @@ export class HealthController {
 
   /**
    * Liveness: the process answers. Touches no dependency, so a database outage restarts nothing;
-   * 503 only while the instance stops (terminus's `shutting_down`).
+   * 503 only while the instance stops (terminus's `shutting_down`), as an HttpAnswer: the cheapest
+   * route takes no response object, which would cost each of its requests Nest's parameter pipes.
    */
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process answers' })
@@ -67,10 +69,9 @@ export class HealthController {
     type: HealthCheckView,
     description: 'The instance is stopping.',
   })
-  live(@Res({ passthrough: true }) response: Response): HealthCheckResult {
-    if (!this.shutdown.stopping) return ALIVE;
-    response.status(503);
-    return STOPPING;
+  live(): HealthCheckResult {
+    if (this.shutdown.stopping) throw new HttpAnswer(503, STOPPING);
+    return ALIVE;
   }
 
   /** Readiness: 200 when the database answers a ping, 503 (in terminus's format) when it does not. */

@@ -36,4 +36,26 @@ describe('RequestLines', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(ours.written).toEqual(fromPino.written);
   });
+
+  it('hands the lines of one turn of the event loop to the stream in one write, in order', async () => {
+    const { stream, written } = capture();
+    const lines = new RequestLines(stream);
+    lines.write({ n: 1 }, 'request completed', 1);
+    lines.write({ n: 2 }, 'request completed', 2);
+    expect(written).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written).toHaveLength(1);
+    expect(
+      written[0]
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as object),
+    ).toEqual([
+      expect.objectContaining({ n: 1, time: 1 }),
+      expect.objectContaining({ n: 2, time: 2 }),
+    ]);
+    lines.write({ n: 3 }, 'request completed', 3);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written).toHaveLength(2);
+  });
 });
