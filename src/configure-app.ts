@@ -1,5 +1,4 @@
 import { INestApplication } from '@nestjs/common';
-import { Router } from 'express';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { join } from 'node:path';
@@ -24,6 +23,9 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
   // helmet removes the header anyway; not setting it spares every response the round trip.
   app.disable('x-powered-by');
+  // Every answer but the static files (which serve-static tags itself) is `no-store`: no cache
+  // keeps it, so no client holds a validator to send back, and hashing each body would be waste.
+  app.set('etag', false);
   const requestLog = app.get<RequestLog>(REQUEST_LOGGER);
   // Middleware that every request passes through sits in as few express layers as it can
   // (inSequence): each layer costs every request a step through express's router.
@@ -39,21 +41,19 @@ export function configureApp(app: NestExpressApplication): INestApplication {
     });
   }
   // First a known path with a method it does not take: 405 with Allow (after CORS's preflight
-  // answers). The OpenID Connect provider's own endpoints read their own bodies; without apps,
-  // there are none.
+  // answers). The OpenID Connect provider's own endpoints read their own bodies, so they come
+  // before the JSON parser; without apps, there are none.
   const oidc = app.get(OidcProvider);
   app.use(
     inSequence(
       methodNotAllowed(app),
       cookies(config),
       ...(oidc.enabled ? [oidc.middleware()] : []),
+      jsonBody(),
     ),
   );
-  app.use(...jsonBody());
   // Only the pages take HTML forms: the JSON API never reads a body a cross-site form could send.
-  // In a router of their own, so that other requests are matched against the page paths once
-  // rather than once per handler.
-  app.use(PAGE_PATHS, Router().use(...formBody()));
+  app.use(PAGE_PATHS, formBody());
   // Once the bodies are read (a context opened before would be lost in the parsers' stream
   // callbacks): the request's logger for Nest's Logger, and who acts, for the audit log.
   app.use(inSequence(requestLog.bind, app.get(RequestContext).middleware));

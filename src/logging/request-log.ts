@@ -71,8 +71,8 @@ export class RequestLog {
       done = true;
       this.complete(req, response, Date.now() - started, error);
     };
-    // Whichever comes first: answered, connection closed, or the response failed.
-    response.on('finish', complete);
+    // Whichever comes first: done (`close` follows `finish` on every response, and also comes
+    // when the connection closed before the answer), or the response failed.
     response.on('close', complete);
     response.on('error', complete);
     next();

@@ -61,6 +61,25 @@ describe('response headers', () => {
     });
   });
 
+  describe('ETag', () => {
+    it('is not on answers no cache keeps, which nobody can revalidate', async () => {
+      const { cookie } = await register(t.http);
+      const me = await request(t.http).get('/me').set('Cookie', cookie).expect(200);
+      expect(me.headers.etag).toBeUndefined();
+      const page = await request(t.http).get('/settings').set('Cookie', cookie).expect(200);
+      expect(page.headers.etag).toBeUndefined();
+    });
+
+    it('is on the static files, which answer a revalidation with 304', async () => {
+      const stylesheet = await request(t.http).get('/assets/styles.css').expect(200);
+      expect(stylesheet.headers.etag).toEqual(expect.any(String));
+      await request(t.http)
+        .get('/assets/styles.css')
+        .set('If-None-Match', stylesheet.headers.etag as string)
+        .expect(304);
+    });
+  });
+
   describe("helmet's other headers", () => {
     const expected = {
       'cross-origin-opener-policy': 'same-origin',
