@@ -162,7 +162,8 @@ export class AdminUsersService {
   /**
    * user.disabled / user.enabled when that changed, and user.updated naming the other fields that
    * changed (with the new role, which is no secret); a change that changed nothing is recorded
-   * too, with no fields.
+   * too, with no fields. Other backends hear of the change once (one user.updated webhook), and
+   * not at all when nothing changed.
    */
   private async recordUpdate(before: User, after: User, changes: AdminUserChanges): Promise<void> {
     const wasDisabled = before.disabled === true;
@@ -175,11 +176,14 @@ export class AdminUsersService {
     }
     const fields = changedFields(before, after, changes);
     if (fields.length > 0 || wasDisabled === isDisabled) {
-      await this.events.record({
-        type: 'user.updated',
-        userId: after._id,
-        details: { fields, ...(fields.includes('role') && { role: after.role }) },
-      });
+      await this.events.record(
+        {
+          type: 'user.updated',
+          userId: after._id,
+          details: { fields, ...(fields.includes('role') && { role: after.role }) },
+        },
+        { webhook: fields.length > 0 && wasDisabled === isDisabled },
+      );
     }
   }
 }

@@ -60,9 +60,13 @@ export class EventsService {
     this.retentionMs = config.EVENTS_RETENTION_DAYS * 24 * 3600 * 1000;
   }
 
-  /** Call after the change, inside its transaction: a webhook reads the account as it is then. */
-  async record(event: NewEvent): Promise<void> {
-    const webhook = WEBHOOK_OF[event.type];
+  /**
+   * Call after the change, inside its transaction: a webhook reads the account as it is then.
+   * `webhook: false` records the event alone, when other backends have nothing to hear of it (a
+   * change that changed nothing) or hear of the change through another of its events.
+   */
+  async record(event: NewEvent, { webhook: sendsWebhook = true } = {}): Promise<void> {
+    const webhook = sendsWebhook ? WEBHOOK_OF[event.type] : undefined;
     const userId = event.userId;
     if (!webhook || !userId) {
       await this.write(event);

@@ -117,6 +117,51 @@ describe('webhooks to other backends', () => {
     expect(verified(changed).data).toMatchObject({ email, emailVerified: true });
   });
 
+  it("sends one user.updated for an admin's change of several things, and none for a change that changed nothing", async () => {
+    const admin = await register(t.http);
+    await t.db
+      .collection('users')
+      .updateOne({ _id: new Types.ObjectId(admin.user.id) }, { $set: { role: 'admin' } });
+    const { user } = await register(t.http);
+    await first.waitFor(about('user.created', user.id));
+    const change = (body: object) =>
+      request(t.http)
+        .patch(`/admin/users/${user.id}`)
+        .set('Cookie', admin.cookie)
+        .send(body)
+        .expect(200);
+
+    await change({ name: user.name }); // the name it has: nothing changes
+    await change({ disabled: true, name: 'Disabled Dora' });
+    await change({ disabled: false });
+    // Delivered one at a time in the order of the changes; once nothing is pending, all are in.
+    await first.waitFor(about('user.updated', user.id), 2);
+    await waitFor(async () => (await outbox().countDocuments({ state: 'pending' })) === 0);
+
+    const updates = first.received.filter(about('user.updated', user.id)).map(verified);
+    // Disabled and renamed in one change: one webhook; enabled again: one more.
+    expect(updates.map(({ data }) => (data as { name: string }).name)).toEqual([
+      'Disabled Dora',
+      'Disabled Dora',
+    ]);
+    // The audit log still has every admin action, the one that changed nothing included.
+    const events = await request(t.http)
+      .get(`/admin/events?userId=${user.id}`)
+      .set('Cookie', admin.cookie)
+      .expect(200);
+    expect(
+      (events.body.events as Array<{ type: string; details?: { fields?: string[] } }>)
+        .filter(({ type }) => type !== 'user.created')
+        .map(({ type, details }) => [type, details?.fields])
+        .reverse(),
+    ).toEqual([
+      ['user.updated', []],
+      ['user.disabled', undefined],
+      ['user.updated', ['name']],
+      ['user.enabled', undefined],
+    ]);
+  });
+
   it('sends user.deleted with the account id only', async () => {
     const { cookie, user } = await register(t.http);
     await request(t.http)
