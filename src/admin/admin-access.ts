@@ -1,4 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
+import { RequireRecentSignIn } from '../auth/recent-sign-in.guard';
 
 /** What an API key may do: read users, change users, or everything an admin may (`admin`). */
 export const API_KEY_SCOPES = ['users:read', 'users:write', 'admin'] as const;
@@ -11,3 +12,12 @@ export const ADMIN_SCOPE = 'adminScope';
  * (`Authorization: Bearer <key>`) holding `scope` or the `admin` scope.
  */
 export const AdminAccess = (scope: ApiKeyScope) => SetMetadata(ADMIN_SCOPE, scope);
+
+/**
+ * Marks an admin change that adds or removes a way into an account or into the admin API (a role,
+ * an email, a disabled state, a provider, an API key): made with an admin's session, it needs a
+ * recent sign-in (RECENT_SIGN_IN_REQUIRED), so that a stolen admin cookie cannot make another admin,
+ * take over an account's email or mint a key. An API key is asked nothing more: it is a credential
+ * of its own, not a session.
+ */
+export const AdminChange = () => RequireRecentSignIn((request) => request.auth !== undefined);

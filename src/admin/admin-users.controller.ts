@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
-import { AdminAccess } from './admin-access';
+import { AdminAccess, AdminChange } from './admin-access';
 import {
   AdminUserDetailEnvelope,
   AdminUserEnvelope,
@@ -63,6 +63,7 @@ export class AdminUsersController {
 
   @Patch(':id')
   @AdminAccess('users:write')
+  @AdminChange()
   @ApiOperation({
     summary: 'Change an account',
     description:
@@ -77,6 +78,7 @@ export class AdminUsersController {
 
   @Delete(':id')
   @AdminAccess('users:write')
+  @AdminChange()
   @HttpCode(204)
   @ApiOperation({
     summary: 'Delete an account',
@@ -92,6 +94,7 @@ export class AdminUsersController {
 
   @Delete(':id/identities/:provider')
   @AdminAccess('users:write')
+  @AdminChange()
   @HttpCode(204)
   @ApiOperation({
     summary: 'Disconnect a provider from an account',

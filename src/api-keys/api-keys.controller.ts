@@ -7,7 +7,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminAccess } from '../admin/admin-access';
+import { AdminAccess, AdminChange } from '../admin/admin-access';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { ApiKeyList, CreatedApiKeyView, toApiKeyView, toCreatedApiKeyView } from './api-key.view';
 import { ApiKeysService } from './api-keys.service';
@@ -21,6 +21,7 @@ export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Post()
+  @AdminChange()
   @ApiOperation({ summary: 'Create an API key (shown once)' })
   @ApiCreatedResponse({
     type: CreatedApiKeyView,
@@ -39,6 +40,7 @@ export class ApiKeysController {
   }
 
   @Delete(':id')
+  @AdminChange()
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an API key' })
   @ApiParam({ name: 'id', description: 'The `id` of a key from GET /admin/api-keys.' })

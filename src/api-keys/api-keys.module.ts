@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKey, ApiKeySchema } from './api-key.schema';
@@ -7,7 +8,8 @@ import { ApiKeysService } from './api-keys.service';
 
 /** API keys for other backends: the admin routes that manage them, and the guard that checks them. */
 @Module({
-  imports: [MongooseModule.forFeature([{ name: ApiKey.name, schema: ApiKeySchema }])],
+  // AuthModule: the recent sign-in an admin's session needs to create or revoke a key.
+  imports: [AuthModule, MongooseModule.forFeature([{ name: ApiKey.name, schema: ApiKeySchema }])],
   controllers: [ApiKeysController],
   providers: [ApiKeysService, ApiKeyGuard],
   exports: [ApiKeysService, ApiKeyGuard],

@@ -133,6 +133,64 @@ describe('admin API', () => {
       expect(response.body.error.code).toBe('ADMIN_REQUIRED');
     });
 
+    it("asks an admin's old session to confirm before a change that adds or removes a way in (401 RECENT_SIGN_IN_REQUIRED, nothing written), but not an API key", async () => {
+      const admin = await newAdmin();
+      const { user } = await newUser();
+      const created = await as(admin.cookie)
+        .post('/admin/api-keys')
+        .send({ name: 'billing', scopes: ['users:write'] })
+        .expect(201);
+      const key = created.body as { id: string; key: string };
+      // Time passes: the admin's sign-in is no longer recent (a stolen cookie, say).
+      await sessions().updateMany(
+        { userId: new Types.ObjectId(admin.user.id) },
+        { $set: { authenticatedAt: new Date(Date.now() - 3600_000) } },
+      );
+      const before = await stored(user.id);
+      const keysBefore = await world.t.db.collection('api_keys').find().toArray();
+      const changes: Array<[string, string, object]> = [
+        ['patch', `/admin/users/${user.id}`, { role: 'admin' }],
+        ['patch', `/admin/users/${user.id}`, { email: 'thief@evil.test' }],
+        ['patch', `/admin/users/${user.id}`, { disabled: true }],
+        ['delete', `/admin/users/${user.id}`, {}],
+        ['delete', `/admin/users/${user.id}/identities/google`, {}],
+        ['post', '/admin/api-keys', { name: 'backdoor', scopes: ['admin'] }],
+        ['delete', `/admin/api-keys/${key.id}`, {}],
+      ];
+      for (const [method, path, body] of changes) {
+        const response = await request(http())
+          [method as 'post'](path)
+          .set('Cookie', admin.cookie)
+          .send(body);
+        expect({ method, path, status: response.status, code: response.body.error?.code }).toEqual({
+          method,
+          path,
+          status: 401,
+          code: 'RECENT_SIGN_IN_REQUIRED',
+        });
+      }
+      expect(await stored(user.id)).toEqual(before);
+      expect(await world.t.db.collection('api_keys').find().toArray()).toEqual(keysBefore);
+      // Reading, ending sessions and mailing the owner a reset link add no way in for the caller.
+      await as(admin.cookie).get(`/admin/users/${user.id}`).expect(200);
+      await as(admin.cookie).post(`/admin/users/${user.id}/sessions/revoke`).expect(204);
+
+      // A key is a credential of its own: it is asked nothing more.
+      await request(http())
+        .patch(`/admin/users/${user.id}`)
+        .set('Authorization', `Bearer ${key.key}`)
+        .send({ name: 'Renamed By Key' })
+        .expect(200);
+      // Confirming with the password makes the session recent again.
+      const confirmed = await as(admin.cookie)
+        .post('/auth/reauthenticate')
+        .send({ password: GOOD_PASSWORD })
+        .expect(200);
+      const renewed = (confirmed.headers['set-cookie'] as unknown as string[])[0].split(';')[0];
+      await as(renewed).patch(`/admin/users/${user.id}`, { role: 'admin' }).expect(200);
+      expect(await stored(user.id)).toMatchObject({ role: 'admin', name: 'Renamed By Key' });
+    });
+
     it('is described in the OpenAPI document, with no secret in the account view', async () => {
       const { body } = await request(http()).get('/docs-json').expect(200);
       expect(Object.keys(body.paths['/admin/users/{id}']).sort()).toEqual(

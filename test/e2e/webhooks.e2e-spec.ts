@@ -131,7 +131,7 @@ describe('webhooks to other backends', () => {
         .send(body)
         .expect(200);
 
-    await change({ name: user.name }); // the name it has: nothing changes
+    await change({ username: user.username }); // the username it has: nothing changes
     await change({ disabled: true, name: 'Disabled Dora' });
     await change({ disabled: false });
     // Delivered one at a time in the order of the changes; once nothing is pending, all are in.
