@@ -3,6 +3,9 @@ import request from 'supertest';
 import { SignInRecord } from '../../src/auth/sign-in-record';
 import { SignInWrites } from '../../src/auth/sign-in-writes';
 import { ServerFeatures } from '../../src/database/server-features';
+import { Transactions } from '../../src/database/transactions';
+import { WriteBatches } from '../../src/database/write-batches';
+import { EventsService } from '../../src/events/events.service';
 import { User } from '../../src/users/schemas/user.schema';
 import { UsersRepository } from '../../src/users/users.repository';
 import { GOOD_PASSWORD, newAccount, register, sessionCookie } from '../support/accounts';
@@ -165,6 +168,34 @@ describe.each([
       t.app.get(SignInWrites).write(new SignInRecord(checked, { method: 'password' }), {}),
     ).rejects.toMatchObject({ code: 'ACCOUNT_DISABLED' });
     expect(await t.db.collection('sessions').countDocuments({ userId: _id })).toBe(sessionsBefore);
+    expect((await users().findOne({ _id }))?.lastSignInAt).toEqual(lastSignInBefore);
+  });
+
+  it('join the transaction they are sent in, and are undone with it', async () => {
+    const { user } = await register(t.http, newAccount());
+    const _id = new Types.ObjectId(user.id);
+    const lastSignInBefore = (await users().findOne({ _id }))?.lastSignInAt as Date;
+    const events = () => t.db.collection('events').countDocuments({ userId: _id });
+    const eventsBefore = await events();
+
+    await expect(
+      t.app.get(Transactions).run(async () => {
+        await t.app
+          .get(WriteBatches)
+          .write([
+            await t.app
+              .get(EventsService)
+              .recording({
+                type: 'sign_in.succeeded',
+                userId: _id,
+                details: { method: 'password' },
+              }),
+            t.app.get(UsersRepository).recordingSignIn(_id),
+          ]);
+        throw new Error('something after the writes failed');
+      }),
+    ).rejects.toThrow('something after the writes failed');
+    expect(await events()).toBe(eventsBefore);
     expect((await users().findOne({ _id }))?.lastSignInAt).toEqual(lastSignInBefore);
   });
 
