@@ -181,7 +181,11 @@ export class SocialAuthController {
       if (result.action === 'reauthenticated') {
         await this.browserSessions.renew(response, current!, proof);
       } else if (result.action !== 'linked') {
-        await this.browserSessions.signIn(request, response, new SignInRecord(result.user, proof));
+        await this.browserSessions.signIn(
+          request,
+          response,
+          new SignInRecord(result.user, proof, result.writes),
+        );
       }
       if (wantsJson(request)) {
         response.status(200).json({
