@@ -50,8 +50,9 @@ export class BatchWriteFailed extends Error {
     /** The server's error code (121: the document failed validation; 11000: a duplicate key). */
     readonly code: number | undefined,
     message: string,
+    cause: unknown,
   ) {
-    super(`Write ${index} of a batch was refused: ${message}`);
+    super(`Write ${index} of a batch was refused: ${message}`, { cause });
     this.name = 'BatchWriteFailed';
   }
 }
@@ -90,7 +91,7 @@ export class WriteBatches {
         error instanceof mongo.MongoClientBulkWriteError && firstOf(error.writeErrors);
       if (!refused) throw error;
       const [index, writeError] = refused;
-      throw new BatchWriteFailed(index, writeError.code, writeError.message);
+      throw new BatchWriteFailed(index, writeError.code, writeError.message, error);
     }
     return writes.map((_, index) => ({
       matchedCount: result.updateResults?.get(index)?.matchedCount ?? 0,
@@ -107,8 +108,10 @@ export class WriteBatches {
       try {
         outcomes.push(await writeAlone(write, session));
       } catch (error) {
-        if (!(error instanceof mongo.MongoServerError)) throw error;
-        throw new BatchWriteFailed(index, numericCode(error.code), error.message);
+        // A refusal of this write; an error with labels (a transient one, which a transaction
+        // retries on) stays as it is.
+        if (!(error instanceof mongo.MongoServerError) || error.errorLabels.length > 0) throw error;
+        throw new BatchWriteFailed(index, numericCode(error.code), error.message, error);
       }
     }
     return outcomes;
