@@ -180,18 +180,14 @@ describe.each([
 
     await expect(
       t.app.get(Transactions).run(async () => {
-        await t.app
-          .get(WriteBatches)
-          .write([
-            await t.app
-              .get(EventsService)
-              .recording({
-                type: 'sign_in.succeeded',
-                userId: _id,
-                details: { method: 'password' },
-              }),
-            t.app.get(UsersRepository).recordingSignIn(_id),
-          ]);
+        await t.app.get(WriteBatches).write([
+          await t.app.get(EventsService).recording({
+            type: 'sign_in.succeeded',
+            userId: _id,
+            details: { method: 'password' },
+          }),
+          t.app.get(UsersRepository).recordingSignIn(_id),
+        ]);
         throw new Error('something after the writes failed');
       }),
     ).rejects.toThrow('something after the writes failed');
