@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
+import { BatchWrite } from '../database/write-batches';
 import { AccountKey } from './account-key';
 import { Admission, SignInFailures, signInFailureId } from './sign-in-failures';
 
@@ -32,9 +33,14 @@ export class AccountAttempts {
    * Checks a password of `account` with `verify` (the argon2 work), within the account's limits.
    * Throws 429 with `Retry-After` when the account must wait or has had its checks this minute
    * (`TOO_MANY_REQUESTS`) or is locked (`SIGN_IN_LOCKED`), without calling `verify`; the caller
-   * must let the error through.
+   * must let the error through. A success sets the failures back to zero at once, or, given
+   * `deferred`, adds that write to it for the caller to send with its own (a sign-in's).
    */
-  async check(account: AccountKey, verify: () => Promise<boolean>): Promise<PasswordCheck> {
+  async check(
+    account: AccountKey,
+    verify: () => Promise<boolean>,
+    deferred?: BatchWrite[],
+  ): Promise<PasswordCheck> {
     const id = signInFailureId(account);
     const admission = await this.failures.admit(id);
     if (!admission.admitted) throw this.refusal(admission);
@@ -47,7 +53,8 @@ export class AccountAttempts {
       throw error;
     }
     if (matches) {
-      await this.failures.forget(id);
+      if (deferred) deferred.push(this.failures.forgetting(id));
+      else await this.failures.forget(id);
       return { matches, locked: false };
     }
     // Counted when admitted: only the check that reached the threshold sees it exactly.

@@ -12,7 +12,6 @@ import type { Request, Response } from 'express';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { Public } from '../common/public.decorator';
 import { SignInThrottle } from '../common/sign-in-throttle';
-import { User } from '../users/schemas/user.schema';
 import { toUserView, UserEnvelope } from '../users/user.view';
 import { AuthService } from './auth.service';
 import { LoginDto } from './dto/login.dto';
@@ -20,6 +19,7 @@ import { RegisterDto } from './dto/register.dto';
 import { LocalAuthGuard } from './local-auth.guard';
 import { BrowserSessions } from './browser-sessions';
 import { SESSION_COOKIE_HEADER } from './session-cookie';
+import { SignInRecord } from './sign-in-record';
 
 @ApiTags('auth')
 @Public()
@@ -45,7 +45,7 @@ export class AuthController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<UserEnvelope> {
     const user = await this.auth.register(dto);
-    await this.sessions.signIn(request, response, user, { method: 'password' });
+    await this.sessions.signIn(request, response, new SignInRecord(user, { method: 'password' }));
     return { user: toUserView(user) };
   }
 
@@ -68,11 +68,12 @@ export class AuthController {
     'BUSY',
   )
   async login(
-    @Req() request: Request & { user: User },
+    // What LocalStrategy found: the account, and what its sign-in writes.
+    @Req() request: Request & { user: SignInRecord },
     @Res({ passthrough: true }) response: Response,
   ): Promise<UserEnvelope> {
-    await this.sessions.signIn(request, response, request.user, { method: 'password' });
-    return { user: toUserView(request.user) };
+    await this.sessions.signIn(request, response, request.user);
+    return { user: toUserView(request.user.user) };
   }
 
   @Post('logout')

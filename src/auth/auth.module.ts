@@ -18,6 +18,7 @@ import { SessionCookie } from './session-cookie';
 import { SessionGuard } from './session.guard';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
+import { SignInWrites } from './sign-in-writes';
 
 @Module({
   imports: [
@@ -37,6 +38,7 @@ import { SessionsService } from './sessions.service';
     SessionsService,
     SessionCookie,
     BrowserSessions,
+    SignInWrites,
     SessionGuard,
     RecentSignInGuard,
   ],

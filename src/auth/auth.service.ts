@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
+import type { BatchWrite } from '../database/write-batches';
 import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
 import { userActor } from '../events/event.schema';
@@ -16,6 +17,7 @@ import { accountKeyOfLogin, accountKeyOfUser } from './account-key';
 import { RegisterDto } from './dto/register.dto';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicy } from './password-policy.service';
+import { SignInRecord } from './sign-in-record';
 
 /** Creating local accounts and checking their passwords. */
 @Injectable()
@@ -70,18 +72,24 @@ export class AuthService {
    * The password sign-in, for the API and the page alike: the account for an email-or-username
    * and password. Every failure gives the same error, and an unknown account still costs one
    * password verification, so neither reveals which accounts exist. A disabled account's right
-   * password is refused with ACCOUNT_DISABLED; a wrong one fails as for any account.
+   * password is refused with ACCOUNT_DISABLED; a wrong one fails as for any account. What a
+   * success writes (the failures set back to zero, the audit event) is left in the SignInRecord,
+   * for BrowserSessions.signIn to send with the session.
    */
-  verifyCredentials(login: string, password: string): Promise<User> {
+  verifyCredentials(login: string, password: string): Promise<SignInRecord> {
     return this.signIns.track('password', this.checkCredentials(login, password));
   }
 
-  private async checkCredentials(login: string, password: string): Promise<User> {
+  private async checkCredentials(login: string, password: string): Promise<SignInRecord> {
     const user = await this.users.findByLogin(login);
     // Counted per account, or per login typed when there is none: the answers are the same.
     const key = user ? accountKeyOfUser(user._id) : accountKeyOfLogin(login);
-    const { matches, locked } = await this.attempts.check(key, () =>
-      this.hasher.verify(user?.passwordHash, password, key),
+    // A disabled account signs in nowhere: its right password sets the failures back at once.
+    const deferred: BatchWrite[] | undefined = user?.disabled === true ? undefined : [];
+    const { matches, locked } = await this.attempts.check(
+      key,
+      () => this.hasher.verify(user?.passwordHash, password, key),
+      deferred,
     );
     if (locked) await this.reportLocked(user);
     if (!user || !matches) {
@@ -90,13 +98,13 @@ export class AuthService {
     }
     if (user.disabled === true) throw accountDisabledError();
     await this.upgradeHash(user, password);
-    await this.events.record({
+    const succeeded = await this.events.recording({
       type: 'sign_in.succeeded',
       userId: user._id,
       actor: userActor(user._id),
       details: { method: 'password' },
     });
-    return user;
+    return new SignInRecord(user, { method: 'password' }, [...(deferred ?? []), succeeded]);
   }
 
   /**

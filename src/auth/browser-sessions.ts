@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
-import { accountDisabledError } from './account-disabled';
 import { Auth } from './authenticated-request';
 import { SessionCookie } from './session-cookie';
 import { SessionsService, SignInProof } from './sessions.service';
+import { SignInRecord } from './sign-in-record';
+import { SignInWrites } from './sign-in-writes';
 
 /**
  * The HTTP edge of sessions: which session a request's cookie belongs to, and the cookie a
@@ -18,6 +19,7 @@ export class BrowserSessions {
     private readonly cookie: SessionCookie,
     private readonly sessions: SessionsService,
     private readonly users: UsersRepository,
+    private readonly writes: SignInWrites,
   ) {}
 
   /**
@@ -37,23 +39,18 @@ export class BrowserSessions {
   }
 
   /**
-   * A fresh session for the user, recorded as its last sign-in; a session this browser already
-   * had is ended. ACCOUNT_DISABLED when the account was disabled meanwhile.
+   * A fresh session for the person who proved who they are, written with the rest of the sign-in
+   * (SignInWrites) and recorded as the account's last sign-in; a session this browser already had
+   * is ended. ACCOUNT_DISABLED when the account was disabled meanwhile.
    */
-  async signIn(
-    request: Request,
-    response: Response,
-    user: User,
-    proof: SignInProof,
-  ): Promise<void> {
-    if (!(await this.users.recordSignIn(user._id))) throw accountDisabledError();
-    const previous = this.cookie.read(request);
-    if (previous !== undefined) await this.sessions.end(previous);
-    const { token } = await this.sessions.start(user._id, proof, {
+  async signIn(request: Request, response: Response, record: SignInRecord): Promise<void> {
+    const { token } = await this.writes.write(record, {
       userAgent: request.headers['user-agent'],
       // The client's address as express computes it under TRUST_PROXY.
       ip: request.ip,
     });
+    const previous = this.cookie.read(request);
+    if (previous !== undefined) await this.sessions.end(previous);
     this.cookie.write(response, token, this.sessions.absoluteLifetimeMs);
   }
 

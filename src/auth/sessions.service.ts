@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
+import { buildDocument, InsertOneWrite } from '../database/write-batches';
 import { EventsService } from '../events/events.service';
 import { ProviderRecords } from '../oidc-storage/provider-records';
 import { Session, SessionMethod } from './schemas/session.schema';
@@ -34,9 +35,11 @@ export interface SessionClient {
 /** A session's public id: 128 random bits, base64url. */
 const PUBLIC_ID = /^[A-Za-z0-9_-]{22}$/;
 
-export interface StartedSession {
+export interface StartingSession {
   token: string;
   session: Session;
+  /** The session's insert. */
+  write: InsertOneWrite;
 }
 
 /** A $lookup that adds to a session, as the array `as`, the records it refers to. */
@@ -82,15 +85,19 @@ export class SessionsService implements OnModuleInit {
     return this.absoluteMs;
   }
 
-  async start(
+  /**
+   * A new session, to be inserted with the sign-in's other writes (`write`, for WriteBatches): its
+   * token for the cookie and the record as it will be stored, built and validated now.
+   */
+  async starting(
     userId: Types.ObjectId,
     proof: SignInProof,
     client: SessionClient = {},
-  ): Promise<StartedSession> {
+  ): Promise<StartingSession> {
     const token = newToken();
     const now = new Date();
     const absoluteExpiresAt = new Date(now.getTime() + this.absoluteMs);
-    const session = await this.sessions.create({
+    const session = await buildDocument(this.sessions, {
       _id: randomBytes(16).toString('base64url'),
       publicId: newPublicId(),
       tokenHash: hashToken(token),
@@ -106,7 +113,12 @@ export class SessionsService implements OnModuleInit {
       // request.ip is whatever the trusted proxy forwarded, not necessarily an address.
       ip: client.ip?.slice(0, 64),
     });
-    return { token, session: session.toObject<Session>() };
+    return { token, session, write: { target: this.sessions, insertOne: session } };
+  }
+
+  /** Removes a session that must not have started (its account was disabled meanwhile). */
+  async discard(id: string): Promise<void> {
+    await this.sessions.deleteOne({ _id: id }).exec();
   }
 
   /**

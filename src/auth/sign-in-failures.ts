@@ -4,6 +4,7 @@ import { Model } from 'mongoose';
 import { createHash, randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { updateOrCreate } from '../database/update-or-create';
+import { UpdateOneWrite } from '../database/write-batches';
 import { AccountKey } from './account-key';
 import { SignInFailure } from './schemas/sign-in-failure.schema';
 
@@ -133,12 +134,19 @@ export class SignInFailures implements OnModuleInit {
    * stays (until the TTL monitor forgets it), so that parallel sign-ins do not keep recreating it.
    */
   async forget(id: string): Promise<void> {
-    await this.records
-      .updateOne(
-        { _id: id },
-        { $set: { failures: 0, retryAt: null, expiresAt: forgetAfter(new Date()) } },
-      )
-      .exec();
+    const { filter, update } = this.forgetting(id).updateOne;
+    await this.records.updateOne(filter, update).exec();
+  }
+
+  /** forget() as a write to send with others (WriteBatches). */
+  forgetting(id: string): UpdateOneWrite {
+    return {
+      target: this.records,
+      updateOne: {
+        filter: { _id: id },
+        update: { $set: { failures: 0, retryAt: null, expiresAt: forgetAfter(new Date()) } },
+      },
+    };
   }
 
   /**

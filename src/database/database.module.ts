@@ -2,7 +2,9 @@ import { Global, Module, OnApplicationShutdown } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import mongoose from 'mongoose';
 import { MongoServer } from './mongo-server.service';
+import { ServerFeatures } from './server-features';
 import { Transactions } from './transactions';
+import { WriteBatches } from './write-batches';
 
 // Defence in depth against query injection: operator objects in filters are neutralised unless
 // wrapped in mongoose.trusted(), and a filter on an unknown path is an error, not a silent match-all.
@@ -17,7 +19,10 @@ mongoose.set('transactionAsyncLocalStorage', true);
 })
 class MongoServerModule {}
 
-/** The connection, and Transactions for writes that belong together; available to every module. */
+/**
+ * The connection, Transactions for writes that belong together and WriteBatches for writes sent
+ * together; available to every module.
+ */
 @Global()
 @Module({
   imports: [
@@ -31,8 +36,8 @@ class MongoServerModule {}
       }),
     }),
   ],
-  providers: [Transactions],
-  exports: [Transactions],
+  providers: [Transactions, ServerFeatures, WriteBatches],
+  exports: [Transactions, ServerFeatures, WriteBatches],
 })
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(private readonly server: MongoServer) {}

@@ -14,13 +14,14 @@ const transactionStorage = () =>
     }
   ).transactionAsyncLocalStorage;
 
-function currentSession(): ClientSession | undefined {
+/** The session of the transaction the caller runs in (Transactions.run), if any. */
+export function currentTransaction(): ClientSession | undefined {
   return transactionStorage()?.getStore()?.session;
 }
 
 /** Whether the caller runs inside Transactions.run (where a failed write ends the transaction). */
 export function inTransaction(): boolean {
-  return currentSession() !== undefined;
+  return currentTransaction() !== undefined;
 }
 
 /**
@@ -49,7 +50,7 @@ export class Transactions implements OnModuleInit {
 
   /** Runs `work` in a transaction, or inside the current one when already in one. */
   async run<T>(work: () => Promise<T>): Promise<T> {
-    if (currentSession()) return work();
+    if (currentTransaction()) return work();
     let callbacks: (() => void)[] = [];
     const result = await this.connection.transaction(async (session) => {
       callbacks = [];
@@ -62,7 +63,7 @@ export class Transactions implements OnModuleInit {
 
   /** Calls `callback` once the current transaction has committed; outside one, at once. */
   afterCommit(callback: () => void): void {
-    const session = currentSession();
+    const session = currentTransaction();
     const callbacks = session && afterCommit.get(session);
     if (callbacks) callbacks.push(callback);
     else callback();

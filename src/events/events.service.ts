@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { Model, QueryFilter, Types } from 'mongoose';
 import { AppConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
+import { buildDocument, InsertOneWrite } from '../database/write-batches';
 import { WebhookType } from '../webhooks/webhook-message.schema';
 import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { AccountEvent, Actor, EventType } from './event.schema';
@@ -93,9 +94,28 @@ export class EventsService {
       .exec();
   }
 
+  /**
+   * record() as a write to send with others (WriteBatches), for an event no other backend hears
+   * of: the document is the one record() would insert, built and validated now.
+   */
+  async recording(event: NewEvent): Promise<InsertOneWrite> {
+    if (WEBHOOK_OF[event.type]) {
+      throw new Error(`A ${event.type} event sends a webhook: record it with record()`);
+    }
+    return {
+      target: this.events,
+      insertOne: await buildDocument(this.events, this.newDocument(event)),
+    };
+  }
+
   private async write(event: NewEvent): Promise<AccountEvent> {
+    const created = await this.events.create(this.newDocument(event));
+    return created.toObject<AccountEvent>();
+  }
+
+  private newDocument(event: NewEvent): Omit<AccountEvent, '_id'> {
     const at = new Date();
-    const created = await this.events.create({
+    return {
       type: event.type,
       userId: event.userId,
       details: event.details,
@@ -103,7 +123,6 @@ export class EventsService {
       ...this.context.client,
       at,
       expiresAt: new Date(at.getTime() + this.retentionMs),
-    });
-    return created.toObject<AccountEvent>();
+    };
   }
 }

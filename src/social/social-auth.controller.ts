@@ -11,6 +11,7 @@ import {
 import type { Request, Response } from 'express';
 import { BrowserSessions } from '../auth/browser-sessions';
 import { SESSION_COOKIE_HEADER } from '../auth/session-cookie';
+import { SignInRecord } from '../auth/sign-in-record';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { AppError, ErrorCode } from '../common/app-error';
 import { Public } from '../common/public.decorator';
@@ -180,7 +181,11 @@ export class SocialAuthController {
       if (result.action === 'reauthenticated') {
         await this.browserSessions.renew(response, current!, proof);
       } else if (result.action !== 'linked') {
-        await this.browserSessions.signIn(request, response, result.user, proof);
+        await this.browserSessions.signIn(
+          request,
+          response,
+          new SignInRecord(result.user, proof, result.writes),
+        );
       }
       if (wantsJson(request)) {
         response.status(200).json({

@@ -30,6 +30,9 @@ function signedIn(account: User, sessionId = 'session-1'): Auth {
   return { user: account, session: { _id: sessionId, userId: account._id } as ActiveSession };
 }
 
+/** What EventsService.recording answers here: a stand-in for the event's insert. */
+const SIGNED_IN_EVENT = { insertOne: { type: 'sign_in.succeeded' } };
+
 function setup() {
   const users = {
     findByIdentity: jest.fn().mockResolvedValue(null),
@@ -39,7 +42,11 @@ function setup() {
     releaseUnverifiedEmail: jest.fn().mockResolvedValue(null),
   };
   const linking = { link: jest.fn() };
-  const events = { record: jest.fn().mockResolvedValue(undefined) };
+  const events = {
+    record: jest.fn().mockResolvedValue(undefined),
+    // The sign_in.succeeded event, left for the sign-in to write with its session.
+    recording: jest.fn().mockResolvedValue(SIGNED_IN_EVENT),
+  };
   // No database here: the work runs as it is, and whatever waits for the commit runs at once.
   const transactions = {
     run: <T>(work: () => Promise<T>) => work(),
@@ -57,13 +64,25 @@ function setup() {
 describe('SocialSignInService', () => {
   describe('sign-in', () => {
     it('signs in the account that holds the identity and records the identity as used', async () => {
-      const { users, service } = setup();
+      const { users, events, service } = setup();
       const known = user();
       users.findByIdentity.mockResolvedValue(known);
 
       const outcome = await service.complete(google, identity(), flow('sign-in'), null);
 
-      expect(outcome).toEqual({ action: 'signed-in', user: known, returnTo });
+      expect(outcome).toEqual({
+        action: 'signed-in',
+        user: known,
+        returnTo,
+        writes: [SIGNED_IN_EVENT],
+      });
+      expect(events.recording).toHaveBeenCalledWith(
+        expect.objectContaining({
+          type: 'sign_in.succeeded',
+          userId: known._id,
+          details: { method: 'provider', provider: 'google' },
+        }),
+      );
       expect(users.findByIdentity).toHaveBeenCalledWith('google', 'g-123');
       expect(users.touchIdentity).toHaveBeenCalledWith('google', 'g-123');
       expect(users.createFromProvider).not.toHaveBeenCalled();
@@ -170,7 +189,12 @@ describe('SocialSignInService', () => {
 
       const outcome = await service.complete(google, identity(), flow('sign-in'), null);
 
-      expect(outcome).toEqual({ action: 'signed-in', user: winner, returnTo });
+      expect(outcome).toEqual({
+        action: 'signed-in',
+        user: winner,
+        returnTo,
+        writes: [SIGNED_IN_EVENT],
+      });
     });
 
     it('passes IDENTITY_TAKEN on when the identity cannot be found afterwards', async () => {

@@ -3,6 +3,7 @@ import { accountDisabledError } from '../auth/account-disabled';
 import type { Auth } from '../auth/authenticated-request';
 import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
+import type { BatchWrite } from '../database/write-batches';
 import { userActor } from '../events/event.schema';
 import { EventsService } from '../events/events.service';
 import { LinkingService } from '../linking/linking.service';
@@ -16,6 +17,8 @@ export interface SocialOutcome {
   action: 'signed-in' | 'registered' | 'linked' | 'reauthenticated';
   user: User;
   returnTo: string;
+  /** What a sign-in still writes, with its session (SignInRecord): the audit event. */
+  writes?: BatchWrite[];
 }
 
 interface ProviderName {
@@ -85,13 +88,13 @@ export class SocialSignInService {
   ): Promise<Omit<SocialOutcome, 'returnTo'>> {
     if (user.disabled === true) throw accountDisabledError();
     await this.users.touchIdentity(identity.provider, identity.subject);
-    await this.events.record({
+    const succeeded = await this.events.recording({
       type: 'sign_in.succeeded',
       userId: user._id,
       actor: userActor(user._id),
       details: { method: 'provider', provider: identity.provider },
     });
-    return { action: 'signed-in', user };
+    return { action: 'signed-in', user, writes: [succeeded] };
   }
 
   /**

@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { isValidObjectId, Model, PipelineStage, QueryFilter, Types } from 'mongoose';
 import { AppError } from '../common/app-error';
 import { inTransaction } from '../database/transactions';
+import { UpdateOneWrite } from '../database/write-batches';
 import { duplicateKeyField } from './duplicate-key';
 import { normaliseEmail, normaliseUsername, usernameCandidates } from './identifiers';
 import type { ProfileData, ProfileDataChanges } from './profile-data';
@@ -246,25 +247,33 @@ export class UsersRepository implements OnModuleInit {
   }
 
   /**
-   * Records a sign-in (the start of a session) on an account that is not disabled; returns false
-   * when it is disabled (or gone), and then records nothing.
+   * Records a sign-in (the start of a session) on an account that is not disabled, as a write to
+   * send with the sign-in's others (WriteBatches): it matches nothing when the account is disabled
+   * (or gone), and then records nothing.
    */
-  async recordSignIn(id: Types.ObjectId): Promise<boolean> {
-    try {
-      const result = await this.users
-        .updateOne(
-          { _id: id, disabled: mongoose.trusted({ $ne: true }) },
-          { $set: { lastSignInAt: new Date() } },
-        )
-        .exec();
-      return result.matchedCount === 1;
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== DOCUMENT_VALIDATION_FAILURE) throw error;
-      // A record edited by hand that breaks the validator accepts no update until it is fixed;
-      // its owner still signs in, unrecorded.
-      const user = await this.findById(id);
-      return user !== null && user.disabled !== true;
-    }
+  recordingSignIn(id: Types.ObjectId): UpdateOneWrite {
+    return {
+      target: this.users,
+      updateOne: {
+        filter: { _id: id, disabled: { $ne: true } },
+        update: { $set: { lastSignInAt: new Date() } },
+      },
+    };
+  }
+
+  /**
+   * Whether the owner may still sign in when the server refused recordingSignIn's write with
+   * `code`: a record edited by hand that breaks the validator accepts no update until it is fixed,
+   * and its owner still signs in, unrecorded, unless the account is disabled (or gone). Any other
+   * refusal is an error: undefined.
+   */
+  async signsInUnrecorded(
+    id: Types.ObjectId,
+    code: number | undefined,
+  ): Promise<boolean | undefined> {
+    if (code !== DOCUMENT_VALIDATION_FAILURE) return undefined;
+    const user = await this.findById(id);
+    return user !== null && user.disabled !== true;
   }
 
   /** Accounts that can use the admin API: role admin, not disabled. */

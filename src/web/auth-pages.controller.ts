@@ -6,6 +6,7 @@ import { BrowserSessions } from '../auth/browser-sessions';
 import { LoginDto } from '../auth/dto/login.dto';
 import { RegisterDto } from '../auth/dto/register.dto';
 import { PasswordPolicy } from '../auth/password-policy.service';
+import { SignInRecord } from '../auth/sign-in-record';
 import { AppError, ErrorCode } from '../common/app-error';
 import { Public } from '../common/public.decorator';
 import { SignInThrottle } from '../common/sign-in-throttle';
@@ -57,8 +58,8 @@ export class AuthPagesController {
       return this.showLogin(request, response, returnTo, { ...form }, 400);
     }
     try {
-      const user = await this.auth.verifyCredentials(form.value.login, form.value.password);
-      await this.sessions.signIn(request, response, user, { method: 'password' });
+      const signIn = await this.auth.verifyCredentials(form.value.login, form.value.password);
+      await this.sessions.signIn(request, response, signIn);
       this.pages.redirectTo(response, returnTo ?? this.pages.url('/'), 'signed-in');
     } catch (error) {
       if (!(error instanceof AppError) || !SHOWN_ON_LOGIN.has(error.code)) throw error;
@@ -130,7 +131,7 @@ export class AuthPagesController {
     if (Object.keys(form.errors).length > 0) return show(400);
     try {
       const user = await this.auth.register({ ...form.value, data: profile.changes });
-      await this.sessions.signIn(request, response, user, { method: 'password' });
+      await this.sessions.signIn(request, response, new SignInRecord(user, { method: 'password' }));
       this.pages.redirect(response, '/settings', 'registered');
     } catch (error) {
       if (!(error instanceof AppError) || !error.field) throw error;

@@ -33,6 +33,8 @@ export interface TestAppOptions {
   captureLogs?: boolean;
   /** A database prepared beforehand (see databaseUri); by default a fresh one. */
   database?: string;
+  /** Providers replaced by values (a decision the test makes, never the database itself). */
+  overrides?: { provide: unknown; useValue: unknown }[];
 }
 
 /** A fresh database name on the test server. */
@@ -54,6 +56,7 @@ export async function createTestApp({
   env = {},
   captureLogs = false,
   database = newDatabaseName(),
+  overrides = [],
 }: TestAppOptions = {}): Promise<TestApp> {
   const config = AppConfig.fromEnvironment({
     NODE_ENV: 'test',
@@ -75,12 +78,15 @@ export async function createTestApp({
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => (logged += chunk.toString()));
 
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+  let builder = Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
     .useValue(config)
     .overrideProvider(LOG_DESTINATION)
-    .useValue(captureLogs ? sink : undefined)
-    .compile();
+    .useValue(captureLogs ? sink : undefined);
+  for (const { provide, useValue } of overrides) {
+    builder = builder.overrideProvider(provide).useValue(useValue);
+  }
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({
     bodyParser: false,
     bufferLogs: true,
