@@ -75,7 +75,7 @@ describe('response headers', () => {
       expect(stylesheet.headers.etag).toEqual(expect.any(String));
       await request(t.http)
         .get('/assets/styles.css')
-        .set('If-None-Match', stylesheet.headers.etag as string)
+        .set('If-None-Match', stylesheet.headers.etag)
         .expect(304);
     });
   });
