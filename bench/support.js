@@ -3,7 +3,7 @@
 'use strict';
 const { spawn } = require('node:child_process');
 const { createWriteStream, readFileSync, readdirSync } = require('node:fs');
-const { createServer } = require('node:net');
+const { freePort } = require('../scripts/free-port');
 const { join, resolve } = require('node:path');
 const autocannon = require('autocannon');
 const { SMTPServer } = require('smtp-server');
@@ -61,17 +61,6 @@ async function startMailSink() {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `smtp://127.0.0.1:${server.server.address().port}`, stop: () => server.close() };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -7,7 +7,7 @@
 const { spawn, spawnSync } = require('node:child_process');
 const { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync } = require('node:fs');
 const { once } = require('node:events');
-const { createServer } = require('node:net');
+const { freePort } = require('./free-port');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
@@ -273,17 +273,6 @@ async function answers(url) {
   } catch {
     return false;
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function check(result, what, output = '') {
