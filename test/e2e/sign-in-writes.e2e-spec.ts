@@ -10,6 +10,7 @@ import { User } from '../../src/users/schemas/user.schema';
 import { UsersRepository } from '../../src/users/users.repository';
 import { GOOD_PASSWORD, newAccount, register, sessionCookie } from '../support/accounts';
 import { testServerUri, withDatabase } from '../support/mongo-uri';
+import { newIdentity, SocialWorld, startSocialWorld } from '../support/social';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
 
 const WRONG_PASSWORD = 'not the right passphrase at all';
@@ -216,5 +217,43 @@ describe.each([
     const events = await request(t.http).get('/me/events').set('Cookie', cookie).expect(200);
     expect(events.body[0].type).toBe('sign_in.succeeded');
     expect((await users().findOne({ _id }))?.lastSignInAt).toEqual(before);
+  });
+});
+
+describe('a provider sign-in’s writes', () => {
+  let world: SocialWorld;
+  beforeAll(async () => {
+    world = await startSocialWorld({
+      MONGODB_URI: `${withDatabase(testServerUri(), newDatabaseName())}&monitorCommands=true`,
+    });
+  });
+  afterAll(() => world.close());
+
+  it('go in one bulkWrite once the provider vouched: the event, the session and lastSignInAt', async () => {
+    const github = world.provider('github');
+    const identity = newIdentity();
+    const first = await world.browser().signIn(github, identity);
+    expect(first.body.action).toBe('registered');
+
+    const browser = world.browser();
+    const callback = await browser.authorize(github, identity);
+    let response!: request.Response;
+    const commands = await commandsDuring(world.t, async () => {
+      response = await browser.callback(callback);
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.action).toBe('signed-in');
+    expect(commands.filter((command) => command.startsWith('bulkWrite'))).toEqual([
+      'bulkWrite events, sessions, users',
+    ]);
+    const events = await browser.agent.get('/me/events').expect(200);
+    expect(events.body[0]).toMatchObject({
+      type: 'sign_in.succeeded',
+      details: { method: 'provider', provider: 'github' },
+    });
+    const stored = await world.t.db
+      .collection('users')
+      .findOne({ _id: new Types.ObjectId(first.body.user.id as string) });
+    expect(stored?.lastSignInAt).toEqual(expect.any(Date));
   });
 });
