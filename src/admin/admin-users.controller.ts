@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { AdminAccess, AdminChange } from './admin-access';
+import { AdminCaller, CurrentAdminCaller } from './admin-caller';
 import {
   AdminUserDetailEnvelope,
   AdminUserEnvelope,
@@ -72,8 +73,12 @@ export class AdminUsersController {
   @ApiParam(ID)
   @ApiOkResponse({ type: AdminUserEnvelope })
   @ApiErrors('NOT_FOUND', 'EMAIL_TAKEN', 'USERNAME_TAKEN', 'LAST_ADMIN')
-  async update(@Param('id') id: string, @Body() dto: UpdateUserDto): Promise<AdminUserEnvelope> {
-    return { user: toAdminUserView(await this.admin.update(id, dto)) };
+  async update(
+    @Param('id') id: string,
+    @Body() dto: UpdateUserDto,
+    @CurrentAdminCaller() caller: AdminCaller,
+  ): Promise<AdminUserEnvelope> {
+    return { user: toAdminUserView(await this.admin.update(id, dto, caller)) };
   }
 
   @Delete(':id')
@@ -88,8 +93,8 @@ export class AdminUsersController {
   @ApiParam(ID)
   @ApiNoContentResponse({ description: 'Deleted.' })
   @ApiErrors('NOT_FOUND', 'LAST_ADMIN')
-  delete(@Param('id') id: string): Promise<void> {
-    return this.admin.delete(id);
+  delete(@Param('id') id: string, @CurrentAdminCaller() caller: AdminCaller): Promise<void> {
+    return this.admin.delete(id, caller);
   }
 
   @Delete(':id/identities/:provider')
@@ -105,8 +110,12 @@ export class AdminUsersController {
   @ApiParam({ name: 'provider', description: 'The provider key, as in `identities[].provider`.' })
   @ApiNoContentResponse({ description: 'Disconnected.' })
   @ApiErrors('NOT_FOUND', 'NOT_LINKED', 'LAST_LOGIN_METHOD')
-  unlinkIdentity(@Param('id') id: string, @Param('provider') provider: string): Promise<void> {
-    return this.admin.unlinkIdentity(id, provider);
+  unlinkIdentity(
+    @Param('id') id: string,
+    @Param('provider') provider: string,
+    @CurrentAdminCaller() caller: AdminCaller,
+  ): Promise<void> {
+    return this.admin.unlinkIdentity(id, provider, caller);
   }
 
   @Post(':id/sessions/revoke')
@@ -118,8 +127,11 @@ export class AdminUsersController {
   @ApiParam(ID)
   @ApiNoContentResponse({ description: 'Every session ended.' })
   @ApiErrors('NOT_FOUND')
-  revokeSessions(@Param('id') id: string): Promise<void> {
-    return this.admin.revokeSessions(id);
+  revokeSessions(
+    @Param('id') id: string,
+    @CurrentAdminCaller() caller: AdminCaller,
+  ): Promise<void> {
+    return this.admin.revokeSessions(id, caller);
   }
 
   @Post(':id/password-reset')
@@ -133,7 +145,10 @@ export class AdminUsersController {
   @ApiParam(ID)
   @ApiAcceptedResponse({ type: PasswordResetSent })
   @ApiErrors('NOT_FOUND', 'NO_EMAIL')
-  sendPasswordReset(@Param('id') id: string): Promise<PasswordResetSent> {
-    return this.admin.sendPasswordReset(id);
+  sendPasswordReset(
+    @Param('id') id: string,
+    @CurrentAdminCaller() caller: AdminCaller,
+  ): Promise<PasswordResetSent> {
+    return this.admin.sendPasswordReset(id, caller);
   }
 }

@@ -12,6 +12,7 @@ import { LastAdminRule } from '../users/last-admin.rule';
 import { profileDataOf } from '../users/profile-data';
 import { Role, User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
+import { AdminCaller, assertMayChange, FULL_ADMIN } from './admin-caller';
 
 /** An account's id as the API or the CLI gives it. */
 export type UserId = string | Types.ObjectId;
@@ -79,7 +80,11 @@ export class AdminUsersService {
    * written. Demoting or disabling the last enabled admin is refused (LAST_ADMIN); disabling ends
    * every session and revokes what the account's apps hold.
    */
-  async update(id: UserId, changes: AdminUserChanges): Promise<User> {
+  async update(
+    id: UserId,
+    changes: AdminUserChanges,
+    caller: AdminCaller = FULL_ADMIN,
+  ): Promise<User> {
     const userId = parseId(id);
     const data =
       changes.data === undefined ? undefined : this.profileFields.forUpdate(changes.data);
@@ -87,6 +92,7 @@ export class AdminUsersService {
     return this.transactions.run(async () => {
       const before = await this.users.findById(userId);
       if (!before) throw notFound();
+      assertMayChange(caller, before, changes);
       if (changes.emailVerified === true && (changes.email ?? before.email) === undefined) {
         throw new AppError(
           'VALIDATION_FAILED',
@@ -112,23 +118,34 @@ export class AdminUsersService {
   }
 
   /** Deletes the account as its owner would (sessions, apps' tokens, a notice); not the last admin. */
-  async delete(id: UserId): Promise<void> {
+  async delete(id: UserId, caller: AdminCaller = FULL_ADMIN): Promise<void> {
     const userId = parseId(id);
     await this.transactions.run(async () => {
+      // Read in the transaction that deletes: a promotion meanwhile conflicts with it.
+      const target = await this.users.findById(userId);
+      if (!target) throw notFound();
+      assertMayChange(caller, target);
       if (!(await this.account.deleteUser(userId))) throw notFound();
       await this.events.record({ type: 'user.deleted', userId });
     });
   }
 
   /** Disconnects a provider under the never-lock-out rule (LAST_LOGIN_METHOD, NOT_LINKED). */
-  async unlinkIdentity(id: UserId, provider: string): Promise<void> {
+  async unlinkIdentity(
+    id: UserId,
+    provider: string,
+    caller: AdminCaller = FULL_ADMIN,
+  ): Promise<void> {
+    const user = await this.find(id);
+    assertMayChange(caller, user);
     // LinkingService records identity.unlinked, with the admin as the actor.
-    await this.linking.unlinkForAdmin(await this.find(id), provider);
+    await this.linking.unlinkForAdmin(user, provider);
   }
 
   /** Ends every session of the account and revokes what its apps hold. */
-  async revokeSessions(id: UserId): Promise<void> {
+  async revokeSessions(id: UserId, caller: AdminCaller = FULL_ADMIN): Promise<void> {
     const user = await this.find(id);
+    assertMayChange(caller, user);
     await this.transactions.run(async () => {
       await this.sessions.endAll(user._id);
       await this.events.record({
@@ -140,8 +157,12 @@ export class AdminUsersService {
   }
 
   /** Mails the account's address a recovery link (as POST /auth/password/forgot would); NO_EMAIL without one. */
-  async sendPasswordReset(id: UserId): Promise<{ sentTo: string }> {
+  async sendPasswordReset(
+    id: UserId,
+    caller: AdminCaller = FULL_ADMIN,
+  ): Promise<{ sentTo: string }> {
     const user = await this.find(id);
+    assertMayChange(caller, user);
     const email = user.email;
     if (email === undefined) {
       throw new AppError('NO_EMAIL', 'The account has no email address to send a link to.');

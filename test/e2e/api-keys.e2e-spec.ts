@@ -167,6 +167,56 @@ describe('API keys', () => {
     expect(await keys().countDocuments({ name: 'escalate' })).toBe(0);
   });
 
+  it('lets a users:write key change accounts but not roles nor admin accounts (403 INSUFFICIENT_SCOPE, nothing written); an admin key may', async () => {
+    const writer = await createKey('billing', ['users:write']);
+    const { user } = await register(t.http);
+    const admin = await register(t.http);
+    const users = t.db.collection('users');
+    await users.updateOne({ username: admin.user.username }, { $set: { role: 'admin' } });
+    const as = (key: string) => ({
+      patch: (id: string, body: object) =>
+        request(t.http).patch(`/admin/users/${id}`).set(bearer(key)).send(body),
+      post: (path: string) => request(t.http).post(path).set(bearer(key)),
+      delete: (path: string) => request(t.http).delete(path).set(bearer(key)),
+    });
+
+    // A plain account: changed as asked, but never made an admin.
+    await as(writer.key).patch(user.id, { name: 'Billing Renamed' }).expect(200);
+    const promote = await as(writer.key).patch(user.id, { role: 'admin', name: 'X' }).expect(403);
+    expect(promote.body.error).toEqual({
+      code: 'INSUFFICIENT_SCOPE',
+      message: 'Changing a role needs an API key with the "admin" scope.',
+      field: 'role',
+    });
+
+    // An admin account: untouchable with users:write, or its email could be moved and reset.
+    const adminBefore = await users.findOne({ username: admin.user.username });
+    const attempts = [
+      as(writer.key).patch(admin.user.id, { email: 'thief@evil.test' }),
+      as(writer.key).patch(admin.user.id, { disabled: true }),
+      as(writer.key).post(`/admin/users/${admin.user.id}/password-reset`),
+      as(writer.key).post(`/admin/users/${admin.user.id}/sessions/revoke`),
+      as(writer.key).delete(`/admin/users/${admin.user.id}/identities/google`),
+      as(writer.key).delete(`/admin/users/${admin.user.id}`),
+    ];
+    for (const attempt of attempts) {
+      const response = await attempt;
+      expect([response.status, response.body.error?.code]).toEqual([403, 'INSUFFICIENT_SCOPE']);
+    }
+    expect(await users.findOne({ username: admin.user.username })).toEqual(adminBefore);
+    expect(await users.findOne({ username: user.username })).toMatchObject({
+      role: 'user',
+      name: 'Billing Renamed',
+    });
+    expect(
+      await t.db.collection('sessions').countDocuments({ userId: adminBefore!._id }),
+    ).toBeGreaterThan(0);
+
+    // A key with the admin scope may do both.
+    await as(root.key).patch(user.id, { role: 'admin' }).expect(200);
+    await as(root.key).patch(admin.user.id, { name: 'Still An Admin' }).expect(200);
+  });
+
   it('accepts keys on the admin API only: elsewhere a Bearer header is refused, cookie or not', async () => {
     const { cookie } = await register(t.http);
     const response = await request(t.http)
