@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
 import { AppError } from '../common/app-error';
 import type { User } from '../users/schemas/user.schema';
+import type { AdminRequest } from './admin.guard';
 
 /** Who calls the admin API, as far as admin accounts go. */
 export interface AdminCaller {
@@ -19,9 +19,7 @@ export const FULL_ADMIN: AdminCaller = { mayChangeAdmins: true };
 /** The caller of an admin route, from what the global guards left on the request. */
 export const CurrentAdminCaller = createParamDecorator(
   (_data: unknown, context: ExecutionContext): AdminCaller => {
-    const { apiKey } = context
-      .switchToHttp()
-      .getRequest<Request & { apiKey?: { scopes: readonly string[] } }>();
+    const { apiKey } = context.switchToHttp().getRequest<AdminRequest>();
     return { mayChangeAdmins: !apiKey || apiKey.scopes.includes('admin') };
   },
 );

@@ -7,7 +7,7 @@ import { RouteMarker } from '../common/route-marker';
 import { ADMIN_SCOPE, ApiKeyScope } from './admin-access';
 
 /** What the global session guard leaves on an admin route's request: a session, or an API key. */
-interface AdminRequest extends Request {
+export interface AdminRequest extends Request {
   auth?: Auth;
   apiKey?: { id: string; scopes: readonly string[] };
 }
