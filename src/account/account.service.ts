@@ -106,12 +106,14 @@ export class AccountService {
   /**
    * Deletes an account (its owner's choice, or an admin's): its sessions end, what its apps hold
    * is revoked, and its verified address gets a notice. The last enabled admin cannot be deleted
-   * (LAST_ADMIN). Returns false when there was no such account. Joins the caller's transaction.
+   * (LAST_ADMIN). `vet` may refuse it by throwing, once the account is read in the transaction.
+   * Returns false when there was no such account. Joins the caller's transaction.
    */
-  async deleteUser(id: Types.ObjectId): Promise<boolean> {
+  async deleteUser(id: Types.ObjectId, vet?: (user: User) => void): Promise<boolean> {
     return this.transactions.run(async () => {
       const user = await this.users.findById(id);
       if (!user) return false;
+      vet?.(user);
       const deleted = await this.lastAdmin.guard(user, () => this.users.delete(id));
       if (!deleted) return false;
       await this.sessions.endAll(id);

@@ -121,11 +121,9 @@ export class AdminUsersService {
   async delete(id: UserId, caller: AdminCaller = FULL_ADMIN): Promise<void> {
     const userId = parseId(id);
     await this.transactions.run(async () => {
-      // Read in the transaction that deletes: a promotion meanwhile conflicts with it.
-      const target = await this.users.findById(userId);
-      if (!target) throw notFound();
-      assertMayChange(caller, target);
-      if (!(await this.account.deleteUser(userId))) throw notFound();
+      // Vetted as read in the transaction that deletes: a promotion meanwhile conflicts with it.
+      const vet = (target: User) => assertMayChange(caller, target);
+      if (!(await this.account.deleteUser(userId, vet))) throw notFound();
       await this.events.record({ type: 'user.deleted', userId });
     });
   }
