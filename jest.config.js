@@ -22,6 +22,8 @@ const moduleNameMapper = {
 module.exports = {
   // End-to-end tests start apps and databases; give them room (no test relies on timing out).
   testTimeout: 60000,
+  // jest's summary, then the closing line CI reads (test/support/closing-line-reporter.js).
+  reporters: ['default', '<rootDir>/test/support/closing-line-reporter.js'],
   // Once before any project: the CommonJS bundles of the ESM-only packages.
   globalSetup: '<rootDir>/test/support/esm-bundles.ts',
   projects: [
