@@ -308,8 +308,11 @@ export class SettingsPagesController {
     } catch (error) {
       // Limits and BUSY go to the error page, which sends Retry-After.
       if (!(error instanceof AppError) || error.retryAfterSeconds !== undefined) throw error;
-      const field = error.field ?? 'password';
-      return this.showDeletion(request, response, auth, error.status, { [field]: error.message });
+      // A refusal about the account itself (LAST_ADMIN) names no field: it shows above the form.
+      const problems = error.field
+        ? { errors: { [error.field]: error.message } }
+        : { error: error.message };
+      return this.showDeletion(request, response, auth, error.status, problems);
     }
     this.browserSessions.forget(response);
     this.pages.redirect(response, '/login', 'account-deleted');
@@ -387,7 +390,7 @@ export class SettingsPagesController {
     response: Response,
     auth: Auth,
     status: number,
-    errors: FieldErrors = {},
+    { errors = {}, error }: { errors?: FieldErrors; error?: string } = {},
   ): Promise<void> {
     return this.pages.render(
       request,
@@ -397,6 +400,7 @@ export class SettingsPagesController {
         title: 'Delete your account',
         hasPassword: typeof auth.user.passwordHash === 'string',
         errors,
+        error,
       },
       status,
     );

@@ -473,6 +473,24 @@ describe('admin API', () => {
       );
       const own = await admin.delete('/me').send({ password: GOOD_PASSWORD }).expect(409);
       expect(own.body.error.code).toBe('LAST_ADMIN');
+      // The settings page says why above the form, not as a fault of the password typed.
+      const browser = request.agent(http());
+      const form = await browser
+        .get('/settings/delete')
+        .set('Cookie', cookie)
+        .set('Accept', 'text/html')
+        .expect(200);
+      const page = await browser
+        .post('/settings/delete')
+        .set('Cookie', cookie)
+        .type('form')
+        .send({
+          _csrf: /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1],
+          password: GOOD_PASSWORD,
+        })
+        .expect(409);
+      expect(page.text).toMatch(/<p class="alert" role="alert">[^<]*last[^<]*admin/i);
+      expect(page.text).not.toContain('field-error');
       expect(await stored(user.id)).toMatchObject({ role: 'admin', disabled: false });
       expect(await enabledAdmins()).toBe(1);
       await admin.get('/admin/users').expect(200);
