@@ -4,6 +4,7 @@ import mongoose, { Model, PipelineStage, QueryFilter, Types } from 'mongoose';
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
+import { Migrations } from '../database/migrations';
 import { Transactions } from '../database/transactions';
 import { buildDocument, InsertOneWrite } from '../database/write-batches';
 import { EventsService } from '../events/events.service';
@@ -63,6 +64,7 @@ export class SessionsService implements OnModuleInit {
     private readonly providerRecords: ProviderRecords,
     private readonly events: EventsService,
     private readonly transactions: Transactions,
+    private readonly migrations: Migrations,
     config: AppConfig,
   ) {
     this.idleMs = config.SESSION_IDLE_TIMEOUT_SECONDS * 1000;
@@ -71,13 +73,17 @@ export class SessionsService implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    // Sessions of earlier versions were keyed by their token's hash alone.
-    await this.sessions.collection.updateMany({ tokenHash: { $exists: false } }, [
-      { $set: { tokenHash: '$_id' } },
-    ]);
-    // Their `_id` may equal that hash, so they get a public id of their own before being listed.
-    const assigned = await this.assignPublicIds({});
-    if (assigned > 0) new Logger(SessionsService.name).log(`Gave ${assigned} sessions a public id`);
+    await this.migrations.once('sessions: token hashes and public ids', async () => {
+      // Sessions of earlier versions were keyed by their token's hash alone.
+      await this.sessions.collection.updateMany({ tokenHash: { $exists: false } }, [
+        { $set: { tokenHash: '$_id' } },
+      ]);
+      // Their `_id` may equal that hash, so they get a public id of their own. One an instance of
+      // an earlier version writes later (in a rolling upgrade) gets its id when it is listed.
+      const assigned = await this.assignPublicIds({});
+      if (assigned > 0)
+        new Logger(SessionsService.name).log(`Gave ${assigned} sessions a public id`);
+    });
     await this.sessions.init();
   }
 

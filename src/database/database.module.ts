@@ -1,6 +1,7 @@
 import { Global, Module, OnApplicationShutdown } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import mongoose from 'mongoose';
+import { Migrations } from './migrations';
 import { MongoServer } from './mongo-server.service';
 import { ServerFeatures } from './server-features';
 import { Transactions } from './transactions';
@@ -20,8 +21,8 @@ mongoose.set('transactionAsyncLocalStorage', true);
 class MongoServerModule {}
 
 /**
- * The connection, Transactions for writes that belong together and WriteBatches for writes sent
- * together; available to every module.
+ * The connection, Transactions for writes that belong together, WriteBatches for writes sent
+ * together and Migrations for start-up migrations; available to every module.
  */
 @Global()
 @Module({
@@ -36,8 +37,8 @@ class MongoServerModule {}
       }),
     }),
   ],
-  providers: [Transactions, ServerFeatures, WriteBatches],
-  exports: [Transactions, ServerFeatures, WriteBatches],
+  providers: [Transactions, ServerFeatures, WriteBatches, Migrations],
+  exports: [Transactions, ServerFeatures, WriteBatches, Migrations],
 })
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(private readonly server: MongoServer) {}

@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { isValidObjectId, Model, PipelineStage, QueryFilter, Types } from 'mongoose';
 import { AppError } from '../common/app-error';
+import { Migrations } from '../database/migrations';
 import { inTransaction } from '../database/transactions';
 import { UpdateOneWrite } from '../database/write-batches';
 import { duplicateKeyField } from './duplicate-key';
@@ -9,7 +10,7 @@ import { normaliseEmail, normaliseUsername, usernameCandidates } from './identif
 import type { ProfileData, ProfileDataChanges } from './profile-data';
 import { EMAIL_COLLATION, Role, User } from './schemas/user.schema';
 import { migrateUsers } from './users.migration';
-import { applyUsersValidator } from './users.validator';
+import { applyUsersValidator, warnOfUnfitUsers } from './users.validator';
 
 export interface NewUser {
   email?: string;
@@ -76,14 +77,22 @@ const DOCUMENT_VALIDATION_FAILURE = 121;
 /** The only code that touches the users collection. Uniqueness is left to the unique indexes. */
 @Injectable()
 export class UsersRepository implements OnModuleInit {
-  constructor(@InjectModel(User.name) private readonly users: Model<User>) {}
+  constructor(
+    @InjectModel(User.name) private readonly users: Model<User>,
+    private readonly migrations: Migrations,
+  ) {}
 
   /**
    * Earlier records are brought to the current shape, then MongoDB is given the schema's
-   * invariants (the validator), and the unique indexes exist, before serving.
+   * invariants (the validator), and the unique indexes exist, before serving. The migration looks
+   * through every record, so it runs once per database (see Migrations): afterwards the validator
+   * refuses records of any other shape. A version that changes the shape names a new migration.
    */
   async onModuleInit(): Promise<void> {
-    await migrateUsers(this.users.collection);
+    await this.migrations.once('users: identities and required fields', async () => {
+      await migrateUsers(this.users.collection);
+      await warnOfUnfitUsers(this.users.collection);
+    });
     await applyUsersValidator(this.users.db.db!, this.users.collection.collectionName);
     await this.users.init();
   }

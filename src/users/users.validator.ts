@@ -60,8 +60,6 @@ const logger = new Logger('UsersValidator');
 /**
  * Puts the validator on the collection: created with it, or given it by collMod when it exists.
  * Idempotent, and several instances may do it at once (both commands set the same options).
- * Run after migrateUsers; records that still do not fit are named in a warning, since under
- * `validationLevel: 'strict'` no update to them is accepted until they are fixed.
  */
 export async function applyUsersValidator(db: mongo.Db, name: string): Promise<void> {
   const options = {
@@ -80,8 +78,15 @@ export async function applyUsersValidator(db: mongo.Db, name: string): Promise<v
     }
   }
   await db.command({ collMod: name, ...options });
-  const invalid = await db
-    .collection(name)
+}
+
+/**
+ * Names, in a warning, records that do not fit the validator even after migrateUsers: under
+ * `validationLevel: 'strict'` no update to them is accepted until they are fixed by hand. A scan
+ * of the collection when every record fits.
+ */
+export async function warnOfUnfitUsers(users: mongo.Collection): Promise<void> {
+  const invalid = await users
     .find({ $nor: [USERS_VALIDATOR] }, { projection: { _id: 1 } })
     .limit(20)
     .toArray();

@@ -581,7 +581,7 @@ describe('sessions written by an earlier version', () => {
     };
   }
 
-  it('get a public id of their own at start-up (once, whatever restarts), which ends them', async () => {
+  it('get a public id of their own at the first start of this version (once, whatever restarts), which ends them', async () => {
     const first = await createTestApp({ database });
     apps.push(first);
     const { userId, cookie } = await registerFrom(first.http, {});
@@ -589,6 +589,10 @@ describe('sessions written by an earlier version', () => {
     const token = randomBytes(32).toString('base64url');
     const legacy = legacySession(userId, token);
     await sessions.insertOne(legacy);
+    // As though this version had not started on the database yet: its migration not recorded.
+    const migrations = first.db.collection<{ _id: string }>('migrations');
+    const migration = 'sessions: token hashes and public ids';
+    expect(await migrations.deleteOne({ _id: migration })).toMatchObject({ deletedCount: 1 });
 
     const second = await createTestApp({ database });
     apps.push(second);
@@ -601,6 +605,9 @@ describe('sessions written by an earlier version', () => {
       sparse: true,
     });
 
+    expect(await migrations.findOne({ _id: migration })).toMatchObject({
+      completedAt: expect.any(Date),
+    });
     apps.push(await createTestApp({ database }));
     expect((await sessions.findOne({ _id: legacy._id } as never))?.publicId).toBe(
       migrated?.publicId,

@@ -66,6 +66,55 @@ describe('user records in the database', () => {
       expect(await indexNames()).toEqual(names);
     });
 
+    it('looks through the records once: later starts do not, until its record in migrations is deleted', async () => {
+      const migrations = client.db().collection<{ _id: string }>('migrations');
+      const migration = 'users: identities and required fields';
+      expect(await migrations.findOne({ _id: migration })).toMatchObject({
+        completedAt: expect.any(Date),
+      });
+      // Records of earlier shapes that only a restore past the validator could bring back: one with
+      // a providers map, one whose linked provider vouched for its email, before emailVerified.
+      const vouched = {
+        provider: 'google',
+        subject: 'g-v',
+        email: 'vouched@example.test',
+        linkedAt,
+      };
+      await users.insertMany(
+        [
+          { username: 'restored', providers: { github: 'gh-restored' } },
+          {
+            username: 'restored_vouched',
+            email: vouched.email,
+            identities: [vouched],
+            role: 'user',
+            createdAt: linkedAt,
+          },
+        ],
+        { bypassDocumentValidation: true },
+      );
+      apps.push(await createTestApp({ database }));
+      expect(await stored('restored')).toMatchObject({ providers: { github: 'gh-restored' } });
+
+      await migrations.deleteOne({ _id: migration });
+      apps.push(await createTestApp({ database }));
+      const restored = await stored('restored');
+      expect(restored).not.toHaveProperty('providers');
+      expect(restored).toMatchObject({
+        identities: [expect.objectContaining({ provider: 'github', subject: 'gh-restored' })],
+        role: 'user',
+        emailVerified: false,
+      });
+      expect(await stored('restored_vouched')).toMatchObject({
+        identities: [vouched],
+        emailVerified: true,
+        createdAt: linkedAt,
+        updatedAt: linkedAt,
+      });
+      expect(await users.countDocuments({ $nor: [USERS_VALIDATOR] })).toBe(0);
+      expect(await migrations.findOne({ _id: migration })).not.toBeNull();
+    });
+
     it('signs the migrated identities in to their account', async () => {
       const repository = apps[0].app.get(UsersRepository);
       const owner = await repository.findByIdentity('github', 'gh-1');
