@@ -6,6 +6,9 @@ import type { AsyncLocalStorage } from 'node:async_hooks';
 /** Callbacks waiting for each open transaction to commit. */
 const afterCommit = new WeakMap<ClientSession, (() => void)[]>();
 
+/** What each open transaction's current attempt has noted (see Transactions.attemptNotes). */
+const attemptNotes = new WeakMap<ClientSession, Map<string, unknown>>();
+
 /** Mongoose keeps the transaction's session here once transactionAsyncLocalStorage is set (untyped). */
 const transactionStorage = () =>
   (
@@ -55,10 +58,21 @@ export class Transactions implements OnModuleInit {
     const result = await this.connection.transaction(async (session) => {
       callbacks = [];
       afterCommit.set(session, callbacks);
+      attemptNotes.set(session, new Map());
       return work();
     });
     for (const callback of callbacks) callback();
     return result;
+  }
+
+  /**
+   * Notes the current transaction's work keeps while it runs (what it already wrote, say), and
+   * loses when a transient conflict runs the work again: the writes they describe are gone too.
+   * Undefined outside a transaction.
+   */
+  attemptNotes(): Map<string, unknown> | undefined {
+    const session = currentTransaction();
+    return session && attemptNotes.get(session);
   }
 
   /** Calls `callback` once the current transaction has committed; outside one, at once. */

@@ -28,13 +28,19 @@ export interface EventQuery {
 /**
  * The webhook each kind of event sends to the other backends (WEBHOOK_URLS): the account's
  * creation, a change to what they see of it (email, username, name, data, emailVerified, role,
- * disabled), its deletion. Other events change nothing they are shown.
+ * disabled, its providers and identities, hasPassword), its deletion. Other events change nothing
+ * they are shown; a password reset sends one only when it gave the account its first password.
  */
 const WEBHOOK_OF: Partial<Record<EventType, WebhookType>> = {
   'user.created': 'user.created',
   'profile.updated': 'user.updated',
   'email.changed': 'user.updated',
   'email.verified': 'user.updated',
+  'identity.linked': 'user.updated',
+  'identity.unlinked': 'user.updated',
+  'password.set': 'user.updated',
+  'password.removed': 'user.updated',
+  'password.reset': 'user.updated',
   'user.updated': 'user.updated',
   'user.disabled': 'user.updated',
   'user.enabled': 'user.updated',

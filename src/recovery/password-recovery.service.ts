@@ -89,11 +89,15 @@ export class PasswordRecovery {
         ...(firstPassword && { firstPassword }),
         ...(!provesAddress && { link: 'set-password' }),
       };
-      await this.events.record({
-        type: 'password.reset',
-        userId: user._id,
-        ...(Object.keys(details).length > 0 && { details }),
-      });
+      await this.events.record(
+        {
+          type: 'password.reset',
+          userId: user._id,
+          ...(Object.keys(details).length > 0 && { details }),
+        },
+        // Other backends see hasPassword alone: it changes with a first password.
+        { webhook: firstPassword },
+      );
       if (provesAddress) {
         if (!before.emailVerified) {
           await this.events.record({ type: 'email.verified', userId: user._id });

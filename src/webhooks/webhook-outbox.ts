@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, Types } from 'mongoose';
+import mongoose, { Model, Types } from 'mongoose';
 import { AppConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
 import { toUserView } from '../users/user.view';
@@ -15,6 +15,12 @@ export interface AccountChange {
   /** Unique to the change (the audit event's id): the webhook's `webhook-id` is made from it. */
   id: Types.ObjectId;
   at: Date;
+}
+
+/** The webhook a transaction already wrote for an account: its type, and its message at each URL. */
+interface WrittenWebhook {
+  type: WebhookType;
+  ids: Types.ObjectId[];
 }
 
 /**
@@ -38,15 +44,27 @@ export class WebhookOutbox {
 
   /**
    * Call inside the change's transaction, after the change: the account is read as it is now
-   * (created or updated), or only its id is sent (deleted).
+   * (created or updated), or only its id is sent (deleted). One transaction sends one webhook per
+   * account: a user.updated after that account's user.created or user.updated in the same
+   * transaction (a password reset that proves the address and unlinks a provider) brings that
+   * webhook's account up to date instead.
    */
   async enqueue(change: AccountChange): Promise<void> {
     if (this.urls.length === 0) return;
     const data = await this.dataOf(change);
     if (data === undefined) return;
-    const body = JSON.stringify({ type: change.type, timestamp: change.at.toISOString(), data });
+    const notes = this.transactions.attemptNotes();
+    const account = `webhook of ${change.userId.toHexString()}`;
+    const earlier = notes?.get(account) as WrittenWebhook | undefined;
+    if (change.type === 'user.updated' && earlier && earlier.type !== 'user.deleted') {
+      const body = this.body(earlier.type, change.at, data);
+      const ids = mongoose.trusted({ $in: earlier.ids });
+      await this.messages.updateMany({ _id: ids }, { $set: { body } }).exec();
+      return;
+    }
+    const body = this.body(change.type, change.at, data);
     const now = new Date();
-    await this.messages.insertMany(
+    const written = await this.messages.insertMany(
       this.urls.map((url) => ({
         url,
         webhookId: `msg_${change.id.toHexString()}`,
@@ -58,7 +76,12 @@ export class WebhookOutbox {
         attempts: 0,
       })),
     );
+    notes?.set(account, { type: change.type, ids: written.map(({ _id }) => _id) });
     this.transactions.afterCommit(() => this.relay.wake());
+  }
+
+  private body(type: WebhookType, at: Date, data: object): string {
+    return JSON.stringify({ type, timestamp: at.toISOString(), data });
   }
 
   /** The account's public view (never a secret), or `{id}` for a deletion. */

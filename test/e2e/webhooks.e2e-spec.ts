@@ -1,9 +1,12 @@
-import { Types } from 'mongoose';
+import { mongo, Types } from 'mongoose';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
+import { Transactions } from '../../src/database/transactions';
+import { WebhookOutbox } from '../../src/webhooks/webhook-outbox';
 import { GOOD_PASSWORD, newAccount, register } from '../support/accounts';
 import { MailServer, tokenIn } from '../support/mail';
+import { newIdentity, SocialWorld, startSocialWorld } from '../support/social';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
 import { parse, ReceivedWebhook, WebhookReceiver } from '../support/webhook-receiver';
 
@@ -162,6 +165,44 @@ describe('webhooks to other backends', () => {
     ]);
   });
 
+  it('writes its webhook again when a transient conflict runs the transaction again: the first attempt wrote nothing', async () => {
+    const { user } = await register(t.http);
+    await first.waitFor(about('user.created', user.id));
+    const transactions = t.app.get(Transactions);
+    const webhooks = t.app.get(WebhookOutbox);
+    const userId = new Types.ObjectId(user.id);
+    let attempts = 0;
+    await transactions.run(async () => {
+      attempts += 1;
+      await webhooks.enqueue({
+        type: 'user.updated',
+        userId,
+        id: new Types.ObjectId(),
+        at: new Date(),
+      });
+      // A second change of the same account in this transaction: merged into the first webhook.
+      await webhooks.enqueue({
+        type: 'user.updated',
+        userId,
+        id: new Types.ObjectId(),
+        at: new Date(),
+      });
+      if (attempts === 1) {
+        throw new mongo.MongoServerError({
+          message: 'a write conflict, as the server reports it',
+          errorLabels: ['TransientTransactionError'],
+        });
+      }
+    });
+    expect(attempts).toBe(2);
+    // One webhook (at each of the two URLs), written by the attempt that committed.
+    const written = await outbox()
+      .find({ type: 'user.updated', body: { $regex: user.id } })
+      .toArray();
+    expect(written.map(({ url }) => url as string).sort()).toEqual([first.url, second.url].sort());
+    await first.waitFor(about('user.updated', user.id));
+  });
+
   it('sends user.deleted with the account id only', async () => {
     const { cookie, user } = await register(t.http);
     await request(t.http)
@@ -317,5 +358,105 @@ describe('webhooks when an instance shuts down', () => {
       await staying?.close();
       await receiver.stop();
     }
+  });
+});
+
+describe('webhooks when a way in is added or removed', () => {
+  let mail: MailServer;
+  let receiver: WebhookReceiver;
+  let world: SocialWorld;
+  const updatesOf = (userId: string) =>
+    receiver.received
+      .filter((webhook) => parse(webhook).type === 'user.updated')
+      .map(verified)
+      .filter(({ data }) => data.id === userId);
+  /** Once the outbox is empty of pending webhooks, every webhook of the changes so far is in. */
+  const delivered = () =>
+    waitFor(
+      async () =>
+        (await world.t.db.collection('webhook_outbox').countDocuments({ state: 'pending' })) === 0,
+    );
+
+  beforeAll(async () => {
+    [mail, receiver] = await Promise.all([MailServer.start(), WebhookReceiver.start()]);
+    world = await startSocialWorld({
+      ...mail.env,
+      WEBHOOK_URLS: receiver.url,
+      WEBHOOK_SECRET: SECRET,
+      WEBHOOK_RETRY_SECONDS: '1',
+    });
+  });
+  afterAll(async () => {
+    await world.close();
+    await Promise.all([receiver.stop(), mail.close()]);
+  });
+
+  it('sends user.updated when a provider is linked or unlinked and a password set or removed, with the account as it is then', async () => {
+    const browser = world.browser();
+    const signedUp = await browser.signIn(world.provider('github'), newIdentity());
+    const userId = signedUp.body.user.id as string;
+    await receiver.waitFor((webhook) => parse(webhook).data.id === userId);
+    const sees = async () => ((await browser.me().expect(200)).body as { user: object }).user;
+
+    expect((await browser.link(world.provider('google'), newIdentity())).status).toBe(200);
+    const linked = await sees();
+    await browser.agent.put('/me/password').send({ newPassword: GOOD_PASSWORD }).expect(204);
+    const withPassword = await sees();
+    await browser.agent.delete('/me/password').expect(204);
+    const withoutPassword = await sees();
+    await browser.agent.delete('/me/connections/google').expect(204);
+    const unlinked = await sees();
+    await delivered();
+
+    expect(updatesOf(userId).map(({ data }) => data)).toEqual([
+      linked,
+      withPassword,
+      withoutPassword,
+      unlinked,
+    ]);
+    expect(linked).toMatchObject({ providers: ['github', 'google'], hasPassword: false });
+    expect(withPassword).toMatchObject({ hasPassword: true });
+    expect(unlinked).toMatchObject({ providers: ['github'], hasPassword: false });
+  });
+
+  it('sends one user.updated for one change that writes several events: a recovery that proves the address and unlinks a provider', async () => {
+    const browser = world.browser();
+    const account = newAccount();
+    const registered = await browser.agent.post('/auth/register').send(account).expect(201);
+    const userId = registered.body.user.id as string;
+    // Linked while the address is unproven: the recovery that proves it unlinks the provider.
+    expect((await browser.link(world.provider('github'), newIdentity())).status).toBe(200);
+    await delivered();
+    const before = updatesOf(userId).length;
+
+    await request(world.t.http)
+      .post('/auth/password/forgot')
+      .send({ email: account.email })
+      .expect(202);
+    const token = tokenIn(await mail.next(account.email, 2), '/reset-password');
+    await request(world.t.http)
+      .post('/auth/password/reset')
+      .send({ token, newPassword: 'another passphrase of my own' })
+      .expect(204);
+    await delivered();
+
+    // The events say what happened, one by one; the webhook tells the outcome once.
+    const events = await world.t.db
+      .collection('events')
+      .find({ userId: new Types.ObjectId(userId) })
+      .sort({ _id: 1 })
+      .toArray();
+    expect(events.map(({ type }) => type as string).slice(-3)).toEqual([
+      'password.reset',
+      'email.verified',
+      'identity.unlinked',
+    ]);
+    const updates = updatesOf(userId).slice(before);
+    expect(updates).toHaveLength(1);
+    expect(updates[0].data).toMatchObject({
+      emailVerified: true,
+      providers: [],
+      hasPassword: true,
+    });
   });
 });
