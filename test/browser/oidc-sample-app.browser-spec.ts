@@ -187,3 +187,58 @@ describe('an app signing its users in through this service, in a real browser', 
     await expect(signedInAs()).resolves.toBe(`Signed in as ${email}`);
   });
 });
+
+/**
+ * An app that asks for the authorization response as a form post (response_mode=form_post, as
+ * many server-side frameworks do): our answer is a page whose script posts the form to the app,
+ * which this service's Content-Security-Policy must let run and submit, and nothing else.
+ */
+describe('an app that takes the authorization response as a form post, in a real browser', () => {
+  let sample: SampleApp;
+  let live: LiveApp;
+  let chromium: Browser;
+
+  beforeAll(async () => {
+    sample = await startSampleApp({ clientId: 'form-post-app', responseMode: 'form_post' });
+    live = await startLiveApp({ env: { OIDC_CLIENTS: JSON.stringify([sample.client]) } });
+    sample.useIssuer(live.url);
+    chromium = await launchChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await live?.close();
+    await sample?.close();
+  });
+
+  it('signs the person in: the form reaches the app, posted by the page, with nothing blocked', async () => {
+    const email = 'form.post@example.test';
+    await request(live.url).post('/auth/register').send({ email, password: PASSWORD }).expect(201);
+    const context = await chromium.newContext();
+    try {
+      const page = await context.newPage();
+      const blocked: string[] = [];
+      page.on('console', (message) => {
+        if (message.text().includes('Content Security Policy')) blocked.push(message.text());
+      });
+      const posted: string[] = [];
+      page.on('request', (sent) => {
+        if (sent.method() === 'POST' && sent.url().startsWith(sample.url)) posted.push(sent.url());
+      });
+
+      await page.goto(`${sample.url}/login`);
+      await page.getByLabel('Email or username').fill(email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${sample.url}/`, { timeout: 15_000 }).catch(() => undefined);
+
+      expect(blocked).toEqual([]);
+      expect(posted).toEqual([`${sample.url}/callback`]);
+      expect(page.url()).toBe(`${sample.url}/`);
+      await expect(page.locator('#signed-in-as').textContent()).resolves.toBe(
+        `Signed in as ${email}`,
+      );
+    } finally {
+      await context.close();
+    }
+  });
+});

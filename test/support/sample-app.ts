@@ -42,7 +42,13 @@ const SCOPE = 'openid email profile';
 export async function startSampleApp({
   clientId = 'sample-app',
   clientSecret = randomBytes(24).toString('hex'),
-}: { clientId?: string; clientSecret?: string } = {}): Promise<SampleApp> {
+  responseMode,
+}: {
+  clientId?: string;
+  clientSecret?: string;
+  /** 'form_post': the service answers with a form the browser posts to /callback. */
+  responseMode?: 'form_post';
+} = {}): Promise<SampleApp> {
   const sessions = new Map<string, Session>();
   /** The states of sign-outs this app started, to recognise the way back. */
   const logoutStates = new Set<string>();
@@ -129,6 +135,7 @@ ${claims}
         code_challenge: await client.calculatePKCECodeChallenge(verifier),
         code_challenge_method: 'S256',
         state,
+        ...(responseMode && { response_mode: responseMode }),
       });
       redirect(response, target.href);
     },
@@ -143,11 +150,10 @@ ${claims}
       const config = await configuration();
       let user: Record<string, unknown>;
       try {
-        const tokens = await client.authorizationCodeGrant(
-          config,
-          new URL(request.url ?? '/', url),
-          { pkceCodeVerifier: pending.verifier, expectedState: pending.state },
-        );
+        const tokens = await client.authorizationCodeGrant(config, await callbackOf(request, url), {
+          pkceCodeVerifier: pending.verifier,
+          expectedState: pending.state,
+        });
         const claims = tokens.claims();
         if (!claims) throw new Error('No ID token');
         const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
@@ -183,8 +189,10 @@ ${claims}
   };
 
   const server = createServer((request, response) => {
-    const route = routes[new URL(request.url ?? '/', 'http://sample.invalid').pathname];
-    if (!route || request.method !== 'GET') {
+    const path = new URL(request.url ?? '/', 'http://sample.invalid').pathname;
+    const route = routes[path];
+    const method = path === '/callback' && responseMode === 'form_post' ? 'POST' : 'GET';
+    if (!route || request.method !== method) {
       page(response, 404, '<p>Not found.</p>');
       return;
     }
@@ -214,6 +222,22 @@ ${claims}
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/**
+ * The authorization response as openid-client takes it: the callback's URL (query), or a Request
+ * with the form the browser posted (form_post).
+ */
+async function callbackOf(request: IncomingMessage, origin: string): Promise<URL | Request> {
+  const url = new URL(request.url ?? '/', origin);
+  if (request.method !== 'POST') return url;
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return new Request(url, {
+    method: 'POST',
+    headers: { 'Content-Type': String(request.headers['content-type']) },
+    body: Buffer.concat(chunks).toString(),
+  });
 }
 
 function page(response: ServerResponse, status: number, body: string): void {
