@@ -20,28 +20,33 @@ export interface OutboxWorkerOptions<T extends OutboxItem> {
   pollIntervalMs: number;
   /** How long one instance holds an item while delivering it; a crashed instance's claim lapses. */
   claimMs: number;
+  /**
+   * How many items one instance delivers at once (1 if not given): with more, an item whose
+   * receiver is slow to answer holds up one of them, not the rest.
+   */
+  concurrency?: number;
   /** One attempt at a claimed item; it ends the attempt with `finish`, whatever the outcome. */
   deliver: (item: T) => Promise<void>;
 }
 
 /**
  * Delivers an outbox collection (mail, webhooks): every instance polls it (and wakes at once after
- * a change that adds to it), and takes one due item at a time with an atomic claim (`claimedBy`,
- * `claimedUntil`), so two instances never deliver the same one and a crashed instance's claim
- * lapses after `claimMs`.
+ * a change that adds to it), and takes due items with an atomic claim (`claimedBy`,
+ * `claimedUntil`), one at a time in each of its `concurrency` lanes, so two instances never
+ * deliver the same one and a crashed instance's claim lapses after `claimMs`.
  *
  * At shutdown (the owner's onApplicationShutdown: the HTTP server has closed by then, so the last
  * requests' work is in the outbox, and the database is still connected) it stops claiming, waits
- * for the attempt under way until GracefulShutdown's deadline, and hands back a claim still held
- * then, so that another instance takes the item at once instead of after `claimMs`.
+ * for the attempts under way until GracefulShutdown's deadline, and hands back the claims still
+ * held then, so that another instance takes those items at once instead of after `claimMs`.
  */
 export class OutboxWorker<T extends OutboxItem> {
   private readonly logger: Logger;
   private readonly instance = randomUUID();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  /** The item being delivered right now, if any. */
-  private delivering?: T;
+  /** The items being delivered right now. */
+  private readonly delivering = new Set<T>();
   private again = false;
   private stopped = false;
 
@@ -60,15 +65,15 @@ export class OutboxWorker<T extends OutboxItem> {
   }
 
   /**
-   * Stops claiming; the attempt under way finishes within `graceMs`, or its item is handed back.
-   * Returns whether it finished.
+   * Stops claiming; the attempts under way finish within `graceMs`, or their items are handed
+   * back. Returns whether they finished.
    */
   async stop(graceMs: number): Promise<boolean> {
     this.stopped = true;
     clearInterval(this.timer);
     const finished = await settlesWithin(this.running, graceMs);
-    const unfinished = this.delivering;
-    if (!finished && unfinished) {
+    if (finished) return true;
+    for (const unfinished of [...this.delivering]) {
       // Its outcome is unknown: the receiver may still accept it, and the next instance deliver it
       // again (under the same id). Better than holding it for claimMs.
       await this.release(unfinished);
@@ -77,7 +82,7 @@ export class OutboxWorker<T extends OutboxItem> {
         `${this.options.name} delivery cut off by shutdown; handed back to the other instances`,
       );
     }
-    return finished;
+    return false;
   }
 
   /** Delivers what is due now; a wake during a run makes it look again when done. */
@@ -118,18 +123,43 @@ export class OutboxWorker<T extends OutboxItem> {
       .exec();
   }
 
+  /**
+   * Delivers until nothing is due, in up to `concurrency` lanes: a lane that claims an item opens
+   * the next, so an idle poll claims once. A lane's failure is thrown once the others are done.
+   */
   private async deliverDue(): Promise<void> {
+    const lanes: Promise<void>[] = [];
+    const openLane = () => {
+      lanes.push(
+        this.deliverInTurn(() => {
+          if (lanes.length < (this.options.concurrency ?? 1)) openLane();
+        }),
+      );
+    };
+    openLane();
+    // Lanes open while the first ones run: the loop reads the length anew.
+    const outcomes: PromiseSettledResult<void>[] = [];
+    for (let lane = 0; lane < lanes.length; lane += 1) {
+      outcomes.push(...(await Promise.allSettled([lanes[lane]])));
+    }
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** One lane: claims and delivers due items one after another, until none is left. */
+  private async deliverInTurn(claimed: () => void): Promise<void> {
     for (;;) {
       if (this.stopped) return;
       const item = await this.claim();
       if (!item) return;
       // Shutdown began while claiming: not started, so handed back as it was.
       if (this.stopped) return this.release(item, { attempted: false });
-      this.delivering = item;
+      claimed();
+      this.delivering.add(item);
       try {
         await this.options.deliver(item);
       } finally {
-        this.delivering = undefined;
+        this.delivering.delete(item);
       }
     }
   }

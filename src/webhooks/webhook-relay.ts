@@ -16,6 +16,8 @@ import { ATTEMPT_TIMEOUT_MS, WebhookTransport } from './webhook-transport';
 
 /** How often each instance looks for webhooks due (it also looks right after each change). */
 const POLL_INTERVAL_MS = 5_000;
+/** Webhooks one instance sends at once: a receiver slow to answer holds up one, not the rest. */
+const CONCURRENCY = 4;
 /** Longer than an attempt may take; a crashed instance's claim lapses after it. */
 const CLAIM_MS = ATTEMPT_TIMEOUT_MS + 50_000;
 /** Retry delays double from WEBHOOK_RETRY_SECONDS up to this. */
@@ -26,8 +28,8 @@ export const GIVE_UP_MS = 3 * 86_400_000;
 const KEEP_MS = 30 * 86_400_000;
 
 /**
- * Delivers the webhook outbox: every instance polls it and takes one due webhook at a time with
- * an atomic claim (OutboxWorker). A 2xx answer ends it; any other answer, a network error or the
+ * Delivers the webhook outbox: every instance polls it and takes due webhooks, CONCURRENCY at a
+ * time, each with an atomic claim (OutboxWorker). A 2xx answer ends it; any other answer, a network error or the
  * timeout is retried with a doubling delay, under the same `webhook-id`, until GIVE_UP_MS.
  */
 @Injectable()
@@ -49,6 +51,7 @@ export class WebhookRelay implements OnApplicationBootstrap, OnApplicationShutdo
       active: delivers,
       pollIntervalMs: POLL_INTERVAL_MS,
       claimMs: CLAIM_MS,
+      concurrency: CONCURRENCY,
       deliver: (message) => this.deliver(message),
     });
   }
@@ -58,7 +61,7 @@ export class WebhookRelay implements OnApplicationBootstrap, OnApplicationShutdo
     if (this.urls.size > 0) this.worker.start();
   }
 
-  /** Stops claiming; the webhook being sent finishes, or is handed back (OutboxWorker.stop). */
+  /** Stops claiming; the webhooks being sent finish, or are handed back (OutboxWorker.stop). */
   async onApplicationShutdown(): Promise<void> {
     await this.worker.stop(this.shutdown.remainingMs());
   }

@@ -268,6 +268,18 @@ describe('webhooks to other backends', () => {
     expect(second.received.filter(about('user.created', user.id))).toHaveLength(1);
   });
 
+  it('holds up only the webhooks of a receiver that does not answer: the other URL gets its own at once', async () => {
+    first.answerNext('hang');
+    const { user } = await register(t.http);
+    const [held] = await first.waitFor(about('user.created', user.id));
+    // Well within the 10 s the held attempt may take.
+    await second.waitFor(about('user.created', user.id), 1, 5_000);
+    expect(held.status).toBeUndefined();
+    first.release();
+    const [, retried] = await first.waitFor(about('user.created', user.id), 2);
+    expect(retried.status).toBe(204);
+  });
+
   it('answers the person at once while a receiver is down or does not answer, and delivers later', async () => {
     await first.stop();
     second.answerNext('hang');
