@@ -7,7 +7,8 @@ import { WebhookOutbox } from '../../src/webhooks/webhook-outbox';
 import { GOOD_PASSWORD, newAccount, register } from '../support/accounts';
 import { MailServer, tokenIn } from '../support/mail';
 import { newIdentity, SocialWorld, startSocialWorld } from '../support/social';
-import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
+import { testServerUri, withDatabase } from '../support/mongo-uri';
+import { createTestApp, dropDatabase, newDatabaseName, TestApp } from '../support/test-app';
 import { parse, ReceivedWebhook, WebhookReceiver } from '../support/webhook-receiver';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -369,6 +370,53 @@ describe('webhooks when an instance shuts down', () => {
     } finally {
       await staying?.close();
       await receiver.stop();
+    }
+  });
+
+  it('hands back every webhook still in flight when the grace runs out, and another instance delivers them', async () => {
+    const [slow, slower] = await Promise.all([WebhookReceiver.start(), WebhookReceiver.start()]);
+    const database = newDatabaseName();
+    const env = {
+      WEBHOOK_URLS: `${slow.url},${slower.url}`,
+      WEBHOOK_SECRET: SECRET,
+      WEBHOOK_RETRY_SECONDS: '1',
+      SHUTDOWN_GRACE_SECONDS: '1',
+    };
+    const stopping = await createTestApp({ env, database });
+    // The stopped instance's connection is closed: the records are read through one of the test's.
+    const client = await mongo.MongoClient.connect(withDatabase(testServerUri(), database));
+    let stopped = false;
+    let other: TestApp | undefined;
+    try {
+      slow.answerNext('hang');
+      slower.answerNext('hang');
+      const { user } = await register(stopping.http);
+      const created = (webhook: ReceivedWebhook) => parse(webhook).data.id === user.id;
+      // Both sent at once, and both held past the grace.
+      await Promise.all([slow.waitFor(created), slower.waitFor(created)]);
+      await stopping.app.close();
+      stopped = true;
+
+      const handedBack = await client.db().collection('webhook_outbox').find({}).toArray();
+      expect(handedBack).toHaveLength(2);
+      for (const message of handedBack) {
+        expect(message).toMatchObject({ state: 'pending', attempts: 1 });
+        expect(message).not.toHaveProperty('claimedBy');
+      }
+      slow.release();
+      slower.release();
+      other = await createTestApp({ env, database });
+      for (const receiver of [slow, slower]) {
+        const [held, delivered] = await receiver.waitFor(created, 2);
+        expect(delivered.status).toBe(204);
+        expect(delivered.headers['webhook-id']).toBe(held.headers['webhook-id']);
+      }
+    } finally {
+      await client.close();
+      if (other) await other.close();
+      else if (stopped) await dropDatabase(database);
+      else await stopping.close();
+      await Promise.all([slow.stop(), slower.stop()]);
     }
   });
 });
