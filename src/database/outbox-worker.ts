@@ -44,7 +44,8 @@ export class OutboxWorker<T extends OutboxItem> {
   private readonly logger: Logger;
   private readonly instance = randomUUID();
   private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  /** The lanes delivering now, each claiming and delivering one item after another. */
+  private readonly lanes = new Set<Promise<void>>();
   /** The items being delivered right now. */
   private readonly delivering = new Set<T>();
   private again = false;
@@ -71,7 +72,7 @@ export class OutboxWorker<T extends OutboxItem> {
   async stop(graceMs: number): Promise<boolean> {
     this.stopped = true;
     clearInterval(this.timer);
-    const finished = await settlesWithin(this.running, graceMs);
+    const finished = await settlesWithin(Promise.all(this.lanes), graceMs);
     if (finished) return true;
     for (const unfinished of [...this.delivering]) {
       // Its outcome is unknown: the receiver may still accept it, and the next instance deliver it
@@ -85,24 +86,29 @@ export class OutboxWorker<T extends OutboxItem> {
     return false;
   }
 
-  /** Delivers what is due now; a wake during a run makes it look again when done. */
+  /**
+   * Delivers what is due now: in a new lane while fewer than `concurrency` run (so an item that a
+   * slow receiver holds up does not hold up the next change's); else the lanes look again when
+   * one is done.
+   */
   wake(): void {
     if (this.stopped || !this.options.active) return;
-    if (this.running) {
+    if (this.lanes.size >= (this.options.concurrency ?? 1)) {
       this.again = true;
       return;
     }
-    this.running = this.deliverDue()
+    const lane: Promise<void> = this.deliverInTurn()
       .catch((error: unknown) =>
         this.logger.warn({ err: error }, `${this.options.name} delivery pass failed`),
       )
       .finally(() => {
-        this.running = undefined;
+        this.lanes.delete(lane);
         if (this.again) {
           this.again = false;
           this.wake();
         }
       });
+    this.lanes.add(lane);
   }
 
   /** Looks again after `ms` (when a retry this instance scheduled is due), besides polling. */
@@ -124,37 +130,18 @@ export class OutboxWorker<T extends OutboxItem> {
   }
 
   /**
-   * Delivers until nothing is due, in up to `concurrency` lanes: a lane that claims an item opens
-   * the next, so an idle poll claims once. A lane's failure is thrown once the others are done.
+   * One lane: claims and delivers due items one after another, until none is left. Each item it
+   * claims wakes another lane (up to `concurrency`) for the items due besides it; so an idle poll
+   * claims once.
    */
-  private async deliverDue(): Promise<void> {
-    const lanes: Promise<void>[] = [];
-    const openLane = () => {
-      lanes.push(
-        this.deliverInTurn(() => {
-          if (lanes.length < (this.options.concurrency ?? 1)) openLane();
-        }),
-      );
-    };
-    openLane();
-    // Lanes open while the first ones run: the loop reads the length anew.
-    const outcomes: PromiseSettledResult<void>[] = [];
-    for (let lane = 0; lane < lanes.length; lane += 1) {
-      outcomes.push(...(await Promise.allSettled([lanes[lane]])));
-    }
-    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
-    if (failed) throw failed.reason;
-  }
-
-  /** One lane: claims and delivers due items one after another, until none is left. */
-  private async deliverInTurn(claimed: () => void): Promise<void> {
+  private async deliverInTurn(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
       const item = await this.claim();
       if (!item) return;
       // Shutdown began while claiming: not started, so handed back as it was.
       if (this.stopped) return this.release(item, { attempted: false });
-      claimed();
+      if (this.lanes.size < (this.options.concurrency ?? 1)) this.wake();
       this.delivering.add(item);
       try {
         await this.options.deliver(item);

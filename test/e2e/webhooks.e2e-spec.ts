@@ -271,10 +271,14 @@ describe('webhooks to other backends', () => {
 
   it('holds up only the webhooks of a receiver that does not answer: the other URL gets its own at once', async () => {
     first.answerNext('hang');
-    const { user } = await register(t.http);
+    const { user, cookie } = await register(t.http);
     const [held] = await first.waitFor(about('user.created', user.id));
     // Well within the 10 s the held attempt may take.
     await second.waitFor(about('user.created', user.id), 1, 5_000);
+    // The next change's webhooks do not wait for it either.
+    await request(t.http).patch('/me').set('Cookie', cookie).send({ name: 'Next' }).expect(200);
+    await second.waitFor(about('user.updated', user.id), 1, 5_000);
+    await first.waitFor(about('user.updated', user.id), 1, 5_000);
     expect(held.status).toBeUndefined();
     first.release();
     const [, retried] = await first.waitFor(about('user.created', user.id), 2);
