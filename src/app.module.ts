@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AccountModule } from './account/account.module';
+import { AdminRateLimitGuard } from './admin/admin-rate-limit.guard';
 import { AdminGuard } from './admin/admin.guard';
 import { AdminModule } from './admin/admin.module';
 import { ApiKeyGuard } from './api-keys/api-key.guard';
@@ -75,6 +76,7 @@ import { WebModule } from './web/web.module';
     { provide: APP_GUARD, useExisting: ApiKeyGuard },
     { provide: APP_GUARD, useExisting: SessionGuard },
     { provide: APP_GUARD, useExisting: AdminGuard },
+    { provide: APP_GUARD, useExisting: AdminRateLimitGuard },
     { provide: APP_FILTER, useClass: AppExceptionFilter },
   ],
 })

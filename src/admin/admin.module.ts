@@ -4,8 +4,10 @@ import { AuthModule } from '../auth/auth.module';
 import { EmailModule } from '../email/email.module';
 import { LinkingModule } from '../linking/linking.module';
 import { ProfileFieldsModule } from '../profile-fields/profile-fields.module';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { UsersModule } from '../users/users.module';
 import { AdminEventsController } from './admin-events.controller';
+import { AdminRateLimitGuard } from './admin-rate-limit.guard';
 import { AdminGuard } from './admin.guard';
 import { AdminUsersController } from './admin-users.controller';
 import { AdminUsersService } from './admin-users.service';
@@ -19,9 +21,10 @@ import { AdminUsersService } from './admin-users.service';
     LinkingModule,
     EmailModule,
     ProfileFieldsModule,
+    RateLimitsModule,
   ],
   controllers: [AdminUsersController, AdminEventsController],
-  providers: [AdminUsersService, AdminGuard],
-  exports: [AdminUsersService, AdminGuard],
+  providers: [AdminUsersService, AdminGuard, AdminRateLimitGuard],
+  exports: [AdminUsersService, AdminGuard, AdminRateLimitGuard],
 })
 export class AdminModule {}

@@ -162,6 +162,16 @@ export class AppConfig {
   SIGN_IN_RATE_LIMIT = 20;
 
   /**
+   * Requests per minute to the admin API from one caller (an admin's account, or an API key), all
+   * instances together: a stolen key or admin cookie cannot page through every account at speed.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000000)
+  ADMIN_RATE_LIMIT = 600;
+
+  /**
    * Consecutive failed password checks on one account that cost nothing; each failure after them
    * makes the account wait before its next check (see SIGN_IN_FIRST_DELAY_SECONDS).
    */

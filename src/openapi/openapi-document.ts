@@ -116,7 +116,7 @@ function routeKindErrors(method: Method, access: Access): ErrorCode[] {
     codes.push('CROSS_SITE_REQUEST');
   }
   if (access === 'session' || access === 'admin') codes.push('UNAUTHENTICATED');
-  if (access === 'admin') codes.push('ADMIN_REQUIRED', 'INSUFFICIENT_SCOPE');
+  if (access === 'admin') codes.push('ADMIN_REQUIRED', 'INSUFFICIENT_SCOPE', 'TOO_MANY_REQUESTS');
   return codes;
 }
 

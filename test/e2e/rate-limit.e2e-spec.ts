@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import request from 'supertest';
+import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { AccountAttempts } from '../../src/auth/account-attempts';
 import { accountKeyOfLogin, accountKeyOfUser } from '../../src/auth/account-key';
 import { HashScheduler } from '../../src/auth/hash-scheduler';
@@ -766,5 +767,51 @@ describe('the recovery link and a locked password', () => {
       await t.db.collection<FailureRecord>('sign_in_failures').findOne({ _id: recordId }),
     ).toMatchObject({ failures: 0 });
     await signIn(newPassword).expect(200);
+  });
+});
+
+describe('admin API rate limit per caller (ADMIN_RATE_LIMIT)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { ADMIN_RATE_LIMIT: '3' } });
+  });
+  afterAll(() => t.close());
+
+  /** A registered account made admin in the database, with its session cookie. */
+  async function newAdmin() {
+    const { cookie, user } = await register(t.http);
+    await t.db
+      .collection('users')
+      .updateOne({ _id: new Types.ObjectId(user.id) }, { $set: { role: 'admin' } });
+    return { cookie, id: user.id };
+  }
+
+  it('refuses a caller past ADMIN_RATE_LIMIT requests a minute with 429 and Retry-After, writing nothing, while other callers go on', async () => {
+    const admin = await newAdmin();
+    const other = await newAdmin();
+    const key = await t.app.get(ApiKeysService).create({ name: 'sync', scopes: ['admin'] });
+    const { user } = await register(t.http);
+    const as = (cookie: string) => ({
+      list: () => request(t.http).get('/admin/users').set('Cookie', cookie),
+      rename: (name: string) =>
+        request(t.http).patch(`/admin/users/${user.id}`).set('Cookie', cookie).send({ name }),
+    });
+
+    await as(admin.cookie).list().expect(200);
+    await as(admin.cookie).list().expect(200);
+    await as(admin.cookie).rename('Third').expect(200);
+    const refused = await as(admin.cookie).rename('Fourth').expect(429);
+    expect(refused.body.error.code).toBe('TOO_MANY_REQUESTS');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+    const stored = await t.db.collection('users').findOne({ _id: new Types.ObjectId(user.id) });
+    expect(stored?.name).toBe('Third');
+    await as(admin.cookie).list().expect(429);
+
+    // Counted per caller: another admin, and an API key, each have their own minute.
+    await as(other.cookie).list().expect(200);
+    await request(t.http).get('/admin/users').set('Authorization', `Bearer ${key.key}`).expect(200);
+    // The person's own routes are not the admin API's.
+    await request(t.http).get('/me').set('Cookie', admin.cookie).expect(200);
   });
 });
