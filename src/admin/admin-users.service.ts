@@ -181,8 +181,8 @@ export class AdminUsersService {
   /**
    * user.disabled / user.enabled when that changed, and user.updated naming the other fields that
    * changed (with the new role, which is no secret); a change that changed nothing is recorded
-   * too, with no fields. Other backends hear of the change once (one user.updated webhook), and
-   * not at all when nothing changed.
+   * too, with no fields. Other backends hear of the change once (WebhookOutbox: one webhook per
+   * account and transaction), and not at all when nothing changed.
    */
   private async recordUpdate(before: User, after: User, changes: AdminUserChanges): Promise<void> {
     const wasDisabled = before.disabled === true;
@@ -201,7 +201,7 @@ export class AdminUsersService {
           userId: after._id,
           details: { fields, ...(fields.includes('role') && { role: after.role }) },
         },
-        { webhook: fields.length > 0 && wasDisabled === isDisabled },
+        { webhook: fields.length > 0 },
       );
     }
   }

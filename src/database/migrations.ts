@@ -3,7 +3,7 @@ import { InjectConnection } from '@nestjs/mongoose';
 import { Connection } from 'mongoose';
 
 /** Where completed migrations are recorded, one document each: `{ _id: name, completedAt }`. */
-export const MIGRATIONS_COLLECTION = 'migrations';
+const MIGRATIONS_COLLECTION = 'migrations';
 
 /**
  * Start-up migrations that look through a whole collection for records of an earlier shape run

@@ -69,8 +69,9 @@ export class EventsService {
 
   /**
    * Call after the change, inside its transaction: a webhook reads the account as it is then.
-   * `webhook: false` records the event alone, when other backends have nothing to hear of it (a
-   * change that changed nothing) or hear of the change through another of its events.
+   * `webhook: false` records the event alone, when other backends have nothing new to see (a
+   * change that changed nothing, a password replaced by another). Several events of one change
+   * send one webhook (WebhookOutbox).
    */
   async record(event: NewEvent, { webhook: sendsWebhook = true } = {}): Promise<void> {
     const webhook = sendsWebhook ? WEBHOOK_OF[event.type] : undefined;
