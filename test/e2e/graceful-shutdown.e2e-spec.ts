@@ -5,15 +5,7 @@ import { GOOD_PASSWORD, newAccount, register } from '../support/accounts';
 import { startLiveApp } from '../support/live-app';
 import { MailServer } from '../support/mail';
 import { createTestApp, dropDatabase, newDatabaseName, TestApp } from '../support/test-app';
-
-/** Waits until `check` holds, checking every 20 ms, up to `timeoutMs`. */
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { waitFor } from '../support/wait-for';
 
 /** Whether `promise` is still pending after the event loop has had a turn. */
 async function isPending(promise: Promise<unknown>): Promise<boolean> {
@@ -79,10 +71,10 @@ describe('graceful shutdown: requests under way', () => {
         login: account.email,
         password: GOOD_PASSWORD,
       });
-      await until(() => scheduler.waiting === 1);
+      await waitFor(() => scheduler.waiting === 1);
 
       const closing = live.t.app.close();
-      await until(() => !server.listening);
+      await waitFor(() => !server.listening);
       await expect(fetch(`${live.url}/health/live`)).rejects.toThrow();
       expect(await isPending(closing)).toBe(true);
 
@@ -124,9 +116,9 @@ describe('graceful shutdown: requests under way', () => {
       socket.write(
         `POST /auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       );
-      await until(() => scheduler.waiting === 1);
+      await waitFor(() => scheduler.waiting === 1);
       const closing = live.t.app.close();
-      await until(() => !server.listening);
+      await waitFor(() => !server.listening);
       // … and a second request on the same connection, sent during the drain.
       socket.write('GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n');
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -199,7 +191,7 @@ describe('graceful shutdown: the mail relay', () => {
     try {
       mail.hold();
       const { account } = await register(stopping.http);
-      await until(() => mail.heldCount === 1);
+      await waitFor(() => mail.heldCount === 1);
 
       const closing = stopping.app.close();
       expect(await isPending(closing)).toBe(true);
@@ -226,7 +218,7 @@ describe('graceful shutdown: the mail relay', () => {
     try {
       mail.hold();
       const { account } = await register(stopping.http);
-      await until(() => mail.heldCount === 1);
+      await waitFor(() => mail.heldCount === 1);
       const claimed = await outboxOf(stopping).findOne({ to: account.email });
       expect(claimed?.claimedBy).toEqual(expect.any(String));
 
@@ -243,7 +235,7 @@ describe('graceful shutdown: the mail relay', () => {
       mail.releaseHeld({ accept: false });
       const delivered = await mail.next(account.email);
       expect(delivered.subject).toContain('Confirm your email address');
-      await until(
+      await waitFor(
         async () => (await outboxOf(other!).findOne({ to: account.email }))?.state === 'sent',
       );
       await new Promise((resolve) => setTimeout(resolve, 300));

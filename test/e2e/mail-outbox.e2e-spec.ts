@@ -4,14 +4,7 @@ import request from 'supertest';
 import { newAccount, register } from '../support/accounts';
 import { linkIn, MailServer } from '../support/mail';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
-
-const waitFor = async (check: () => Promise<boolean>, timeoutMs = 20_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
+import { waitFor } from '../support/wait-for';
 
 describe('mail: the outbox and its delivery over SMTP', () => {
   let mail: MailServer;

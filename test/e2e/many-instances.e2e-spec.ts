@@ -285,20 +285,24 @@ describe('many instances: two on one database, behind one proxy', () => {
       });
     });
 
-    it("refuses on A, within 1 s, an app's tokens revoked by signing out everywhere on B", async () => {
+    it("refuses on A, at once, an app's tokens revoked by signing out everywhere on B", async () => {
       const { agent, userId } = await registered(A);
       const config = await discover();
       const { url, checks } = await authorize(config);
       const callback = await follow(agent, url);
       balancer.to(A);
       const tokens = await client.authorizationCodeGrant(config, callback, checks);
+      let started = Date.now();
       await client.fetchUserInfo(config, tokens.access_token, userId);
+      const accepted = Date.now() - started;
       balancer.to(B);
       await agent.delete('/me/sessions').expect(204);
-      const revoked = Date.now();
+      started = Date.now();
       balancer.to(A);
       await expect(client.fetchUserInfo(config, tokens.access_token, userId)).rejects.toThrow();
-      expect(Date.now() - revoked).toBeLessThan(1000);
+      // The very next request is refused, about as fast as an accepted one: no cache to wait out
+      // (compared with the same run's own request, with room for a busy machine).
+      expect(Date.now() - started).toBeLessThan(Math.max(1000, 10 * accepted));
       const introspection = await client.tokenIntrospection(config, tokens.access_token);
       expect(introspection.active).toBe(false);
     });

@@ -10,16 +10,9 @@ import { newIdentity, SocialWorld, startSocialWorld } from '../support/social';
 import { testServerUri, withDatabase } from '../support/mongo-uri';
 import { createTestApp, dropDatabase, newDatabaseName, TestApp } from '../support/test-app';
 import { parse, ReceivedWebhook, WebhookReceiver } from '../support/webhook-receiver';
+import { waitFor } from '../support/wait-for';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
-
-const waitFor = async (check: () => Promise<boolean>, timeoutMs = 20_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
 
 /** The webhook verified as a receiver would, with the official library and the shared secret. */
 function verified(webhook: ReceivedWebhook) {

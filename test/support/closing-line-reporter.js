@@ -1,7 +1,7 @@
 'use strict';
 /**
- * Ends the run with one plain line, "Jest: N passed, N failed, N skipped", which CI reads for what
- * ran (jest's own summary is not in a form it reads). Added to jest's default reporter.
+ * Ends the run with one plain line, "Jest: N passed, N failed, N skipped", a count anyone reading
+ * the log can find at a glance. Added to jest's default reporter.
  */
 class ClosingLineReporter {
   onRunComplete(_contexts, results) {
