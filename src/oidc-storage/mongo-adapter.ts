@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { mongo } from 'mongoose';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 
 interface Stored {
+  /** The SHA-256 of the model's id (see keyOf), never the id itself. */
   _id: string;
+  /** The model's payload without its `jti` (the id, which for a token is the token). */
   payload: AdapterPayload;
   /** The TTL index removes the record then; until it runs, reads treat it as gone. */
   expiresAt?: Date;
@@ -13,18 +16,39 @@ export function collectionName(model: string): string {
   return `oidc_${model.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()}`;
 }
 
+/** How a record is keyed: the SHA-256 of its id, as sessions and API keys are. */
+export function hashOf(id: string): string {
+  return createHash('sha256').update(id).digest('base64url');
+}
+
+/** Models whose id is public (a client_id), kept as it is. */
+const PUBLIC_IDS = new Set(['Client']);
+
+/**
+ * The `jti` given back with a record found by another field (a session by its uid): its id is
+ * known only by its hash, which this names so that saving or destroying the model reaches the same
+ * record. find() never takes it: a hash read from the database opens nothing.
+ */
+const KEY_REFERENCE = 'stored-key:';
+
+/** Called with the grant of a code or refresh token used twice: everything it issued goes. */
+export type RevokeGrant = (grantId: string) => Promise<void>;
+
 /**
  * oidc-provider's storage (grants, codes, tokens, the provider's sessions and interactions) in
- * MongoDB: one collection per model, each record expiring by a TTL index. Every operation is one
- * atomic statement; consuming a code is a conditional update, so a replay finds it consumed.
+ * MongoDB: one collection per model, each record expiring by a TTL index. Records are keyed by the
+ * SHA-256 of their id and hold no `jti`, so no stored value is a code, token or session cookie.
+ * Every operation is one atomic statement; consuming a code is a conditional update, so that only
+ * one of two redemptions at the same moment wins, and the other is a replay.
  */
 export class MongoAdapter implements Adapter {
   private static readonly indexed = new WeakMap<mongo.Db, Set<string>>();
   private readonly collection: mongo.Collection<Stored>;
 
   constructor(
-    model: string,
-    private readonly db: mongo.Db,
+    private readonly model: string,
+    db: mongo.Db,
+    private readonly revokeGrant: RevokeGrant,
   ) {
     this.collection = db.collection<Stored>(collectionName(model));
   }
@@ -47,42 +71,87 @@ export class MongoAdapter implements Adapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : undefined;
     await this.collection.updateOne(
-      { _id: id },
-      { $set: { payload, ...(expiresAt && { expiresAt }) } },
+      { _id: this.keyOf(id) },
+      { $set: { payload: withoutBearerValues(payload), ...(expiresAt && { expiresAt }) } },
       { upsert: true },
     );
   }
 
-  find(id: string): Promise<AdapterPayload | undefined> {
-    return this.findOne({ _id: id });
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    if (PUBLIC_IDS.has(this.model)) return (await this.findStored({ _id: id }))?.payload;
+    const stored = await this.findStored({ _id: hashOf(id) });
+    return stored && { ...stored.payload, jti: id };
   }
 
   findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.findOne({ 'payload.uid': uid });
+    return this.findReferenced({ 'payload.uid': uid });
   }
 
   findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.findOne({ 'payload.userCode': userCode });
+    return this.findReferenced({ 'payload.userCode': userCode });
   }
 
+  /**
+   * Marks a code (or refresh token) used, only if it was not already: of two redemptions at the
+   * same moment one wins, and the other is refused as a replay (RFC 6749 §4.1.2), which revokes
+   * what the code issued, the winner's tokens included.
+   */
   async consume(id: string): Promise<void> {
-    await this.collection.updateOne(
-      { _id: id },
+    const key = this.keyOf(id);
+    const { matchedCount } = await this.collection.updateOne(
+      { _id: key, 'payload.consumed': { $exists: false } },
       { $set: { 'payload.consumed': Math.floor(Date.now() / 1000) } },
     );
+    if (matchedCount === 1) return;
+    const used = await this.collection.findOne({ _id: key }, { projection: { payload: 1 } });
+    const grantId = used?.payload.grantId;
+    if (typeof grantId === 'string') await this.revokeGrant(grantId);
+    throw this.model === 'PushedAuthorizationRequest'
+      ? new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used')
+      : new errors.InvalidGrant(`${this.model} already used`);
   }
 
   async destroy(id: string): Promise<void> {
-    await this.collection.deleteOne({ _id: id });
+    await this.collection.deleteOne({ _id: this.keyOf(id) });
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
     await this.collection.deleteMany({ 'payload.grantId': grantId });
   }
 
-  private async findOne(filter: mongo.Filter<Stored>): Promise<AdapterPayload | undefined> {
+  /** The record's key: the hash of the id, or the key a found record named (see KEY_REFERENCE). */
+  private keyOf(id: string): string {
+    if (PUBLIC_IDS.has(this.model)) return id;
+    return id.startsWith(KEY_REFERENCE) ? id.slice(KEY_REFERENCE.length) : hashOf(id);
+  }
+
+  /** A record found by a field of its payload, with its key in place of the id it does not hold. */
+  private async findReferenced(filter: mongo.Filter<Stored>): Promise<AdapterPayload | undefined> {
+    const stored = await this.findStored(filter);
+    if (!stored) return undefined;
+    return PUBLIC_IDS.has(this.model)
+      ? stored.payload
+      : { ...stored.payload, jti: `${KEY_REFERENCE}${stored._id}` };
+  }
+
+  private async findStored(filter: mongo.Filter<Stored>): Promise<Stored | undefined> {
     const stored = await this.collection.findOne(filter);
     if (!stored || (stored.expiresAt && stored.expiresAt.getTime() <= Date.now())) return undefined;
-    return stored.payload;
+    return stored;
   }
+}
+
+/**
+ * The payload as stored: without `jti` (the id: the code or token itself), and an interaction
+ * without the provider's session cookie it copies (`session.cookie`, which nothing reads back).
+ */
+function withoutBearerValues(payload: AdapterPayload): AdapterPayload {
+  const stored: AdapterPayload = { ...payload };
+  delete stored.jti;
+  if (stored.session && typeof stored.session === 'object' && 'cookie' in stored.session) {
+    const session: Record<string, unknown> = { ...stored.session };
+    delete session.cookie;
+    stored.session = session;
+  }
+  return stored;
 }

@@ -15,7 +15,7 @@ import { User } from '../users/schemas/user.schema';
 import { profileDataOf } from '../users/profile-data';
 import { UsersRepository } from '../users/users.repository';
 import { MongoAdapter } from '../oidc-storage/mongo-adapter';
-import { PROVIDER_MODELS } from '../oidc-storage/provider-records';
+import { ProviderRecords } from '../oidc-storage/provider-records';
 import { KEY_CHECK_INTERVAL_MS, SigningKeys } from './signing-keys';
 
 /** The provider's endpoints, named as FusionAuth names them. */
@@ -65,6 +65,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     private readonly keys: SigningKeys,
     private readonly users: UsersRepository,
     private readonly browserSessions: BrowserSessions,
+    private readonly records: ProviderRecords,
   ) {
     this.basePath = config.basePath;
   }
@@ -81,7 +82,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     if (!this.enabled) return;
-    await MongoAdapter.ensureIndexes(this.connection.db!, PROVIDER_MODELS);
+    await this.records.prepare();
     await this.build();
     this.paths = new Set([...Object.values(OIDC_ROUTES), '/.well-known/openid-configuration']);
     // A key added by `rotate-keys` (on any machine) is published here within a minute, and signs
@@ -118,7 +119,8 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     const jwks = keys ?? (await this.keys.load());
     const provider = new Provider(this.config.publicUrl, {
       ...this.configuration(),
-      adapter: (model: string) => new MongoAdapter(model, db),
+      adapter: (model: string) =>
+        new MongoAdapter(model, db, (grantId) => this.records.revokeGrant(grantId)),
       jwks: { keys: jwks },
     });
     // Its host and scheme come from X-Forwarded-Host/-Proto, which middleware() sets from PUBLIC_URL.

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import request from 'supertest';
 import { GOOD_PASSWORD, newAccount } from '../support/accounts';
 import { LiveApp, startLiveApp } from '../support/live-app';
+import { createTestApp } from '../support/test-app';
 import { OidcProvider } from '../../src/oidc/oidc-provider.service';
 import { KEEP_REPLACED_KEYS_MS, rotateSigningKeys } from '../../src/oidc/rotate-keys.command';
 import { KEY_ACTIVATION_MS } from '../../src/oidc/signing-keys';
@@ -24,6 +26,9 @@ const PUBLIC_APP = {
   client_id: 'spa',
   redirect_uris: ['http://spa.example.test/callback'],
 };
+
+/** How the provider's records are keyed: the SHA-256 of the code or token (base64url). */
+const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
 /** This service as the OpenID Connect provider, driven by openid-client (a certified relying party). */
 describe('OpenID Connect provider', () => {
@@ -53,8 +58,15 @@ describe('OpenID Connect provider', () => {
     return { browser, account, userId: registered.body.user.id as string };
   }
 
-  /** Follows the redirects in `browser` until they leave this service (or reach `/login`). */
-  async function follow(browser: ReturnType<typeof request.agent>, start: URL): Promise<URL> {
+  /**
+   * Follows the redirects in `browser` until they leave this service (or reach `/login`); the
+   * cookies set on the way (`name=value`) go into `cookies` when given.
+   */
+  async function follow(
+    browser: ReturnType<typeof request.agent>,
+    start: URL,
+    cookies?: string[],
+  ): Promise<URL> {
     let url = start;
     for (
       let step = 0;
@@ -62,6 +74,8 @@ describe('OpenID Connect provider', () => {
       step++
     ) {
       const response = await browser.get(url.pathname + url.search);
+      const setCookies = (response.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
+      cookies?.push(...setCookies.map((line) => line.split(';')[0]));
       const location = response.headers.location as string | undefined;
       if (!location) throw new Error(`${response.status} at ${url.pathname}: ${response.text}`);
       url = new URL(location, url);
@@ -450,6 +464,191 @@ describe('OpenID Connect provider', () => {
       await expectRevoked(everywhere.config, everywhere.tokens, everywhere.userId);
     });
   });
+  describe('storage', () => {
+    /** The token endpoint, as an app calls it with its credentials (client_secret_basic). */
+    const tokenRequest = (form: Record<string, string>) =>
+      request(live.url)
+        .post('/oauth2/token')
+        .auth(APP.client_id, APP.client_secret)
+        .type('form')
+        .send(form);
+    const userinfo = (accessToken: string) =>
+      request(live.url).get('/oauth2/userinfo').auth(accessToken, { type: 'bearer' });
+
+    /** A code for `browser`, with what redeeming it takes. */
+    async function codeFor(browser: ReturnType<typeof request.agent>, scope = 'openid email') {
+      const config = await discover(APP.client_id, APP.client_secret);
+      const { url, verifier } = await authorize(config, scope);
+      const code = (await follow(browser, url)).searchParams.get('code');
+      if (!code) throw new Error('No code came back');
+      return {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: APP.redirect_uris[0],
+        code_verifier: verifier,
+      };
+    }
+
+    /** Two requests at the same moment: exactly one succeeds, the other is invalid_grant. */
+    async function race(form: Record<string, string>) {
+      const answers = await Promise.all([tokenRequest(form), tokenRequest(form)]);
+      expect(answers.map(({ status }) => status).sort()).toEqual([200, 400]);
+      const winner = answers.find(({ status }) => status === 200)!;
+      const loser = answers.find(({ status }) => status === 400)!;
+      expect(loser.body).toMatchObject({ error: 'invalid_grant' });
+      return winner.body as { access_token: string; refresh_token?: string };
+    }
+
+    it('a code redeemed twice at the same moment: one redemption succeeds, and the replay revokes what it issued (8 trials)', async () => {
+      const { browser } = await signedInBrowser();
+      for (let trial = 0; trial < 8; trial++) {
+        const winner = await race(await codeFor(browser));
+        await userinfo(winner.access_token).expect(401);
+      }
+    });
+
+    it('a refresh token used twice at the same moment: one use succeeds, and the replay revokes the grant (8 trials)', async () => {
+      const { browser } = await signedInBrowser();
+      for (let trial = 0; trial < 8; trial++) {
+        const issued = await tokenRequest(await codeFor(browser, 'openid offline_access')).expect(
+          200,
+        );
+        const refresh = { grant_type: 'refresh_token', refresh_token: issued.body.refresh_token };
+        const winner = await race(refresh);
+        await userinfo(winner.access_token).expect(401);
+        const again = { grant_type: 'refresh_token', refresh_token: winner.refresh_token! };
+        expect((await tokenRequest(again).expect(400)).body.error).toBe('invalid_grant');
+      }
+    });
+
+    it('a database reader finds no code, token or session cookie in any oidc_* record, and every lookup still works', async () => {
+      const { browser, userId } = await signedInBrowser();
+      const config = await discover(APP.client_id, APP.client_secret);
+      const cookies: string[] = [];
+      const { url, verifier, state } = await authorize(config, 'openid email offline_access');
+      const callback = await follow(browser, url, cookies);
+      const tokens = await client.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+      const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
+      // A sign-in request left waiting at /login holds the provider's session (prompt=login).
+      const again = await authorize(config);
+      again.url.searchParams.set('prompt', 'login');
+      expect((await follow(browser, again.url, cookies)).pathname).toBe('/login');
+
+      const sessionCookies = cookies
+        .filter((cookie) => cookie.startsWith('_session='))
+        .map((cookie) => cookie.slice('_session='.length))
+        .filter((value) => value !== '');
+      expect(sessionCookies.length).toBeGreaterThan(0);
+      const secrets = [
+        callback.searchParams.get('code')!,
+        tokens.access_token,
+        tokens.refresh_token!,
+        refreshed.access_token,
+        refreshed.refresh_token!,
+        ...sessionCookies,
+      ];
+      const db = live.t.db.db!;
+      const names = (await db.listCollections({}, { nameOnly: true }).toArray())
+        .map(({ name }) => name)
+        .filter((name) => name.startsWith('oidc_'));
+      /** Every raw document of every oidc_* collection, as a reader sees it. */
+      const stored = new Map<string, string[]>();
+      for (const name of names) {
+        const records = await db.collection(name).find().toArray();
+        stored.set(
+          name,
+          records.map((record) => JSON.stringify(record)),
+        );
+      }
+      // The reader really sees the records the flow wrote.
+      for (const name of [
+        'oidc_authorization_code',
+        'oidc_access_token',
+        'oidc_refresh_token',
+        'oidc_session',
+        'oidc_interaction',
+        'oidc_grant',
+      ]) {
+        expect(stored.get(name)?.length).toBeGreaterThan(0);
+      }
+      const holding = [...stored].flatMap(([name, records]) =>
+        records
+          .filter((record) => secrets.some((secret) => record.includes(secret)))
+          .map((record) => `${name} ${(JSON.parse(record) as { _id: string })._id}`),
+      );
+      expect(holding).toEqual([]);
+      // What the reader does find, a record's key, is no bearer value either.
+      const key = sha256(refreshed.access_token);
+      expect(stored.get('oidc_access_token')!.some((record) => record.includes(key))).toBe(true);
+      for (const value of [key, `stored-key:${key}`]) await userinfo(value).expect(401);
+
+      // Found by their hashes: userinfo, introspection, refresh and revocation all work.
+      expect(await client.fetchUserInfo(config, refreshed.access_token, userId)).toMatchObject({
+        sub: userId,
+      });
+      expect(await client.tokenIntrospection(config, refreshed.access_token)).toMatchObject({
+        active: true,
+        sub: userId,
+      });
+      const rotated = await client.refreshTokenGrant(config, refreshed.refresh_token!);
+      await client.tokenRevocation(config, rotated.refresh_token!);
+      await expect(client.refreshTokenGrant(config, rotated.refresh_token!)).rejects.toMatchObject({
+        error: 'invalid_grant',
+      });
+      expect(await client.tokenIntrospection(config, rotated.access_token)).toMatchObject({
+        active: false,
+      });
+    });
+
+    it('drops the records an older version kept in clear at the first start of this one: a token a reader could see never works', async () => {
+      const { browser, userId } = await signedInBrowser();
+      const config = await discover(APP.client_id, APP.client_secret);
+      const tokens = (
+        await tokenRequest(await codeFor(browser, 'openid offline_access')).expect(200)
+      ).body as { access_token: string; refresh_token: string };
+      // As the older version stored them: keyed by the token itself, which the payload held too.
+      const inClear = async (collection: string, token: string) => {
+        const records = live.t.db.collection<{ _id: string; payload: object }>(collection);
+        const hashed = await records.findOne({ _id: sha256(token) });
+        expect(hashed).not.toBeNull();
+        await records.insertOne({
+          ...hashed!,
+          _id: token,
+          payload: { ...hashed!.payload, jti: token },
+        });
+        await records.deleteOne({ _id: hashed!._id });
+        return records;
+      };
+      const accessTokens = await inClear('oidc_access_token', tokens.access_token);
+      const refreshTokens = await inClear('oidc_refresh_token', tokens.refresh_token);
+      await expect(client.fetchUserInfo(config, tokens.access_token, userId)).rejects.toThrow();
+      const refresh = { grant_type: 'refresh_token', refresh_token: tokens.refresh_token };
+      expect((await tokenRequest(refresh).expect(400)).body.error).toBe('invalid_grant');
+
+      // As though this version had not started on the database yet: its migration not recorded.
+      const migrations = live.t.db.collection<{ _id: string }>('migrations');
+      const migration = 'oidc: records keyed by hashes';
+      expect(await migrations.deleteOne({ _id: migration })).toMatchObject({ deletedCount: 1 });
+      const next = await createTestApp({
+        database: live.t.database,
+        env: { PUBLIC_URL: live.url, OIDC_CLIENTS: JSON.stringify([APP]) },
+      });
+      try {
+        expect(await accessTokens.countDocuments({ _id: tokens.access_token })).toBe(0);
+        expect(await refreshTokens.countDocuments({ _id: tokens.refresh_token })).toBe(0);
+        expect(await migrations.findOne({ _id: migration })).toMatchObject({
+          completedAt: expect.any(Date),
+        });
+      } finally {
+        // Not next.close(): that drops the database the first instance still uses.
+        await next.app.close();
+      }
+    });
+  });
+
   describe('signing keys', () => {
     const jwks = async () =>
       (await request(live.url).get('/.well-known/jwks.json').expect(200)).body as JSONWebKeySet;
