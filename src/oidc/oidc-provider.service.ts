@@ -180,7 +180,6 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       scopes: ['openid', 'email', 'profile', 'offline_access', 'data'],
       claims: { ...CLAIMS, data: ['data'] },
       conformIdTokenClaims: false,
-      // A disabled account is unknown to the apps: its codes and refresh tokens are refused.
       findAccount: (_ctx: KoaContextWithOIDC, sub: string) => this.findAccount(sub),
       interactions: {
         url: (_ctx, interaction) => `${this.basePath}${INTERACTION_PATH}/${interaction.uid}`,
