@@ -78,9 +78,10 @@ export class BrowserSessions {
     this.cookie.clear(response);
   }
 
+  /** Signs this browser out, here and at the OpenID provider (SessionsService.signOut). */
   async signOut(request: Request, response: Response): Promise<void> {
     const token = this.cookie.read(request);
-    if (token !== undefined) await this.sessions.end(token);
+    if (token !== undefined) await this.sessions.signOut(token);
     this.cookie.clear(response);
   }
 }

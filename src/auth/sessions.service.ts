@@ -231,6 +231,23 @@ export class SessionsService implements OnModuleInit {
   }
 
   /**
+   * Signs a browser out: ends the session its token belongs to (also by a token a rotation
+   * replaced) and the provider's sessions of its account, so that no app signs anyone in on the
+   * strength of a provider session left behind. The apps' grants and tokens stay.
+   */
+  async signOut(token: string): Promise<void> {
+    const hash = hashToken(token);
+    const ended = await this.sessions
+      .findOneAndDelete(
+        { $or: [{ tokenHash: hash }, { previousTokenHash: hash }] },
+        { projection: { userId: 1 } },
+      )
+      .lean<Pick<Session, 'userId'>>()
+      .exec();
+    if (ended) await this.providerRecords.endSessions(ended.userId.toHexString());
+  }
+
+  /**
    * Ends the account's sessions but `keep` (none is kept when it is undefined: an admin's change):
    * those that signed in with `proof` (a removed way in), or all of them (a changed password,
    * signing out everywhere), which also revokes what the apps signed in through this service hold.

@@ -6,7 +6,7 @@ import { BrowserSessions } from '../auth/browser-sessions';
 import { AppError } from '../common/app-error';
 import { Public } from '../common/public.decorator';
 import { AppConfig } from '../config/app-config';
-import { INTERACTION_PATH, OidcProvider } from './oidc-provider.service';
+import { INTERACTION_PATH, OidcProvider, providerLogin } from './oidc-provider.service';
 
 type Details = Awaited<ReturnType<OidcProvider['instance']['interactionDetails']>>;
 
@@ -48,11 +48,16 @@ export class InteractionController {
       );
       return;
     }
-    const accountId = auth.user._id.toHexString();
-    const grant = details.grantId
-      ? await provider.Grant.find(details.grantId)
-      : new provider.Grant({ accountId, clientId: details.params.client_id as string });
-    if (!grant) throw new Error('The grant of this authorization request is gone');
+    const login = providerLogin(auth);
+    const { accountId } = login;
+    await this.oidc.leaveForeignSession(details, accountId);
+    const clientId = details.params.client_id as string;
+    // A grant the request found is used only when it is this person's.
+    const found = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+    const grant =
+      found?.accountId === accountId && found.clientId === clientId
+        ? found
+        : new provider.Grant({ accountId, clientId });
     const missing = details.prompt.details as {
       missingOIDCScope?: string[];
       missingOIDCClaims?: string[];
@@ -64,11 +69,7 @@ export class InteractionController {
       request,
       response,
       {
-        login: {
-          accountId,
-          ts: Math.floor(auth.session.authenticatedAt.getTime() / 1000),
-          amr: [auth.session.method === 'provider' ? 'fed' : 'pwd'],
-        },
+        login: { accountId, ts: login.loginTs, amr: login.amr },
         consent: { grantId },
       },
       { mergeWithLastSubmission: false },

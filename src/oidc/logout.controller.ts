@@ -5,7 +5,6 @@ import { BrowserSessions } from '../auth/browser-sessions';
 import { Public } from '../common/public.decorator';
 import { AppConfig } from '../config/app-config';
 import type { OidcClientSettings } from '../config/oidc-clients';
-import { ProviderRecords } from '../oidc-storage/provider-records';
 
 /**
  * An app's "sign out": ends the session here (and the provider's), then sends the browser back to
@@ -17,7 +16,6 @@ import { ProviderRecords } from '../oidc-storage/provider-records';
 export class LogoutController {
   constructor(
     private readonly browserSessions: BrowserSessions,
-    private readonly providerRecords: ProviderRecords,
     private readonly config: AppConfig,
   ) {}
 
@@ -43,9 +41,8 @@ export class LogoutController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const auth = await this.browserSessions.authenticate(request);
+    // The provider's sessions of the account end with it (BrowserSessions.signOut).
     await this.browserSessions.signOut(request, response);
-    if (auth) await this.providerRecords.endSessions(auth.user._id.toHexString());
     const client = this.clientOf(query);
     const target = client && destination(client, query.post_logout_redirect_uri);
     if (!target) {

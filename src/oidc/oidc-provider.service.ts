@@ -5,9 +5,12 @@ import type { Connection } from 'mongoose';
 import { hkdfSync, type JsonWebKey } from 'node:crypto';
 import Provider, {
   type Configuration,
+  type Interaction,
   interactionPolicy,
   type KoaContextWithOIDC,
+  type Session as ProviderSession,
 } from 'oidc-provider';
+import type { Auth } from '../auth/authenticated-request';
 import { BrowserSessions } from '../auth/browser-sessions';
 import { AppConfig } from '../config/app-config';
 import { nameRoute } from '../metrics/route-label';
@@ -141,27 +144,21 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       if (!handle) return next();
       const path = request.path;
       if (this.paths.has(path) || path.startsWith(`${OIDC_ROUTES.authorization}/`)) {
-        return this.serve(handle, request, response, next);
+        return this.serve(handle, request, response);
       }
       next();
     };
   }
 
-  /** One of the provider's endpoints; a rejection reaches express's error handling. */
-  private async serve(
+  /** One of the provider's endpoints. */
+  private serve(
     handle: NonNullable<typeof this.handle>,
     request: Request,
     response: Response,
-    next: NextFunction,
   ): Promise<void> {
     const path = request.path;
     // The uid after /oauth2/authorize/ is one sign-in's: the metrics get the pattern.
     nameRoute(response, this.paths.has(path) ? path : `${OIDC_ROUTES.authorization}/:uid`);
-    try {
-      if (path === OIDC_ROUTES.authorization) await this.answerSilentlyWhenSignedIn(request);
-    } catch (error) {
-      return next(error);
-    }
     // The provider writes its URLs (discovery, redirects) from the request: make them PUBLIC_URL's
     // whatever Host a client sent, and under PUBLIC_URL's path, which a proxy strips before us.
     const publicUrl = new URL(this.config.publicUrl);
@@ -169,23 +166,6 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     request.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
     request.originalUrl = `${this.basePath}${request.url}`;
     return handle(request, response);
-  }
-
-  /**
-   * prompt=none from a browser signed in here (recently enough for max_age): the provider may not
-   * know that yet (its own session starts with its first interaction), so the request goes on
-   * without prompt=none; the interaction then completes at once, with nothing shown.
-   */
-  private async answerSilentlyWhenSignedIn(request: Request): Promise<void> {
-    const url = new URL(request.url, 'http://internal');
-    if (url.searchParams.get('prompt') !== 'none') return;
-    const auth = await this.browserSessions.authenticate(request);
-    if (!auth) return;
-    const maxAge = Number(url.searchParams.get('max_age') ?? Infinity);
-    const age = (Date.now() - auth.session.authenticatedAt.getTime()) / 1000;
-    if (Number.isNaN(maxAge) || age > maxAge) return;
-    url.searchParams.delete('prompt');
-    request.url = url.pathname + url.search;
   }
 
   private configuration(): Configuration {
@@ -202,13 +182,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       scopes: ['openid', 'email', 'profile', 'offline_access', 'data'],
       claims: { ...CLAIMS, data: ['data'] },
       conformIdTokenClaims: false,
-      // A disabled account is unknown to the apps: its codes and refresh tokens are refused.
-      findAccount: async (_ctx: KoaContextWithOIDC, sub: string) => {
-        const user = await this.users.findById(sub);
-        return user && user.disabled !== true
-          ? { accountId: sub, claims: () => claimsOf(user) }
-          : undefined;
-      },
+      findAccount: (_ctx: KoaContextWithOIDC, sub: string) => this.findAccount(sub),
       interactions: {
         url: (_ctx, interaction) => `${this.basePath}${INTERACTION_PATH}/${interaction.uid}`,
         policy: this.policy(),
@@ -251,10 +225,35 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
+   * Before an interaction finishes as `accountId`: the provider session it began in, when that is
+   * someone else's (who signed out here, or whom this person replaced at /login) or is gone, ends
+   * and is forgotten, so that resuming starts a new one. oidc-provider would otherwise first ask
+   * to sign the other person out, at an endpoint this service does not serve.
+   */
+  async leaveForeignSession(interaction: Interaction, accountId: string): Promise<void> {
+    const origin = interaction.session;
+    if (!origin) return;
+    const session = await this.instance.Session.find<ProviderSession>(origin.cookie);
+    if (session?.accountId === accountId) return;
+    await session?.destroy();
+    interaction.session = undefined;
+    await interaction.persist();
+  }
+
+  /** A disabled account is unknown to the apps: its codes and refresh tokens are refused. */
+  private async findAccount(sub: string) {
+    const user = await this.users.findById(sub);
+    return user && user.disabled !== true
+      ? { accountId: sub, claims: () => claimsOf(user) }
+      : undefined;
+  }
+
+  /**
    * oidc-provider's interaction policy, with a prompt of ours first (its checks run before the
    * base ones, which run side by side):
-   *  - this service's session decides who is signed in: a provider session left from before
-   *    signing out here, or of another account, counts for nothing (prompt=none: login_required);
+   *  - the provider's session follows this service's (followServiceSession), so the base checks
+   *    (no_session, max_age, id_token_hint, prompt=none's login_required) judge the person
+   *    signed in here;
    *  - `offline_access` kept for first-party apps: OpenID Connect drops it unless the request also
    *    asks for the consent screen, which these apps never show.
    */
@@ -263,15 +262,11 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     const policy = base();
     const serviceSession = new Check(
       'service_session',
-      'the person is not (or no longer) signed in to this service',
+      "the provider's session follows this service's",
       'login_required',
       async (ctx) => {
-        const { session } = ctx.oidc;
-        if (!session?.accountId) return Check.NO_NEED_TO_PROMPT;
-        const auth = await this.browserSessions.authenticate(ctx.req as unknown as Request);
-        return auth?.user._id.toHexString() === session.accountId
-          ? Check.NO_NEED_TO_PROMPT
-          : Check.REQUEST_PROMPT;
+        await this.followServiceSession(ctx);
+        return Check.NO_NEED_TO_PROMPT;
       },
     );
     const offlineAccess = new Check(
@@ -299,6 +294,54 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     );
     return policy;
   }
+
+  /**
+   * Makes the provider's session in this browser name whoever is signed in here, as they signed
+   * in, or no one. Signing in here is signing in at the provider, so a browser signed in here
+   * needs no interaction (prompt=none gets its code), and a provider session left from someone
+   * else (signed out here, or replaced by another person's sign-in) counts for nothing: it ends,
+   * with the grants it pointed to (which stay that person's), instead of being taken over.
+   * The provider has already loaded the account and grant of its session: they follow too.
+   */
+  private async followServiceSession(ctx: KoaContextWithOIDC): Promise<void> {
+    const { oidc } = ctx;
+    const session = oidc.session!;
+    const auth = await this.browserSessions.authenticate(ctx.req as unknown as Request);
+    const login = auth ? providerLogin(auth) : undefined;
+    if (session.accountId === login?.accountId && session.loginTs === login?.loginTs) return;
+    if (session.accountId !== undefined && session.accountId !== login?.accountId) {
+      // A new identifier: saving it removes the old record (and the cookie follows).
+      session.resetIdentifier();
+      for (const field of ['accountId', 'loginTs', 'amr', 'acr', 'transient', 'authorizations']) {
+        Reflect.deleteProperty(session, field);
+      }
+      oidc.entity('Account', undefined);
+      oidc.entity('Grant', undefined);
+    }
+    if (!login) return;
+    const loaded = oidc.account?.accountId === login.accountId;
+    const account = loaded ? oidc.account : await this.findAccount(login.accountId);
+    // Disabled in the meantime: the base checks find no one signed in.
+    if (!account) return;
+    session.loginAccount(login);
+    if (loaded) return;
+    // What oidc-provider's loadAccount and loadGrant did before the checks, for this account.
+    oidc.entity('Account', account);
+    const grant = await grantEverythingAsked(ctx);
+    const clientId = oidc.client!.clientId;
+    session.ensureClientContainer(clientId);
+    session.grantIdFor(clientId, grant!.jti);
+    oidc.entity('Grant', grant);
+  }
+}
+
+/** How a sign-in here is recorded in the provider's session (and an interaction's result). */
+export function providerLogin({ user, session }: Auth) {
+  return {
+    accountId: user._id.toHexString(),
+    loginTs: Math.floor(session.authenticatedAt.getTime() / 1000),
+    amr: [session.method === 'provider' ? 'fed' : 'pwd'],
+  };
 }
 
 /**

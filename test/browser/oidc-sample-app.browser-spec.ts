@@ -194,6 +194,51 @@ describe('an app signing its users in through this service, in a real browser', 
     await expect(signedInAs()).resolves.toBe(`Signed in as ${email}`);
   });
 
+  it('signs the next person in to the app as themselves after the first one signed out here', async () => {
+    const first = 'first.switch@example.test';
+    const second = 'second.switch@example.test';
+    for (const email of [first, second]) {
+      await request(live.url)
+        .post('/auth/register')
+        .send({ email, password: PASSWORD })
+        .expect(201);
+    }
+    /** Navigations this service answered with an error (the app's request would be stuck). */
+    const failed: string[] = [];
+    page.on('response', (response) => {
+      if (response.request().isNavigationRequest() && response.status() >= 400) {
+        failed.push(`${response.status()} ${response.url()}`);
+      }
+    });
+
+    await startSignInAtTheApp();
+    await signIn(first, PASSWORD);
+    await expect(signedInAs()).resolves.toBe(`Signed in as ${first}`);
+
+    // The first person signs out on this service's pages (the app does not hear of it)…
+    await page.goto(`${live.url}/settings`);
+    await page
+      .getByRole('navigation', { name: 'Account' })
+      .getByRole('button', { name: 'Sign out' })
+      .click();
+    await page.waitForURL((url) => url.pathname === '/login');
+    // …and the next one signs in here, in the same browser.
+    await page.getByLabel('Email or username').fill(second);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname !== '/login');
+
+    // The app asks again: straight back, signed in as the second person.
+    visited = [];
+    await page.goto(`${sample.url}/login`);
+    expect(page.url()).toBe(`${sample.url}/`);
+    await expect(signedInAs()).resolves.toBe(`Signed in as ${second}`);
+    await expect(claims()).resolves.toMatchObject({ sub: await userId(second), email: second });
+    expect(visited.filter((url) => url.startsWith(`${live.url}/login`))).toEqual([]);
+    expect(failed).toEqual([]);
+    await screenshot(page, 'sample-app-next-person-signed-in');
+  });
+
   // Many server-side frameworks ask for it: our answer is a page whose script posts the form to
   // the app, which this service's Content-Security-Policy must let run and submit.
   it('signs the person in to an app that takes the response as a form post, posted by our page', async () => {

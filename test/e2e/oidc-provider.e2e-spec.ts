@@ -367,6 +367,155 @@ describe('OpenID Connect provider', () => {
       .expect(403);
   });
 
+  describe('one browser, one person after another', () => {
+    /** The app's sign-in in `browser`, to the end: the tokens and the grant's account. */
+    async function signInToTheApp(browser: ReturnType<typeof request.agent>) {
+      const config = await discover(APP.client_id, APP.client_secret);
+      const { url, verifier, state } = await authorize(config, 'openid email offline_access');
+      const callback = await follow(browser, url);
+      expect(callback.origin + callback.pathname).toBe(APP.redirect_uris[0]);
+      return client.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+    }
+    /** The provider's sessions (oidc_session) that name the account. */
+    const providerSessionsOf = (accountId: string) =>
+      live.t.db.collection('oidc_session').countDocuments({ 'payload.accountId': accountId });
+    const grantsOf = (accountId: string) =>
+      live.t.db.collection('oidc_grant').find({ 'payload.accountId': accountId }).toArray();
+
+    it("signing out here (POST /auth/logout) ends the provider's session; the next person's sign-in completes the app's request as them", async () => {
+      const { browser, userId: first } = await signedInBrowser();
+      expect((await signInToTheApp(browser)).claims()?.sub).toBe(first);
+      expect(await providerSessionsOf(first)).toBe(1);
+
+      await browser.post('/auth/logout').expect(204);
+      expect(await providerSessionsOf(first)).toBe(0);
+
+      const second = newAccount();
+      const registered = await browser.post('/auth/register').send(second).expect(201);
+      const secondId = registered.body.user.id as string;
+      const tokens = await signInToTheApp(browser);
+      expect(tokens.claims()).toMatchObject({ sub: secondId, email: second.email });
+      // A grant of the second person's own; the first one's is theirs still, and unchanged.
+      const introspected = await client.tokenIntrospection(
+        await discover(APP.client_id, APP.client_secret),
+        tokens.access_token,
+      );
+      expect(introspected).toMatchObject({ active: true, sub: secondId });
+      expect(await grantsOf(secondId)).toHaveLength(1);
+      const firstGrants = await grantsOf(first);
+      expect(firstGrants).toHaveLength(1);
+      expect(firstGrants[0].payload.accountId).toBe(first);
+    });
+
+    it("signing out on the pages (POST /logout) ends the provider's session too", async () => {
+      const { browser, userId } = await signedInBrowser();
+      await signInToTheApp(browser);
+      expect(await providerSessionsOf(userId)).toBe(1);
+      const settings = await browser.get('/settings').set('Accept', 'text/html').expect(200);
+      const token = /name="_csrf" value="([^"]+)"/.exec(settings.text)?.[1];
+      await browser.post('/logout').type('form').send({ _csrf: token }).expect(303);
+      await browser.get('/me').expect(401);
+      expect(await providerSessionsOf(userId)).toBe(0);
+    });
+
+    it('a person signing in over another one without signing out gets the app as themselves, also with prompt=none', async () => {
+      const { browser, userId: first } = await signedInBrowser();
+      expect((await signInToTheApp(browser)).claims()?.sub).toBe(first);
+      const second = await signedInBrowser();
+      await browser
+        .post('/auth/login')
+        .send({ login: second.account.email, password: GOOD_PASSWORD })
+        .expect(200);
+      expect((await signInToTheApp(browser)).claims()?.sub).toBe(second.userId);
+
+      const third = await signedInBrowser();
+      await browser
+        .post('/auth/login')
+        .send({ login: third.account.email, password: GOOD_PASSWORD })
+        .expect(200);
+      const config = await discover(APP.client_id, APP.client_secret);
+      const { url, verifier, state } = await authorize(config, 'openid');
+      url.searchParams.set('prompt', 'none');
+      const callback = await follow(browser, url);
+      const tokens = await client.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+      expect(tokens.claims()?.sub).toBe(third.userId);
+    });
+
+    it('prompt=login answered by someone else signing in completes as them', async () => {
+      const { browser, userId: first } = await signedInBrowser();
+      expect((await signInToTheApp(browser)).claims()?.sub).toBe(first);
+      const second = await signedInBrowser();
+      const config = await discover(APP.client_id, APP.client_secret);
+      const { url, verifier, state } = await authorize(config, 'openid');
+      url.searchParams.set('prompt', 'login');
+      const atLogin = await follow(browser, url);
+      expect(atLogin.pathname).toBe('/login');
+      await live.t.db
+        .collection('oidc_interaction')
+        .updateMany({}, { $inc: { 'payload.iat': -5 } });
+      await browser
+        .post('/auth/login')
+        .send({ login: second.account.email, password: GOOD_PASSWORD })
+        .expect(200);
+      const returnTo = new URL(atLogin.searchParams.get('returnTo')!, issuer);
+      const tokens = await client.authorizationCodeGrant(config, await follow(browser, returnTo), {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+      expect(tokens.claims()?.sub).toBe(second.userId);
+    });
+  });
+
+  describe('prompt=none with id_token_hint', () => {
+    /** An ID token of the person signed in in `browser`. */
+    async function idTokenIn(browser: ReturnType<typeof request.agent>) {
+      const config = await discover(APP.client_id, APP.client_secret);
+      const { url, verifier, state } = await authorize(config, 'openid');
+      const tokens = await client.authorizationCodeGrant(config, await follow(browser, url), {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+      return tokens.id_token!;
+    }
+    async function silently(browser: ReturnType<typeof request.agent>, idTokenHint: string) {
+      const config = await discover(APP.client_id, APP.client_secret);
+      const { url } = await authorize(config, 'openid');
+      url.searchParams.set('prompt', 'none');
+      url.searchParams.set('id_token_hint', idTokenHint);
+      const back = await follow(browser, url);
+      expect(back.origin + back.pathname).toBe(APP.redirect_uris[0]);
+      return back.searchParams;
+    }
+
+    it('answers login_required when the hint names someone else than the person signed in here, a code when it names them', async () => {
+      const { browser, account } = await signedInBrowser();
+      const own = await idTokenIn(browser);
+      const someoneElse = await idTokenIn((await signedInBrowser()).browser);
+      // In a browser that used the app already (the provider has a session there)…
+      const refused = await silently(browser, someoneElse);
+      expect(refused.get('error')).toBe('login_required');
+      expect(refused.get('code')).toBeNull();
+      const answered = await silently(browser, own);
+      expect(answered.get('error')).toBeNull();
+      expect(answered.get('code')).toEqual(expect.any(String));
+
+      // …and in one that has not (the same person signed in there too).
+      const other = request.agent(live.url);
+      await other
+        .post('/auth/login')
+        .send({ login: account.email, password: GOOD_PASSWORD })
+        .expect(200);
+      expect((await silently(other, someoneElse)).get('error')).toBe('login_required');
+      expect((await silently(other, own)).get('code')).toEqual(expect.any(String));
+    });
+  });
+
   describe('GET /oauth2/logout', () => {
     const logout = (browser: ReturnType<typeof request.agent>, query: Record<string, string>) =>
       browser.get(`/oauth2/logout?${new URLSearchParams(query).toString()}`).expect(303);
