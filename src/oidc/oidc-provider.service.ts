@@ -8,7 +8,6 @@ import Provider, {
   type Interaction,
   interactionPolicy,
   type KoaContextWithOIDC,
-  type Session as ProviderSession,
 } from 'oidc-provider';
 import type { Auth } from '../auth/authenticated-request';
 import { BrowserSessions } from '../auth/browser-sessions';
@@ -233,7 +232,8 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   async leaveForeignSession(interaction: Interaction, accountId: string): Promise<void> {
     const origin = interaction.session;
     if (!origin) return;
-    const session = await this.instance.Session.find<ProviderSession>(origin.cookie);
+    // By its uid: the stored interaction keeps no copy of the session's cookie (MongoAdapter).
+    const session = origin.uid ? await this.instance.Session.findByUid(origin.uid) : undefined;
     if (session?.accountId === accountId) return;
     await session?.destroy();
     interaction.session = undefined;
