@@ -225,6 +225,13 @@ describe('bad input', () => {
       { currentPassword: GOOD_PASSWORD, newPassword: `another long passphrase ${LONE}` },
     ],
     ['deletion password', 'password', 'delete', '/me', { password: `${GOOD_PASSWORD}${LONE}` }],
+    [
+      'reset password',
+      'newPassword',
+      'post',
+      '/auth/password/reset',
+      { token: 'a'.repeat(43), newPassword: `another long passphrase ${LONE}` },
+    ],
   ];
 
   it.each(surrogateCases)(
