@@ -74,7 +74,7 @@ export async function canonicaliseStoredEmails(users: mongo.Collection): Promise
   }
   if (refusedCharacters.length > 0) {
     logger.warn(
-      `These accounts' emails hold characters no longer accepted (invisible or full-width); they still sign in, but the address cannot be typed again: ${refusedCharacters.join(', ')}`,
+      `These accounts' emails hold characters no longer accepted (invisible or full-width); they still sign in with it, but it cannot be registered or set again: ${refusedCharacters.join(', ')}`,
     );
   }
 }
@@ -107,12 +107,6 @@ function canonicalUpdate(record: EmailFields): Record<string, unknown> | undefin
   return Object.keys(set).length > 0 ? set : undefined;
 }
 
-interface IndexInfo {
-  name: string;
-  key: Record<string, unknown>;
-  collation?: unknown;
-}
-
 /**
  * Drops the email index of earlier versions, unique under an ICU collation of strength 2, which
  * folded more than case (`straße` = `strasse`, `ﬁ` = `fi`) and so disagreed with the code. Called
@@ -124,10 +118,10 @@ interface IndexInfo {
  * the collated index again.
  */
 export async function dropCollatedEmailIndexes(users: mongo.Collection): Promise<void> {
-  const indexes: IndexInfo[] = await users.listIndexes().toArray();
-  for (const index of indexes) {
+  for (const index of await users.indexes()) {
     const keys = Object.keys(index.key);
-    if (keys.length === 1 && keys[0] === 'email' && index.collation !== undefined) {
+    if (index.name && keys.length === 1 && keys[0] === 'email' && index.collation !== undefined) {
+      // Another instance starting at the same moment may have dropped it first.
       await users.dropIndex(index.name).catch(() => undefined);
       logger.log(`Dropped the index ${index.name}: the plain unique index of emails replaces it`);
     }
