@@ -61,7 +61,12 @@ export class PasswordHasher implements OnModuleInit {
   }
 }
 
-/** NIST SP 800-63B: passwords are Unicode-normalised (NFKC) before hashing. */
+/**
+ * NIST SP 800-63B: passwords are Unicode-normalised (NFKC) before hashing. argon2 hashes the
+ * string's UTF-8 bytes, and a lone surrogate encodes as U+FFFD (so would bytes that were not UTF-8,
+ * decoded): `pass\ud800` and `pass\ud801` would hash the same. Request bodies holding either are
+ * refused before any password gets here (bodyProblem).
+ */
 function normalise(password: string): string {
   return password.normalize('NFKC');
 }

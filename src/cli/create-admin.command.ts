@@ -1,6 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { isEmail } from 'class-validator';
 import { Command, CommandRunner, Option } from 'nest-commander';
+import { emailCharacterProblem } from '../users/identifiers';
 import { CLI_IO, CliIo, invalidArgument } from './cli-io';
 import { CliUsers } from './cli-users.service';
 import { ServiceContext } from './service-context';
@@ -37,6 +38,8 @@ export class CreateAdminCommand extends CommandRunner {
   parseEmail(value: string): string {
     const email = value.trim();
     if (!isEmail(email) || email.length > 254) throw invalidArgument('It is not an email address.');
+    const problem = emailCharacterProblem(email);
+    if (problem) throw invalidArgument(`The email ${problem}.`);
     return email;
   }
 }

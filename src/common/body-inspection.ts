@@ -11,14 +11,21 @@ interface Pending {
 
 /**
  * What is wrong with a parsed body, if anything: nested deeper than MAX_BODY_DEPTH, or a key or
- * string that is not well-formed UTF-16 (a lone surrogate, which UTF-8 storage and hashing would
- * silently turn into U+FFFD). A loop with its own stack, not recursion, so no input can overflow it.
+ * string that is not well-formed text. Why it matters: strings are stored and hashed as UTF-8, and
+ * encoding a lone surrogate (\ud800, written as an escape in JSON) to UTF-8 gives U+FFFD, as
+ * does decoding bytes that are not UTF-8 (a surrogate encoded as CESU-8, a stray byte): two
+ * different passwords would hash the same, and a stored value would not be what was sent. With
+ * `bytesWereUtf8` false (the parser met such bytes and put U+FFFD in their place), the first key
+ * or string with U+FFFD is the one named. A loop with its own stack, not recursion, so no input
+ * can overflow it.
  */
-export function bodyProblem(body: unknown): AppError | undefined {
+export function bodyProblem(body: unknown, bytesWereUtf8 = true): AppError | undefined {
+  const malformed = (text: string) =>
+    !text.isWellFormed() || (!bytesWereUtf8 && text.includes(REPLACEMENT_CHARACTER));
   const pending: Pending[] = [{ value: body, path: '', depth: 0 }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const { value, path, depth } = next;
-    if (typeof value === 'string' && !value.isWellFormed()) return notWellFormed(path);
+    if (typeof value === 'string' && malformed(value)) return notWellFormed(path);
     if (typeof value !== 'object' || value === null) continue;
     if (depth === MAX_BODY_DEPTH) {
       return new AppError(
@@ -27,7 +34,7 @@ export function bodyProblem(body: unknown): AppError | undefined {
       );
     }
     const keys = Object.keys(value);
-    const badKey = keys.find((key) => !key.isWellFormed());
+    const badKey = keys.find(malformed);
     if (badKey !== undefined) {
       const field = fieldPath(path, badKey.toWellFormed());
       return new AppError(
@@ -42,8 +49,10 @@ export function bodyProblem(body: unknown): AppError | undefined {
       pending.push({ value: child, path: fieldPath(path, key), depth: depth + 1 });
     }
   }
-  return undefined;
+  return bytesWereUtf8 ? undefined : notWellFormed('');
 }
+
+const REPLACEMENT_CHARACTER = '\ufffd';
 
 /** `address.city`, `tags.0`: how the validation pipe names nested fields too. */
 function fieldPath(parent: string, key: string): string {

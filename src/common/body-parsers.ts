@@ -1,4 +1,5 @@
-import express, { RequestHandler } from 'express';
+import express, { Request, RequestHandler } from 'express';
+import { isUtf8 } from 'node:buffer';
 import { AppError } from './app-error';
 import { bodyProblem } from './body-inspection';
 
@@ -38,10 +39,18 @@ function toAppError({ status, type }: ParserFailure): AppError {
   }
 }
 
+/** Requests whose body, declared UTF-8, held bytes that are not: the parser read U+FFFD there. */
+const notUtf8 = new WeakSet<Request>();
+
+/** The parsers' `verify`: sees the body's bytes before they are decoded. */
+function noteBytesNotUtf8(request: Request, _response: unknown, bytes: Buffer, encoding: string) {
+  if (encoding === 'utf-8' && !isUtf8(bytes)) notUtf8.add(request);
+}
+
 /**
  * A body parser as one middleware function: its client-side failures become AppErrors (so the
  * exception filter answers them like any client error), and a parsed body that is too deep or not
- * well-formed text is refused before any code reads it. One function rather than three express
+ * well-formed text (or was not UTF-8 bytes) is refused before any code reads it. One function rather than three express
  * layers: every request passes through it.
  */
 function parsedWith(parse: RequestHandler): RequestHandler {
@@ -51,16 +60,23 @@ function parsedWith(parse: RequestHandler): RequestHandler {
         const failure = parserFailure(error);
         return next(failure === undefined ? error : toAppError(failure));
       }
-      next(bodyProblem(request.body));
+      next(bodyProblem(request.body, !notUtf8.has(request)));
     });
 }
 
 /** JSON bodies, at most 100 kB (Nest would otherwise turn bad JSON into a bare 400). */
 export function jsonBody(): RequestHandler {
-  return parsedWith(express.json({ limit: BODY_LIMIT }));
+  return parsedWith(express.json({ limit: BODY_LIMIT, verify: noteBytesNotUtf8 }));
 }
 
 /** HTML form bodies, at most 100 kB; only the pages' routes read them (see configure-app). */
 export function formBody(): RequestHandler {
-  return parsedWith(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 50 }));
+  return parsedWith(
+    express.urlencoded({
+      extended: false,
+      limit: BODY_LIMIT,
+      parameterLimit: 50,
+      verify: noteBytesNotUtf8,
+    }),
+  );
 }

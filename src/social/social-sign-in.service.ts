@@ -12,6 +12,7 @@ import { usernameBase, usernameBaseFromEmail } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import type { SignInFlow } from './sign-in-flow.schema';
+import { withRegistrableEmail } from './vouched-email';
 
 export interface SocialOutcome {
   action: 'signed-in' | 'registered' | 'linked' | 'reauthenticated';
@@ -41,10 +42,11 @@ export class SocialSignInService {
 
   async complete(
     provider: ProviderName,
-    identity: ProviderIdentity,
+    vouched: ProviderIdentity,
     flow: SignInFlow,
     current: Auth | null,
   ): Promise<SocialOutcome> {
+    const identity = withRegistrableEmail(vouched);
     const { returnTo } = flow;
     if (flow.purpose === 'sign-in')
       return { ...(await this.signInOrRegister(provider, identity)), returnTo };

@@ -15,7 +15,7 @@ describe('duplicateKeyField', () => {
 
   it('reads the field of a named or compound index from the quoted key', () => {
     const email =
-      'E11000 duplicate key error collection: db.users index: email_unique_ci dup key: { email: "ADA@x.test" }';
+      'E11000 duplicate key error collection: db.users index: email_unique dup key: { email: "ADA@x.test" }';
     expect(duplicateKeyField({ code: 11000, message: email })).toBe('email');
     const identity =
       'E11000 duplicate key error collection: db.users index: identity_unique dup key: { identities.provider: "google", identities.subject: "1" }';

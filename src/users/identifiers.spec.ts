@@ -1,4 +1,5 @@
 import {
+  emailCharacterProblem,
   normaliseEmail,
   normaliseUsername,
   USERNAME_PATTERN,
@@ -10,6 +11,46 @@ import {
 describe('identifiers', () => {
   it('normalises emails: trimmed, lower case', () => {
     expect(normaliseEmail('  Ada.Lovelace@Example.COM ')).toBe('ada.lovelace@example.com');
+  });
+
+  it('keeps an email canonical form that folds case and canonical equivalents, nothing more', () => {
+    // e + combining acute is the same text as é (NFC); ẞ lower-cases to ß; ß is not ss.
+    expect(normaliseEmail('Jose\u0301@Example.test')).toBe('jos\u00e9@example.test');
+    expect(normaliseEmail('STRAẞE@x.test')).toBe('straße@x.test');
+    expect(normaliseEmail('STRASSE@x.test')).toBe('strasse@x.test');
+    expect(normaliseEmail('straße@x.test')).not.toBe(normaliseEmail('strasse@x.test'));
+    // The Kelvin sign is canonically K.
+    expect(normaliseEmail('\u212aim@x.test')).toBe('kim@x.test');
+    for (const email of ['İnci@x.test', 'ΟΔΟΣ@x.test', 'Ǆ@x.test']) {
+      const canonical = normaliseEmail(email);
+      expect(normaliseEmail(canonical)).toBe(canonical);
+      expect(canonical.normalize('NFC')).toBe(canonical);
+    }
+  });
+
+  it.each([
+    ['ada@example.test', undefined],
+    ['straße@example.test', undefined],
+    ['josé@exämple.test', undefined],
+    ['ada\u200b@example.test', 'must not contain invisible or control characters'],
+    ['a\u00adda@example.test', 'must not contain invisible or control characters'],
+    ['ada\u2060@example.test', 'must not contain invisible or control characters'],
+    ['a\ufeffda@example.test', 'must not contain invisible or control characters'],
+    ['ada\u202e@example.test', 'must not contain invisible or control characters'],
+    ['ada\u0000@example.test', 'must not contain invisible or control characters'],
+    [
+      'ａｄａ@example.test',
+      'must not contain full-width or other compatibility characters (like ﬁ)',
+    ],
+    ['ada＠example.test', 'must not contain full-width or other compatibility characters (like ﬁ)'],
+    ['ﬁ@example.test', 'must not contain full-width or other compatibility characters (like ﬁ)'],
+    [
+      'ada@ex\u00a0ample.test',
+      'must not contain full-width or other compatibility characters (like ﬁ)',
+    ],
+    ['a\ud800@example.test', 'is not well-formed Unicode text'],
+  ])('judges the characters of the email %p', (email, problem) => {
+    expect(emailCharacterProblem(email)).toBe(problem);
   });
 
   it('normalises usernames to lower case', () => {

@@ -4,9 +4,34 @@ export const USERNAME_PATTERN = /^[a-z0-9_-]{3,40}$/;
 export const USERNAME_MIN = 3;
 export const USERNAME_MAX = 40;
 
-/** Emails are compared case-insensitively: trimmed, Unicode-normalised and lower-cased. */
+/**
+ * An email's one canonical form, which the code compares and the database stores under a plain
+ * (binary) unique index: trimmed, NFC, lower case (NFC again, in case lower-casing decomposed
+ * anything). Nothing else is folded: `straße` and `strasse` are two addresses, as mail servers see
+ * them, everywhere in the service. What could pass for another address is refused instead (see
+ * emailCharacterProblem).
+ */
 export function normaliseEmail(email: string): string {
-  return email.trim().normalize('NFC').toLowerCase();
+  return email.trim().normalize('NFC').toLowerCase().normalize('NFC');
+}
+
+/** Invisible or formatting characters: zero-width (U+200B–U+200D, U+2060), U+FEFF, soft hyphen, bidi controls… */
+const HIDDEN_CHARACTER = /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
+
+/**
+ * Why an email address is refused whatever its syntax, if it is: a character that does not show
+ * (zero-width, soft hyphen, bidi controls, control characters), or a compatibility form (full-width
+ * letters, ligatures like `ﬁ`, `ſ`: wherever NFKC differs from NFC). These would make one address
+ * look like another, which normaliseEmail deliberately does not fold.
+ */
+export function emailCharacterProblem(email: string): string | undefined {
+  const text = email.trim();
+  if (!text.isWellFormed()) return 'is not well-formed Unicode text';
+  if (HIDDEN_CHARACTER.test(text)) return 'must not contain invisible or control characters';
+  if (text.normalize('NFKC') !== text.normalize('NFC')) {
+    return 'must not contain full-width or other compatibility characters (like ﬁ)';
+  }
+  return undefined;
 }
 
 /** Usernames are case-insensitive: stored and looked up in lower case. */

@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsObject, IsString, Matches, ValidateBy, ValidateIf } from 'class-validator';
-import { USERNAME_MAX, USERNAME_MIN, USERNAME_PATTERN } from './identifiers';
+import { emailCharacterProblem, USERNAME_MAX, USERNAME_MIN, USERNAME_PATTERN } from './identifiers';
 
 /*
  * The rules of the fields people type, each once: the validator and the OpenAPI schema (pattern,
@@ -66,6 +66,18 @@ const trimmed = Transform(({ value }: { value: unknown }) =>
 
 export const EMAIL_MAX_LENGTH = 254;
 
+/** No character that would let one address pass for another (see emailCharacterProblem). */
+const HasEmailCharacters = () =>
+  ValidateBy({
+    name: 'hasEmailCharacters',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && emailCharacterProblem(value) === undefined,
+      defaultMessage: (args) =>
+        `email ${typeof args?.value === 'string' ? emailCharacterProblem(args.value) : 'must be a string'}`,
+    },
+  });
+
 export const IsAccountEmail = () =>
   applyDecorators(
     ApiProperty({ type: String, format: 'email', maxLength: EMAIL_MAX_LENGTH }),
@@ -73,6 +85,7 @@ export const IsAccountEmail = () =>
     IsString({ message: 'email must be a string' }),
     HasLength(0, EMAIL_MAX_LENGTH, `email must be at most ${EMAIL_MAX_LENGTH} characters`),
     IsEmail({}, { message: 'email must be a valid email address' }),
+    HasEmailCharacters(),
   );
 
 /** What a client may send for a username: the rule, in any case of a–z, with whitespace around. */

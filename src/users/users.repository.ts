@@ -8,7 +8,8 @@ import { UpdateOneWrite } from '../database/write-batches';
 import { duplicateKeyField } from './duplicate-key';
 import { normaliseEmail, normaliseUsername, usernameCandidates } from './identifiers';
 import type { ProfileData, ProfileDataChanges } from './profile-data';
-import { EMAIL_COLLATION, Role, User } from './schemas/user.schema';
+import { Role, User } from './schemas/user.schema';
+import { canonicaliseStoredEmails, dropCollatedEmailIndexes } from './canonical-emails.migration';
 import { migrateUsers } from './users.migration';
 import { applyUsersValidator, warnOfUnfitUsers } from './users.validator';
 
@@ -93,8 +94,13 @@ export class UsersRepository implements OnModuleInit {
       await migrateUsers(this.users.collection);
       await warnOfUnfitUsers(this.users.collection);
     });
+    await this.migrations.once('users: emails in canonical form', () =>
+      canonicaliseStoredEmails(this.users.collection),
+    );
     await applyUsersValidator(this.users.db.db!, this.users.collection.collectionName);
     await this.users.init();
+    // Only now that the plain unique index of emails exists (init built it).
+    await dropCollatedEmailIndexes(this.users.collection);
   }
 
   async create(data: NewUser): Promise<User> {
@@ -125,7 +131,7 @@ export class UsersRepository implements OnModuleInit {
     };
   }
 
-  /** Finds an account by what a person types to sign in: their email (any case) or username. */
+  /** Finds an account by what a person types to sign in: their email or username, in any case. */
   async findByLogin(login: string): Promise<User | null> {
     if (!login.includes('@')) {
       return this.users
@@ -133,10 +139,8 @@ export class UsersRepository implements OnModuleInit {
         .lean<User>()
         .exec();
     }
-    // The collation matches the email index, so a record edited by hand in another case is found.
     return this.users
       .findOne({ email: normaliseEmail(login) })
-      .collation(EMAIL_COLLATION)
       .lean<User>()
       .exec();
   }
@@ -329,7 +333,6 @@ export class UsersRepository implements OnModuleInit {
         { $set: { emailVerified: true } },
         { returnDocument: 'after' },
       )
-      .collation(EMAIL_COLLATION)
       .lean<User>()
       .exec();
   }
@@ -376,7 +379,6 @@ export class UsersRepository implements OnModuleInit {
         { email: normaliseEmail(email), emailVerified: mongoose.trusted({ $ne: true }) },
         { $unset: { email: 1, pendingEmail: 1 }, $set: { emailVerified: false } },
       )
-      .collation(EMAIL_COLLATION)
       .lean<User>()
       .exec();
   }
@@ -428,7 +430,6 @@ export class UsersRepository implements OnModuleInit {
       .findOneAndUpdate({ _id: id, email: normaliseEmail(email) }, update, {
         returnDocument: 'after',
       })
-      .collation(EMAIL_COLLATION)
       .lean<User>()
       .exec();
   }

@@ -345,6 +345,9 @@ describe('admin API', () => {
       ['a required profile field removed', { data: { plan: null } }, 'data.plan'],
       ['an unknown field', { passwordHash: '$argon2id$x' }, 'passwordHash'],
       ['a null email', { email: null }, 'email'],
+      ['an email with a ligature', { email: 'ﬁona@example.test' }, 'email'],
+      ['an email with a zero-width space', { email: 'fiona\u200b@example.test' }, 'email'],
+      ['a full-width email', { email: 'ｆｉｏｎａ@example.test' }, 'email'],
     ])('refuses %s naming the field, writing nothing', async (_case, body, field) => {
       const { cookie } = await newAdmin();
       const { user } = await newUser();
@@ -407,6 +410,25 @@ describe('admin API', () => {
         .expect(409);
       expect(username.body.error).toMatchObject({ code: 'USERNAME_TAKEN', field: 'username' });
       expect(await stored(user.id)).toEqual(before);
+    });
+
+    it('sets strasse beside straße: two addresses, each found only by its own search', async () => {
+      const { cookie } = await newAdmin();
+      const tag = `zs${Date.now().toString(36)}`;
+      const sharp = await newUser('free', { email: `straße.${tag}@example.test` });
+      const { user } = await newUser();
+      const changed = await as(cookie)
+        .patch(`/admin/users/${user.id}`, { email: `STRASSE.${tag}@example.test` })
+        .expect(200);
+      expect(changed.body.user.email).toBe(`strasse.${tag}@example.test`);
+      expect((await stored(sharp.user.id))?.email).toBe(`straße.${tag}@example.test`);
+
+      const search = (query: string) =>
+        as(cookie)
+          .get(`/admin/users?query=${encodeURIComponent(query)}`)
+          .expect(200);
+      expect(idsOf((await search(`strasse.${tag}`)).body)).toEqual([user.id]);
+      expect(idsOf((await search(`STRAßE.${tag}`)).body)).toEqual([sharp.user.id]);
     });
 
     it('merges data: only the keys given change, and null removes an optional one', async () => {

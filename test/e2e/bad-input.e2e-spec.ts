@@ -225,6 +225,13 @@ describe('bad input', () => {
       { currentPassword: GOOD_PASSWORD, newPassword: `another long passphrase ${LONE}` },
     ],
     ['deletion password', 'password', 'delete', '/me', { password: `${GOOD_PASSWORD}${LONE}` }],
+    [
+      'reset password',
+      'newPassword',
+      'post',
+      '/auth/password/reset',
+      { token: 'a'.repeat(43), newPassword: `another long passphrase ${LONE}` },
+    ],
   ];
 
   it.each(surrogateCases)(
@@ -246,6 +253,70 @@ describe('bad input', () => {
       expect(await snapshot()).toEqual(before);
     },
   );
+
+  // Bytes that are not UTF-8 in a body declared UTF-8 would be read as U+FFFD: two different
+  // passwords (…\xed\xa0\x80 and …\xed\xa0\x81, surrogates encoded as CESU-8) would be one.
+  const rawJson = (method: 'post' | 'put', path: string, ...parts: Array<string | Buffer>) =>
+    request(t.http)
+      [method](path)
+      .set('Cookie', cookie)
+      .set('Content-Type', 'application/json')
+      .serialize((bytes: Buffer) => bytes as unknown as string)
+      .send(Buffer.concat(parts.map((part) => Buffer.from(part))));
+  const notUtf8: Array<[string, Buffer]> = [
+    ['a surrogate encoded in three bytes (CESU-8)', Buffer.from([0xed, 0xa0, 0x80])],
+    ['a stray continuation byte', Buffer.from([0x80])],
+    ['a truncated sequence', Buffer.from([0xe2, 0x82])],
+  ];
+  it.each(notUtf8)(
+    'refuses a password with %s at registration, sign-in and change, naming it, writing nothing',
+    async (_case, bytes) => {
+      const before = await snapshot();
+      const { email } = newAccount();
+      const answers = [
+        await rawJson(
+          'post',
+          '/auth/register',
+          `{"email":"${email}","password":"${GOOD_PASSWORD}`,
+          bytes,
+          '"}',
+        ),
+        await rawJson(
+          'post',
+          '/auth/login',
+          `{"login":"bad_input_owner","password":"${GOOD_PASSWORD}`,
+          bytes,
+          '"}',
+        ),
+        await rawJson(
+          'put',
+          '/me/password',
+          `{"currentPassword":"${GOOD_PASSWORD}","newPassword":"another long passphrase `,
+          bytes,
+          '"}',
+        ),
+      ];
+      for (const [response, field] of [
+        [answers[0], 'password'],
+        [answers[1], 'password'],
+        [answers[2], 'newPassword'],
+      ] as const) {
+        expect(response.status).toBe(400);
+        expect(response.body.error).toEqual({
+          code: 'VALIDATION_FAILED',
+          message: `${field} is not well-formed Unicode text.`,
+          field,
+        });
+      }
+      expect(await snapshot()).toEqual(before);
+    },
+  );
+
+  it('still reads U+FFFD itself, sent as UTF-8', async () => {
+    const password = `${GOOD_PASSWORD} \ufffd`;
+    const { account } = await register(t.http, newAccount({ password }));
+    await request(t.http).post('/auth/login').send({ login: account.email, password }).expect(200);
+  });
 
   it('refuses a lone surrogate in a field name, naming it as well as it can be written', async () => {
     const response = await request(t.http)

@@ -105,6 +105,11 @@ describe('the CLI', () => {
       ['an unknown command of a group', ['users', 'purge', 'x']],
       ['create-admin without --email', ['create-admin']],
       ['create-admin with something that is not an email', ['create-admin', '--email', 'ada']],
+      ['create-admin with a ligature', ['create-admin', '--email', 'ﬁona@example.test']],
+      [
+        'create-admin with a zero-width space',
+        ['create-admin', '--email', 'ada\u200b@example.test'],
+      ],
       ['api-keys create without --scope', ['api-keys', 'create', '--name', 'x']],
       [
         'api-keys create with an unknown scope',

@@ -197,6 +197,39 @@ describe('email verification and email changes', () => {
       expect((await me(cookie)).body.user.pendingEmail).toBeNull();
     });
 
+    it('takes strasse without touching straße, another address, nor its account', async () => {
+      const tag = newAccount().email.split('@')[0];
+      const sharp = await register(t.http, newAccount({ email: `straße.${tag}@example.test` }));
+      const verifiedSharp = await register(
+        t.http,
+        newAccount({ email: `straße.verified.${tag}@example.test` }),
+      );
+      const proof = tokenIn(await mail.next(verifiedSharp.account.email), '/verify-email');
+      await verify(proof, verifiedSharp.cookie).expect(200);
+      const { cookie } = await verifiedAccount();
+
+      // Neither the verified straße nor the unverified one stands in the way.
+      await change(cookie, `STRASSE.verified.${tag}@example.test`).expect(202);
+      const plain = `strasse.${tag}@example.test`;
+      await change(cookie, plain.toUpperCase()).expect(202);
+      await verify(tokenIn(await mail.next(plain), '/verify-email'), cookie).expect(200);
+      expect((await me(cookie)).body.user).toMatchObject({ email: plain, emailVerified: true });
+      // Proving strasse did not release the unverified straße from its account.
+      expect((await me(sharp.cookie)).body.user).toMatchObject({
+        email: sharp.account.email,
+        emailVerified: false,
+      });
+    });
+
+    it('refuses an address with a ligature or a zero-width character, naming email', async () => {
+      const { cookie } = await verifiedAccount();
+      for (const email of [`ﬁ.${newAccount().email}`, `a\u200b${newAccount().email}`]) {
+        const refused = await change(cookie, email).expect(400);
+        expect(refused.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'email' });
+      }
+      expect((await me(cookie)).body.user.pendingEmail).toBeNull();
+    });
+
     it('applies other profile changes at once beside a pending email', async () => {
       const { cookie } = await verifiedAccount();
       const to = newAccount().email;

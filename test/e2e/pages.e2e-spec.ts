@@ -84,6 +84,27 @@ describe('pages', () => {
     await agent.get('/me').expect(200);
   });
 
+  it('refuses a form whose bytes are not UTF-8 (they would be read as U+FFFD), and registers nobody', async () => {
+    const { agent, token } = await formOn('/register');
+    const account = newAccount();
+    const password = (bytes: number[]) =>
+      Buffer.concat([Buffer.from(encodeURIComponent(GOOD_PASSWORD)), Buffer.from(bytes)]);
+    const body = Buffer.concat([
+      Buffer.from(`_csrf=${encodeURIComponent(token)}&email=${encodeURIComponent(account.email)}`),
+      Buffer.from('&password='),
+      password([0xed, 0xa0, 0x80]),
+      Buffer.from('&passwordConfirm='),
+      password([0xed, 0xa0, 0x81]),
+    ]);
+    const response = await agent
+      .post('/register')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .serialize((bytes: Buffer) => bytes as unknown as string)
+      .send(body);
+    expect(response.status).toBe(400);
+    expect(await t.db.collection('users').countDocuments({ email: account.email })).toBe(0);
+  });
+
   it('answers a taken email with 409 and the message next to the field', async () => {
     const { account } = await register(t.http);
     const { agent, token } = await formOn('/register');

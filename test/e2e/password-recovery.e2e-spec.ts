@@ -74,6 +74,30 @@ describe('password recovery by email', () => {
     expect(mail.to(unknown)).toHaveLength(0);
   });
 
+  it('sends the link for strasse to strasse only, never to straße: two addresses', async () => {
+    const tag = newAccount().email.split('@')[0];
+    const sharp = await register(t.http, newAccount({ email: `straße.${tag}@example.test` }));
+    const plain = await register(t.http, newAccount({ email: `strasse.${tag}@example.test` }));
+
+    const recoveryLinks = (email: string) =>
+      mail.to(email).filter(({ text }) => text.includes('/reset-password?'));
+
+    // Each was sent its verification link first.
+    await forgot(`STRASSE.${tag}@example.test`);
+    const token = await recoveryToken(plain.account.email, 2);
+    await reset(token).expect(204);
+    const signedIn = await login(t.http, plain.account.email, NEW_PASSWORD);
+    expect((await me(signedIn)).body.user.id).toBe(plain.user.id);
+
+    // Once straße's own link has arrived (after strasse's), it is the only one straße received,
+    // and its password is unchanged.
+    await forgot(`straße.${tag}@example.test`);
+    await mail.next(sharp.account.email, 2);
+    expect(recoveryLinks(sharp.account.email)).toHaveLength(1);
+    expect(recoveryLinks(plain.account.email)).toHaveLength(1);
+    await login(t.http, sharp.account.email, GOOD_PASSWORD);
+  });
+
   it('answers as fast for an unknown address as for a known one (within 2×)', async () => {
     const { account } = await register(t.http);
     const unknown = newAccount().email;

@@ -78,6 +78,70 @@ describe('POST /auth/register', () => {
     expect(await users().countDocuments({ email: 'taken@example.test' })).toBe(1);
   });
 
+  it('keeps straße and strasse apart: each registers, and each signs in to its own account', async () => {
+    const tag = newAccount().email.split('@')[0];
+    const sharp = await register(t.http, newAccount({ email: `straße.${tag}@example.test` }));
+    const plain = await register(t.http, newAccount({ email: `strasse.${tag}@example.test` }));
+    expect(plain.user.id).not.toBe(sharp.user.id);
+
+    const signIn = (login: string) =>
+      request(t.http).post('/auth/login').send({ login, password: GOOD_PASSWORD }).expect(200);
+    expect((await signIn(`STRASSE.${tag}@example.test`)).body.user.id).toBe(plain.user.id);
+    expect((await signIn(`strasse.${tag}@example.test`)).body.user.id).toBe(plain.user.id);
+    expect((await signIn(`STRAßE.${tag}@EXAMPLE.test`)).body.user.id).toBe(sharp.user.id);
+    expect(await users().countDocuments({ email: `straße.${tag}@example.test` })).toBe(1);
+    expect(await users().countDocuments({ email: `strasse.${tag}@example.test` })).toBe(1);
+  });
+
+  it('refuses an address with the ligature ﬁ, and never confuses it with fi', async () => {
+    const tag = newAccount().email.split('@')[0];
+    const { user } = await register(t.http, newAccount({ email: `fi.${tag}@example.test` }));
+    const before = await users().countDocuments();
+    const ligature = await request(t.http)
+      .post('/auth/register')
+      .send(newAccount({ email: `ﬁ.${tag}@example.test` }))
+      .expect(400);
+    expect(ligature.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'email' });
+    expect(await users().countDocuments()).toBe(before);
+    // Signing in with the ligature finds no account: it is not the fi one's address.
+    await request(t.http)
+      .post('/auth/login')
+      .send({ login: `ﬁ.${tag}@example.test`, password: GOOD_PASSWORD })
+      .expect(401);
+    const signedIn = await request(t.http)
+      .post('/auth/login')
+      .send({ login: `fi.${tag}@example.test`, password: GOOD_PASSWORD })
+      .expect(200);
+    expect(signedIn.body.user.id).toBe(user.id);
+  });
+
+  it.each([
+    ['a zero-width space', 'ada\u200b'],
+    ['a zero-width non-joiner', 'ada\u200c'],
+    ['a zero-width joiner', 'ada\u200d'],
+    ['a word joiner', 'ada\u2060'],
+    ['a byte order mark inside', 'a\ufeffda'],
+    ['a soft hyphen', 'a\u00adda'],
+    ['a right-to-left override', 'ada\u202e'],
+    ['full-width letters', 'ａｄａ'],
+    ['a full-width capital', 'Ａda'],
+    ['a control character', 'ada\u0007'],
+  ])('refuses an address with %s with 400 naming email, writing nothing', async (_case, local) => {
+    const before = await users().countDocuments();
+    const tag = newAccount().email.split('@')[0];
+    const response = await request(t.http)
+      .post('/auth/register')
+      .send(newAccount({ email: `${local}.${tag}@example.test` }))
+      .expect(400);
+    expect(response.body.error).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: expect.any(String),
+      field: 'email',
+    });
+    expect(response.headers['set-cookie']).toBeUndefined();
+    expect(await users().countDocuments()).toBe(before);
+  });
+
   it('refuses a username that is already taken, whatever its case, naming the field', async () => {
     await register(t.http, newAccount({ username: 'linus' }));
     const response = await request(t.http)

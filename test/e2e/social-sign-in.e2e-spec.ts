@@ -235,6 +235,47 @@ describe('social sign-in', () => {
       }
     });
 
+    it('takes a vouched strasse as its own address, never as straße: no merge, nothing taken', async () => {
+      const tag = `${key}-${Date.now().toString(36)}`;
+      const verified = await register(
+        world.t.http,
+        newAccount({ email: `straße.${tag}@example.test` }),
+      );
+      await users().updateOne({ email: verified.account.email }, { $set: { emailVerified: true } });
+      const unverified = await register(
+        world.t.http,
+        newAccount({ email: `straße.unverified.${tag}@example.test` }),
+      );
+      for (const email of [
+        `strasse.${tag}@example.test`,
+        `strasse.unverified.${tag}@example.test`,
+      ]) {
+        const response = await world.browser().signIn(provider, newIdentity({ email }));
+        expect(response.status).toBe(200);
+        expect(response.body.action).toBe('registered');
+        expect(response.body.user.email).toBe(provider.vouchesForEmail ? email : null);
+      }
+      for (const { account, user } of [verified, unverified]) {
+        const stored = await users().findOne({ _id: new Types.ObjectId(user.id) });
+        expect(stored).toMatchObject({ email: account.email });
+        expect(storedIdentities(stored as never)).toEqual({});
+      }
+    });
+
+    it('counts a vouched address with a ligature or a zero-width character as no address', async () => {
+      const tag = `${key}-${Date.now().toString(36)}`;
+      const fi = await register(world.t.http, newAccount({ email: `fi.${tag}@example.test` }));
+      for (const email of [`ﬁ.${tag}@example.test`, `fi\u200b.${tag}@example.test`]) {
+        const response = await world.browser().signIn(provider, newIdentity({ email }));
+        expect(response.status).toBe(200);
+        expect(response.body).toMatchObject({ action: 'registered', user: { email: null } });
+        expect(await users().countDocuments({ email })).toBe(0);
+      }
+      expect(await users().findOne({ _id: new Types.ObjectId(fi.user.id) })).toMatchObject({
+        email: fi.account.email,
+      });
+    });
+
     it('reports a refusal at the provider as PROVIDER_DENIED', async () => {
       const browser = world.browser();
       let url: URL;

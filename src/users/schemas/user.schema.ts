@@ -5,8 +5,16 @@ import type { ProfileData } from '../profile-data';
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Emails are unique whatever their case, in the database itself (ICU collation, strength 2). */
-export const EMAIL_COLLATION = { locale: 'en', strength: 2 } as const;
+/**
+ * The unique index of emails: plain (binary) comparison of the canonical form normaliseEmail
+ * gives, which every write stores and every query uses, so the code and the database agree on
+ * which addresses are the same. Accounts without an email (some provider sign-ins) are left out.
+ */
+export const EMAIL_INDEX = {
+  name: 'email_unique',
+  unique: true,
+  partialFilterExpression: { email: { $type: 'string' } },
+} as const;
 
 /** A provider account linked to a user: one way to sign in. */
 @Schema({ _id: false, versionKey: false, strict: 'throw' })
@@ -44,7 +52,7 @@ export const IdentitySchema = SchemaFactory.createForClass(Identity);
 export class User {
   _id!: Types.ObjectId;
 
-  /** Stored normalised (trimmed, lower case); unique case-insensitively by its index's collation. */
+  /** Stored in its canonical form (normaliseEmail), which its unique index compares as it is. */
   @Prop({ type: String })
   email?: string;
 
@@ -103,16 +111,7 @@ export class User {
 export type UserDocument = HydratedDocument<User>;
 
 export const UserSchema = SchemaFactory.createForClass(User);
-// Accounts without an email (some provider sign-ins) are left out of the uniqueness check.
-UserSchema.index(
-  { email: 1 },
-  {
-    name: 'email_unique_ci',
-    unique: true,
-    collation: EMAIL_COLLATION,
-    partialFilterExpression: { email: { $type: 'string' } },
-  },
-);
+UserSchema.index({ email: 1 }, EMAIL_INDEX);
 UserSchema.index({ username: 1 }, { unique: true });
 // One account per provider identity, whatever providers are configured.
 UserSchema.index(
