@@ -78,7 +78,7 @@ export class AccountController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<void> {
     await this.account.changePassword(auth, dto);
-    await this.browserSessions.renew(response, auth);
+    await this.browserSessions.renew(response, auth, { securityEvent: true });
   }
 
   @Delete()

@@ -1,7 +1,7 @@
 import { AppError } from '../common/app-error';
 import type { AppConfig } from '../config/app-config';
 import { AccountAttempts } from './account-attempts';
-import { accountKeyOfUser } from './account-key';
+import { accountKeyOfLogin, accountKeyOfUser } from './account-key';
 import type { Admission, SignInFailures } from './sign-in-failures';
 
 const ACCOUNT = accountKeyOfUser('64b000000000000000000001');
@@ -87,6 +87,16 @@ describe('AccountAttempts.check', () => {
     const busy = new AppError('BUSY', 'The service is busy; try again in a moment.', undefined, 5);
     await expect(attempts.check(ACCOUNT, () => Promise.reject(busy))).rejects.toBe(busy);
     expect(failures.release).toHaveBeenCalledTimes(1);
+  });
+
+  it('counts an account as one, and a login that matches no account as one to forget in minutes', async () => {
+    const { attempts, failures } = setup({ admitted: true, failures: 1 });
+    await attempts.check(ACCOUNT, () => Promise.resolve(false));
+    await attempts.check(accountKeyOfLogin('Nobody@Example.test'), () => Promise.resolve(false));
+    expect(failures.admit.mock.calls.map(([, counted]) => counted as unknown)).toEqual([
+      'account',
+      'unknown-login',
+    ]);
   });
 
   it('refuses an account that has had its checks this minute until the minute ends', async () => {

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import { BatchWrite } from '../database/write-batches';
-import { AccountKey } from './account-key';
-import { Admission, SignInFailures, signInFailureId } from './sign-in-failures';
+import { AccountKey, namesAnAccount } from './account-key';
+import { Admission, Counted, SignInFailures, signInFailureId } from './sign-in-failures';
 
 /** The outcome of a password check made through AccountAttempts. */
 export interface PasswordCheck {
@@ -20,7 +20,9 @@ export interface PasswordCheck {
  *    SIGN_IN_LOCK_AFTER_FAILURES lock the password until the owner resets it (clear). A success
  *    starts the count again;
  *  - at most SIGN_IN_RATE_LIMIT checks a minute, failed or not.
- * A refused check costs no argon2 work. Unknown logins are counted exactly like accounts.
+ * A refused check costs no argon2 work. Unknown logins are counted exactly like accounts, but their
+ * records are forgotten minutes after the last check (FORGET_UNKNOWN_LOGIN_AFTER_MS) rather than 30
+ * days, so that made-up logins do not fill the database.
  */
 @Injectable()
 export class AccountAttempts {
@@ -42,14 +44,15 @@ export class AccountAttempts {
     deferred?: BatchWrite[],
   ): Promise<PasswordCheck> {
     const id = signInFailureId(account);
-    const admission = await this.failures.admit(id);
+    const counted: Counted = namesAnAccount(account) ? 'account' : 'unknown-login';
+    const admission = await this.failures.admit(id, counted);
     if (!admission.admitted) throw this.refusal(admission);
     let matches: boolean;
     try {
       matches = await verify();
     } catch (error) {
       // No verdict (busy, or broken): not a failure of the person.
-      await this.failures.release(id).catch(() => undefined);
+      await this.failures.release(id, counted).catch(() => undefined);
       throw error;
     }
     if (matches) {

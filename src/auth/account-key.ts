@@ -21,3 +21,8 @@ export function accountKeyOfLogin(login: string): AccountKey {
   const normalised = login.includes('@') ? normaliseEmail(login) : normaliseUsername(login);
   return `login:${normalised}` as AccountKey;
 }
+
+/** Whether the key names an existing account (accountKeyOfUser), not a login as typed. */
+export function namesAnAccount(key: AccountKey): boolean {
+  return key.startsWith('user:');
+}

@@ -5,7 +5,7 @@ import type { BatchWrite } from '../database/write-batches';
 import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
 import { userActor } from '../events/event.schema';
-import { EventsService } from '../events/events.service';
+import { EventsService, Tally } from '../events/events.service';
 import { SignInMetrics } from '../metrics/sign-in-metrics';
 import { ProfileFields } from '../profile-fields/profile-fields.service';
 import { usernameBaseFromEmail } from '../users/identifiers';
@@ -18,6 +18,13 @@ import { RegisterDto } from './dto/register.dto';
 import { PasswordHasher } from './password-hasher.service';
 import { PasswordPolicy } from './password-policy.service';
 import { SignInRecord } from './sign-in-record';
+
+/**
+ * Failed sign-ins with logins that match no account are counted in one event per client address and
+ * quarter hour, kept a day: a credential-stuffing run writes one record per address and window, not
+ * one per attempt for 90 days.
+ */
+const UNKNOWN_LOGIN_TALLY: Tally = { windowMs: 15 * 60_000, keepMs: 24 * 3600_000 };
 
 /** Creating local accounts and checking their passwords. */
 @Injectable()
@@ -108,20 +115,19 @@ export class AuthService {
   }
 
   /**
-   * A wrong password, on the account's record; an unknown login on none, and what was typed is
-   * not kept (it may be a password typed in the wrong field). Attempts refused by the limits
-   * checked no password and are not recorded: the failure that locked the account says so.
+   * A wrong password, on the account's record; an unknown login on none, counted per client
+   * (UNKNOWN_LOGIN_TALLY), and what was typed is not kept (it may be a password typed in the wrong
+   * field). Attempts refused by the limits checked no password and are not recorded: the failure
+   * that locked the account says so. Either way one write, so the answer takes as long.
    */
   private async recordFailure(user: User | null, locked: boolean): Promise<void> {
-    await this.events.record({
-      type: 'sign_in.failed',
-      userId: user?._id,
-      details: {
-        method: 'password',
-        reason: user ? 'wrong_password' : 'unknown_login',
-        ...(locked && { locked: true }),
-      },
-    });
+    const details = {
+      method: 'password',
+      reason: user ? 'wrong_password' : 'unknown_login',
+      ...(locked && { locked: true }),
+    };
+    if (user) await this.events.record({ type: 'sign_in.failed', userId: user._id, details });
+    else await this.events.countPerClient({ type: 'sign_in.failed', details }, UNKNOWN_LOGIN_TALLY);
   }
 
   /**

@@ -4,7 +4,7 @@ import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import { Auth } from './authenticated-request';
 import { SessionCookie } from './session-cookie';
-import { SessionsService, SignInProof } from './sessions.service';
+import { SessionsService, TokenChange } from './sessions.service';
 import { SignInRecord } from './sign-in-record';
 import { SignInWrites } from './sign-in-writes';
 
@@ -54,9 +54,9 @@ export class BrowserSessions {
     this.cookie.write(response, token, this.sessions.absoluteLifetimeMs);
   }
 
-  /** A new token for this browser's session, recording a fresh sign-in when `proof` is given. */
-  async renew(response: Response, { session }: Auth, proof?: SignInProof): Promise<void> {
-    const token = await this.sessions.rotate(session, proof);
+  /** A new token for this browser's session (SessionsService.rotate says what becomes of the old one). */
+  async renew(response: Response, { session }: Auth, change: TokenChange): Promise<void> {
+    const token = await this.sessions.rotate(session, change);
     if (token !== undefined) {
       this.cookie.write(response, token, session.absoluteExpiresAt.getTime() - Date.now());
     }

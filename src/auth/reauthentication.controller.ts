@@ -45,7 +45,10 @@ export class ReauthenticationController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<ReauthenticatedView> {
     await this.auth.confirmPassword(auth.user, dto.password, 'password');
-    await this.browserSessions.renew(response, auth, { method: 'password' });
+    await this.browserSessions.renew(response, auth, {
+      proof: { method: 'password' },
+      securityEvent: true,
+    });
     return {
       user: toUserView(auth.user),
       recentSignInUntil: this.sessions.recentUntil(new Date()),

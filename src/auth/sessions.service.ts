@@ -15,8 +15,9 @@ import { Session, SessionMethod } from './schemas/session.schema';
 const TOUCH_INTERVAL_MS = 60_000;
 
 /**
- * How long a token replaced by a rotation still works: long enough for requests the browser sent
- * before it received the new cookie (parallel settings requests), short enough to be worthless later.
+ * How long a token replaced by a routine rotation still works: long enough for requests the browser
+ * sent before it received the new cookie, short enough to be worthless later. A rotation after a
+ * security event leaves none.
  */
 export const ROTATION_GRACE_MS = 30_000;
 
@@ -41,6 +42,18 @@ export interface StartingSession {
   session: Session;
   /** The session's insert. */
   write: InsertOneWrite;
+}
+
+/** Why a session's token changes. */
+export interface TokenChange {
+  /** A fresh sign-in to record (re-authentication). */
+  proof?: SignInProof;
+  /**
+   * After a security event (the password changed, set or removed; re-authentication) the replaced
+   * token stops at once: whoever held it before the event must not keep it. Otherwise (a routine
+   * rotation) it keeps working for ROTATION_GRACE_MS, for requests sent in parallel.
+   */
+  securityEvent: boolean;
 }
 
 /** A $lookup that adds to a session, as the array `as`, the records it refers to. */
@@ -192,31 +205,53 @@ export class SessionsService implements OnModuleInit {
   }
 
   /**
-   * Gives the session a new token (the old one keeps working for ROTATION_GRACE_MS), and with
-   * `proof` records a fresh sign-in. Returns the new token, or undefined when the request carried
-   * a replaced token: a parallel request rotated first and its response brings the browser the
-   * current cookie, which must not be replaced by an older one.
+   * Gives the session a new token, and with `proof` records a fresh sign-in. After a security event
+   * the replaced token stops at once, in the same update; otherwise it keeps working for
+   * ROTATION_GRACE_MS. Returns the new token, or undefined when another request changed the token
+   * first: its response brings the browser the current cookie, which must not be replaced by an
+   * older one.
    */
-  async rotate(session: ActiveSession, proof?: SignInProof): Promise<string | undefined> {
+  async rotate(
+    session: ActiveSession,
+    { proof, securityEvent }: TokenChange,
+  ): Promise<string | undefined> {
     const now = new Date();
-    if (!session.tokenIsCurrent) {
+    if (!session.tokenIsCurrent && !securityEvent) {
       if (proof) await this.recordProof(session._id, proof, now);
       return undefined;
     }
+    // A security event through a replaced token still within its grace ends both: whoever holds
+    // the current one (who rotated it) may not be this browser.
+    const presented = session.tokenIsCurrent
+      ? { tokenHash: session.tokenHash }
+      : {
+          previousTokenHash: session.previousTokenHash,
+          previousValidUntil: mongoose.trusted({ $gt: now }),
+        };
     const token = newToken();
+    const set: Record<string, unknown> = {
+      tokenHash: hashToken(token),
+      ...(proof && proofFields(proof, now)),
+    };
+    const unset: Record<string, 1> = {};
+    if (securityEvent) {
+      Object.assign(unset, {
+        previousTokenHash: 1,
+        previousValidUntil: 1,
+        previousAuthenticatedAt: 1,
+      });
+    } else {
+      Object.assign(set, {
+        previousTokenHash: session.tokenHash,
+        previousValidUntil: new Date(now.getTime() + ROTATION_GRACE_MS),
+        previousAuthenticatedAt: session.authenticatedAt,
+      });
+    }
+    if (proof && !proof.provider) unset.provider = 1;
     const result = await this.sessions
       .updateOne(
-        { _id: session._id, tokenHash: session.tokenHash },
-        {
-          $set: {
-            tokenHash: hashToken(token),
-            previousTokenHash: session.tokenHash,
-            previousValidUntil: new Date(now.getTime() + ROTATION_GRACE_MS),
-            previousAuthenticatedAt: session.authenticatedAt,
-            ...(proof && proofFields(proof, now)),
-          },
-          ...(proof && !proof.provider && { $unset: { provider: 1 } }),
-        },
+        { _id: session._id, ...presented },
+        { $set: set, ...(Object.keys(unset).length > 0 && { $unset: unset }) },
       )
       .exec();
     return result.modifiedCount === 1 ? token : undefined;

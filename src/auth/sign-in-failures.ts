@@ -8,8 +8,21 @@ import { UpdateOneWrite } from '../database/write-batches';
 import { AccountKey } from './account-key';
 import { SignInFailure } from './schemas/sign-in-failure.schema';
 
-/** A record that no check has touched for this long is forgotten (unless it locks the account). */
+/** An account's record that no check has touched for this long is forgotten (unless it locks it). */
 const FORGET_FAILURES_AFTER_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * A record of a login that matches no account is forgotten this long after its last check, or after
+ * the wait or minute that check started, whichever ends later: while someone keeps trying it, it
+ * answers as an account would; a credential-stuffing run leaves nothing behind after minutes.
+ */
+export const FORGET_UNKNOWN_LOGIN_AFTER_MS = 15 * 60_000;
+
+/**
+ * Whose checks a record counts: an existing account's (remembered for 30 days, and a lock until a
+ * reset), or a login that matches no account (remembered for minutes: FORGET_UNKNOWN_LOGIN_AFTER_MS).
+ */
+export type Counted = 'account' | 'unknown-login';
 
 /** A minute: the window of the per-account limit on checks (SIGN_IN_RATE_LIMIT). */
 const MINUTE_MS = 60_000;
@@ -50,7 +63,7 @@ export class SignInFailures implements OnModuleInit {
    * account wait SIGN_IN_FIRST_DELAY_SECONDS, each next one twice as long, up to
    * SIGN_IN_MAX_DELAY_SECONDS; reaching SIGN_IN_LOCK_AFTER_FAILURES locks it.
    */
-  async admit(id: string): Promise<Admission> {
+  async admit(id: string, counted: Counted): Promise<Admission> {
     const now = new Date();
     const attempt = randomUUID();
     const lockAfter = this.config.SIGN_IN_LOCK_AFTER_FAILURES;
@@ -93,15 +106,9 @@ export class SignInFailures implements OnModuleInit {
               '$retryAt',
             ],
           },
-          expiresAt: {
-            $cond: [
-              { $gte: ['$failures', lockAfter] },
-              null,
-              { $cond: ['$_admit', forgetAfter(now), '$expiresAt'] },
-            ],
-          },
         },
       },
+      { $set: { expiresAt: this.expiryAfterCheck(counted, now) } },
       { $unset: ['_newMinute', '_checks', '_admit', '_delay'] },
     ];
     const record = await updateOrCreate(
@@ -118,7 +125,7 @@ export class SignInFailures implements OnModuleInit {
           attempt: null,
           checks: 0,
           checksUntil: null,
-          expiresAt: forgetAfter(now),
+          expiresAt: counted === 'account' ? forgetAfter(now) : forgetUnknownAfter(now),
         }),
     );
     if (record.attempt === attempt) return { admitted: true, failures: record.failures };
@@ -153,24 +160,46 @@ export class SignInFailures implements OnModuleInit {
    * Takes back the failure of an admitted check that ended without a verdict (the service was busy).
    * The wait it started stays, and it still counts in this minute's checks.
    */
-  async release(id: string): Promise<void> {
+  async release(id: string, counted: Counted): Promise<void> {
     const lockAfter = this.config.SIGN_IN_LOCK_AFTER_FAILURES;
-    await this.records
-      .updateOne(
-        { _id: id },
-        [
-          { $set: { failures: { $max: [{ $subtract: ['$failures', 1] }, 0] } } },
-          {
-            $set: {
-              expiresAt: {
-                $cond: [{ $gte: ['$failures', lockAfter] }, null, forgetAfter(new Date())],
+    const unlocked = [{ $set: { failures: { $max: [{ $subtract: ['$failures', 1] }, 0] } } }];
+    // An unknown login's expiry, set by the check, outlasts the wait that stays.
+    const expiry =
+      counted === 'account'
+        ? [
+            {
+              $set: {
+                expiresAt: {
+                  $cond: [{ $gte: ['$failures', lockAfter] }, null, forgetAfter(new Date())],
+                },
               },
             },
-          },
-        ],
-        { updatePipeline: true },
-      )
+          ]
+        : [];
+    await this.records
+      .updateOne({ _id: id }, [...unlocked, ...expiry], { updatePipeline: true })
       .exec();
+  }
+
+  /**
+   * The record's expiry after a check (in the update, once `failures` and `retryAt` are the
+   * check's): an account's is 30 days after an admitted check, none once locked; an unknown
+   * login's, minutes after the wait or minute that check started, whichever ends later.
+   */
+  private expiryAfterCheck(counted: Counted, now: Date) {
+    if (counted === 'unknown-login') {
+      const until = { $max: [now, '$retryAt', '$checksUntil'] };
+      return {
+        $cond: ['$_admit', { $add: [until, FORGET_UNKNOWN_LOGIN_AFTER_MS] }, '$expiresAt'],
+      };
+    }
+    return {
+      $cond: [
+        { $gte: ['$failures', this.config.SIGN_IN_LOCK_AFTER_FAILURES] },
+        null,
+        { $cond: ['$_admit', forgetAfter(now), '$expiresAt'] },
+      ],
+    };
   }
 
   /** Milliseconds to wait after `failures` failures: none for the free ones, then doubling. */
@@ -202,4 +231,8 @@ export function signInFailureId(account: AccountKey): string {
 
 function forgetAfter(now: Date): Date {
   return new Date(now.getTime() + FORGET_FAILURES_AFTER_MS);
+}
+
+function forgetUnknownAfter(now: Date): Date {
+  return new Date(now.getTime() + FORGET_UNKNOWN_LOGIN_AFTER_MS);
 }

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { Model, QueryFilter, Types } from 'mongoose';
+import { createHash } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
+import { updateOrCreate } from '../database/update-or-create';
 import { buildDocument, InsertOneWrite } from '../database/write-batches';
 import { WebhookType } from '../webhooks/webhook-message.schema';
 import { WebhookOutbox } from '../webhooks/webhook-outbox';
@@ -15,6 +17,13 @@ export interface NewEvent {
   details?: Record<string, unknown>;
   /** Who acted, when the request does not say (a sign-in: the person who just proved who they are). */
   actor?: Actor;
+}
+
+/** How countPerClient groups attempts: per client address and window, kept a while after. */
+export interface Tally {
+  windowMs: number;
+  /** How long the count is kept after its window ends. */
+  keepMs: number;
 }
 
 export interface EventQuery {
@@ -86,6 +95,36 @@ export class EventsService {
     });
   }
 
+  /**
+   * Counts an attempt by nobody known (no account, no webhook) in one event per client address and
+   * window: the first attempt creates it, with its time, address and user agent; the others add to
+   * `details.attempts` and move `details.lastAt`, in one atomic update each. For attempts that
+   * must not write a record each (sign-ins with logins that match no account).
+   */
+  async countPerClient(event: NewEvent, { windowMs, keepMs }: Tally): Promise<void> {
+    const now = new Date();
+    const windowStart = Math.floor(now.getTime() / windowMs) * windowMs;
+    const _id = tallyId(windowStart, [event.type, event.details, this.context.client.ip]);
+    await updateOrCreate(
+      () =>
+        this.events
+          .findOneAndUpdate(
+            { _id },
+            { $inc: { 'details.attempts': 1 }, $max: { 'details.lastAt': now } },
+            { returnDocument: 'after' },
+          )
+          .lean<AccountEvent>()
+          .exec(),
+      () =>
+        this.events.create({
+          ...this.newDocument(event),
+          _id,
+          details: { ...event.details, attempts: 0, lastAt: now },
+          expiresAt: new Date(windowStart + windowMs + Math.min(keepMs, this.retentionMs)),
+        }),
+    );
+  }
+
   /** Newest first. */
   async list(query: EventQuery): Promise<AccountEvent[]> {
     const filter: QueryFilter<AccountEvent> = {};
@@ -132,4 +171,15 @@ export class EventsService {
       expiresAt: new Date(at.getTime() + this.retentionMs),
     };
   }
+}
+
+/**
+ * The id of a count: the window's start as its time (where it sorts among the events), then 8 bytes
+ * of a hash of what it counts, so parallel attempts meet on the `_id` index, sharded or not.
+ */
+function tallyId(windowStart: number, counted: unknown[]): Types.ObjectId {
+  const id = Buffer.alloc(12);
+  id.writeUInt32BE(Math.floor(windowStart / 1000), 0);
+  createHash('sha256').update(JSON.stringify(counted)).digest().copy(id, 4, 0, 8);
+  return new Types.ObjectId(id);
 }

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Res } from '@nestjs/common';
 import {
   ApiNoContentResponse,
   ApiOkResponse,
@@ -6,8 +6,11 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { Auth, CurrentAuth } from '../auth/authenticated-request';
+import { BrowserSessions } from '../auth/browser-sessions';
 import { RequireRecentSignIn } from '../auth/recent-sign-in.guard';
+import { SESSION_COOKIE_HEADER } from '../auth/session-cookie';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { SignInThrottle } from '../common/sign-in-throttle';
 import { ConnectionsView } from './connections.view';
@@ -16,7 +19,10 @@ import { LinkingService } from './linking.service';
 @ApiTags('account')
 @Controller('me')
 export class ConnectionsController {
-  constructor(private readonly linking: LinkingService) {}
+  constructor(
+    private readonly linking: LinkingService,
+    private readonly browserSessions: BrowserSessions,
+  ) {}
 
   @Get('connections')
   @ApiOperation({ summary: 'The providers, which are connected, and the password' })
@@ -44,10 +50,16 @@ export class ConnectionsController {
   @RequireRecentSignIn()
   @ApiOperation({ summary: 'Remove the password (when a provider remains)' })
   @ApiNoContentResponse({
-    description: 'The password is removed; other sessions that signed in with it are ended.',
+    headers: SESSION_COOKIE_HEADER,
+    description:
+      'The password is removed; other sessions that signed in with it are ended, and this one gets a new cookie.',
   })
   @ApiErrors('NO_PASSWORD', 'LAST_LOGIN_METHOD')
-  removePassword(@CurrentAuth() auth: Auth): Promise<void> {
-    return this.linking.removePassword(auth);
+  async removePassword(
+    @CurrentAuth() auth: Auth,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<void> {
+    await this.linking.removePassword(auth);
+    await this.browserSessions.renew(response, auth, { securityEvent: true });
   }
 }

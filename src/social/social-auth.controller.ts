@@ -179,7 +179,7 @@ export class SocialAuthController {
       );
       const proof = { method: 'provider' as const, provider: key };
       if (result.action === 'reauthenticated') {
-        await this.browserSessions.renew(response, current!, proof);
+        await this.browserSessions.renew(response, current!, { proof, securityEvent: true });
       } else if (result.action !== 'linked') {
         await this.browserSessions.signIn(
           request,

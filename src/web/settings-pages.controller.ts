@@ -166,7 +166,7 @@ export class SettingsPagesController {
         currentPassword: hadPassword ? currentPassword : undefined,
         newPassword,
       });
-      await this.browserSessions.renew(response, auth);
+      await this.browserSessions.renew(response, auth, { securityEvent: true });
       this.pages.redirect(response, '/settings', hadPassword ? 'password-changed' : 'password-set');
     });
   }
@@ -182,6 +182,7 @@ export class SettingsPagesController {
     this.pages.checkForm(request);
     await this.attempt(request, response, auth, { status: 400, form: 'password' }, async () => {
       await this.linking.removePassword(auth);
+      await this.browserSessions.renew(response, auth, { securityEvent: true });
       this.pages.redirect(response, '/settings', 'password-removed');
     });
   }
@@ -279,7 +280,10 @@ export class SettingsPagesController {
       const errors = { [error.field ?? 'password']: error.message };
       return this.pages.renderConfirm(request, response, auth, error.status, errors);
     }
-    await this.browserSessions.renew(response, auth, { method: 'password' });
+    await this.browserSessions.renew(response, auth, {
+      proof: { method: 'password' },
+      securityEvent: true,
+    });
     this.pages.redirect(response, '/settings', 'reauthenticated');
   }
 

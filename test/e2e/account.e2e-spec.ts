@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import request from 'supertest';
-import { GOOD_PASSWORD, login, newAccount, register } from '../support/accounts';
+import { GOOD_PASSWORD, login, newAccount, register, sessionCookie } from '../support/accounts';
 import { createTestApp, TestApp } from '../support/test-app';
 
 const NEW_PASSWORD = 'a whole new passphrase, longer';
@@ -118,17 +118,18 @@ describe('account settings', () => {
   });
 
   describe('PUT /me/password', () => {
-    it('changes the password and ends every other session, keeping this one', async () => {
+    it('changes the password and ends every other session, keeping this one under a new cookie', async () => {
       const { cookie, account } = await register(t.http);
       const otherDevice = await login(t.http, account.email, GOOD_PASSWORD);
 
-      await request(t.http)
+      const changed = await request(t.http)
         .put('/me/password')
         .set('Cookie', cookie)
         .send({ currentPassword: GOOD_PASSWORD, newPassword: NEW_PASSWORD })
         .expect(204);
 
-      await request(t.http).get('/me').set('Cookie', cookie).expect(200);
+      await request(t.http).get('/me').set('Cookie', sessionCookie(changed)).expect(200);
+      await request(t.http).get('/me').set('Cookie', cookie).expect(401);
       await request(t.http).get('/me').set('Cookie', otherDevice).expect(401);
       await request(t.http)
         .post('/auth/login')

@@ -178,6 +178,31 @@ describe('security events', () => {
     }
   });
 
+  it('counts parallel sign-ins with made-up logins from one client in one event, none lost', async () => {
+    const attacker = browserAt('198.51.100.44', 'stuffer/1.0');
+    const stamp = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        attacker.agent
+          .post('/auth/login')
+          .send({ login: `stuffed_${i}_${stamp}@example.test`, password: `guess ${i}` }),
+      ),
+    );
+    expect(answers.map(({ status }) => status)).toEqual(Array(25).fill(401));
+    const counted = await events()
+      .find({ type: 'sign_in.failed', userId: { $exists: false }, ip: '198.51.100.44' })
+      .toArray();
+    // One per quarter hour: two if the burst crossed one.
+    expect(counted.length).toBeGreaterThanOrEqual(1);
+    expect(counted.length).toBeLessThanOrEqual(2);
+    expect(counted.reduce((sum, { details }) => sum + (details?.attempts as number), 0)).toBe(25);
+    expect(counted[0]).toMatchObject({
+      actor: { kind: 'anonymous' },
+      userAgent: 'stuffer/1.0',
+      details: { method: 'password', reason: 'unknown_login' },
+    });
+  });
+
   it('marks the failure that locked the password, and records no attempt refused by the lock', async () => {
     const owner = await registerAt('203.0.113.4');
     const attacker = browserAt('198.51.100.10');

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import request from 'supertest';
-import { GOOD_PASSWORD, login, newAccount, register } from '../support/accounts';
+import { GOOD_PASSWORD, login, newAccount, register, sessionCookie } from '../support/accounts';
 import { MailServer, tokenIn } from '../support/mail';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -65,6 +65,20 @@ describe('password recovery by email', () => {
     // The email change's link died with it.
     const confirm = tokenIn(await mail.next(pending), '/verify-email');
     await request(t.http).post('/auth/email/verify').send({ token: confirm }).expect(400);
+  });
+
+  it('ends at once a session whose token was just replaced, and the token it replaced', async () => {
+    const { cookie, account } = await register(t.http);
+    const confirmed = await request(t.http)
+      .post('/auth/reauthenticate')
+      .set('Cookie', cookie)
+      .send({ password: GOOD_PASSWORD })
+      .expect(200);
+    const fresh = sessionCookie(confirmed);
+    await forgot(account.email);
+    await reset(await recoveryToken(account.email, 2)).expect(204);
+    await me(fresh).expect(401);
+    await me(cookie).expect(401);
   });
 
   it('answers the same for an unknown address, and sends nothing', async () => {

@@ -663,6 +663,66 @@ describe('consecutive failed password checks per account', () => {
     expect(await unknownRecord('not_really_there')).toMatchObject({ failures: 100 });
   });
 
+  it('keeps what sign-ins with made-up logins write for minutes, one event per client; an account’s as before', async () => {
+    const minutes = (date: Date | null | undefined) => (date!.getTime() - Date.now()) / 60_000;
+    const days = (date: Date | null | undefined) => minutes(date) / (24 * 60);
+    const client = nextAddress();
+    // One instance: in this process, the events of the first app made lack the client address.
+    const fromClient = (login: string, password: string) =>
+      request(b.http).post('/auth/login').set('X-Forwarded-For', client).send({ login, password });
+    const madeUp = Array.from({ length: 40 }, (_, i) => `made_up_${i}_${Date.now()}@example.test`);
+    for (const login of madeUp) await fromClient(login, WRONG).expect(401);
+
+    // Each login is still counted (across instances) while someone may be trying it, then forgotten.
+    const records = await failures()
+      .find({ _id: { $in: madeUp.map((login) => signInFailureId(accountKeyOfLogin(login))) } })
+      .toArray();
+    expect(records).toHaveLength(40);
+    for (const record of records) {
+      expect(record.failures).toBe(1);
+      expect(minutes(record.expiresAt)).toBeGreaterThan(14);
+      expect(minutes(record.expiresAt)).toBeLessThanOrEqual(17);
+    }
+    // One event counts them for this client and quarter hour (two if the run crossed one), kept a day.
+    const events = await a.db
+      .collection('events')
+      .find({ type: 'sign_in.failed', userId: { $exists: false }, ip: client })
+      .toArray();
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(events.length).toBeLessThanOrEqual(2);
+    let attempts = 0;
+    for (const event of events) {
+      expect(event.details).toMatchObject({ method: 'password', reason: 'unknown_login' });
+      attempts += (event.details as { attempts: number }).attempts;
+      expect(days(event.expiresAt as Date)).toBeGreaterThan(0.99);
+      expect(days(event.expiresAt as Date)).toBeLessThanOrEqual(1.02);
+    }
+    expect(attempts).toBe(40);
+
+    // A login that keeps being tried keeps its count through the longest wait, and minutes after.
+    const persistent = madeUp[0];
+    const recordId = signInFailureId(accountKeyOfLogin(persistent));
+    await failures().updateOne({ _id: recordId }, { $set: { failures: 30, retryAt: null } });
+    await fromClient(persistent, WRONG).expect(401);
+    const waiting = await unknownRecord(persistent);
+    expect(minutes(waiting!.retryAt)).toBeGreaterThan(14.9);
+    expect(waiting!.expiresAt!.getTime() - waiting!.retryAt!.getTime()).toBe(15 * 60_000);
+
+    // A real account's failures are kept 30 days, and its event 90, each on its own.
+    const { id } = await registerFrom(a, newAccount({ username: 'really_counted' }));
+    await fromClient('really_counted', WRONG).expect(401);
+    await fromClient('really_counted', WRONG).expect(401);
+    const account = await recordOf(id);
+    expect(account?.failures).toBe(2);
+    expect(days(account?.expiresAt)).toBeGreaterThan(29.9);
+    const accountEvents = await a.db
+      .collection('events')
+      .find({ type: 'sign_in.failed', userId: new Types.ObjectId(id) })
+      .toArray();
+    expect(accountEvents).toHaveLength(2);
+    for (const event of accountEvents) expect(days(event.expiresAt as Date)).toBeGreaterThan(89.9);
+  });
+
   it('keeps the counts in MongoDB with a TTL index, under hashed keys', async () => {
     const indexes = await failures().listIndexes().toArray();
     expect(indexes).toContainEqual(
