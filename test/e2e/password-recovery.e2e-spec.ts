@@ -33,10 +33,9 @@ describe('password recovery by email', () => {
     tokenIn(await mail.next(email, nth), '/reset-password');
   /** Time passes: the account may be sent a link again. */
   const allowAnother = (userId: string) =>
-    tokens().updateMany(
-      { userId: new Types.ObjectId(userId) },
-      { $set: { createdAt: new Date(Date.now() - 120_000) } },
-    );
+    t.db
+      .collection('users')
+      .updateOne({ _id: new Types.ObjectId(userId) }, { $unset: { 'mailSentAt.recovery': 1 } });
 
   it('sets a new password: every session ends, a pending email change is cancelled, the email is verified', async () => {
     const { cookie, account, user } = await register(t.http);
