@@ -6,6 +6,7 @@ import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
+import { MailSlots } from '../email/mail-slots';
 import { EventsService } from '../events/events.service';
 import { LinkingService } from '../linking/linking.service';
 import { ProfileFields } from '../profile-fields/profile-fields.service';
@@ -58,6 +59,7 @@ export class AdminUsersService {
     private readonly linking: LinkingService,
     private readonly links: EmailLinks,
     private readonly notices: AccountNotices,
+    private readonly slots: MailSlots,
     private readonly profileFields: ProfileFields,
     private readonly lastAdmin: LastAdminRule,
     private readonly transactions: Transactions,
@@ -173,6 +175,8 @@ export class AdminUsersService {
     }
     await this.transactions.run(async () => {
       await this.links.sendRecovery(user, email);
+      // Not limited itself, but POST /auth/password/forgot then waits its minute.
+      await this.slots.record(user._id, 'recovery');
       await this.events.record({ type: 'password.reset_requested', userId: user._id });
     });
     return { sentTo: email };
