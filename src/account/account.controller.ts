@@ -42,7 +42,7 @@ export class AccountController {
   @SignInThrottle()
   @RequireRecentSignIn(changesEmailOrUsername)
   @ApiOperation({ summary: 'Change the name, username, email or profile fields' })
-  @ApiErrors('EMAIL_TAKEN', 'USERNAME_TAKEN')
+  @ApiErrors('EMAIL_TAKEN', 'USERNAME_TAKEN', 'TOO_MANY_REQUESTS')
   @ApiOkResponse({
     type: UserEnvelope,
     description: 'Changing the email or username needs a recent sign-in; the name does not.',
@@ -50,7 +50,7 @@ export class AccountController {
   @ApiAcceptedResponse({
     type: UserEnvelope,
     description:
-      'A new email is `pendingEmail` until the link sent to it is used; the old address gets a notice with a way to cancel.',
+      'A new email is `pendingEmail` until the link sent to it is used; the old address gets a notice with a way to cancel. One email change a minute: another is 429 TOO_MANY_REQUESTS with Retry-After, and nothing is changed.',
   })
   async updateProfile(
     @CurrentAuth() { user }: Auth,

@@ -4,7 +4,9 @@ import { AccountService } from '../account/account.service';
 import { SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
+import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
+import { MailSlots } from '../email/mail-slots';
 import { EventsService } from '../events/events.service';
 import { LinkingService } from '../linking/linking.service';
 import { ProfileFields } from '../profile-fields/profile-fields.service';
@@ -56,6 +58,8 @@ export class AdminUsersService {
     private readonly account: AccountService,
     private readonly linking: LinkingService,
     private readonly links: EmailLinks,
+    private readonly notices: AccountNotices,
+    private readonly slots: MailSlots,
     private readonly profileFields: ProfileFields,
     private readonly lastAdmin: LastAdminRule,
     private readonly transactions: Transactions,
@@ -78,7 +82,8 @@ export class AdminUsersService {
   /**
    * Changes the account in one update: unknown or invalid values are refused before anything is
    * written. Demoting or disabling the last enabled admin is refused (LAST_ADMIN); disabling ends
-   * every session and revokes what the account's apps hold.
+   * every session and revokes what the account's apps hold. A new email tells the old address, if
+   * it was verified, as the owner's own change does.
    */
   async update(
     id: UserId,
@@ -104,6 +109,9 @@ export class AdminUsersService {
       const updated = takesAdminAway ? await this.lastAdmin.guard(before, apply) : await apply();
       if (!updated) throw notFound();
       if (changes.disabled === true) await this.sessions.endAll(userId);
+      if (updated.email !== undefined) {
+        await this.notices.emailChanged(before.email, before.emailVerified, updated.email);
+      }
       await this.recordUpdate(before, updated, changes);
       return updated;
     });
@@ -167,6 +175,8 @@ export class AdminUsersService {
     }
     await this.transactions.run(async () => {
       await this.links.sendRecovery(user, email);
+      // Not limited itself, but POST /auth/password/forgot then waits its minute.
+      await this.slots.record(user._id, 'recovery');
       await this.events.record({ type: 'password.reset_requested', userId: user._id });
     });
     return { sentTo: email };

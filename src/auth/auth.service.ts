@@ -4,6 +4,7 @@ import { Transactions } from '../database/transactions';
 import type { BatchWrite } from '../database/write-batches';
 import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
+import { MailSlots } from '../email/mail-slots';
 import { userActor } from '../events/event.schema';
 import { EventsService, Tally } from '../events/events.service';
 import { SignInMetrics } from '../metrics/sign-in-metrics';
@@ -38,6 +39,7 @@ export class AuthService {
     private readonly attempts: AccountAttempts,
     private readonly transactions: Transactions,
     private readonly links: EmailLinks,
+    private readonly slots: MailSlots,
     private readonly notices: AccountNotices,
     private readonly profileFields: ProfileFields,
     private readonly signIns: SignInMetrics,
@@ -65,6 +67,8 @@ export class AuthService {
         data,
       });
       await this.links.sendVerification(user, user.email!);
+      // Asking for the link again waits a minute (an email change does not).
+      await this.slots.record(user._id, 'confirmation');
       await this.events.record({
         type: 'user.created',
         userId: user._id,

@@ -27,8 +27,9 @@ export class EmailLinks {
   }
 
   /**
-   * An email change: the new address gets the link that applies it; a verified old address gets a
-   * notice with a link that cancels it.
+   * An email change: the new address gets the link that applies it, naming the account it would
+   * go to (whoever owns the address may have an account of their own); a verified old address gets
+   * a notice with a link that cancels it.
    */
   async sendEmailChange(user: User, newEmail: string): Promise<void> {
     const lifetime = this.config.EMAIL_VERIFICATION_TTL_SECONDS;
@@ -36,6 +37,7 @@ export class EmailLinks {
     await this.outbox.send(newEmail, 'confirm-new-email', {
       link: this.link('/verify-email', confirm),
       email: newEmail,
+      username: user.username,
       hours: Math.round(lifetime / 3600),
     });
     if (user.email !== undefined && user.emailVerified) {

@@ -57,24 +57,6 @@ export class OneTimeTokens {
     return this.tokens.findOneAndDelete(this.live(purposes, token)).lean<OneTimeToken>().exec();
   }
 
-  /** When the account's newest token of these purposes was issued, if after `since`. */
-  async lastIssuedSince(
-    userId: Types.ObjectId,
-    purposes: TokenPurpose[],
-    since: Date,
-  ): Promise<Date | undefined> {
-    const newest = await this.tokens
-      .findOne({
-        userId,
-        purpose: mongoose.trusted({ $in: purposes }),
-        createdAt: mongoose.trusted({ $gt: since }),
-      })
-      .sort({ createdAt: -1 })
-      .lean<OneTimeToken>()
-      .exec();
-    return newest?.createdAt;
-  }
-
   /** Voids the account's tokens of these purposes (all of them when none are named). */
   async void(userId: Types.ObjectId, purposes?: TokenPurpose[]): Promise<void> {
     await this.tokens

@@ -8,8 +8,8 @@ import { AppConfig } from '../config/app-config';
 export interface MailKinds {
   /** Registration: confirm the address. */
   'verify-email': { link: string; hours: number };
-  /** An email change: confirm the new address (sent to it). */
-  'confirm-new-email': { link: string; email: string; hours: number };
+  /** An email change: confirm the new address (sent to it) for the account `username`. */
+  'confirm-new-email': { link: string; email: string; username: string; hours: number };
   /** An email change was asked for (sent to the old address), with a way to cancel it. */
   'email-change-started': { newEmail: string; cancelLink: string };
   /** The email was changed (sent to the old address). */

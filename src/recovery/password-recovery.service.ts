@@ -7,14 +7,12 @@ import { SessionsService } from '../auth/sessions.service';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
+import { MailSlots } from '../email/mail-slots';
 import { PASSWORD_LINKS } from '../email/one-time-token.schema';
 import { invalidLinkError, OneTimeTokens } from '../email/one-time-tokens';
 import { EventsService } from '../events/events.service';
 import { LinkingService } from '../linking/linking.service';
 import { UsersRepository } from '../users/users.repository';
-
-/** How often one account may be sent a recovery link. */
-const RESEND_INTERVAL_MS = 60_000;
 
 /**
  * Password recovery by email: a link to the account's address sets a new password (or a first one,
@@ -28,6 +26,7 @@ export class PasswordRecovery {
     private readonly users: UsersRepository,
     private readonly tokens: OneTimeTokens,
     private readonly links: EmailLinks,
+    private readonly slots: MailSlots,
     private readonly notices: AccountNotices,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
@@ -119,10 +118,9 @@ export class PasswordRecovery {
   private async sendLink(email: string): Promise<void> {
     const user = await this.users.findByLogin(email);
     if (!user?.email) return;
-    const since = new Date(Date.now() - RESEND_INTERVAL_MS);
-    // One link a minute per account: asking again and again must not flood its owner's mailbox.
-    if (await this.tokens.lastIssuedSince(user._id, ['reset-password'], since)) return;
     await this.transactions.run(async () => {
+      // One link a minute per account: asking again and again must not flood its owner's mailbox.
+      if (!(await this.slots.claim(user._id, 'recovery'))) return;
       await this.links.sendRecovery(user, user.email!);
       await this.events.record({ type: 'password.reset_requested', userId: user._id });
     });

@@ -8,7 +8,7 @@ import { UpdateOneWrite } from '../database/write-batches';
 import { duplicateKeyField } from './duplicate-key';
 import { normaliseEmail, normaliseUsername, usernameCandidates } from './identifiers';
 import type { ProfileData, ProfileDataChanges } from './profile-data';
-import { Role, User } from './schemas/user.schema';
+import { MailSentAt, Role, User } from './schemas/user.schema';
 import { canonicaliseStoredEmails, dropCollatedEmailIndexes } from './canonical-emails.migration';
 import { migrateUsers } from './users.migration';
 import { applyUsersValidator, warnOfUnfitUsers } from './users.validator';
@@ -64,6 +64,12 @@ export interface AdminChanges extends ProfileChanges {
   disabled?: boolean;
 }
 
+/** A kind of link an account is mailed at most once a minute (see MailSlots). */
+export type MailSlot = keyof MailSentAt;
+
+/** Whether a slot was claimed; if not, when it last was (the wait runs from then). */
+export type MailSlotClaim = { claimed: true } | { claimed: false; lastSentAt?: Date };
+
 /** A page of users, newest first, and how many match in all. */
 export interface UserPage {
   users: User[];
@@ -103,6 +109,7 @@ export class UsersRepository implements OnModuleInit {
     await dropCollatedEmailIndexes(this.users.collection);
   }
 
+  /** A new account; other accounts' pending changes to its email are void. Call in a transaction. */
   async create(data: NewUser): Promise<User> {
     const fields = {
       email: data.email,
@@ -110,9 +117,12 @@ export class UsersRepository implements OnModuleInit {
       passwordHash: data.passwordHash,
       data: data.data,
     };
-    return data.username === undefined
-      ? this.insertWithGeneratedUsername(fields, data.usernameBase)
-      : this.insert({ ...fields, username: normaliseUsername(data.username) });
+    const user =
+      data.username === undefined
+        ? await this.insertWithGeneratedUsername(fields, data.usernameBase)
+        : await this.insert({ ...fields, username: normaliseUsername(data.username) });
+    await this.voidPendingChangesTo(user);
+    return user;
   }
 
   async findById(id: string | Types.ObjectId): Promise<User | null> {
@@ -162,11 +172,14 @@ export class UsersRepository implements OnModuleInit {
       .exec();
   }
 
-  /** An account created by a provider sign-in; throws IDENTITY_TAKEN if the identity exists already. */
+  /**
+   * An account created by a provider sign-in; throws IDENTITY_TAKEN if the identity exists already.
+   * Other accounts' pending changes to its (vouched-for) email are void. Call in a transaction.
+   */
   async createFromProvider(data: NewProviderUser): Promise<User> {
     const now = new Date();
     const identity = { ...identityFields(data, now), lastUsedAt: now };
-    return this.insertWithGeneratedUsername(
+    const user = await this.insertWithGeneratedUsername(
       {
         email: data.email,
         // The provider vouched for it.
@@ -177,6 +190,8 @@ export class UsersRepository implements OnModuleInit {
       },
       data.usernameBase,
     );
+    await this.voidPendingChangesTo(user);
+    return user;
   }
 
   /**
@@ -244,7 +259,8 @@ export class UsersRepository implements OnModuleInit {
 
   /**
    * An admin's change, in one update like updateProfile. A new email is set at once (verified
-   * only when `emailVerified` says so) and drops a pending email change.
+   * only when `emailVerified` says so) and drops a pending email change; given (or marked
+   * verified), the address voids other accounts' pending changes to it. Call in a transaction.
    */
   async updateByAdmin(id: Types.ObjectId, changes: AdminChanges): Promise<User | null> {
     const { set, unset } = profileUpdate(changes);
@@ -256,7 +272,11 @@ export class UsersRepository implements OnModuleInit {
     }
     if (changes.role !== undefined) set.role = changes.role;
     if (changes.disabled !== undefined) set.disabled = changes.disabled;
-    return this.applyChanges(id, { set, unset });
+    const user = await this.applyChanges(id, { set, unset });
+    if (user && (changes.email !== undefined || changes.emailVerified === true)) {
+      await this.voidPendingChangesTo(user);
+    }
+    return user;
   }
 
   /**
@@ -325,9 +345,12 @@ export class UsersRepository implements OnModuleInit {
       .exec();
   }
 
-  /** Marks the email verified, if it is still the account's email; returns the account then. */
+  /**
+   * Marks the email verified, if it is still the account's email; returns the account then. Other
+   * accounts' pending changes to it are void. Call in a transaction.
+   */
   async markEmailVerified(id: Types.ObjectId, email: string): Promise<User | null> {
-    return this.users
+    const user = await this.users
       .findOneAndUpdate(
         { _id: id, email: normaliseEmail(email) },
         { $set: { emailVerified: true } },
@@ -335,6 +358,8 @@ export class UsersRepository implements OnModuleInit {
       )
       .lean<User>()
       .exec();
+    if (user) await this.voidPendingChangesTo(user);
+    return user;
   }
 
   /** Records (or, with undefined, drops) an email change waiting for its confirmation. */
@@ -351,12 +376,15 @@ export class UsersRepository implements OnModuleInit {
 
   /**
    * Makes the confirmed pending email the account's (verified) email, if that change is still
-   * pending. Throws EMAIL_TAKEN when another account holds the address (the unique index decides).
+   * pending (another account taking the address voids it). Throws EMAIL_TAKEN when another account
+   * holds the address (the unique index decides). Other accounts' pending changes to it are then
+   * void. Call in a transaction.
    */
   async applyPendingEmail(id: Types.ObjectId, email: string): Promise<User | null> {
     const address = normaliseEmail(email);
+    let user: User | null;
     try {
-      return await this.users
+      user = await this.users
         .findOneAndUpdate(
           { _id: id, pendingEmail: address },
           { $set: { email: address, emailVerified: true }, $unset: { pendingEmail: 1 } },
@@ -367,6 +395,8 @@ export class UsersRepository implements OnModuleInit {
     } catch (error) {
       throw this.conflictOrSelf(error);
     }
+    if (user) await this.voidPendingChangesTo(user);
+    return user;
   }
 
   /**
@@ -414,8 +444,9 @@ export class UsersRepository implements OnModuleInit {
 
   /**
    * A password reset, while `email` is still the account's: the new password; when the link went
-   * to that address (`provesAddress`), the email verified and a pending email change cancelled.
-   * Returns the account as it is now.
+   * to that address (`provesAddress`), the email verified and a pending email change cancelled,
+   * and other accounts' pending changes to it void. Returns the account as it is now. Call in a
+   * transaction.
    */
   async resetPassword(
     id: Types.ObjectId,
@@ -426,11 +457,53 @@ export class UsersRepository implements OnModuleInit {
     const update = provesAddress
       ? { $set: { passwordHash, emailVerified: true }, $unset: { pendingEmail: 1 } }
       : { $set: { passwordHash } };
-    return this.users
+    const user = await this.users
       .findOneAndUpdate({ _id: id, email: normaliseEmail(email) }, update, {
         returnDocument: 'after',
       })
       .lean<User>()
+      .exec();
+    if (user && provesAddress) await this.voidPendingChangesTo(user);
+    return user;
+  }
+
+  /**
+   * Claims the account's slot for a kind of link in one conditional update: only when none was
+   * mailed after `since` (so requests at once cannot all pass a check before any writes), and then
+   * `now` is recorded. Does not count as a change to the account (`updatedAt` stays).
+   */
+  async claimMailSlot(
+    id: Types.ObjectId,
+    slot: MailSlot,
+    since: Date,
+    now: Date,
+  ): Promise<MailSlotClaim> {
+    const field = `mailSentAt.${slot}`;
+    const result = await this.users
+      .updateOne(
+        {
+          _id: id,
+          $or: [
+            { [field]: mongoose.trusted({ $exists: false }) },
+            { [field]: mongoose.trusted({ $lte: since }) },
+          ],
+        },
+        { $set: { [field]: now } },
+        { timestamps: false },
+      )
+      .exec();
+    if (result.matchedCount === 1) return { claimed: true };
+    const user = await this.users
+      .findById(id, { mailSentAt: 1 })
+      .lean<Pick<User, 'mailSentAt'>>()
+      .exec();
+    return { claimed: false, lastSentAt: user?.mailSentAt?.[slot] };
+  }
+
+  /** Records that a kind of link was mailed without asking (it starts the minute all the same). */
+  async recordMailSent(id: Types.ObjectId, slot: MailSlot, now: Date): Promise<void> {
+    await this.users
+      .updateOne({ _id: id }, { $set: { [`mailSentAt.${slot}`]: now } }, { timestamps: false })
       .exec();
   }
 
@@ -489,6 +562,21 @@ export class UsersRepository implements OnModuleInit {
     } catch (error) {
       throw this.conflictOrSelf(error);
     }
+  }
+
+  /**
+   * `holder` now has its email (registered, verified or given it): every other account's pending
+   * change to that address is void, so its link cannot take the address later (the confirmation
+   * applies only while its change is still pending). Meant for the holder's own transaction.
+   */
+  private async voidPendingChangesTo(holder: User): Promise<void> {
+    if (holder.email === undefined) return;
+    await this.users
+      .updateMany(
+        { pendingEmail: normaliseEmail(holder.email), _id: mongoose.trusted({ $ne: holder._id }) },
+        { $unset: { pendingEmail: 1 } },
+      )
+      .exec();
   }
 
   /** Turns a unique-index violation into the 409 that names the field. */

@@ -25,6 +25,16 @@ const identity = {
   },
 };
 
+const mailSentAt = {
+  bsonType: 'object',
+  additionalProperties: false,
+  properties: {
+    recovery: { bsonType: 'date' },
+    confirmation: { bsonType: 'date' },
+    emailChange: { bsonType: 'date' },
+  },
+};
+
 /**
  * The users collection's `$jsonSchema` validator: the invariants of the User schema, enforced by
  * MongoDB itself, so a hand edit that would break one is refused (code 121). No field outside the
@@ -48,6 +58,7 @@ export const USERS_VALIDATOR = {
       role: { enum: [...ROLES] },
       disabled: { bsonType: 'bool' },
       lastSignInAt: { bsonType: 'date' },
+      mailSentAt,
       data: { bsonType: 'object' },
       createdAt: { bsonType: 'date' },
       updatedAt: { bsonType: 'date' },

@@ -48,7 +48,8 @@ export class EmailVerificationController {
   @ApiOperation({ summary: 'Confirm an email address with the link from the message' })
   @ApiOkResponse({
     type: VerifiedView,
-    description: 'The address is confirmed (or the email change applied).',
+    description:
+      'The address is confirmed (or the email change applied). An email change whose address another account registered, verified or was given since is void: 409 EMAIL_TAKEN, nothing changes.',
   })
   @ApiErrors('INVALID_TOKEN', 'EMAIL_TAKEN')
   async verify(@Body() { token }: TokenDto, @Req() request: Request): Promise<VerifiedView> {
@@ -66,7 +67,7 @@ export class EmailVerificationController {
     description:
       'The link is on its way again: for a pending email change to the new address, else to the unconfirmed email. At most once a minute (429).',
   })
-  @ApiErrors('NOTHING_TO_VERIFY')
+  @ApiErrors('NOTHING_TO_VERIFY', 'TOO_MANY_REQUESTS')
   async resend(@CurrentAuth() auth: Auth): Promise<LinkSentView> {
     const user = await this.verification.resend(auth);
     return { sentTo: (user.pendingEmail ?? user.email)! };

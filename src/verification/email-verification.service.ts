@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { Types } from 'mongoose';
 import type { Auth } from '../auth/authenticated-request';
 import { SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
 import { EmailLinks } from '../email/email-links';
+import { MailSlots } from '../email/mail-slots';
+import { OneTimeToken } from '../email/one-time-token.schema';
 import { invalidLinkError, OneTimeTokens } from '../email/one-time-tokens';
 import { Actor, userActor } from '../events/event.schema';
 import { EventsService } from '../events/events.service';
@@ -13,9 +14,6 @@ import { LinkingService } from '../linking/linking.service';
 import { normaliseEmail } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';
-
-/** How often a person may ask for a link again. */
-const RESEND_INTERVAL_MS = 60_000;
 
 export interface Verified {
   user: User;
@@ -35,6 +33,7 @@ export class EmailVerification {
     private readonly users: UsersRepository,
     private readonly tokens: OneTimeTokens,
     private readonly links: EmailLinks,
+    private readonly slots: MailSlots,
     private readonly notices: AccountNotices,
     private readonly sessions: SessionsService,
     private readonly transactions: Transactions,
@@ -42,7 +41,11 @@ export class EmailVerification {
     private readonly linking: LinkingService,
   ) {}
 
-  /** Sends the pending email change's link again, or else the email's verification link. */
+  /**
+   * Sends the pending email change's link again, or else the email's verification link: at most
+   * one such link a minute (429 TOO_MANY_REQUESTS), counting those sent at registration and by an
+   * email change.
+   */
   async resend({ user }: Auth): Promise<User> {
     if (user.pendingEmail === undefined && (user.email === undefined || user.emailVerified)) {
       throw new AppError(
@@ -52,18 +55,20 @@ export class EmailVerification {
           : 'Your email address is already confirmed.',
       );
     }
-    await this.throttle(user._id);
-    await this.transactions.run(() =>
-      user.pendingEmail !== undefined
+    await this.transactions.run(async () => {
+      await this.slots.claimOrRefuse(user._id, 'confirmation', LINK_SENT_A_MOMENT_AGO);
+      await (user.pendingEmail !== undefined
         ? this.links.sendEmailChange(user, user.pendingEmail)
-        : this.links.sendVerification(user, user.email!),
-    );
+        : this.links.sendVerification(user, user.email!));
+    });
     return user;
   }
 
   /**
    * Starts an email change: the new address is pending until its link is used. Asking for the
-   * current address again cancels a pending change. Call inside the profile change's transaction.
+   * current address again cancels a pending change. One change a minute sends its messages; a
+   * second is refused (429 TOO_MANY_REQUESTS) and, since this runs inside the profile change's
+   * transaction, so is the rest of the profile change.
    */
   async requestChange(user: User, email: string): Promise<User> {
     const address = normaliseEmail(email);
@@ -73,6 +78,13 @@ export class EmailVerification {
     if (holder && !holder._id.equals(user._id) && holder.emailVerified) {
       throw new AppError('EMAIL_TAKEN', 'That email is already used by another account.', 'email');
     }
+    await this.slots.claimOrRefuse(
+      user._id,
+      'emailChange',
+      'An email change was asked for a moment ago. Please check your mail, or wait a minute before asking again.',
+    );
+    // The change's link counts as the minute's confirmation link (POST /me/email/verification).
+    await this.slots.record(user._id, 'confirmation');
     const updated = await this.users.setPendingEmail(user._id, address);
     if (!updated) throw accountGone();
     await this.links.sendEmailChange(updated, address);
@@ -114,25 +126,7 @@ export class EmailVerification {
         user = await this.users.markEmailVerified(record.userId, record.email);
         if (user) await this.events.record({ type: 'email.verified', userId: user._id, actor });
       } else {
-        const before = await this.users.findById(record.userId);
-        // Someone proved control of the address: an account that only claimed it lets go.
-        const released = await this.users.releaseUnverifiedEmail(record.email);
-        if (released) {
-          const details = { released: true };
-          await this.events.record({ type: 'email.changed', userId: released._id, actor, details });
-        }
-        user = await this.users.applyPendingEmail(record.userId, record.email);
-        if (user) await this.events.record({ type: 'email.changed', userId: user._id, actor });
-        if (before && user) {
-          // Links about the old address die with it.
-          await this.tokens.void(user._id, [
-            'cancel-email-change',
-            'verify-email',
-            'reset-password',
-            'set-password',
-          ]);
-          await this.notices.emailChanged(before.email, before.emailVerified, record.email);
-        }
+        user = await this.applyChange(record, actor);
       }
       // The address changed since the link was sent: it proves nothing about the account now.
       if (!user) throw invalidLinkError();
@@ -145,6 +139,35 @@ export class EmailVerification {
       }
       return { user: (await this.users.findById(user._id)) ?? user, signedOut: !byOwner };
     });
+  }
+
+  /**
+   * Applies a confirmed email change, only while it is still pending: another account taking the
+   * address voids it (409 EMAIL_TAKEN). An account that only claimed the address lets it go to
+   * whoever proved control of it. Null when the change no longer applies (nothing is kept then).
+   */
+  private async applyChange(record: OneTimeToken, actor: Actor | undefined): Promise<User | null> {
+    const before = await this.users.findById(record.userId);
+    if (!before) return null;
+    if (before.pendingEmail !== record.email) throw await this.deadChangeError(record);
+    const released = await this.users.releaseUnverifiedEmail(record.email);
+    if (released) {
+      const details = { released: true };
+      await this.events.record({ type: 'email.changed', userId: released._id, actor, details });
+    }
+    // Conditional on the change still pending: if it is not, the caller's transaction aborts.
+    const user = await this.users.applyPendingEmail(record.userId, record.email);
+    if (!user) return null;
+    await this.events.record({ type: 'email.changed', userId: user._id, actor });
+    // Links about the old address die with it.
+    await this.tokens.void(user._id, [
+      'cancel-email-change',
+      'verify-email',
+      'reset-password',
+      'set-password',
+    ]);
+    await this.notices.emailChanged(before.email, before.emailVerified, record.email);
+    return user;
   }
 
   /** The old address's "not me" link: the pending change is dropped, its link stops working. */
@@ -163,21 +186,25 @@ export class EmailVerification {
     return (await this.users.setPendingEmail(user._id, undefined)) ?? user;
   }
 
-  /** At most one link a minute per account, whichever instance is asked. */
-  private async throttle(userId: Types.ObjectId): Promise<void> {
-    const since = new Date(Date.now() - RESEND_INTERVAL_MS);
-    const last = await this.tokens.lastIssuedSince(userId, ['verify-email', 'change-email'], since);
-    if (last) {
-      const wait = Math.ceil((last.getTime() + RESEND_INTERVAL_MS - Date.now()) / 1000);
-      throw new AppError(
-        'TOO_MANY_REQUESTS',
-        'A link was sent a moment ago. Please check your mail, or wait a minute before asking again.',
-        undefined,
-        Math.max(wait, 1),
+  /**
+   * Why an email change's link no longer applies: another account registered, verified or was
+   * given the address since, which voided the change (409 EMAIL_TAKEN); or the change was
+   * replaced or dropped (INVALID_TOKEN).
+   */
+  private async deadChangeError(record: OneTimeToken): Promise<AppError> {
+    const holder = await this.users.findByLogin(record.email);
+    if (holder && !holder._id.equals(record.userId)) {
+      return new AppError(
+        'EMAIL_TAKEN',
+        'That email address now belongs to another account, so this change no longer applies.',
       );
     }
+    return invalidLinkError();
   }
 }
+
+const LINK_SENT_A_MOMENT_AGO =
+  'A link was sent a moment ago. Please check your mail, or wait a minute before asking again.';
 
 function accountGone(): AppError {
   return new AppError('UNAUTHENTICATED', 'This account no longer exists.');

@@ -396,6 +396,59 @@ describe('admin API', () => {
       expect(await stored(user.id)).not.toHaveProperty('name');
     });
 
+    it('tells the old verified address when an admin or a users:write key moves the email', async () => {
+      const admin = await newAdmin();
+      const created = await as(admin.cookie)
+        .post('/admin/api-keys')
+        .send({ name: 'support desk', scopes: ['users:write'] })
+        .expect(201);
+      const key = (created.body as { key: string }).key;
+      for (const caller of ['session', 'key'] as const) {
+        const { user, account } = await newUser();
+        await users().updateOne(
+          { _id: new Types.ObjectId(user.id) },
+          { $set: { emailVerified: true } },
+        );
+        const moved = newAccount().email;
+        const call = request(http()).patch(`/admin/users/${user.id}`);
+        if (caller === 'session') call.set('Cookie', admin.cookie);
+        else call.set('Authorization', `Bearer ${key}`);
+        await call.send({ email: moved }).expect(200);
+        const notice = await mail.next(account.email, 2);
+        expect({ caller, subject: notice.subject }).toEqual({
+          caller,
+          subject: expect.stringContaining('was changed'),
+        });
+        expect(notice.text).toContain(moved);
+      }
+      // An unverified address may be somebody else's: it hears nothing.
+      const { user, account } = await newUser();
+      await as(admin.cookie)
+        .patch(`/admin/users/${user.id}`, { email: newAccount().email })
+        .expect(200);
+      await as(admin.cookie).post(`/admin/users/${user.id}/password-reset`).expect(202);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(mail.to(account.email)).toHaveLength(1);
+    });
+
+    it("voids other accounts' pending changes to the address it gives: their links answer 409", async () => {
+      const { cookie } = await newAdmin();
+      const waiting = await newUser();
+      const address = newAccount().email;
+      await as(waiting.cookie).patch('/me', { email: address }).expect(202);
+      const link = tokenIn(await mail.next(address), '/verify-email');
+      const { user } = await newUser();
+      await as(cookie).patch(`/admin/users/${user.id}`, { email: address }).expect(200);
+      expect((await stored(waiting.user.id))!.pendingEmail).toBeUndefined();
+      const refused = await request(http())
+        .post('/auth/email/verify')
+        .send({ token: link })
+        .expect(409);
+      expect(refused.body.error.code).toBe('EMAIL_TAKEN');
+      expect((await stored(user.id))!.email).toBe(address);
+      expect((await stored(waiting.user.id))!.email).toBe(waiting.account.email);
+    });
+
     it('refuses an email or username another account has with 409, writing nothing', async () => {
       const { cookie } = await newAdmin();
       const { user } = await newUser();
@@ -665,6 +718,13 @@ describe('admin API', () => {
       const response = await as(cookie).post(`/admin/users/${user.id}/password-reset`).expect(202);
       expect(response.body).toEqual({ sentTo: account.email });
       const token = tokenIn(await mail.next(account.email, 2), '/reset-password');
+      // The owner asking too within the minute gets no second link.
+      await request(http())
+        .post('/auth/password/forgot')
+        .send({ email: account.email })
+        .expect(202);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(mail.to(account.email)).toHaveLength(2);
       await request(http())
         .post('/auth/password/reset')
         .send({ token, newPassword: NEW_PASSWORD })

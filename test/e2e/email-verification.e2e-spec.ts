@@ -8,6 +8,7 @@ describe('email verification and email changes', () => {
   let mail: MailServer;
   let t: TestApp;
   const tokens = () => t.db.collection('one_time_tokens');
+  const outbox = () => t.db.collection('mail_outbox');
 
   beforeAll(async () => {
     mail = await MailServer.start();
@@ -32,10 +33,9 @@ describe('email verification and email changes', () => {
   }
   /** Time passes: the account may ask for a link again. */
   const allowResend = (userId: string) =>
-    tokens().updateMany(
-      { userId: new Types.ObjectId(userId) },
-      { $set: { createdAt: new Date(Date.now() - 120_000) } },
-    );
+    t.db
+      .collection('users')
+      .updateOne({ _id: new Types.ObjectId(userId) }, { $unset: { mailSentAt: 1 } });
 
   describe('at registration', () => {
     it('sends a link; the email counts as verified once the link is used, in the same browser', async () => {
@@ -98,6 +98,23 @@ describe('email verification and email changes', () => {
         .set('Cookie', cookie)
         .expect(409);
       expect(nothing.body.error.code).toBe('NOTHING_TO_VERIFY');
+    });
+
+    it('sends one link for ten requests at once: the others are 429 with Retry-After', async () => {
+      const { cookie, user, account } = await registered();
+      await allowResend(user.id);
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          request(t.http).post('/me/email/verification').set('Cookie', cookie),
+        ),
+      );
+      const statuses = answers.map(({ status }) => status).sort();
+      expect(statuses).toEqual([202, ...Array.from({ length: 9 }, () => 429)]);
+      for (const refused of answers.filter(({ status }) => status === 429)) {
+        expect(refused.body.error.code).toBe('TOO_MANY_REQUESTS');
+        expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      expect(await outbox().countDocuments({ to: account.email, kind: 'verify-email' })).toBe(2);
     });
 
     it("verifies only the link's own account, and used elsewhere it signs that account out everywhere", async () => {
@@ -181,12 +198,84 @@ describe('email verification and email changes', () => {
       const rivalToken = tokenIn(await mail.next(contested.email, 2), '/verify-email');
       await verify(rivalToken, rival.cookie).expect(200);
 
+      // Proving it voided the pending change: its link answers 409 and changes nothing.
+      expect((await me(cookie)).body.user.pendingEmail).toBeNull();
       const taken = await verify(confirm, cookie).expect(409);
       expect(taken.body.error).toMatchObject({ code: 'EMAIL_TAKEN' });
       expect((await me(cookie)).body.user).toMatchObject({
         email: account.email,
-        pendingEmail: contested.email,
+        pendingEmail: null,
       });
+      expect((await me(rival.cookie)).body.user).toMatchObject({
+        email: contested.email,
+        emailVerified: true,
+      });
+    });
+
+    it('voids a pending change once another account registers the address: the registrant keeps it, even when they use the change link', async () => {
+      // The attacker asks for the victim's address before the victim arrives.
+      const attacker = await verifiedAccount();
+      const victimAccount = newAccount();
+      await change(attacker.cookie, victimAccount.email).expect(202);
+      const attackersLink = await mail.next(victimAccount.email);
+      // The message says which account the address would go to.
+      expect(attackersLink.text).toContain(`@${attacker.user.username}`);
+      expect(attackersLink.html).toContain(`@${attacker.user.username}`);
+      expect((await me(attacker.cookie)).body.user.pendingEmail).toBe(victimAccount.email);
+
+      const victim = await register(t.http, victimAccount);
+      expect((await me(attacker.cookie)).body.user.pendingEmail).toBeNull();
+      await mail.next(victimAccount.email, 2);
+      // The victim, with two "confirm your address" messages, opens the attacker's.
+      const taken = await verify(tokenIn(attackersLink, '/verify-email')).expect(409);
+      expect(taken.body.error.code).toBe('EMAIL_TAKEN');
+
+      expect((await me(attacker.cookie)).body.user).toMatchObject({
+        email: attacker.account.email,
+        emailVerified: true,
+        pendingEmail: null,
+      });
+      expect((await me(victim.cookie).expect(200)).body.user).toMatchObject({
+        email: victimAccount.email,
+        emailVerified: false,
+      });
+      await login(t.http, victimAccount.email, GOOD_PASSWORD);
+      // The attacker asking again changes nothing either: the address goes to whoever proves it.
+      await allowResend(attacker.user.id);
+      await change(attacker.cookie, victimAccount.email).expect(202);
+      const again = tokenIn(await mail.next(victimAccount.email, 3), '/verify-email');
+      const victimsOwn = tokenIn(await mail.next(victimAccount.email, 2), '/verify-email');
+      await verify(victimsOwn, victim.cookie).expect(200);
+      expect((await me(attacker.cookie)).body.user.pendingEmail).toBeNull();
+      expect((await verify(again).expect(409)).body.error.code).toBe('EMAIL_TAKEN');
+      expect((await me(victim.cookie)).body.user.email).toBe(victimAccount.email);
+    });
+
+    it('sends one change a minute: asking again within it is 429 with Retry-After, and sends and writes nothing', async () => {
+      const { cookie, account } = await verifiedAccount();
+      const first = newAccount().email;
+      await change(cookie, first).expect(202);
+      await mail.next(first);
+      const sentBefore = await outbox().countDocuments();
+      const second = newAccount().email;
+      for (const email of [first, second]) {
+        const refused = await request(t.http)
+          .patch('/me')
+          .set('Cookie', cookie)
+          .send({ name: 'Not saved', email })
+          .expect(429);
+        expect(refused.body.error.code).toBe('TOO_MANY_REQUESTS');
+        expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+        expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+      }
+      expect(await outbox().countDocuments()).toBe(sentBefore);
+      expect((await me(cookie)).body.user).toMatchObject({
+        email: account.email,
+        name: null,
+        pendingEmail: first,
+      });
+      // Going back to the current address sends nothing, so it is never limited.
+      await change(cookie, account.email).expect(200);
     });
 
     it('refuses at once an address another account has verified', async () => {

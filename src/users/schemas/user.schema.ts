@@ -48,6 +48,27 @@ export class Identity {
 
 export const IdentitySchema = SchemaFactory.createForClass(Identity);
 
+/**
+ * When the account was last mailed each kind of link that a request can ask for again (MailSlots):
+ * each kind goes out at most once a minute, claimed in one conditional update.
+ */
+@Schema({ _id: false, versionKey: false, strict: 'throw' })
+export class MailSentAt {
+  /** A recovery link (POST /auth/password/forgot). */
+  @Prop({ type: Date })
+  recovery?: Date;
+
+  /** A link that confirms an address: the verification link, or an email change's. */
+  @Prop({ type: Date })
+  confirmation?: Date;
+
+  /** An email change's messages, sent when PATCH /me asks for a new address. */
+  @Prop({ type: Date })
+  emailChange?: Date;
+}
+
+export const MailSentAtSchema = SchemaFactory.createForClass(MailSentAt);
+
 @Schema({ collection: 'users', timestamps: true, strict: 'throw', versionKey: false })
 export class User {
   _id!: Types.ObjectId;
@@ -97,6 +118,10 @@ export class User {
   @Prop({ type: Date })
   lastSignInAt?: Date;
 
+  /** When each kind of link was last mailed, for the once-a-minute limits; absent before the first. */
+  @Prop({ type: MailSentAtSchema })
+  mailSentAt?: MailSentAt;
+
   /**
    * The values of the operator's profile fields (PROFILE_FIELDS), by key, normalised by type. Its
    * keys depend on the configuration, so this one path is free-form; the service validates it.
@@ -113,6 +138,8 @@ export type UserDocument = HydratedDocument<User>;
 export const UserSchema = SchemaFactory.createForClass(User);
 UserSchema.index({ email: 1 }, EMAIL_INDEX);
 UserSchema.index({ username: 1 }, { unique: true });
+// Taking an address voids the pending changes to it: found without reading every account.
+UserSchema.index({ pendingEmail: 1 }, { name: 'pending_email', sparse: true });
 // One account per provider identity, whatever providers are configured.
 UserSchema.index(
   { 'identities.provider': 1, 'identities.subject': 1 },
