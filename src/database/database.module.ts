@@ -1,6 +1,7 @@
 import { Global, Module, OnApplicationShutdown } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import mongoose from 'mongoose';
+import { SERVER_SELECTION_TIMEOUT_MS } from './database-unavailable';
 import { Migrations } from './migrations';
 import { MongoServer } from './mongo-server.service';
 import { ServerFeatures } from './server-features';
@@ -33,7 +34,12 @@ class MongoServerModule {}
       inject: [MongoServer],
       useFactory: async (server: MongoServer) => ({
         uri: await server.connectionUri(),
-        serverSelectionTimeoutMS: 10_000,
+        // While the database is unreachable, an operation fails after the driver looked for it
+        // for SERVER_SELECTION_TIMEOUT_MS (the request answers 503 at once), instead of mongoose
+        // holding it for 10 s (bufferTimeoutMS) until the connection is back. The connection is
+        // open before any model is used (the module waits for it), so nothing needs the buffer.
+        serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
+        bufferCommands: false,
       }),
     }),
   ],

@@ -17,6 +17,11 @@ import { UsersRepository } from '../users/users.repository';
 import { MongoAdapter } from '../oidc-storage/mongo-adapter';
 import { PROVIDER_MODELS } from '../oidc-storage/provider-records';
 import { KEY_CHECK_INTERVAL_MS, SigningKeys } from './signing-keys';
+import {
+  failingTemporarily,
+  orTemporarilyUnavailable,
+  sayWhenToRetry,
+} from './temporarily-unavailable';
 
 /** The provider's endpoints, named as FusionAuth names them. */
 export const OIDC_ROUTES = {
@@ -118,11 +123,12 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     const jwks = keys ?? (await this.keys.load());
     const provider = new Provider(this.config.publicUrl, {
       ...this.configuration(),
-      adapter: (model: string) => new MongoAdapter(model, db),
+      adapter: (model: string) => failingTemporarily(new MongoAdapter(model, db)),
       jwks: { keys: jwks },
     });
     // Its host and scheme come from X-Forwarded-Host/-Proto, which middleware() sets from PUBLIC_URL.
     provider.proxy = true;
+    sayWhenToRetry(provider);
     provider.on('server_error', (_ctx: unknown, error: Error) =>
       this.logger.error({ err: error }, 'OpenID Connect provider error'),
     );
@@ -202,7 +208,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       conformIdTokenClaims: false,
       // A disabled account is unknown to the apps: its codes and refresh tokens are refused.
       findAccount: async (_ctx: KoaContextWithOIDC, sub: string) => {
-        const user = await this.users.findById(sub);
+        const user = await orTemporarilyUnavailable(() => this.users.findById(sub));
         return user && user.disabled !== true
           ? { accountId: sub, claims: () => claimsOf(user) }
           : undefined;
@@ -266,7 +272,9 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       async (ctx) => {
         const { session } = ctx.oidc;
         if (!session?.accountId) return Check.NO_NEED_TO_PROMPT;
-        const auth = await this.browserSessions.authenticate(ctx.req as unknown as Request);
+        const auth = await orTemporarilyUnavailable(() =>
+          this.browserSessions.authenticate(ctx.req as unknown as Request),
+        );
         return auth?.user._id.toHexString() === session.accountId
           ? Check.NO_NEED_TO_PROMPT
           : Check.REQUEST_PROMPT;

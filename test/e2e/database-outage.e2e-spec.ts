@@ -1,0 +1,126 @@
+import request from 'supertest';
+import { newAccount, register } from '../support/accounts';
+import { DatabaseProxy } from '../support/database-proxy';
+import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
+
+/** The contract: a request that needs the unreachable database is answered within this. */
+const ANSWERED_WITHIN_MS = 2000;
+
+const APP = {
+  client_id: 'notes-app',
+  client_secret: 'a-secret-of-the-notes-app-that-is-long-enough',
+  redirect_uris: ['http://notes.example.test/callback'],
+};
+
+/**
+ * The database goes away under a running instance (a proxy in front of it is cut: connections
+ * dropped, new ones refused) and comes back: meanwhile every request that needs it is answered 503
+ * with Retry-After at once, not after a wait; afterwards the same requests succeed, with no restart.
+ */
+describe('while the database is unreachable', () => {
+  let proxy: DatabaseProxy;
+  let t: TestApp;
+  let cookie: string;
+  const account = newAccount();
+
+  beforeAll(async () => {
+    proxy = await DatabaseProxy.start();
+    t = await createTestApp({
+      env: { MONGODB_URI: proxy.uri(newDatabaseName()), OIDC_CLIENTS: JSON.stringify([APP]) },
+    });
+    ({ cookie } = await register(t.http, account));
+  });
+  afterAll(async () => {
+    await proxy?.restore();
+    await t?.close();
+    await proxy?.close();
+  });
+
+  /** The requests that need the database. */
+  const registration = () => request(t.http).post('/auth/register').send(newAccount());
+  const signIn = () =>
+    request(t.http).post('/auth/login').send({ login: account.email, password: account.password });
+  const me = () => request(t.http).get('/me').set('Cookie', cookie);
+  const settingsPage = () =>
+    request(t.http).get('/settings').set('Cookie', cookie).set('Accept', 'text/html');
+  const tokenExchange = () =>
+    request(t.http)
+      .post('/oauth2/token')
+      .auth(APP.client_id, APP.client_secret)
+      .type('form')
+      .send({ grant_type: 'authorization_code', code: 'a-code-never-issued' });
+
+  /** The request's response, and how long it took. */
+  async function timed(send: () => request.Test) {
+    const started = Date.now();
+    const response = await send();
+    return { response, ms: Date.now() - started };
+  }
+
+  describe('when it goes away', () => {
+    beforeAll(() => proxy.cut());
+
+    it.each([
+      // First, while the driver still takes the server for reachable: the transaction's first
+      // write meets a dropped connection, which the driver's withTransaction would retry.
+      ['POST /auth/register', registration],
+      ['POST /auth/login', signIn],
+      ['GET /me', me],
+    ])('%s answers 503 SERVICE_UNAVAILABLE with Retry-After, at once', async (_route, send) => {
+      const { response, ms } = await timed(send);
+      expect(response.status).toBe(503);
+      expect(response.body).toEqual({
+        error: { code: 'SERVICE_UNAVAILABLE', message: expect.any(String) },
+      });
+      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+      expect(ms).toBeLessThan(ANSWERED_WITHIN_MS);
+    });
+
+    it('a page answers with the error page, 503 and Retry-After, at once', async () => {
+      const { response, ms } = await timed(settingsPage);
+      expect(response.status).toBe(503);
+      expect(response.headers['content-type']).toMatch(/^text\/html/);
+      expect(response.text).toContain('cannot reach its database');
+      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+      expect(ms).toBeLessThan(ANSWERED_WITHIN_MS);
+    });
+
+    it("the OpenID Connect provider's token endpoint answers 503 temporarily_unavailable", async () => {
+      const { response, ms } = await timed(tokenExchange);
+      expect(response.status).toBe(503);
+      expect(response.body).toMatchObject({ error: 'temporarily_unavailable' });
+      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+      expect(ms).toBeLessThan(ANSWERED_WITHIN_MS);
+    });
+
+    it('readiness says 503, liveness 200', async () => {
+      const { response, ms } = await timed(() => request(t.http).get('/health/ready'));
+      expect(response.status).toBe(503);
+      expect(response.body).toMatchObject({ error: { mongodb: { status: 'down' } } });
+      expect(ms).toBeLessThan(ANSWERED_WITHIN_MS);
+      await request(t.http).get('/health/live').expect(200);
+    });
+  });
+
+  describe('when it is back', () => {
+    beforeAll(async () => {
+      await proxy.restore();
+      // The driver finds the server again on its own: readiness says when.
+      const deadline = Date.now() + 20_000;
+      while ((await request(t.http).get('/health/ready')).status !== 200) {
+        if (Date.now() > deadline) throw new Error('Still not ready 20 s after the database returned');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    });
+
+    it('the same requests succeed, without a restart', async () => {
+      await signIn().expect(200);
+      await me().expect(200);
+      const page = await settingsPage().expect(200);
+      expect(page.text).toContain(account.email);
+      // The provider reached its storage: the code is unknown, not the database.
+      const token = await tokenExchange().expect(400);
+      expect(token.body).toMatchObject({ error: 'invalid_grant' });
+    });
+  });
+});
