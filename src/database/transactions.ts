@@ -43,8 +43,9 @@ export function inTransaction(): boolean {
  * Every mongoose operation inside `run` joins the transaction by itself (mongoose's
  * transactionAsyncLocalStorage, set in DatabaseModule), so repositories need no session argument.
  * A transient conflict re-runs the work, so it must not have effects outside the database: those
- * go to `afterCommit`. A database that cannot be reached fails it at once (isDatabaseUnavailable):
- * the request answers 503 and may be sent again, rather than wait for the database to return.
+ * go to `afterCommit`. A database that cannot be reached fails it at once (isDatabaseUnavailable),
+ * a connection dropped under a write included: the request answers 503 and may be sent again,
+ * rather than wait while the driver tries again.
  */
 @Injectable()
 export class Transactions implements OnModuleInit {

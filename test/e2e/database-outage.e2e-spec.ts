@@ -1,4 +1,7 @@
+import { Model, Schema } from 'mongoose';
 import request from 'supertest';
+import { isDatabaseUnavailable } from '../../src/database/database-unavailable';
+import { Transactions } from '../../src/database/transactions';
 import { newAccount, register } from '../support/accounts';
 import { DatabaseProxy } from '../support/database-proxy';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
@@ -102,15 +105,20 @@ describe('while the database is unreachable', () => {
     });
   });
 
+  /** Waits until readiness says 200: the driver finds the server again on its own. */
+  async function readyWithin(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while ((await request(t.http).get('/health/ready')).status !== 200) {
+      if (Date.now() > deadline)
+        throw new Error(`Still not ready ${ms} ms after the database returned`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
   describe('when it is back', () => {
     beforeAll(async () => {
       await proxy.restore();
-      // The driver finds the server again on its own: readiness says when.
-      const deadline = Date.now() + 20_000;
-      while ((await request(t.http).get('/health/ready')).status !== 200) {
-        if (Date.now() > deadline) throw new Error('Still not ready 20 s after the database returned');
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      await readyWithin(20_000);
     });
 
     it('the same requests succeed, without a restart', async () => {
@@ -121,6 +129,54 @@ describe('while the database is unreachable', () => {
       // The provider reached its storage: the code is unknown, not the database.
       const token = await tokenExchange().expect(400);
       expect(token.body).toMatchObject({ error: 'invalid_grant' });
+    });
+  });
+
+  describe('when it goes away under a transaction', () => {
+    let probes: Model<{ n: number }>;
+    beforeAll(() => {
+      probes = t.db.model('OutageProbe', new Schema({ n: Number }));
+    });
+    beforeEach(async () => {
+      await proxy.restore();
+      await readyWithin(20_000);
+      await probes.createCollection();
+    });
+
+    /** Runs a transaction that writes, then `meanwhile`, then writes again; how it ended. */
+    async function transactionAcross(meanwhile: () => void | Promise<void>) {
+      let attempts = 0;
+      const started = Date.now();
+      const outcome = await t.app
+        .get(Transactions)
+        .run(async () => {
+          attempts += 1;
+          await probes.create({ n: 1 });
+          await meanwhile();
+          await probes.create({ n: 2 });
+        })
+        .then(
+          () => 'committed',
+          (error: unknown) => error,
+        );
+      return { outcome, attempts, ms: Date.now() - started };
+    }
+
+    it('between two writes: the second waits for a server, then the abort does, within the time', async () => {
+      const { outcome, attempts, ms } = await transactionAcross(() => proxy.cut());
+      expect(isDatabaseUnavailable(outcome)).toBe(true);
+      expect(ms).toBeLessThan(ANSWERED_WITHIN_MS);
+      expect(attempts).toBe(1);
+    });
+
+    it('under a write (its answer held back): it fails within the time, and is not tried again', async () => {
+      const { outcome, attempts, ms } = await transactionAcross(() => {
+        proxy.hold();
+        setTimeout(() => void proxy.cut(), 100);
+      });
+      expect(isDatabaseUnavailable(outcome)).toBe(true);
+      expect(ms).toBeLessThan(ANSWERED_WITHIN_MS);
+      expect(attempts).toBe(1);
     });
   });
 });

@@ -10,6 +10,8 @@ import { testServerUri } from './mongo-uri';
 export class DatabaseProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  /** Whether the database's answers are held back (the connections stay open). */
+  private holding = false;
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -34,8 +36,17 @@ export class DatabaseProxy {
     return `mongodb://${credentials}127.0.0.1:${this.port}/${database}?${options.toString()}`;
   }
 
+  /**
+   * The database's answers stop coming (dropped), as when it hangs: an operation sent now is under
+   * way when the proxy is cut.
+   */
+  hold(): void {
+    this.holding = true;
+  }
+
   /** The database becomes unreachable: open connections are dropped, new ones refused. */
   async cut(): Promise<void> {
+    this.holding = false;
     const server = this.server;
     this.server = undefined;
     for (const socket of this.sockets) socket.destroy();
@@ -71,7 +82,9 @@ export class DatabaseProxy {
       });
     }
     client.pipe(upstream);
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      if (!this.holding) client.write(chunk);
+    });
   }
 }
 
