@@ -9,6 +9,18 @@ import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
 /** The contract: a request that needs the unreachable database is answered within this. */
 const ANSWERED_WITHIN_MS = 2000;
 
+const MAIL_POLL_INTERVAL_MS = 250;
+
+/** What the app logged from `since` (an offset in its logs) on, line by line. */
+function logLines(t: TestApp, since = 0): { level: number; msg: string; context?: string }[] {
+  return t
+    .logs()
+    .slice(since)
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { level: number; msg: string; context?: string });
+}
+
 const APP = {
   client_id: 'notes-app',
   client_secret: 'a-secret-of-the-notes-app-that-is-long-enough',
@@ -29,7 +41,12 @@ describe('while the database is unreachable', () => {
   beforeAll(async () => {
     proxy = await DatabaseProxy.start();
     t = await createTestApp({
-      env: { MONGODB_URI: proxy.uri(newDatabaseName()), OIDC_CLIENTS: JSON.stringify([APP]) },
+      env: {
+        MONGODB_URI: proxy.uri(newDatabaseName()),
+        OIDC_CLIENTS: JSON.stringify([APP]),
+        MAIL_POLL_INTERVAL_MS: String(MAIL_POLL_INTERVAL_MS),
+      },
+      captureLogs: true,
     });
     ({ cookie } = await register(t.http, account));
   });
@@ -61,7 +78,13 @@ describe('while the database is unreachable', () => {
   }
 
   describe('when it goes away', () => {
-    beforeAll(() => proxy.cut());
+    let cutAt: number;
+    let logsBefore: number;
+    beforeAll(async () => {
+      logsBefore = t.logs().length;
+      cutAt = Date.now();
+      await proxy.cut();
+    });
 
     it.each([
       // First, while the driver still takes the server for reachable: the transaction's first
@@ -102,6 +125,18 @@ describe('while the database is unreachable', () => {
       expect(response.body).toMatchObject({ error: { mongodb: { status: 'down' } } });
       expect(ms).toBeLessThan(ANSWERED_WITHIN_MS);
       await request(t.http).get('/health/live').expect(200);
+    });
+
+    it('logs each refusal as a warning, not as an error; the mail outbox tries at each poll, no more', () => {
+      const lines = logLines(t, logsBefore);
+      expect(lines.filter(({ level }) => level >= 50)).toEqual([]);
+      const refused = lines.filter(({ msg }) => msg.startsWith('Database unreachable'));
+      expect(refused.length).toBeGreaterThanOrEqual(4);
+      expect(refused.every(({ level }) => level === 40)).toBe(true);
+      const mailPasses = lines.filter(({ msg }) => msg === 'Mail delivery pass failed').length;
+      // It keeps polling (so it delivers again once the database is back), without spinning.
+      expect(mailPasses).toBeGreaterThan(0);
+      expect(mailPasses).toBeLessThanOrEqual((Date.now() - cutAt) / MAIL_POLL_INTERVAL_MS + 2);
     });
   });
 
