@@ -8,10 +8,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import {
-  DATABASE_RETRY_AFTER_SECONDS,
-  isDatabaseUnavailable,
-} from '../database/database-unavailable';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './database-unavailable';
 import { AppError, ErrorCode, ErrorCodes } from './app-error';
 import { ErrorBody } from './error-body';
 import { ErrorPage, ErrorPages } from './error-pages';

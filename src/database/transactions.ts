@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import mongoose, { ClientSession, Connection } from 'mongoose';
 import type { AsyncLocalStorage } from 'node:async_hooks';
-import { isDatabaseUnavailable } from './database-unavailable';
+import { isDatabaseUnavailable } from '../common/database-unavailable';
 
 /** Callbacks waiting for each open transaction to commit. */
 const afterCommit = new WeakMap<ClientSession, (() => void)[]>();

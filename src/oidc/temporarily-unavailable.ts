@@ -2,7 +2,7 @@ import { type Adapter, errors, type Provider } from 'oidc-provider';
 import {
   DATABASE_RETRY_AFTER_SECONDS,
   isDatabaseUnavailable,
-} from '../database/database-unavailable';
+} from '../common/database-unavailable';
 
 /**
  * A failure to reach the database as the provider's error 503 `temporarily_unavailable` (OAuth's
@@ -41,11 +41,11 @@ const ADAPTER_METHODS = [
 
 /** `adapter`, whose failures to reach the database become `temporarilyUnavailable`. */
 export function failingTemporarily(adapter: Adapter): Adapter {
-  const wrapped = {} as Record<(typeof ADAPTER_METHODS)[number], unknown>;
+  const methods = adapter as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const wrapped: Record<string, unknown> = {};
   for (const method of ADAPTER_METHODS) {
-    const call = adapter[method] as (...args: unknown[]) => Promise<unknown>;
     wrapped[method] = (...args: unknown[]) =>
-      orTemporarilyUnavailable(() => call.apply(adapter, args));
+      orTemporarilyUnavailable(() => methods[method](...args));
   }
   return wrapped as unknown as Adapter;
 }

@@ -1,6 +1,6 @@
-import { Model, Schema } from 'mongoose';
+import { type Connection, Schema } from 'mongoose';
 import request from 'supertest';
-import { isDatabaseUnavailable } from '../../src/database/database-unavailable';
+import { isDatabaseUnavailable } from '../../src/common/database-unavailable';
 import { Transactions } from '../../src/database/transactions';
 import { newAccount, register } from '../support/accounts';
 import { DatabaseProxy } from '../support/database-proxy';
@@ -168,9 +168,10 @@ describe('while the database is unreachable', () => {
   });
 
   describe('when it goes away under a transaction', () => {
-    let probes: Model<{ n: number }>;
+    const probeModel = (db: Connection) => db.model('OutageProbe', new Schema({ n: Number }));
+    let probes: ReturnType<typeof probeModel>;
     beforeAll(() => {
-      probes = t.db.model('OutageProbe', new Schema({ n: Number }));
+      probes = probeModel(t.db);
     });
     beforeEach(async () => {
       await proxy.restore();

@@ -1,14 +1,5 @@
 import { mongo } from 'mongoose';
 
-/**
- * How long the driver looks for a server that can take an operation before giving up on it. While
- * the database is unreachable a request that needs it waits this long (the filter then answers 503
- * SERVICE_UNAVAILABLE), instead of mongoose's buffering 10 s; twice as long when it was inside a
- * transaction (the driver then tries to abort it), still within the 2 s promised. A reachable
- * server is found in one round trip; a replica set's election takes longer, and is answered 503.
- */
-export const SERVER_SELECTION_TIMEOUT_MS = 750;
-
 /** What a 503 SERVICE_UNAVAILABLE's Retry-After says: the driver keeps looking for the server meanwhile. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
