@@ -8,6 +8,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './database-unavailable';
 import { AppError, ErrorCode, ErrorCodes } from './app-error';
 import { ErrorBody } from './error-body';
 import { ErrorPage, ErrorPages } from './error-pages';
@@ -25,7 +26,9 @@ const codeForStatus: Record<number, ErrorCode> = {
 
 /**
  * The one place that turns exceptions into HTTP responses: `{ error: { code, message, field? } }`.
- * Internal failures are logged with the request id and reported without their details.
+ * Internal failures are logged with the request id and reported without their details. A failure
+ * to reach the database is not one: 503 SERVICE_UNAVAILABLE with Retry-After, the same request
+ * may succeed later.
  */
 @Injectable()
 @Catch()
@@ -42,11 +45,13 @@ export class AppExceptionFilter implements ExceptionFilter {
       if (!response.headersSent) response.status(exception.status).json(exception.body);
       return;
     }
-    const [status, body] = this.toResponse(exception, request);
+    const databaseUnavailable = isDatabaseUnavailable(exception);
+    const error = databaseUnavailable ? this.databaseUnavailable(exception, request) : exception;
+    const [status, body] = this.toResponse(error, request);
     if (response.headersSent) return;
     response.status(status);
-    if (exception instanceof AppError && exception.retryAfterSeconds !== undefined) {
-      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    if (error instanceof AppError && error.retryAfterSeconds !== undefined) {
+      response.setHeader('Retry-After', String(error.retryAfterSeconds));
     }
     if (request.accepts(['json', 'html']) !== 'html') {
       response.json(body);
@@ -54,7 +59,12 @@ export class AppExceptionFilter implements ExceptionFilter {
     }
     // A person in a browser gets a page in the pages' frame; should that fail, a bare page, and
     // should that fail too, the JSON body still goes out.
-    const page: ErrorPage = { title: 'Something went wrong', status, message: body.error.message };
+    const page: ErrorPage = {
+      title: databaseUnavailable ? 'Temporarily unavailable' : 'Something went wrong',
+      status,
+      message: body.error.message,
+      ...(databaseUnavailable && { withoutDatabase: true }),
+    };
     const bare = () =>
       response.render('error', page, (renderError: Error | null, html: string) => {
         if (renderError) response.json(body);
@@ -64,6 +74,26 @@ export class AppExceptionFilter implements ExceptionFilter {
     this.pages.renderError(request, response, page).catch(() => {
       if (!response.headersSent) bare();
     });
+  }
+
+  /** Logged without its stack (a known condition, one line per request), and answered 503. */
+  private databaseUnavailable(exception: unknown, request: Request & { id?: string }): AppError {
+    const { name, message } = exception as Error;
+    this.logger.warn(
+      {
+        err: { type: name, message },
+        requestId: request.id !== undefined ? String(request.id) : undefined,
+        method: request.method,
+        url: redactUrl(request.originalUrl),
+      },
+      'Database unreachable: answered 503 SERVICE_UNAVAILABLE',
+    );
+    return new AppError(
+      'SERVICE_UNAVAILABLE',
+      'The service cannot reach its database right now. Please try again in a moment.',
+      undefined,
+      DATABASE_RETRY_AFTER_SECONDS,
+    );
   }
 
   private toResponse(exception: unknown, request: Request & { id?: string }): [number, ErrorBody] {

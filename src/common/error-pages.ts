@@ -5,6 +5,8 @@ export interface ErrorPage {
   title: string;
   status: number;
   message: string;
+  /** The database is unreachable: the page cannot look up who is signed in, and does not try. */
+  withoutDatabase?: boolean;
 }
 
 /**

@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import mongoose, { ClientSession, Connection } from 'mongoose';
 import type { AsyncLocalStorage } from 'node:async_hooks';
+import { isDatabaseUnavailable } from '../common/database-unavailable';
 
 /** Callbacks waiting for each open transaction to commit. */
 const afterCommit = new WeakMap<ClientSession, (() => void)[]>();
@@ -16,6 +17,16 @@ const transactionStorage = () =>
       transactionAsyncLocalStorage?: AsyncLocalStorage<{ session?: ClientSession }>;
     }
   ).transactionAsyncLocalStorage;
+
+/**
+ * Carries an error out of the driver's withTransaction without it retrying: it retries a network
+ * error in a transaction (TransientTransactionError) for up to 120 s, while the request waits.
+ */
+class NotRetried extends Error {
+  constructor(readonly error: unknown) {
+    super('Not retried');
+  }
+}
 
 /** The session of the transaction the caller runs in (Transactions.run), if any. */
 export function currentTransaction(): ClientSession | undefined {
@@ -32,7 +43,9 @@ export function inTransaction(): boolean {
  * Every mongoose operation inside `run` joins the transaction by itself (mongoose's
  * transactionAsyncLocalStorage, set in DatabaseModule), so repositories need no session argument.
  * A transient conflict re-runs the work, so it must not have effects outside the database: those
- * go to `afterCommit`.
+ * go to `afterCommit`. A database that cannot be reached fails it at once (isDatabaseUnavailable),
+ * a connection dropped under a write included: the request answers 503 and may be sent again,
+ * rather than wait while the driver tries again.
  */
 @Injectable()
 export class Transactions implements OnModuleInit {
@@ -55,12 +68,20 @@ export class Transactions implements OnModuleInit {
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (currentTransaction()) return work();
     let callbacks: (() => void)[] = [];
-    const result = await this.connection.transaction(async (session) => {
-      callbacks = [];
-      afterCommit.set(session, callbacks);
-      attemptNotes.set(session, new Map());
-      return work();
-    });
+    const result = await this.connection
+      .transaction(async (session) => {
+        callbacks = [];
+        afterCommit.set(session, callbacks);
+        attemptNotes.set(session, new Map());
+        try {
+          return await work();
+        } catch (error) {
+          throw isDatabaseUnavailable(error) ? new NotRetried(error) : error;
+        }
+      })
+      .catch((error: unknown) => {
+        throw error instanceof NotRetried ? error.error : error;
+      });
     for (const callback of callbacks) callback();
     return result;
   }

@@ -19,6 +19,11 @@ import { UsersRepository } from '../users/users.repository';
 import { MongoAdapter } from '../oidc-storage/mongo-adapter';
 import { ProviderRecords } from '../oidc-storage/provider-records';
 import { KEY_CHECK_INTERVAL_MS, SigningKeys } from './signing-keys';
+import {
+  failingTemporarily,
+  orTemporarilyUnavailable,
+  sayWhenToRetry,
+} from './temporarily-unavailable';
 
 /** The provider's endpoints, named as FusionAuth names them. */
 export const OIDC_ROUTES = {
@@ -122,11 +127,14 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     const provider = new Provider(this.config.publicUrl, {
       ...this.configuration(),
       adapter: (model: string) =>
-        new MongoAdapter(model, db, (grantId) => this.records.revokeGrant(grantId)),
+        failingTemporarily(
+          new MongoAdapter(model, db, (grantId) => this.records.revokeGrant(grantId)),
+        ),
       jwks: { keys: jwks },
     });
     // Its host and scheme come from X-Forwarded-Host/-Proto, which middleware() sets from PUBLIC_URL.
     provider.proxy = true;
+    sayWhenToRetry(provider);
     provider.on('server_error', (_ctx: unknown, error: Error) =>
       this.logger.error({ err: error }, 'OpenID Connect provider error'),
     );
@@ -242,7 +250,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
 
   /** A disabled account is unknown to the apps: its codes and refresh tokens are refused. */
   private async findAccount(sub: string) {
-    const user = await this.users.findById(sub);
+    const user = await orTemporarilyUnavailable(() => this.users.findById(sub));
     return user && user.disabled !== true
       ? { accountId: sub, claims: () => claimsOf(user) }
       : undefined;
@@ -306,7 +314,9 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   private async followServiceSession(ctx: KoaContextWithOIDC): Promise<void> {
     const { oidc } = ctx;
     const session = oidc.session!;
-    const auth = await this.browserSessions.authenticate(ctx.req as unknown as Request);
+    const auth = await orTemporarilyUnavailable(() =>
+      this.browserSessions.authenticate(ctx.req as unknown as Request),
+    );
     const login = auth ? providerLogin(auth) : undefined;
     if (session.accountId === login?.accountId && session.loginTs === login?.loginTs) return;
     if (session.accountId !== undefined && session.accountId !== login?.accountId) {

@@ -109,8 +109,8 @@ function packageVersion(root: string): string {
 
 /** What the middleware and the global guards can answer, whatever the route. */
 function routeKindErrors(method: Method, access: Access): ErrorCode[] {
-  // A malformed cookie (cookies.ts) on any request.
-  const codes: ErrorCode[] = ['VALIDATION_FAILED'];
+  // A malformed cookie (cookies.ts) on any request; the database unreachable (the exception filter).
+  const codes: ErrorCode[] = ['VALIDATION_FAILED', 'SERVICE_UNAVAILABLE'];
   if (STATE_CHANGING.has(method)) {
     codes.push('MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE');
     codes.push('CROSS_SITE_REQUEST');
@@ -124,18 +124,19 @@ function routeKindErrors(method: Method, access: Access): ErrorCode[] {
 function describeErrors(operation: OperationObject, codes: ErrorCode[]): void {
   const responses = operation.responses as Record<string, ResponseObject>;
   const byStatus = new Map<number, ErrorCode[]>();
+  const ownBodies = new Set<number>();
   for (const [status, response] of Object.entries(responses)) {
     if (Number(status) < 400) continue;
     const content = response.content?.['application/json'];
     const declared = codesOfErrorSchema(content?.schema);
-    // A body of its own (the health checks' 503) stays; any other error is an ErrorBody.
+    // A body of its own (the health checks' 503) stays, alone; any other error is an ErrorBody.
     if (declared) byStatus.set(Number(status), declared);
-    else if (!content?.schema) {
-      throw new Error(`${operation.operationId}: declare ${status} with ApiErrors`);
-    }
+    else if (content?.schema) ownBodies.add(Number(status));
+    else throw new Error(`${operation.operationId}: declare ${status} with ApiErrors`);
   }
   for (const code of codes) {
     const status = ErrorCodes[code];
+    if (ownBodies.has(status)) continue;
     byStatus.set(status, [...new Set([...(byStatus.get(status) ?? []), code])]);
   }
   for (const [status, ofStatus] of byStatus) {

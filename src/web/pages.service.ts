@@ -52,7 +52,29 @@ export class PagesService implements ErrorPages {
     model: Record<string, unknown>,
     status = 200,
   ): Promise<void> {
-    const auth = await this.current(request);
+    this.renderAs(await this.current(request), request, response, view, model, status);
+  }
+
+  /**
+   * An error page, with the header of whoever is signed in; without the database, only as far as
+   * the session guard found out before (the cookie is not looked up: it would wait for it again).
+   */
+  async renderError(request: Request, response: Response, page: ErrorPage): Promise<void> {
+    const { withoutDatabase, ...shown } = page;
+    const auth = withoutDatabase
+      ? ((request as Partial<AuthenticatedRequest>).auth ?? null)
+      : await this.current(request);
+    this.renderAs(auth, request, response, 'error', shown, page.status);
+  }
+
+  private renderAs(
+    auth: Auth | null,
+    request: Request,
+    response: Response,
+    view: string,
+    model: Record<string, unknown>,
+    status: number,
+  ): void {
     response.status(status).render(view, {
       ...model,
       // The header's signed-in state, on every page.
@@ -63,11 +85,6 @@ export class PagesService implements ErrorPages {
       passwordMinLength: this.policy.minLength,
       base: this.base,
     });
-  }
-
-  /** An error page, with the header of whoever is signed in. */
-  renderError(request: Request, response: Response, page: ErrorPage): Promise<void> {
-    return this.render(request, response, 'error', { ...page }, page.status);
   }
 
   /**
