@@ -201,7 +201,11 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
           enabled: true,
           allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
         },
-        revocation: { enabled: true },
+        // An app may revoke only the tokens issued to it (RFC 7009 §2.1); another's is left alone.
+        revocation: {
+          enabled: true,
+          allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+        },
         // GET /oauth2/logout is ours (LogoutController): it ends this service's session too.
         rpInitiatedLogout: { enabled: false },
       },

@@ -417,7 +417,7 @@ describe('security events', () => {
         responses: Record<string, { content: Record<string, { schema: unknown }> }>;
       };
       expect(route.parameters.map(({ name }) => name).sort()).toEqual(['before', 'limit']);
-      expect(Object.keys(route.responses).sort()).toEqual(['200', '400', '401']);
+      expect(Object.keys(route.responses).sort()).toEqual(['200', '400', '401', '503']);
       expect(route.responses['200'].content['application/json'].schema).toEqual({
         type: 'array',
         items: { $ref: '#/components/schemas/EventView' },

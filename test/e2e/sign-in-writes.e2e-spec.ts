@@ -199,14 +199,15 @@ describe.each([
   it('let the owner of a record the validator refuses sign in, unrecorded', async () => {
     const { account, user } = await register(t.http, newAccount());
     const _id = new Types.ObjectId(user.id);
-    // Edited by hand past the validator (an email in capitals): it accepts no update now.
+    // Edited by hand past the validator (an email in capitals): it accepts no update now. The
+    // owner signs in by username (an email in capitals is another address).
     const email = account.email.toUpperCase();
     await users().updateOne({ _id }, { $set: { email } }, { bypassDocumentValidation: true });
     const before = (await users().findOne({ _id }))?.lastSignInAt as Date;
 
     let response!: request.Response;
     const commands = await commandsDuring(t, async () => {
-      response = await signIn(account.email, GOOD_PASSWORD);
+      response = await signIn(user.username, GOOD_PASSWORD);
     });
     expect(response.status).toBe(200);
     // The refused update came last: the session and the event were written all the same.
