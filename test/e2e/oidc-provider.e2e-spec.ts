@@ -472,7 +472,7 @@ describe('OpenID Connect provider', () => {
     });
   });
 
-  describe('prompt=none with id_token_hint', () => {
+  describe('id_token_hint', () => {
     /** An ID token of the person signed in in `browser`. */
     async function idTokenIn(browser: ReturnType<typeof request.agent>) {
       const config = await discover(APP.client_id, APP.client_secret);
@@ -513,6 +513,115 @@ describe('OpenID Connect provider', () => {
         .expect(200);
       expect((await silently(other, someoneElse)).get('error')).toBe('login_required');
       expect((await silently(other, own)).get('code')).toEqual(expect.any(String));
+    });
+
+    /** The app's request naming `idTokenHint`, without prompt=none: where the browser stops. */
+    async function hinting(browser: ReturnType<typeof request.agent>, idTokenHint: string) {
+      const config = await discover(APP.client_id, APP.client_secret);
+      const started = await authorize(config, 'openid');
+      started.url.searchParams.set('id_token_hint', idTokenHint);
+      return { config, ...started, place: await follow(browser, started.url) };
+    }
+
+    it('without prompt=none, a hint naming someone else shows the sign-in page once; still not them, the app gets login_required with its state', async () => {
+      const { browser, account } = await signedInBrowser();
+      await idTokenIn(browser);
+      const someoneElse = await idTokenIn((await signedInBrowser()).browser);
+
+      // Signing in again as the same person is not signing in as the hinted one.
+      const first = await hinting(browser, someoneElse);
+      expect(first.place.pathname).toBe('/login');
+      await browser
+        .post('/auth/login')
+        .send({ login: account.email, password: GOOD_PASSWORD })
+        .expect(200);
+      const refused = await follow(
+        browser,
+        new URL(first.place.searchParams.get('returnTo')!, issuer),
+      );
+      expect(refused.origin + refused.pathname).toBe(APP.redirect_uris[0]);
+      expect(refused.searchParams.get('error')).toBe('login_required');
+      expect(refused.searchParams.get('state')).toBe(first.state);
+      expect(refused.searchParams.get('code')).toBeNull();
+
+      // Coming back without signing in at all: the same answer, and the person stays signed in here.
+      const second = await hinting(browser, someoneElse);
+      expect(second.place.pathname).toBe('/login');
+      const back = await follow(
+        browser,
+        new URL(second.place.searchParams.get('returnTo')!, issuer),
+      );
+      expect(back.searchParams.get('error')).toBe('login_required');
+      expect(back.searchParams.get('state')).toBe(second.state);
+      await browser.get('/me').expect(200);
+
+      // A browser signed in nowhere: whoever else signs in there, the same.
+      const fresh = request.agent(live.url);
+      const third = await hinting(fresh, someoneElse);
+      expect(third.place.pathname).toBe('/login');
+      await fresh
+        .post('/auth/login')
+        .send({ login: account.email, password: GOOD_PASSWORD })
+        .expect(200);
+      const returnTo = new URL(third.place.searchParams.get('returnTo')!, issuer);
+      expect((await follow(fresh, returnTo)).searchParams.get('error')).toBe('login_required');
+    });
+
+    it('without prompt=none, the hinted person signing in completes the request as them', async () => {
+      const { browser } = await signedInBrowser();
+      await idTokenIn(browser);
+      const hinted = await signedInBrowser();
+      const hint = await idTokenIn(hinted.browser);
+
+      for (const place of [browser, request.agent(live.url)]) {
+        const { config, verifier, state, place: atLogin } = await hinting(place, hint);
+        expect(atLogin.pathname).toBe('/login');
+        await place
+          .post('/auth/login')
+          .send({ login: hinted.account.email, password: GOOD_PASSWORD })
+          .expect(200);
+        const callback = await follow(
+          place,
+          new URL(atLogin.searchParams.get('returnTo')!, issuer),
+        );
+        const tokens = await client.authorizationCodeGrant(config, callback, {
+          pkceCodeVerifier: verifier,
+          expectedState: state,
+        });
+        expect(tokens.claims()?.sub).toBe(hinted.userId);
+      }
+
+      // Signed in as the hinted person already: no sign-in page.
+      const { config, verifier, state, place } = await hinting(hinted.browser, hint);
+      const tokens = await client.authorizationCodeGrant(config, place, {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+      expect(tokens.claims()?.sub).toBe(hinted.userId);
+    });
+
+    it('someone else signing in while the hinted sign-in is on its way back to the provider gets the app login_required, not a code', async () => {
+      const hinted = await signedInBrowser();
+      const hint = await idTokenIn(hinted.browser);
+      const other = await signedInBrowser();
+      const browser = request.agent(live.url);
+      const { state, place: atLogin } = await hinting(browser, hint);
+      await browser
+        .post('/auth/login')
+        .send({ login: hinted.account.email, password: GOOD_PASSWORD })
+        .expect(200);
+      const finished = await browser.get(atLogin.searchParams.get('returnTo')!).expect(303);
+      // The provider resumes the request with the hinted person's sign-in, but this browser is
+      // someone else's by then: the provider follows this service's session.
+      await browser
+        .post('/auth/login')
+        .send({ login: other.account.email, password: GOOD_PASSWORD })
+        .expect(200);
+      const back = await follow(browser, new URL(finished.headers.location, issuer));
+      expect(back.origin + back.pathname).toBe(APP.redirect_uris[0]);
+      expect(back.searchParams.get('error')).toBe('login_required');
+      expect(back.searchParams.get('state')).toBe(state);
+      expect(back.searchParams.get('code')).toBeNull();
     });
   });
 
