@@ -21,13 +21,18 @@ import { MongoAdapter } from '../oidc-storage/mongo-adapter';
 import { ProviderRecords } from '../oidc-storage/provider-records';
 import { KEY_CHECK_INTERVAL_MS, SigningKeys } from './signing-keys';
 
-/** The provider's endpoints, named as FusionAuth names them. */
+/**
+ * The provider's endpoints, named as FusionAuth names them. Every endpoint the discovery document
+ * advertises is here (or, /oauth2/logout, a controller of ours): middleware() serves only these.
+ */
 export const OIDC_ROUTES = {
   authorization: '/oauth2/authorize',
   token: '/oauth2/token',
   userinfo: '/oauth2/userinfo',
   introspection: '/oauth2/introspect',
   revocation: '/oauth2/revoke',
+  // Pushed authorization requests (RFC 9126), which oidc-provider offers by default.
+  pushed_authorization_request: '/oauth2/par',
   jwks: '/.well-known/jwks.json',
 } as const;
 

@@ -120,6 +120,75 @@ describe('OpenID Connect provider', () => {
     expect(jwks.body.keys[0]).not.toHaveProperty('d');
   });
 
+  it('serves every endpoint its discovery document advertises (none answers 404)', async () => {
+    /** How each advertised endpoint is called; one missing here is an endpoint nobody checked. */
+    const methods: Record<string, 'get' | 'post'> = {
+      authorization_endpoint: 'get',
+      token_endpoint: 'post',
+      userinfo_endpoint: 'get',
+      introspection_endpoint: 'post',
+      revocation_endpoint: 'post',
+      pushed_authorization_request_endpoint: 'post',
+      end_session_endpoint: 'get',
+      jwks_uri: 'get',
+    };
+    const metadata = (await request(live.url).get('/.well-known/openid-configuration').expect(200))
+      .body as Record<string, unknown>;
+    const advertised = Object.entries(metadata).filter(
+      (entry): entry is [string, string] =>
+        entry[0] !== 'issuer' && typeof entry[1] === 'string' && entry[1].startsWith(live.url),
+    );
+    expect(advertised.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['authorization_endpoint', 'token_endpoint', 'jwks_uri']),
+    );
+    const answers = [];
+    for (const [name, url] of advertised) {
+      const method = methods[name];
+      expect({ name, method }).toEqual({ name, method: expect.any(String) });
+      const { status } = await request(live.url)[method](new URL(url).pathname);
+      answers.push({ name, url, status });
+    }
+    expect(answers.filter(({ status }) => status === 404 || status >= 500)).toEqual([]);
+  });
+
+  it('takes pushed authorization requests (PAR): the app pushes its request, the browser carries only its reference, once', async () => {
+    const { browser, userId } = await signedInBrowser();
+    const config = await discover(APP.client_id, APP.client_secret);
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const url = await client.buildAuthorizationUrlWithPAR(config, {
+      redirect_uri: APP.redirect_uris[0],
+      scope: 'openid email',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+    expect([...url.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+    const callback = await follow(browser, url);
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    expect(tokens.claims()?.sub).toBe(userId);
+
+    // A request_uri is used once: the same address again gives the app an error, no second code.
+    const again = await follow(browser, url);
+    expect(again.origin + again.pathname).toBe(APP.redirect_uris[0]);
+    expect(again.searchParams.get('error')).toBe('invalid_request_uri');
+    expect(again.searchParams.get('code')).toBeNull();
+
+    // Only the app itself pushes: a wrong secret is refused.
+    const impostor = await discover(APP.client_id, 'not-the-secret-of-the-notes-app-at-all');
+    await expect(
+      client.buildAuthorizationUrlWithPAR(impostor, {
+        redirect_uri: APP.redirect_uris[0],
+        scope: 'openid',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      }),
+    ).rejects.toMatchObject({ error: 'invalid_client' });
+  });
+
   it('signs a browser with a session in at once (code + PKCE), with the claims at userinfo', async () => {
     const { browser, account, userId } = await signedInBrowser();
     const config = await discover(APP.client_id, APP.client_secret);
