@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { decodeJwt } from 'jose';
 import type { Auth } from '../auth/authenticated-request';
 import { BrowserSessions } from '../auth/browser-sessions';
 import { AppError } from '../common/app-error';
@@ -14,6 +15,8 @@ type Details = Awaited<ReturnType<OidcProvider['instance']['interactionDetails']
  * Where an app's authorization request needs the person: signed in here already (recently enough
  * when the app asked for a fresh sign-in), it completes at once; otherwise the browser goes to
  * /login, and comes back here afterwards. The apps are first-party: there is no consent screen.
+ * A request whose `id_token_hint` names someone else shows the sign-in page once; whoever comes
+ * back still not them, the app gets `login_required`.
  */
 @ApiExcludeController()
 @Public()
@@ -40,7 +43,29 @@ export class InteractionController {
       );
     });
     const auth = await this.browserSessions.authenticate(request);
-    if (!auth || needsFreshSignIn(details, auth)) {
+    const hinted = hintedAccountOf(details);
+    const notHinted = hinted !== undefined && auth?.user._id.toHexString() !== hinted;
+    if (notHinted && signInAlreadyOffered(details)) {
+      // OpenID Connect Core 3.1.2.1: the person the app named did not sign in. The app hears
+      // so at its redirect_uri, rather than the sign-in page coming back or a code for someone else.
+      await provider.interactionFinished(
+        request,
+        response,
+        {
+          error: 'login_required',
+          error_description: 'The person signed in is not the one id_token_hint names',
+        },
+        { mergeWithLastSubmission: false },
+      );
+      return;
+    }
+    if (!auth || notHinted || needsFreshSignIn(details, auth)) {
+      // Once per request with a hint: whoever comes back from /login is the answer.
+      if (hinted !== undefined) {
+        await provider.interactionResult(request, response, SIGN_IN_OFFERED, {
+          mergeWithLastSubmission: false,
+        });
+      }
       const returnTo = `${INTERACTION_PATH}/${uid}`;
       response.redirect(
         303,
@@ -75,6 +100,26 @@ export class InteractionController {
       { mergeWithLastSubmission: false },
     );
   }
+}
+
+/** Kept in the interaction's result while the browser is at /login for a hinted request. */
+const SIGN_IN_OFFERED = { signInOffered: true };
+
+/**
+ * Whether the sign-in page was shown for this request already: by this interaction, or a sign-in
+ * was submitted for it before and the provider asked again (its hint check, see OidcProvider).
+ */
+function signInAlreadyOffered(details: Details): boolean {
+  return details.result?.signInOffered === true || details.lastSubmission?.login !== undefined;
+}
+
+/**
+ * The account the app's `id_token_hint` names (`sub` is the account's id), if it sent one. The
+ * provider verified the token when the request began; the interaction keeps it server-side.
+ */
+function hintedAccountOf(details: Details): string | undefined {
+  const hint = details.params.id_token_hint;
+  return typeof hint === 'string' ? decodeJwt(hint).sub : undefined;
 }
 
 /**

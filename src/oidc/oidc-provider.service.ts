@@ -5,6 +5,7 @@ import type { Connection } from 'mongoose';
 import { hkdfSync, type JsonWebKey } from 'node:crypto';
 import Provider, {
   type Configuration,
+  errors,
   type Interaction,
   interactionPolicy,
   type KoaContextWithOIDC,
@@ -25,13 +26,18 @@ import {
   sayWhenToRetry,
 } from './temporarily-unavailable';
 
-/** The provider's endpoints, named as FusionAuth names them. */
+/**
+ * The provider's endpoints, named as FusionAuth names them. Every endpoint the discovery document
+ * advertises is here (or, /oauth2/logout, a controller of ours): middleware() serves only these.
+ */
 export const OIDC_ROUTES = {
   authorization: '/oauth2/authorize',
   token: '/oauth2/token',
   userinfo: '/oauth2/userinfo',
   introspection: '/oauth2/introspect',
   revocation: '/oauth2/revoke',
+  // Pushed authorization requests (RFC 9126), which oidc-provider offers by default.
+  pushed_authorization_request: '/oauth2/par',
   jwks: '/.well-known/jwks.json',
 } as const;
 
@@ -265,7 +271,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
    * base ones, which run side by side):
    *  - the provider's session follows this service's (followServiceSession), so the base checks
    *    (no_session, max_age, id_token_hint, prompt=none's login_required) judge the person
-   *    signed in here;
+   *    signed in here, also when a sign-in resumes the request (loadIdTokenHintOnResume);
    *  - `offline_access` kept for first-party apps: OpenID Connect drops it unless the request also
    *    asks for the consent screen, which these apps never show.
    */
@@ -278,6 +284,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       'login_required',
       async (ctx) => {
         await this.followServiceSession(ctx);
+        await loadIdTokenHintOnResume(ctx);
         return Check.NO_NEED_TO_PROMPT;
       },
     );
@@ -347,6 +354,23 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     session.grantIdFor(clientId, grant!.jti);
     oidc.entity('Grant', grant);
   }
+}
+
+/**
+ * oidc-provider checks `id_token_hint` when the request begins, and not when a sign-in resumes it:
+ * its hint check would pass anyone then. Loaded again, the hint must name whoever the session now
+ * does, or the provider asks again (and InteractionController answers login_required).
+ */
+async function loadIdTokenHintOnResume(ctx: KoaContextWithOIDC): Promise<void> {
+  const { oidc } = ctx;
+  const hint = oidc.params?.id_token_hint;
+  if (oidc.route !== 'resume' || typeof hint !== 'string' || oidc.entities.IdTokenHint) return;
+  // As when the request began: a hint that no longer verifies (its key gone) is the app's error.
+  const verified = await oidc.provider.IdToken.validate(hint, oidc.client!).catch((cause) => {
+    if (cause instanceof errors.OIDCProviderError) throw cause;
+    throw new errors.InvalidRequest('could not validate id_token_hint');
+  });
+  oidc.entity('IdTokenHint', verified);
 }
 
 /** How a sign-in here is recorded in the provider's session (and an interaction's result). */

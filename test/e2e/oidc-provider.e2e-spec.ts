@@ -120,6 +120,75 @@ describe('OpenID Connect provider', () => {
     expect(jwks.body.keys[0]).not.toHaveProperty('d');
   });
 
+  it('serves every endpoint its discovery document advertises (none answers 404)', async () => {
+    /** How each advertised endpoint is called; one missing here is an endpoint nobody checked. */
+    const methods: Record<string, 'get' | 'post'> = {
+      authorization_endpoint: 'get',
+      token_endpoint: 'post',
+      userinfo_endpoint: 'get',
+      introspection_endpoint: 'post',
+      revocation_endpoint: 'post',
+      pushed_authorization_request_endpoint: 'post',
+      end_session_endpoint: 'get',
+      jwks_uri: 'get',
+    };
+    const metadata = (await request(live.url).get('/.well-known/openid-configuration').expect(200))
+      .body as Record<string, unknown>;
+    const advertised = Object.entries(metadata).filter(
+      (entry): entry is [string, string] =>
+        entry[0] !== 'issuer' && typeof entry[1] === 'string' && entry[1].startsWith(live.url),
+    );
+    expect(advertised.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['authorization_endpoint', 'token_endpoint', 'jwks_uri']),
+    );
+    const answers = [];
+    for (const [name, url] of advertised) {
+      const method = methods[name];
+      expect({ name, method }).toEqual({ name, method: expect.any(String) });
+      const { status } = await request(live.url)[method](new URL(url).pathname);
+      answers.push({ name, url, status });
+    }
+    expect(answers.filter(({ status }) => status === 404 || status >= 500)).toEqual([]);
+  });
+
+  it('takes pushed authorization requests (PAR): the app pushes its request, the browser carries only its reference, once', async () => {
+    const { browser, userId } = await signedInBrowser();
+    const config = await discover(APP.client_id, APP.client_secret);
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const url = await client.buildAuthorizationUrlWithPAR(config, {
+      redirect_uri: APP.redirect_uris[0],
+      scope: 'openid email',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+    expect([...url.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+    const callback = await follow(browser, url);
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    expect(tokens.claims()?.sub).toBe(userId);
+
+    // A request_uri is used once: the same address again gives the app an error, no second code.
+    const again = await follow(browser, url);
+    expect(again.origin + again.pathname).toBe(APP.redirect_uris[0]);
+    expect(again.searchParams.get('error')).toBe('invalid_request_uri');
+    expect(again.searchParams.get('code')).toBeNull();
+
+    // Only the app itself pushes: a wrong secret is refused.
+    const impostor = await discover(APP.client_id, 'not-the-secret-of-the-notes-app-at-all');
+    await expect(
+      client.buildAuthorizationUrlWithPAR(impostor, {
+        redirect_uri: APP.redirect_uris[0],
+        scope: 'openid',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      }),
+    ).rejects.toMatchObject({ error: 'invalid_client' });
+  });
+
   it('signs a browser with a session in at once (code + PKCE), with the claims at userinfo', async () => {
     const { browser, account, userId } = await signedInBrowser();
     const config = await discover(APP.client_id, APP.client_secret);
@@ -472,7 +541,7 @@ describe('OpenID Connect provider', () => {
     });
   });
 
-  describe('prompt=none with id_token_hint', () => {
+  describe('id_token_hint', () => {
     /** An ID token of the person signed in in `browser`. */
     async function idTokenIn(browser: ReturnType<typeof request.agent>) {
       const config = await discover(APP.client_id, APP.client_secret);
@@ -513,6 +582,115 @@ describe('OpenID Connect provider', () => {
         .expect(200);
       expect((await silently(other, someoneElse)).get('error')).toBe('login_required');
       expect((await silently(other, own)).get('code')).toEqual(expect.any(String));
+    });
+
+    /** The app's request naming `idTokenHint`, without prompt=none: where the browser stops. */
+    async function hinting(browser: ReturnType<typeof request.agent>, idTokenHint: string) {
+      const config = await discover(APP.client_id, APP.client_secret);
+      const started = await authorize(config, 'openid');
+      started.url.searchParams.set('id_token_hint', idTokenHint);
+      return { config, ...started, place: await follow(browser, started.url) };
+    }
+
+    it('without prompt=none, a hint naming someone else shows the sign-in page once; still not them, the app gets login_required with its state', async () => {
+      const { browser, account } = await signedInBrowser();
+      await idTokenIn(browser);
+      const someoneElse = await idTokenIn((await signedInBrowser()).browser);
+
+      // Signing in again as the same person is not signing in as the hinted one.
+      const first = await hinting(browser, someoneElse);
+      expect(first.place.pathname).toBe('/login');
+      await browser
+        .post('/auth/login')
+        .send({ login: account.email, password: GOOD_PASSWORD })
+        .expect(200);
+      const refused = await follow(
+        browser,
+        new URL(first.place.searchParams.get('returnTo')!, issuer),
+      );
+      expect(refused.origin + refused.pathname).toBe(APP.redirect_uris[0]);
+      expect(refused.searchParams.get('error')).toBe('login_required');
+      expect(refused.searchParams.get('state')).toBe(first.state);
+      expect(refused.searchParams.get('code')).toBeNull();
+
+      // Coming back without signing in at all: the same answer, and the person stays signed in here.
+      const second = await hinting(browser, someoneElse);
+      expect(second.place.pathname).toBe('/login');
+      const back = await follow(
+        browser,
+        new URL(second.place.searchParams.get('returnTo')!, issuer),
+      );
+      expect(back.searchParams.get('error')).toBe('login_required');
+      expect(back.searchParams.get('state')).toBe(second.state);
+      await browser.get('/me').expect(200);
+
+      // A browser signed in nowhere: whoever else signs in there, the same.
+      const fresh = request.agent(live.url);
+      const third = await hinting(fresh, someoneElse);
+      expect(third.place.pathname).toBe('/login');
+      await fresh
+        .post('/auth/login')
+        .send({ login: account.email, password: GOOD_PASSWORD })
+        .expect(200);
+      const returnTo = new URL(third.place.searchParams.get('returnTo')!, issuer);
+      expect((await follow(fresh, returnTo)).searchParams.get('error')).toBe('login_required');
+    });
+
+    it('without prompt=none, the hinted person signing in completes the request as them', async () => {
+      const { browser } = await signedInBrowser();
+      await idTokenIn(browser);
+      const hinted = await signedInBrowser();
+      const hint = await idTokenIn(hinted.browser);
+
+      for (const place of [browser, request.agent(live.url)]) {
+        const { config, verifier, state, place: atLogin } = await hinting(place, hint);
+        expect(atLogin.pathname).toBe('/login');
+        await place
+          .post('/auth/login')
+          .send({ login: hinted.account.email, password: GOOD_PASSWORD })
+          .expect(200);
+        const callback = await follow(
+          place,
+          new URL(atLogin.searchParams.get('returnTo')!, issuer),
+        );
+        const tokens = await client.authorizationCodeGrant(config, callback, {
+          pkceCodeVerifier: verifier,
+          expectedState: state,
+        });
+        expect(tokens.claims()?.sub).toBe(hinted.userId);
+      }
+
+      // Signed in as the hinted person already: no sign-in page.
+      const { config, verifier, state, place } = await hinting(hinted.browser, hint);
+      const tokens = await client.authorizationCodeGrant(config, place, {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+      expect(tokens.claims()?.sub).toBe(hinted.userId);
+    });
+
+    it('someone else signing in while the hinted sign-in is on its way back to the provider gets the app login_required, not a code', async () => {
+      const hinted = await signedInBrowser();
+      const hint = await idTokenIn(hinted.browser);
+      const other = await signedInBrowser();
+      const browser = request.agent(live.url);
+      const { state, place: atLogin } = await hinting(browser, hint);
+      await browser
+        .post('/auth/login')
+        .send({ login: hinted.account.email, password: GOOD_PASSWORD })
+        .expect(200);
+      const finished = await browser.get(atLogin.searchParams.get('returnTo')!).expect(303);
+      // The provider resumes the request with the hinted person's sign-in, but this browser is
+      // someone else's by then: the provider follows this service's session.
+      await browser
+        .post('/auth/login')
+        .send({ login: other.account.email, password: GOOD_PASSWORD })
+        .expect(200);
+      const back = await follow(browser, new URL(finished.headers.location, issuer));
+      expect(back.origin + back.pathname).toBe(APP.redirect_uris[0]);
+      expect(back.searchParams.get('error')).toBe('login_required');
+      expect(back.searchParams.get('state')).toBe(state);
+      expect(back.searchParams.get('code')).toBeNull();
     });
   });
 
