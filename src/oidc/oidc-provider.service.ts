@@ -19,6 +19,11 @@ import { profileDataOf } from '../users/profile-data';
 import { UsersRepository } from '../users/users.repository';
 import { MongoAdapter } from '../oidc-storage/mongo-adapter';
 import { ProviderRecords } from '../oidc-storage/provider-records';
+import {
+  answeredWithoutProvider,
+  type EndpointMethods,
+  PROVIDER_METHODS,
+} from './provider-methods';
 import { KEY_CHECK_INTERVAL_MS, SigningKeys } from './signing-keys';
 import {
   failingTemporarily,
@@ -65,7 +70,8 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   private provider?: Provider;
   /** The provider's request handler, made once per build. */
   private handle?: ReturnType<Provider['callback']>;
-  private paths = new Set<string>();
+  /** The provider's endpoints by path, with the methods each takes. */
+  private endpoints = new Map<string, EndpointMethods>();
   /** PUBLIC_URL's path, without a trailing slash ('' at the root). */
   private readonly basePath: string;
   /** The ids of the keys the provider was built with, newest first. */
@@ -97,7 +103,12 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     if (!this.enabled) return;
     await this.records.prepare();
     await this.build();
-    this.paths = new Set([...Object.values(OIDC_ROUTES), '/.well-known/openid-configuration']);
+    this.endpoints = new Map([
+      ...Object.entries(OIDC_ROUTES).map(
+        ([name, path]) => [path, PROVIDER_METHODS[name as keyof typeof OIDC_ROUTES]] as const,
+      ),
+      ['/.well-known/openid-configuration', PROVIDER_METHODS.discovery],
+    ]);
     // A key added by `rotate-keys` (on any machine) is published here within a minute, and signs
     // once every instance publishes it (SigningKeys), without a restart.
     this.keyCheck = setInterval(() => {
@@ -156,10 +167,13 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       const handle = this.handle;
       if (!handle) return next();
       const path = request.path;
-      if (this.paths.has(path) || path.startsWith(`${OIDC_ROUTES.authorization}/`)) {
-        return this.serve(handle, request, response);
-      }
-      next();
+      const fixed = this.endpoints.get(path);
+      const resume = !fixed && path.startsWith(`${OIDC_ROUTES.authorization}/`);
+      if (!fixed && !resume) return next();
+      // The uid after /oauth2/authorize/ is one sign-in's: the metrics get the pattern.
+      nameRoute(response, fixed ? path : `${OIDC_ROUTES.authorization}/:uid`);
+      if (answeredWithoutProvider(request, response, fixed ?? PROVIDER_METHODS.resume)) return;
+      return this.serve(handle, request, response);
     };
   }
 
@@ -169,9 +183,6 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     request: Request,
     response: Response,
   ): Promise<void> {
-    const path = request.path;
-    // The uid after /oauth2/authorize/ is one sign-in's: the metrics get the pattern.
-    nameRoute(response, this.paths.has(path) ? path : `${OIDC_ROUTES.authorization}/:uid`);
     // The provider writes its URLs (discovery, redirects) from the request: make them PUBLIC_URL's
     // whatever Host a client sent, and under PUBLIC_URL's path, which a proxy strips before us.
     const publicUrl = new URL(this.config.publicUrl);

@@ -53,3 +53,120 @@ describe('methods a path does not take', () => {
     expect(login.headers.allow).toBe('GET, HEAD, POST, OPTIONS');
   });
 });
+
+describe("methods the OpenID Connect provider's endpoints do not take", () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: {
+        OIDC_CLIENTS: JSON.stringify([
+          {
+            client_id: 'notes',
+            client_secret: 'a-secret-of-the-notes-app-that-is-long-enough',
+            redirect_uris: ['http://notes.example.test/callback'],
+          },
+        ]),
+      },
+    });
+  });
+  afterAll(() => t.close());
+
+  /** Each endpoint and what oidc-provider takes there (with HEAD wherever GET, and OPTIONS). */
+  const ENDPOINTS: [path: string, allow: string][] = [
+    ['/oauth2/authorize', 'GET, HEAD, OPTIONS'],
+    ['/oauth2/authorize/a-sign-in-uid', 'GET, HEAD, OPTIONS'],
+    ['/oauth2/token', 'POST, OPTIONS'],
+    ['/oauth2/userinfo', 'GET, HEAD, POST, OPTIONS'],
+    ['/oauth2/introspect', 'POST, OPTIONS'],
+    ['/oauth2/revoke', 'POST, OPTIONS'],
+    ['/oauth2/par', 'POST, OPTIONS'],
+    ['/.well-known/jwks.json', 'GET, HEAD, OPTIONS'],
+    ['/.well-known/openid-configuration', 'GET, HEAD, OPTIONS'],
+  ];
+  const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+  const send = (method: string, path: string) =>
+    request(t.http)[method.toLowerCase() as 'get'](path);
+
+  it.each(ENDPOINTS)(
+    "%s: any other method is 405 with Allow, in OAuth's error format",
+    async (path, allow) => {
+      const refused = METHODS.filter((method) => !allow.split(', ').includes(method));
+      expect(refused.length).toBeGreaterThan(0);
+      for (const method of refused) {
+        const response = await send(method, path);
+        expect({ method, status: response.status, allow: response.headers.allow }).toEqual({
+          method,
+          status: 405,
+          allow,
+        });
+        if (method === 'HEAD') continue;
+        expect(response.headers['content-type']).toMatch(/^application\/json/);
+        expect(response.body).toEqual({
+          error: 'invalid_request',
+          error_description: `${method} is not allowed here; this endpoint takes ${allow}.`,
+        });
+      }
+    },
+  );
+
+  it.each(ENDPOINTS)('%s: the methods it takes still reach the provider', async (path, allow) => {
+    const answers = [];
+    for (const method of METHODS.filter((method) => allow.split(', ').includes(method))) {
+      answers.push({ method, status: (await send(method, path)).status });
+    }
+    expect(answers.length).toBeGreaterThan(0);
+    expect(answers.filter(({ status }) => [404, 405].includes(status) || status >= 500)).toEqual(
+      [],
+    );
+  });
+
+  it('answers what each right method asks, as before', async () => {
+    await request(t.http).get('/.well-known/openid-configuration').expect(200);
+    const head = await request(t.http).head('/.well-known/jwks.json').expect(200);
+    expect(head.headers['content-type']).toMatch(/^application\/(jwk-set\+)?json/);
+    const token = await request(t.http)
+      .post('/oauth2/token')
+      .type('form')
+      .send({ grant_type: 'authorization_code', code: 'no-such-code' })
+      .expect(400);
+    expect(token.body.error).toBe('invalid_request');
+    const userinfo = await request(t.http).post('/oauth2/userinfo').expect(401);
+    expect(userinfo.body.error).toBe('invalid_token');
+  });
+
+  it.each(ENDPOINTS)('%s: OPTIONS is 204 with Allow', async (path, allow) => {
+    const response = await request(t.http).options(path).expect(204);
+    expect(response.headers.allow).toBe(allow);
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it("leaves the provider's CORS preflights to it, with Allow, and gives none at the authorization endpoint", async () => {
+    const origin = 'http://notes.example.test';
+    const preflights: [path: string, method: string, allows: string][] = [
+      ['/oauth2/token', 'POST', 'POST'],
+      ['/oauth2/userinfo', 'GET', 'GET,POST'],
+      ['/oauth2/revoke', 'POST', 'POST'],
+      ['/.well-known/jwks.json', 'GET', 'GET'],
+      ['/.well-known/openid-configuration', 'GET', 'GET'],
+    ];
+    for (const [path, method, allows] of preflights) {
+      const response = await request(t.http)
+        .options(path)
+        .set('Origin', origin)
+        .set('Access-Control-Request-Method', method)
+        .expect(204);
+      expect(response.headers['access-control-allow-origin']).toBe(origin);
+      expect(response.headers['access-control-allow-methods']).toBe(allows);
+      expect(response.headers.allow).toBe(ENDPOINTS.find(([p]) => p === path)![1]);
+    }
+    // Browsers navigate there; they never call it from scripts.
+    const authorization = await request(t.http)
+      .options('/oauth2/authorize')
+      .set('Origin', origin)
+      .set('Access-Control-Request-Method', 'GET')
+      .expect(204);
+    expect(authorization.headers.allow).toBe('GET, HEAD, OPTIONS');
+    expect(authorization.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
