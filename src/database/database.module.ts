@@ -23,6 +23,20 @@ mongoose.set('transactionAsyncLocalStorage', true);
  */
 const SERVER_SELECTION_TIMEOUT_MS = 750;
 
+/**
+ * The driver's monitor asks each server `hello` this often (polling: streamed replies would start
+ * only up to 500 ms after a reconnection, so a silence would be noticed later then) and waits this
+ * long for the answer, as for a new connection's first one. A server silent that long (a network
+ * partition: connections stay open, nothing answers) is taken for gone within 1.5 s instead of the
+ * driver's 40 s: the pool is cleared, the operations waiting on its connections fail at once (a
+ * retryable one is tried again, which looks for a server for SERVER_SELECTION_TIMEOUT_MS) and new
+ * ones do not wait, so the request answers 503 within about 2 s. The monitor has a connection of
+ * its own, which a busy server still answers at once: slow operations (index builds, migrations,
+ * long cursors) do not count against this.
+ */
+const HEARTBEAT_FREQUENCY_MS = 500;
+const CONNECT_TIMEOUT_MS = 1000;
+
 @Module({
   providers: [MongoServer],
   exports: [MongoServer],
@@ -48,6 +62,10 @@ class MongoServerModule {}
         // open before any model is used (the module waits for it), so nothing needs the buffer.
         serverSelectionTimeoutMS: SERVER_SELECTION_TIMEOUT_MS,
         bufferCommands: false,
+        // A server that stops answering without closing its connections is noticed as soon.
+        serverMonitoringMode: 'poll',
+        heartbeatFrequencyMS: HEARTBEAT_FREQUENCY_MS,
+        connectTimeoutMS: CONNECT_TIMEOUT_MS,
       }),
     }),
   ],

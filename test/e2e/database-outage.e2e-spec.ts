@@ -9,6 +9,12 @@ import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
 /** The contract: a request that needs the unreachable database is answered within this. */
 const ANSWERED_WITHIN_MS = 2000;
 
+/**
+ * The same, when the database stops answering without closing its connections (a partition): about
+ * 2 s too, with room for a busy machine, far below the driver's own 40 s.
+ */
+const ANSWERED_WITHOUT_ANSWERS_WITHIN_MS = 3000;
+
 const MAIL_POLL_INTERVAL_MS = 250;
 
 /** What the app logged from `since` (an offset in its logs) on, line by line. */
@@ -29,8 +35,9 @@ const APP = {
 
 /**
  * The database goes away under a running instance (a proxy in front of it is cut: connections
- * dropped, new ones refused) and comes back: meanwhile every request that needs it is answered 503
- * with Retry-After at once, not after a wait; afterwards the same requests succeed, with no restart.
+ * dropped, new ones refused; or it holds: connections open, no answer) and comes back: meanwhile
+ * every request that needs it is answered 503 with Retry-After at once, not after a wait;
+ * afterwards the same requests succeed, with no restart.
  */
 describe('while the database is unreachable', () => {
   let proxy: DatabaseProxy;
@@ -213,6 +220,67 @@ describe('while the database is unreachable', () => {
       expect(isDatabaseUnavailable(outcome)).toBe(true);
       expect(ms).toBeLessThan(ANSWERED_WITHIN_MS);
       expect(attempts).toBe(1);
+    });
+
+    it('under a write whose answer never comes (no cut): it fails soon, and is not tried again', async () => {
+      const { outcome, attempts, ms } = await transactionAcross(() => proxy.hold());
+      expect(isDatabaseUnavailable(outcome)).toBe(true);
+      expect(ms).toBeLessThan(ANSWERED_WITHOUT_ANSWERS_WITHIN_MS);
+      expect(attempts).toBe(1);
+    });
+  });
+  describe('when it stops answering (its connections stay open)', () => {
+    beforeAll(async () => {
+      await proxy.restore();
+      await readyWithin(20_000);
+      // Requests then find open connections in the pool, as they would in production.
+      await me().expect(200);
+      proxy.hold();
+    });
+
+    it.each([
+      // First, while the driver still takes the server for reachable: the request is sent on an
+      // open connection and no answer comes. Then, once it took the server for gone.
+      ['GET /me', me],
+      ['POST /auth/login', signIn],
+      ['GET /me', me],
+    ])('%s answers 503 SERVICE_UNAVAILABLE with Retry-After, soon', async (_route, send) => {
+      const { response, ms } = await timed(send);
+      expect(response.status).toBe(503);
+      expect(response.body).toEqual({
+        error: { code: 'SERVICE_UNAVAILABLE', message: expect.any(String) },
+      });
+      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+      expect(ms).toBeLessThan(ANSWERED_WITHOUT_ANSWERS_WITHIN_MS);
+    });
+
+    it("the OpenID Connect provider's token endpoint answers 503 temporarily_unavailable", async () => {
+      const { response, ms } = await timed(tokenExchange);
+      expect(response.status).toBe(503);
+      expect(response.body).toMatchObject({ error: 'temporarily_unavailable' });
+      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+      expect(ms).toBeLessThan(ANSWERED_WITHOUT_ANSWERS_WITHIN_MS);
+    });
+
+    it('readiness says 503', async () => {
+      const { response, ms } = await timed(() => request(t.http).get('/health/ready'));
+      expect(response.status).toBe(503);
+      expect(response.body).toMatchObject({ error: { mongodb: { status: 'down' } } });
+      expect(ms).toBeLessThan(ANSWERED_WITHOUT_ANSWERS_WITHIN_MS);
+    });
+
+    describe('when it answers again', () => {
+      beforeAll(async () => {
+        await proxy.restore();
+        await readyWithin(20_000);
+      });
+
+      it('the same requests succeed, without a restart', async () => {
+        await signIn().expect(200);
+        await me().expect(200);
+        const token = await tokenExchange().expect(400);
+        expect(token.body).toMatchObject({ error: 'invalid_grant' });
+      });
     });
   });
 });

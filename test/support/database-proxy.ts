@@ -5,11 +5,15 @@ import { testServerUri } from './mongo-uri';
 /**
  * A TCP proxy in front of the test database server, which a test cuts to play an outage: the
  * connections through it are dropped and new ones refused (as when the database's process or host
- * is gone), until it is restored on the same port. Apps connect through `uri()`.
+ * is gone), until it is restored on the same port; or holds, to play a network partition: every
+ * connection stays open and new ones are accepted, but no answer comes, until it is restored.
+ * Apps connect through `uri()`.
  */
 export class DatabaseProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  /** The database's side of each connection, paused while holding. */
+  private readonly upstreams = new Set<Socket>();
   /** Whether the database's answers are held back (the connections stay open). */
   private holding = false;
 
@@ -37,11 +41,14 @@ export class DatabaseProxy {
   }
 
   /**
-   * The database's answers stop coming (dropped), as when it hangs: an operation sent now is under
-   * way when the proxy is cut.
+   * The database's answers stop coming, as when it hangs or a network partition drops its packets:
+   * an operation sent now stays under way, with its connection open, until the proxy is cut or
+   * restored. The answers held back are delivered on restore (as TCP does once a partition heals),
+   * to the connections the app still has open.
    */
   hold(): void {
     this.holding = true;
+    for (const upstream of this.upstreams) upstream.pause();
   }
 
   /** The database becomes unreachable: open connections are dropped, new ones refused. */
@@ -51,11 +58,14 @@ export class DatabaseProxy {
     this.server = undefined;
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
+    this.upstreams.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** The database is reachable again, on the same port. */
+  /** The database is reachable again, on the same port, and answers again. */
   async restore(): Promise<void> {
+    this.holding = false;
+    for (const upstream of this.upstreams) upstream.resume();
     if (this.server) return;
     const server = createServer((client) => this.pass(client));
     await new Promise<void>((resolve, reject) => {
@@ -72,19 +82,22 @@ export class DatabaseProxy {
 
   private pass(client: Socket): void {
     const upstream = createConnection(this.target);
+    this.upstreams.add(upstream);
     for (const socket of [client, upstream]) {
       this.sockets.add(socket);
       socket.on('error', () => undefined);
       socket.on('close', () => {
         this.sockets.delete(socket);
+        this.upstreams.delete(upstream);
         client.destroy();
         upstream.destroy();
       });
     }
     client.pipe(upstream);
-    upstream.on('data', (chunk: Buffer) => {
-      if (!this.holding) client.write(chunk);
-    });
+    // Not piped: a piped stream may resume by itself (when its destination drains).
+    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    // A connection opened while holding is accepted, but its handshake gets no answer either.
+    if (this.holding) upstream.pause();
   }
 }
 
