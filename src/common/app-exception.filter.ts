@@ -81,7 +81,8 @@ export class AppExceptionFilter implements ExceptionFilter {
     const { name, message } = exception as Error;
     this.logger.warn(
       {
-        err: { type: name, message },
+        // Not under `err`: pino's error serializer would take the plain object for an Error.
+        cause: { type: name, message },
         requestId: request.id !== undefined ? String(request.id) : undefined,
         method: request.method,
         url: redactUrl(request.originalUrl),

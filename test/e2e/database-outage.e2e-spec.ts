@@ -18,13 +18,20 @@ const ANSWERED_WITHOUT_ANSWERS_WITHIN_MS = 3000;
 const MAIL_POLL_INTERVAL_MS = 250;
 
 /** What the app logged from `since` (an offset in its logs) on, line by line. */
-function logLines(t: TestApp, since = 0): { level: number; msg: string; context?: string }[] {
+interface LogLine {
+  level: number;
+  msg: string;
+  context?: string;
+  cause?: { type?: string; message?: string };
+}
+
+function logLines(t: TestApp, since = 0): LogLine[] {
   return t
     .logs()
     .slice(since)
     .split('\n')
     .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as { level: number; msg: string; context?: string });
+    .map((line) => JSON.parse(line) as LogLine);
 }
 
 const APP = {
@@ -140,6 +147,10 @@ describe('while the database is unreachable', () => {
       const refused = lines.filter(({ msg }) => msg.startsWith('Database unreachable'));
       expect(refused.length).toBeGreaterThanOrEqual(4);
       expect(refused.every(({ level }) => level === 40)).toBe(true);
+      // Each names the driver's error, for the operator to tell a timeout from a refusal.
+      expect(refused.map(({ cause }) => cause?.type)).toEqual(
+        refused.map(() => expect.stringMatching(/^Mongo\w*Error$/)),
+      );
       const mailPasses = lines.filter(({ msg }) => msg === 'Mail delivery pass failed').length;
       // It keeps polling (so it delivers again once the database is back), without spinning.
       expect(mailPasses).toBeGreaterThan(0);
