@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import mongoose, { Model, QueryFilter } from 'mongoose';
+import { AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { OutboxItemFields } from './outbox-item.schema';
 
@@ -50,6 +51,11 @@ export class OutboxWorker<T extends OutboxItem> {
   private readonly delivering = new Set<T>();
   private again = false;
   private stopped = false;
+  /**
+   * The async context the lanes run in: the worker's own, made with it (outside any request), not
+   * that of the request whose change woke it, whose id its log lines would otherwise carry.
+   */
+  private readonly scope = new AsyncResource('OutboxWorker');
 
   constructor(
     private readonly items: Model<T>,
@@ -97,7 +103,8 @@ export class OutboxWorker<T extends OutboxItem> {
       this.again = true;
       return;
     }
-    const lane: Promise<void> = this.deliverInTurn()
+    const lane: Promise<void> = this.scope
+      .runInAsyncScope(() => this.deliverInTurn())
       .catch((error: unknown) =>
         this.logger.warn({ err: error }, `${this.options.name} delivery pass failed`),
       )
