@@ -38,7 +38,8 @@ module.exports = {
       transform,
       moduleNameMapper,
       setupFiles,
-      roots: ['<rootDir>/src'],
+      // test/docs checks the links of README.md and docs/ (test/docs/links.spec.ts).
+      roots: ['<rootDir>/src', '<rootDir>/test/docs'],
       testRegex: '\\.spec\\.ts$',
     },
     {

@@ -2,7 +2,7 @@
 // npm run test:api: the built service on a fresh database, tested by schemathesis against its own
 // OpenAPI description (/docs-json) with every check, first as an anonymous client, then as a
 // signed-in admin. Fails when either pass finds a failure, or when together they sent fewer than
-// 5,000 requests. See the README's "API description tests".
+// 5,000 requests. See "API description tests" in docs/api.md.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const {
@@ -33,7 +33,7 @@ const MAX_EXAMPLES = process.env.API_TEST_MAX_EXAMPLES ?? '100';
 
 /**
  * A field of each type but url, whose rules (validator's isURL) JSON Schema cannot state: its
- * description is looser than the check, see the README.
+ * description is looser than the check, see docs/api.md.
  */
 const PROFILE_FIELDS = [
   { key: 'company', label: 'Company', type: 'text', maxLength: 60 },

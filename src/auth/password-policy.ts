@@ -15,7 +15,10 @@ export interface PasswordOwner {
   username?: string | null;
 }
 
-/** 100,000 common and breached passwords of 8+ characters, one a line (see the README). */
+/**
+ * 100,000 common and breached passwords of 8+ characters, one a line (see "Passwords" in
+ * docs/sessions-and-passwords.md).
+ */
 export const COMMON_PASSWORDS_FILE = join(__dirname, 'common-passwords.txt');
 
 export const PASSWORD_MESSAGES = {

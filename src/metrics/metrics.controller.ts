@@ -9,7 +9,7 @@ import { AppConfig } from '../config/app-config';
 
 /**
  * Prometheus' scrape target. Not in the OpenAPI document, which describes the API for apps and
- * people; the README's Operations section documents it. Without a session: with METRICS_TOKEN set,
+ * people; docs/operations.md (Metrics) documents it. Without a session: with METRICS_TOKEN set,
  * the scraper sends it as a bearer token.
  */
 @ApiExcludeController()

@@ -319,7 +319,7 @@ export class UsersRepository implements OnModuleInit {
   /**
    * Accounts whose email, username or name contains `query` (in any case), or with an identity
    * whose subject is exactly `query`; all accounts without a query. Newest first (by _id, which
-   * MongoDB's default ObjectIds order by creation). A query reads every record: see the README.
+   * MongoDB's default ObjectIds order by creation). A query reads every record: see docs/admin.md.
    */
   async search(query: string | undefined, skip: number, limit: number): Promise<UserPage> {
     const filter: QueryFilter<User> = query ? searchFilter(query) : {};

@@ -317,7 +317,7 @@ describe('email pages in a real browser, with mail from a real SMTP server', () 
     const moved = await users().findOne({ email: newEmail });
     expect(moved).not.toBeNull();
 
-    // The links sent to the old address prove nothing about the account any more (README: a token
+    // The links sent to the old address prove nothing about the account any more (docs/email.md: a token
     // "stops working when the account's address is no longer the one it was sent to"), so their
     // pages must say so instead of offering a button to confirm an address the account lost.
     const shown = [];
