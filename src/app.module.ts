@@ -22,6 +22,7 @@ import { LinkingModule } from './linking/linking.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OidcModule } from './oidc/oidc.module';
+import { OidcStorageModule } from './oidc-storage/oidc-storage.module';
 import { ProfileFieldsModule } from './profile-fields/profile-fields.module';
 import { MongoThrottlerStorage } from './rate-limits/mongo-throttler.storage';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
@@ -61,6 +62,8 @@ import { WebModule } from './web/web.module';
     ProfileFieldsModule,
     VerificationModule,
     RecoveryModule,
+    // Answers AppSignIns, through which sign-in ends what the apps hold (also with no apps).
+    OidcStorageModule,
     OidcModule,
     HealthModule,
     WebModule,

@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
 import { EmailModule } from '../email/email.module';
-import { OidcStorageModule } from '../oidc-storage/oidc-storage.module';
 import { ProfileFieldsModule } from '../profile-fields/profile-fields.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
@@ -24,7 +23,6 @@ import { SignInWrites } from './sign-in-writes';
   imports: [
     UsersModule,
     EmailModule,
-    OidcStorageModule,
     ProfileFieldsModule,
     PassportModule,
     MongooseModule.forFeature([{ name: Session.name, schema: SessionSchema }]),

@@ -8,7 +8,7 @@ import { Migrations } from '../database/migrations';
 import { Transactions } from '../database/transactions';
 import { buildDocument, InsertOneWrite } from '../database/write-batches';
 import { EventsService } from '../events/events.service';
-import { ProviderRecords } from '../oidc-storage/provider-records';
+import { AppSignIns } from './app-sign-ins';
 import { Session, SessionMethod } from './schemas/session.schema';
 
 /** Only refresh the idle expiry once a minute, so reading a session is usually one query. */
@@ -74,7 +74,7 @@ export class SessionsService implements OnModuleInit {
 
   constructor(
     @InjectModel(Session.name) private readonly sessions: Model<Session>,
-    private readonly providerRecords: ProviderRecords,
+    private readonly appSignIns: AppSignIns,
     private readonly events: EventsService,
     private readonly transactions: Transactions,
     private readonly migrations: Migrations,
@@ -279,7 +279,7 @@ export class SessionsService implements OnModuleInit {
       )
       .lean<Pick<Session, 'userId'>>()
       .exec();
-    if (ended) await this.providerRecords.endSessions(ended.userId.toHexString());
+    if (ended) await this.appSignIns.endSessions(ended.userId.toHexString());
   }
 
   /**
@@ -302,7 +302,7 @@ export class SessionsService implements OnModuleInit {
       filter.$or = [signedInThatWay, { method: mongoose.trusted({ $exists: false }) }];
     }
     const { deletedCount } = await this.sessions.deleteMany(filter).exec();
-    if (!proof) await this.providerRecords.revokeAccount(userId.toHexString());
+    if (!proof) await this.appSignIns.revokeAccount(userId.toHexString());
     return deletedCount;
   }
 
@@ -321,7 +321,7 @@ export class SessionsService implements OnModuleInit {
   /** Ends every session of the account, and revokes what its apps hold. */
   async endAll(userId: Types.ObjectId): Promise<void> {
     await this.sessions.deleteMany({ userId }).exec();
-    await this.providerRecords.revokeAccount(userId.toHexString());
+    await this.appSignIns.revokeAccount(userId.toHexString());
   }
 
   /** How many live sessions the user has. */

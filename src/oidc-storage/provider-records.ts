@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
+import { AppSignIns } from '../auth/app-sign-ins';
 import { Migrations } from '../database/migrations';
 import { collectionName, hashOf, MongoAdapter } from './mongo-adapter';
 
@@ -31,7 +32,7 @@ export const HASHED_KEYS_MIGRATION = 'oidc: records keyed by hashes';
  * ends the provider's sessions; a code or refresh token used twice revokes its grant.
  */
 @Injectable()
-export class ProviderRecords {
+export class ProviderRecords implements AppSignIns {
   constructor(
     @InjectConnection() private readonly connection: Connection,
     private readonly migrations: Migrations,
