@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { AppConfig, InvalidConfigurationError } from './app-config';
+import { AppConfig } from './app-config';
+import { InvalidConfigurationError } from './config-area';
 
 /** What production needs to send mail. */
 const MAIL = {
