@@ -15,12 +15,6 @@ import { OidcClientSettings, readOidcClients } from './oidc-clients';
 import { ProfileFieldDefinition, readProfileFields } from './profile-field-settings';
 import { IsTrustProxy, parseTrustProxy, TrustProxySetting } from './trust-proxy';
 
-/** A Standard Webhooks secret: `whsec_`, then base64 (with its padding). */
-const WEBHOOK_SECRET_PATTERN =
-  /^whsec_(?=[A-Za-z0-9+/])(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-/** The secret's size in bytes, as the Standard Webhooks specification recommends. */
-const WEBHOOK_SECRET_BYTES = { min: 24, max: 64 };
-
 /**
  * Every setting of the service, read from the environment (and an optional .env) and validated once
  * at boot. Each property is named after its variable; `.env.example` documents them all.
@@ -322,44 +316,8 @@ export class AppConfig {
   @Max(3650)
   EVENTS_RETENTION_DAYS = 90;
 
-  /**
-   * Other backends told of accounts created, changed and deleted (user.created, user.updated,
-   * user.deleted): comma-separated http(s) URLs, each sent every webhook.
-   */
-  @Transform(splitList)
-  @IsUrl(
-    {
-      require_tld: false,
-      protocols: ['http', 'https'],
-      require_protocol: true,
-      disallow_auth: true,
-    },
-    {
-      each: true,
-      message:
-        'WEBHOOK_URLS must be a comma-separated list of http:// or https:// URLs, without user:password@',
-    },
-  )
-  WEBHOOK_URLS: string[] = [];
-
-  /**
-   * Signs the webhooks (Standard Webhooks): `whsec_` and the base64 of 24 to 64 random bytes.
-   * Required with WEBHOOK_URLS; the receivers verify with the same value.
-   */
-  @Transform(emptyAsUnset)
-  @IsOptional()
-  @IsString()
-  @Matches(WEBHOOK_SECRET_PATTERN, {
-    message: 'WEBHOOK_SECRET must be whsec_ followed by base64 (Standard Webhooks)',
-  })
-  WEBHOOK_SECRET?: string;
-
-  /** The first retry delay after a failed webhook delivery; it doubles with each failure, up to an hour. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(3600)
-  WEBHOOK_RETRY_SECONDS = 5;
+  // Webhooks (WEBHOOK_URLS, WEBHOOK_SECRET, WEBHOOK_RETRY_SECONDS) have their own area beside them:
+  // WebhooksConfig.
 
   /**
    * Extra profile fields, as a JSON array of {key, label, type, required?, options?, min?, max?,
@@ -438,7 +396,7 @@ export class AppConfig {
 
   /** The settings from raw environment variables, and every problem with them. */
   static read(env: Environment): AreaReading<AppConfig> {
-    const { settings: config, problems, invalid } = readSettingsClass(AppConfig, env);
+    const { settings: config, problems } = readSettingsClass(AppConfig, env);
     const profileFields = readProfileFields(config.PROFILE_FIELDS);
     config.profileFields = profileFields.fields;
     problems.push(...profileFields.problems);
@@ -480,23 +438,6 @@ export class AppConfig {
         'SMTP_URL and MAIL_FROM are required when NODE_ENV=production (verification and recovery links go out by email)',
       );
     }
-    if (config.WEBHOOK_URLS.length > 0 && !config.WEBHOOK_SECRET) {
-      problems.push('WEBHOOK_SECRET is required when WEBHOOK_URLS is set (it signs the webhooks)');
-    }
-    const secretProblem = webhookSecretSizeProblem(config.WEBHOOK_SECRET);
-    if (secretProblem && !invalid.includes('WEBHOOK_SECRET')) {
-      problems.push(secretProblem);
-    }
     return { settings: config, problems };
   }
-}
-
-/** A well-formed WEBHOOK_SECRET of a size the specification advises against; never its value. */
-function webhookSecretSizeProblem(secret: string | undefined): string | undefined {
-  if (secret === undefined) return undefined;
-  const bytes = Buffer.from(secret.slice('whsec_'.length), 'base64').length;
-  const { min, max } = WEBHOOK_SECRET_BYTES;
-  return bytes < min || bytes > max
-    ? `WEBHOOK_SECRET must encode ${min} to ${max} random bytes (it has ${bytes})`
-    : undefined;
 }

@@ -20,15 +20,38 @@ export interface AreaReading<Settings> {
  */
 export type ConfigArea<Settings extends object> = (() => Settings) &
   ConfigFactoryKeyHost<Settings> & {
+    /** The variables this area's class reads (besides any its completion reads by pattern). */
+    variables: string[];
     read(env: Environment): AreaReading<Settings>;
+    /** The settings, or one error naming every problem. */
+    fromEnvironment(env: Environment): Settings;
   };
+
+/**
+ * What an area works out once each variable is valid on its own: settings derived from several
+ * variables (filled into `settings`), and the problems of variables taken together.
+ */
+export type AreaCompletion<Settings> = (
+  settings: Settings,
+  context: { env: Environment; invalid: string[] },
+) => string[];
 
 export function configArea<Settings extends object>(
   name: string,
-  read: (env: Environment) => AreaReading<Settings>,
+  type: new () => Settings,
+  complete: AreaCompletion<Settings> = () => [],
 ): ConfigArea<Settings> {
-  const factory = registerAs(name, () => validSettings(read(process.env)));
-  return Object.assign(factory, { read });
+  const read = (env: Environment): AreaReading<Settings> => {
+    const { settings, problems, invalid } = readSettingsClass(type, env);
+    return { settings, problems: [...problems, ...complete(settings, { env, invalid })] };
+  };
+  const fromEnvironment = (env: Environment) => validSettings(read(env));
+  const factory = registerAs(name, () => fromEnvironment(process.env));
+  return Object.assign(factory, { variables: variablesOf(type), read, fromEnvironment });
+}
+
+export function variablesOf(type: new () => object): string[] {
+  return Object.keys(new type()).filter((key) => key === key.toUpperCase());
 }
 
 /** The settings, or one error naming every problem. */
@@ -52,7 +75,7 @@ export function readSettingsClass<Settings extends object>(
   type: new () => Settings,
   env: Environment,
 ): AreaReading<Settings> & { invalid: string[] } {
-  const known = Object.keys(new type()).filter((key) => key === key.toUpperCase());
+  const known = variablesOf(type);
   const relevant = Object.fromEntries(
     Object.entries(env).filter(([key, value]) => value !== undefined && known.includes(key)),
   );

@@ -1,12 +1,6 @@
 import { Type, Transform } from 'class-transformer';
 import { IsInt, isURL, Matches, Max, Min } from 'class-validator';
-import {
-  AreaReading,
-  configArea,
-  Environment,
-  readSettingsClass,
-  splitList,
-} from '../config/config-area';
+import { configArea, Environment, splitList } from '../config/config-area';
 import { BUILT_IN_PROVIDERS, BuiltInKey, ProviderSettings } from './provider-kinds';
 
 /** Keys name routes (`/auth/{key}`) and identities. */
@@ -52,14 +46,11 @@ export class ProvidersConfig {
   providers: ProviderSettings[] = [];
 }
 
-export const providersConfig = configArea('providers', readProvidersConfig);
-
-function readProvidersConfig(env: Env): AreaReading<ProvidersConfig> {
-  const { settings, problems } = readSettingsClass(ProvidersConfig, env);
-  const providers = readProviders(settings.OIDC_PROVIDERS, env);
-  settings.providers = providers.providers;
-  return { settings, problems: [...problems, ...providers.problems] };
-}
+export const providersConfig = configArea('providers', ProvidersConfig, (settings, { env }) => {
+  const { providers, problems } = readProviders(settings.OIDC_PROVIDERS, env);
+  settings.providers = providers;
+  return problems;
+});
 
 /**
  * Every enabled provider, in a stable order (built-in ones, then OIDC issuers), read from the
