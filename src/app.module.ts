@@ -14,7 +14,7 @@ import { SessionGuard } from './auth/session.guard';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { CrossSiteRequestGuard } from './http/cross-site-request.guard';
 import { AppConfig } from './config/app-config';
-import { AppConfigModule } from './config/app-config.module';
+import { ConfigurationModule } from './configuration.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -34,7 +34,7 @@ import { WebModule } from './web/web.module';
 
 @Module({
   imports: [
-    AppConfigModule,
+    ConfigurationModule,
     LoggingModule,
     MetricsModule,
     // Counts attempts per client on the routes that opt in with SignInThrottle (sign-in,

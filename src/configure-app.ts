@@ -13,6 +13,7 @@ import type { RequestLog } from './logging/request-log';
 import { RequestContext } from './events/request-context';
 import { HttpMetrics } from './metrics/http-metrics';
 import { OidcProvider } from './oidc/oidc-provider.service';
+import { ProvidersConfig, providersConfig } from './providers/providers-config';
 import { createOpenApiDocument } from './openapi/openapi-document';
 import { responseHeaders } from './web/response-headers';
 import { configureViews, PAGE_PATHS } from './web/views';
@@ -32,7 +33,11 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   // First, so that every request is timed and logged, also those the middleware below refuses;
   // then the headers, which every answer carries, errors included.
   app.use(
-    inSequence(app.get(HttpMetrics).middleware(), requestLog.middleware, responseHeaders(config)),
+    inSequence(
+      app.get(HttpMetrics).middleware(),
+      requestLog.middleware,
+      responseHeaders(config, app.get<ProvidersConfig>(providersConfig.KEY)),
+    ),
   );
   if (config.ALLOWED_ORIGINS.length > 0) {
     app.enableCors({

@@ -3,14 +3,16 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { AppConfig, InvalidConfigurationError } from './config/app-config';
+import { AppConfig } from './config/app-config';
+import { InvalidConfigurationError } from './config/config-area';
 import { configureApp } from './configure-app';
+import { readConfiguration } from './configuration';
 
 async function bootstrap(): Promise<void> {
   // Check the configuration (environment plus .env) before anything starts, so a mistake gets one
   // clear message rather than a stack trace from deep inside the framework.
   await ConfigModule.envVariablesLoaded;
-  AppConfig.fromEnvironment(process.env);
+  readConfiguration(process.env);
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     bufferLogs: true,

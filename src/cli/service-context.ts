@@ -10,7 +10,7 @@ import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { AdminModule } from '../admin/admin.module';
 import { AppModule } from '../app.module';
-import { AppConfig } from '../config/app-config';
+import { readConfiguration } from '../configuration';
 import { DELIVERS_OUTBOXES } from '../database/outbox-worker';
 import { EmailModule } from '../email/email.module';
 import { RequestContext } from '../events/request-context';
@@ -62,7 +62,7 @@ export class ServiceContext implements OnApplicationShutdown {
   private async start(): Promise<INestApplicationContext> {
     // The configuration is checked first, so a mistake gets its own message (every bad variable).
     await ConfigModule.envVariablesLoaded;
-    AppConfig.fromEnvironment(process.env);
+    readConfiguration(process.env);
     return NestFactory.createApplicationContext(CliServiceModule, {
       logger: cliLogger(this.io),
       // Failures reach the CLI's handler (one line, exit code 1) instead of Nest exiting.

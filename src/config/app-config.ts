@@ -1,44 +1,19 @@
 import 'reflect-metadata';
 import { availableParallelism } from 'node:os';
-import { plainToInstance, Transform, Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUrl,
-  Matches,
-  Max,
-  Min,
-  validateSync,
-  ValidationError,
-} from 'class-validator';
-import { mainConstraintMessage } from '../common/main-constraint';
-import type { ProviderSettings } from '../providers/provider-kinds';
+  AreaReading,
+  emptyAsUnset,
+  Environment,
+  readSettingsClass,
+  splitList,
+  stripTrailingSlash,
+  validSettings,
+} from './config-area';
 import { OidcClientSettings, readOidcClients } from './oidc-clients';
 import { ProfileFieldDefinition, readProfileFields } from './profile-field-settings';
-import { OIDC_KEY_PATTERN, readProviders } from './provider-settings';
 import { IsTrustProxy, parseTrustProxy, TrustProxySetting } from './trust-proxy';
-
-/** A Standard Webhooks secret: `whsec_`, then base64 (with its padding). */
-const WEBHOOK_SECRET_PATTERN =
-  /^whsec_(?=[A-Za-z0-9+/])(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-/** The secret's size in bytes, as the Standard Webhooks specification recommends. */
-const WEBHOOK_SECRET_BYTES = { min: 24, max: 64 };
-
-const splitList = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string'
-    ? value
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean)
-    : value;
-
-const stripTrailingSlash = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim().replace(/\/+$/, '') : value;
-
-const emptyAsUnset = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
 
 /**
  * Every setting of the service, read from the environment (and an optional .env) and validated once
@@ -232,19 +207,8 @@ export class AppConfig {
   @Matches(/^\S{32,}$/, { message: 'METRICS_TOKEN must be at least 32 characters, without spaces' })
   METRICS_TOKEN?: string;
 
-  // Social sign-in: GOOGLE_*, GITHUB_*, FACEBOOK_* (see each descriptor in src/providers) and the
-  // OpenID Connect issuers below are read by readProviders() into `providers`.
-
-  /** Keys of the OpenID Connect issuers; each has OIDC_<KEY>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _NAME. */
-  @Transform(splitList)
-  @Matches(OIDC_KEY_PATTERN, {
-    each: true,
-    message: 'OIDC_PROVIDERS must be a comma-separated list of keys of a-z, 0-9 and -',
-  })
-  OIDC_PROVIDERS: string[] = [];
-
-  /** The enabled providers, built-in ones first, then OIDC issuers (see readProviders). */
-  providers: ProviderSettings[] = [];
+  // Social sign-in (GOOGLE_*, GITHUB_*, FACEBOOK_*, OIDC_PROVIDERS, OIDC_<KEY>_*,
+  // PROVIDER_TIMEOUT_SECONDS) has its own area beside the providers: ProvidersConfig.
 
   /** Origins besides our own that a `returnTo` may send people back to after signing in. */
   @Transform(splitList)
@@ -253,13 +217,6 @@ export class AppConfig {
     { each: true, message: 'ALLOWED_RETURN_ORIGINS must be a comma-separated list of origins' },
   )
   ALLOWED_RETURN_ORIGINS: string[] = [];
-
-  /** How long a call to a provider (token, profile, discovery) may take before it counts as an outage. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(120)
-  PROVIDER_TIMEOUT_SECONDS = 10;
 
   /**
    * The apps that sign their users in here (this service as their OpenID Connect provider): a JSON
@@ -359,44 +316,8 @@ export class AppConfig {
   @Max(3650)
   EVENTS_RETENTION_DAYS = 90;
 
-  /**
-   * Other backends told of accounts created, changed and deleted (user.created, user.updated,
-   * user.deleted): comma-separated http(s) URLs, each sent every webhook.
-   */
-  @Transform(splitList)
-  @IsUrl(
-    {
-      require_tld: false,
-      protocols: ['http', 'https'],
-      require_protocol: true,
-      disallow_auth: true,
-    },
-    {
-      each: true,
-      message:
-        'WEBHOOK_URLS must be a comma-separated list of http:// or https:// URLs, without user:password@',
-    },
-  )
-  WEBHOOK_URLS: string[] = [];
-
-  /**
-   * Signs the webhooks (Standard Webhooks): `whsec_` and the base64 of 24 to 64 random bytes.
-   * Required with WEBHOOK_URLS; the receivers verify with the same value.
-   */
-  @Transform(emptyAsUnset)
-  @IsOptional()
-  @IsString()
-  @Matches(WEBHOOK_SECRET_PATTERN, {
-    message: 'WEBHOOK_SECRET must be whsec_ followed by base64 (Standard Webhooks)',
-  })
-  WEBHOOK_SECRET?: string;
-
-  /** The first retry delay after a failed webhook delivery; it doubles with each failure, up to an hour. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(3600)
-  WEBHOOK_RETRY_SECONDS = 5;
+  // Webhooks (WEBHOOK_URLS, WEBHOOK_SECRET, WEBHOOK_RETRY_SECONDS) have their own area beside them:
+  // WebhooksConfig.
 
   /**
    * Extra profile fields, as a JSON array of {key, label, type, required?, options?, min?, max?,
@@ -469,17 +390,13 @@ export class AppConfig {
   }
 
   /** Validates raw environment variables; throws one error naming every bad variable. */
-  static fromEnvironment(env: Record<string, string | undefined>): AppConfig {
-    const known = Object.keys(new AppConfig()).filter((key) => key === key.toUpperCase());
-    const relevant = Object.fromEntries(
-      Object.entries(env).filter(([key, value]) => value !== undefined && known.includes(key)),
-    );
-    const config = plainToInstance(AppConfig, relevant, { exposeDefaultValues: true });
-    const errors = validateSync(config, { whitelist: true, forbidUnknownValues: false });
-    const problems = errors.map((error) => describe(error, relevant[error.property]));
-    const providers = readProviders(config.OIDC_PROVIDERS, env);
-    config.providers = providers.providers;
-    problems.push(...providers.problems);
+  static fromEnvironment(env: Environment): AppConfig {
+    return validSettings(AppConfig.read(env));
+  }
+
+  /** The settings from raw environment variables, and every problem with them. */
+  static read(env: Environment): AreaReading<AppConfig> {
+    const { settings: config, problems } = readSettingsClass(AppConfig, env);
     const profileFields = readProfileFields(config.PROFILE_FIELDS);
     config.profileFields = profileFields.fields;
     problems.push(...profileFields.problems);
@@ -521,43 +438,6 @@ export class AppConfig {
         'SMTP_URL and MAIL_FROM are required when NODE_ENV=production (verification and recovery links go out by email)',
       );
     }
-    if (config.WEBHOOK_URLS.length > 0 && !config.WEBHOOK_SECRET) {
-      problems.push('WEBHOOK_SECRET is required when WEBHOOK_URLS is set (it signs the webhooks)');
-    }
-    const secretProblem = webhookSecretSizeProblem(config.WEBHOOK_SECRET);
-    if (secretProblem && !errors.some(({ property }) => property === 'WEBHOOK_SECRET')) {
-      problems.push(secretProblem);
-    }
-    if (problems.length > 0) {
-      throw new InvalidConfigurationError(problems);
-    }
-    return config;
+    return { settings: config, problems };
   }
-}
-
-export class InvalidConfigurationError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'InvalidConfigurationError';
-  }
-}
-
-/** A well-formed WEBHOOK_SECRET of a size the specification advises against; never its value. */
-function webhookSecretSizeProblem(secret: string | undefined): string | undefined {
-  if (secret === undefined) return undefined;
-  const bytes = Buffer.from(secret.slice('whsec_'.length), 'base64').length;
-  const { min, max } = WEBHOOK_SECRET_BYTES;
-  return bytes < min || bytes > max
-    ? `WEBHOOK_SECRET must encode ${min} to ${max} random bytes (it has ${bytes})`
-    : undefined;
-}
-
-/** One line per bad variable, with the value as given unless it may be a secret. */
-function describe(error: ValidationError, raw: string | undefined): string {
-  const message = mainConstraintMessage(error.constraints) ?? 'is invalid';
-  // Values of secret-looking variables are never echoed: this message goes to the logs.
-  // WEBHOOK_URLS: a receiver's URL often carries its own token.
-  const secret = /(URI|SECRET|KEY|TOKEN|SMTP_URL|WEBHOOK_URLS)$/.test(error.property);
-  const shown = raw !== undefined && !secret ? ` (got "${raw}")` : '';
-  return `${message.startsWith(error.property) ? message : `${error.property}: ${message}`}${shown}`;
 }

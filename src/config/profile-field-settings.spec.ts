@@ -1,4 +1,5 @@
-import { AppConfig, InvalidConfigurationError } from './app-config';
+import { AppConfig } from './app-config';
+import { InvalidConfigurationError } from './config-area';
 import { isIsoDate, readProfileFields } from './profile-field-settings';
 
 const read = (fields: unknown) => readProfileFields(JSON.stringify(fields));

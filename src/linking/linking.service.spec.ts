@@ -1,8 +1,8 @@
 import { Types } from 'mongoose';
 import type { Auth } from '../auth/authenticated-request';
 import type { ActiveSession, SessionsService } from '../auth/sessions.service';
-import type { AppConfig } from '../config/app-config';
 import type { ProviderIdentity } from '../providers/provider-identity';
+import type { ProvidersConfig } from '../providers/providers-config';
 import type { Identity, User } from '../users/schemas/user.schema';
 import type { UsersRepository } from '../users/users.repository';
 import { Transactions } from '../database/transactions';
@@ -57,7 +57,7 @@ function setup() {
     notices as unknown as AccountNotices,
     transactions as unknown as Transactions,
     events as unknown as EventsService,
-    { providers: enabled } as unknown as AppConfig,
+    { providers: enabled } as unknown as ProvidersConfig,
   );
   return { users, sessions, notices, service };
 }

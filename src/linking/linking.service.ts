@@ -1,14 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
 import type { Auth } from '../auth/authenticated-request';
 import { SessionsService } from '../auth/sessions.service';
 import { AppError } from '../common/app-error';
-import { AppConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
 import { AccountNotices } from '../email/account-notices';
 import { userActor } from '../events/event.schema';
 import { EventsService } from '../events/events.service';
 import type { ProviderIdentity } from '../providers/provider-identity';
+import { ProvidersConfig, providersConfig } from '../providers/providers-config';
 import { User } from '../users/schemas/user.schema';
 import { LinkResult, UsersRepository } from '../users/users.repository';
 import { ConnectionsView } from './connections.view';
@@ -31,9 +31,9 @@ export class LinkingService {
     private readonly notices: AccountNotices,
     private readonly transactions: Transactions,
     private readonly events: EventsService,
-    config: AppConfig,
+    @Inject(providersConfig.KEY) { providers }: ProvidersConfig,
   ) {
-    this.providers = config.providers.map(({ key, name }) => ({ key, name }));
+    this.providers = providers.map(({ key, name }) => ({ key, name }));
     this.methods = new SignInMethods(this.providers.map(({ key }) => key));
   }
 

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
 import type { ProviderClient } from '../providers/provider-client';
 import { createProviderClient } from '../providers/provider-kinds';
+import { ProvidersConfig, providersConfig } from '../providers/providers-config';
 
 /** An enabled provider and its client. */
 export interface EnabledProvider {
@@ -16,13 +17,13 @@ export interface EnabledProvider {
 export class ProviderClients {
   private readonly providers: EnabledProvider[];
 
-  constructor(config: AppConfig) {
-    this.providers = config.providers.map((settings) => ({
+  constructor(config: AppConfig, @Inject(providersConfig.KEY) area: ProvidersConfig) {
+    this.providers = area.providers.map((settings) => ({
       key: settings.key,
       name: settings.name,
       client: createProviderClient(settings, {
         callbackURL: `${config.publicUrl}/auth/${settings.key}/callback`,
-        timeoutMs: config.PROVIDER_TIMEOUT_SECONDS * 1000,
+        timeoutMs: area.PROVIDER_TIMEOUT_SECONDS * 1000,
       }),
     }));
   }

@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Auth, AuthenticatedRequest } from '../auth/authenticated-request';
 import { BrowserSessions } from '../auth/browser-sessions';
 import { PasswordPolicy } from '../auth/password-policy.service';
 import { ErrorPage, ErrorPages } from '../common/error-pages';
 import { AppConfig } from '../config/app-config';
+import { ProvidersConfig, providersConfig } from '../providers/providers-config';
 import { resolveReturnTo } from '../social/return-to';
 import { toUserView } from '../users/user.view';
 import { CsrfService } from './csrf.service';
@@ -28,8 +29,9 @@ export class PagesService implements ErrorPages {
     private readonly browserSessions: BrowserSessions,
     private readonly config: AppConfig,
     private readonly policy: PasswordPolicy,
+    @Inject(providersConfig.KEY) { providers }: ProvidersConfig,
   ) {
-    this.providers = config.providers.map(({ key, name }) => ({ key, name }));
+    this.providers = providers.map(({ key, name }) => ({ key, name }));
     this.base = config.basePath;
   }
 

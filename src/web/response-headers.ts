@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { AppConfig } from '../config/app-config';
+import type { ProvidersConfig } from '../providers/providers-config';
 import { appFormTargets, providerFormTargets } from './form-targets';
 
 /** Fixed strings only: see helmetHeaders. */
@@ -31,7 +32,7 @@ interface HeaderSet {
  * helmet's headers depend on its options only, not on the request: they are worked out once, and
  * each response gets them in one loop rather than through helmet's dozen middleware functions.
  */
-export function responseHeaders(config: AppConfig): RequestHandler {
+export function responseHeaders(config: AppConfig, providers: ProvidersConfig): RequestHandler {
   const upgradeInsecureRequests = config.publicUrl.startsWith('https:') ? [] : null;
   const pages = helmetHeaders({
     scriptSrc: ["'none'"],
@@ -40,7 +41,7 @@ export function responseHeaders(config: AppConfig): RequestHandler {
     fontSrc: ["'self'"],
     // Forms may lead (through redirects) to the providers' sign-in pages, and to the apps that
     // sign their users in here, and nowhere else.
-    formAction: ["'self'", ...providerFormTargets(config), ...appFormTargets(config)],
+    formAction: ["'self'", ...providerFormTargets(providers), ...appFormTargets(config)],
     upgradeInsecureRequests,
   });
   const swaggerUi = helmetHeaders({

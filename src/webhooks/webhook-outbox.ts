@@ -1,12 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { Model, Types } from 'mongoose';
-import { AppConfig } from '../config/app-config';
 import { Transactions } from '../database/transactions';
 import { toUserView } from '../users/user.view';
 import { UsersRepository } from '../users/users.repository';
 import { WebhookMessage, WebhookType } from './webhook-message.schema';
 import { WebhookRelay } from './webhook-relay';
+import { WebhooksConfig, webhooksConfig } from './webhooks-config';
 
 /** A change to tell the other backends of. */
 export interface AccountChange {
@@ -37,7 +37,7 @@ export class WebhookOutbox {
     private readonly users: UsersRepository,
     private readonly transactions: Transactions,
     private readonly relay: WebhookRelay,
-    config: AppConfig,
+    @Inject(webhooksConfig.KEY) config: WebhooksConfig,
   ) {
     this.urls = [...new Set(config.WEBHOOK_URLS)];
   }

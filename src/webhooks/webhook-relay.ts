@@ -8,11 +8,11 @@ import {
 } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
-import { AppConfig } from '../config/app-config';
 import { backOff, DELIVERS_OUTBOXES, OutboxWorker } from '../database/outbox-worker';
 import { GracefulShutdown } from '../shutdown/graceful-shutdown';
 import { WebhookMessage } from './webhook-message.schema';
 import { ATTEMPT_TIMEOUT_MS, WebhookTransport } from './webhook-transport';
+import { WebhooksConfig, webhooksConfig } from './webhooks-config';
 
 /** How often each instance looks for webhooks due (it also looks right after each change). */
 const POLL_INTERVAL_MS = 5_000;
@@ -41,7 +41,7 @@ export class WebhookRelay implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     @InjectModel(WebhookMessage.name) messages: Model<WebhookMessage>,
     private readonly transport: WebhookTransport,
-    private readonly config: AppConfig,
+    @Inject(webhooksConfig.KEY) private readonly config: WebhooksConfig,
     private readonly shutdown: GracefulShutdown,
     @Optional() @Inject(DELIVERS_OUTBOXES) delivers: boolean = true,
   ) {

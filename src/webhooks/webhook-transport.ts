@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { AppConfig } from '../config/app-config';
+import { WebhooksConfig, webhooksConfig } from './webhooks-config';
 
 /** How long one delivery attempt may take, answer included. */
 export const ATTEMPT_TIMEOUT_MS = 10_000;
@@ -23,8 +24,8 @@ export class WebhookTransport {
   private readonly signer?: Webhook;
   private readonly userAgent: string;
 
-  constructor(config: AppConfig) {
-    if (config.WEBHOOK_SECRET) this.signer = new Webhook(config.WEBHOOK_SECRET);
+  constructor(config: AppConfig, @Inject(webhooksConfig.KEY) webhooks: WebhooksConfig) {
+    if (webhooks.WEBHOOK_SECRET) this.signer = new Webhook(webhooks.WEBHOOK_SECRET);
     this.userAgent = `${config.APP_NAME} webhooks`;
   }
 

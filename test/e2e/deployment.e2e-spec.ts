@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
 import { AppConfig } from '../../src/config/app-config';
+import { configurationVariables, readConfiguration } from '../../src/configuration';
 
 const root = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -36,7 +37,7 @@ describe('deployment: docker-compose.yml with two instances behind nginx', () =>
   const nginxConf = read('deploy/nginx.conf');
   const secretsExample = read('deploy/secrets.env.example');
   /** Every secret of the configuration: the instances must agree on each. */
-  const sharedSecrets = Object.keys(new AppConfig()).filter((key) =>
+  const sharedSecrets = configurationVariables().filter((key) =>
     /^[A-Z0-9_]+_(SECRET|TOKEN)$/.test(key),
   );
 
@@ -76,7 +77,7 @@ describe('deployment: docker-compose.yml with two instances behind nginx', () =>
     );
     expect(Object.keys(values).sort()).toEqual([...sharedSecrets].sort());
     const [first] = instances;
-    const config = AppConfig.fromEnvironment({
+    const { app: config } = readConfiguration({
       ...first.environment,
       ...values,
       OIDC_CLIENTS: JSON.stringify([

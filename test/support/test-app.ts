@@ -12,6 +12,7 @@ import type { App } from 'supertest/types';
 import { AppModule } from '../../src/app.module';
 import { AppConfig } from '../../src/config/app-config';
 import { configureApp } from '../../src/configure-app';
+import { configurationProviders, readConfiguration } from '../../src/configuration';
 import { LOG_DESTINATION } from '../../src/logging/logger.options';
 import { testServerUri, withDatabase } from './mongo-uri';
 
@@ -58,7 +59,7 @@ export async function createTestApp({
   database = newDatabaseName(),
   overrides = [],
 }: TestAppOptions = {}): Promise<TestApp> {
-  const config = AppConfig.fromEnvironment({
+  const configuration = readConfiguration({
     NODE_ENV: 'test',
     LOG_LEVEL: captureLogs ? 'trace' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
     MONGODB_URI: withDatabase(testServerUri(), database),
@@ -79,11 +80,9 @@ export async function createTestApp({
   sink.on('data', (chunk: Buffer) => (logged += chunk.toString()));
 
   let builder = Test.createTestingModule({ imports: [AppModule] })
-    .overrideProvider(AppConfig)
-    .useValue(config)
     .overrideProvider(LOG_DESTINATION)
     .useValue(captureLogs ? sink : undefined);
-  for (const { provide, useValue } of overrides) {
+  for (const { provide, useValue } of [...configurationProviders(configuration), ...overrides]) {
     builder = builder.overrideProvider(provide).useValue(useValue);
   }
   const moduleRef = await builder.compile();
@@ -98,7 +97,7 @@ export async function createTestApp({
   return {
     app,
     http: app.getHttpServer() as App,
-    config,
+    config: configuration.app,
     db,
     database,
     logs: () => logged,

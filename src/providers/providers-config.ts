@@ -1,5 +1,7 @@
-import { isURL } from 'class-validator';
-import { BUILT_IN_PROVIDERS, BuiltInKey, ProviderSettings } from '../providers/provider-kinds';
+import { Type, Transform } from 'class-transformer';
+import { IsInt, isURL, Matches, Max, Min } from 'class-validator';
+import { configArea, Environment, splitList } from '../config/config-area';
+import { BUILT_IN_PROVIDERS, BuiltInKey, ProviderSettings } from './provider-kinds';
 
 /** Keys name routes (`/auth/{key}`) and identities. */
 export const OIDC_KEY_PATTERN = /^[a-z][a-z0-9-]{0,29}$/;
@@ -14,16 +16,47 @@ const RESERVED_KEYS = [
   'reauthenticate',
 ];
 
-type Env = Record<string, string | undefined>;
+type Env = Environment;
 
 const isHttpUrl = (value: string) =>
   isURL(value, { require_tld: false, protocols: ['http', 'https'], require_protocol: true });
 
 /**
+ * The social sign-in providers' settings: GOOGLE_*, GITHUB_*, FACEBOOK_* (see each descriptor in
+ * src/providers), the OpenID Connect issuers and the calls to them. Beside the providers rather than
+ * in src/config, which knows nothing of sign-in.
+ */
+export class ProvidersConfig {
+  /** Keys of the OpenID Connect issuers; each has OIDC_<KEY>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _NAME. */
+  @Transform(splitList)
+  @Matches(OIDC_KEY_PATTERN, {
+    each: true,
+    message: 'OIDC_PROVIDERS must be a comma-separated list of keys of a-z, 0-9 and -',
+  })
+  OIDC_PROVIDERS: string[] = [];
+
+  /** How long a call to a provider (token, profile, discovery) may take before it counts as an outage. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(120)
+  PROVIDER_TIMEOUT_SECONDS = 10;
+
+  /** The enabled providers, built-in ones first, then OIDC issuers (see readProviders). */
+  providers: ProviderSettings[] = [];
+}
+
+export const providersConfig = configArea('providers', ProvidersConfig, (settings, { env }) => {
+  const { providers, problems } = readProviders(settings.OIDC_PROVIDERS, env);
+  settings.providers = providers;
+  return problems;
+});
+
+/**
  * Every enabled provider, in a stable order (built-in ones, then OIDC issuers), read from the
  * variables each descriptor names. This is the one place that decides which providers are on.
  */
-export function readProviders(
+function readProviders(
   oidcKeys: string[],
   env: Env,
 ): { providers: ProviderSettings[]; problems: string[] } {

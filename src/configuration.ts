@@ -1,0 +1,47 @@
+import { AppConfig } from './config/app-config';
+import { Environment, InvalidConfigurationError, variablesOf } from './config/config-area';
+import { ProvidersConfig, providersConfig } from './providers/providers-config';
+import { WebhooksConfig, webhooksConfig } from './webhooks/webhooks-config';
+
+/**
+ * The areas of the configuration that have a class of their own, each registered with
+ * ConfigModule and injected with `@Inject(area.KEY)`. Listed here, above every area, so that no
+ * area needs to know another (src/config knows nothing of sign-in); AppConfig holds the rest.
+ */
+export const CONFIG_AREAS = [providersConfig, webhooksConfig] as const;
+
+/** Every area's settings, read from one environment. */
+export interface Configuration {
+  app: AppConfig;
+  providers: ProvidersConfig;
+  webhooks: WebhooksConfig;
+}
+
+/**
+ * Reads and checks every area together, so that a mistake anywhere gets one message naming every
+ * bad variable (before anything starts: main.ts, the CLI, the tests' app).
+ */
+export function readConfiguration(env: Environment): Configuration {
+  const app = AppConfig.read(env);
+  const providers = providersConfig.read(env);
+  const webhooks = webhooksConfig.read(env);
+  const problems = [...app.problems, ...providers.problems, ...webhooks.problems];
+  if (problems.length > 0) throw new InvalidConfigurationError(problems);
+  return { app: app.settings, providers: providers.settings, webhooks: webhooks.settings };
+}
+
+/** Each area's injection token with its settings, for an app built from a given environment. */
+export function configurationProviders(
+  configuration: Configuration,
+): Array<{ provide: unknown; useValue: object }> {
+  return [
+    { provide: AppConfig, useValue: configuration.app },
+    { provide: providersConfig.KEY, useValue: configuration.providers },
+    { provide: webhooksConfig.KEY, useValue: configuration.webhooks },
+  ];
+}
+
+/** The name of every variable the areas' classes read (not those found by pattern: OIDC_<KEY>_*). */
+export function configurationVariables(): string[] {
+  return [...variablesOf(AppConfig), ...CONFIG_AREAS.flatMap(({ variables }) => variables)];
+}
