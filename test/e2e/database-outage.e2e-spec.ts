@@ -148,9 +148,7 @@ describe('while the database is unreachable', () => {
       expect(refused.length).toBeGreaterThanOrEqual(4);
       expect(refused.every(({ level }) => level === 40)).toBe(true);
       // Each names the driver's error, for the operator to tell a timeout from a refusal.
-      expect(refused.map(({ cause }) => cause?.type)).toEqual(
-        refused.map(() => expect.stringMatching(/^Mongo\w*Error$/)),
-      );
+      for (const { cause } of refused) expect(cause?.type).toMatch(/^Mongo\w*Error$/);
       const mailPasses = lines.filter(({ msg }) => msg === 'Mail delivery pass failed').length;
       // It keeps polling (so it delivers again once the database is back), without spinning.
       expect(mailPasses).toBeGreaterThan(0);
