@@ -7,7 +7,9 @@ type Handler = (...args: unknown[]) => unknown;
 
 /** Every route of the pages' controllers: its method and its guards, in running order. */
 function pageRoutes() {
-  const controllers = Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, WebModule) as Function[];
+  const controllers = Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, WebModule) as (new (
+    ...args: never[]
+  ) => object)[];
   return controllers.flatMap((controller) => {
     const prototype = controller.prototype as Record<string, Handler>;
     return Object.getOwnPropertyNames(prototype)
