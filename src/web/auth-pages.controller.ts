@@ -1,4 +1,4 @@
-import { Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthService } from '../auth/auth.service';
@@ -12,8 +12,10 @@ import { Public } from '../common/public.decorator';
 import { SignInThrottle } from '../common/sign-in-throttle';
 import { ProfileFields } from '../profile-fields/profile-fields.service';
 import { toUserView } from '../users/user.view';
+import { RequireFormToken } from './csrf.guard';
 import { formField, readForm } from './forms';
 import { errorText } from './messages';
+import { PageErrorFilter } from './page-error.filter';
 import { PagesService } from './pages.service';
 import { profileInputs, readProfileForm } from './profile-form';
 
@@ -23,6 +25,7 @@ const SHOWN_ON_LOGIN = new Set<ErrorCode>(['INVALID_CREDENTIALS', 'ACCOUNT_DISAB
 /** Home, sign-in, registration and sign-out pages. */
 @ApiExcludeController()
 @Public()
+@UseFilters(PageErrorFilter)
 @Controller()
 export class AuthPagesController {
   constructor(
@@ -49,9 +52,9 @@ export class AuthPagesController {
   }
 
   @Post('login')
+  @RequireFormToken()
   @SignInThrottle()
   async submitLogin(@Req() request: Request, @Res() response: Response): Promise<void> {
-    this.pages.checkForm(request);
     const returnTo = this.requestedReturnTo(formField(request.body, 'returnTo'));
     const form = await readForm(LoginDto, request.body, { required: ['login', 'password'] });
     if (Object.keys(form.errors).length > 0) {
@@ -85,9 +88,9 @@ export class AuthPagesController {
   }
 
   @Post('register')
+  @RequireFormToken()
   @SignInThrottle()
   async submitRegister(@Req() request: Request, @Res() response: Response): Promise<void> {
-    this.pages.checkForm(request);
     const form = await readForm(RegisterDto, request.body, {
       required: ['email', 'password'],
       optional: ['name', 'username'],
@@ -141,8 +144,8 @@ export class AuthPagesController {
   }
 
   @Post('logout')
+  @RequireFormToken()
   async logout(@Req() request: Request, @Res() response: Response): Promise<void> {
-    this.pages.checkForm(request);
     await this.sessions.signOut(request, response);
     this.pages.redirect(response, '/login', 'signed-out');
   }

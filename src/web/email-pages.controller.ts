@@ -1,4 +1,4 @@
-import { Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AppError } from '../common/app-error';
@@ -7,7 +7,9 @@ import { SignInThrottle } from '../common/sign-in-throttle';
 import { ForgotPasswordDto } from '../recovery/dto/forgot-password.dto';
 import { PasswordRecovery } from '../recovery/password-recovery.service';
 import { EmailVerification } from '../verification/email-verification.service';
+import { RequireFormToken } from './csrf.guard';
 import { FieldErrors, formField, readForm } from './forms';
+import { PageErrorFilter } from './page-error.filter';
 import { PagesService } from './pages.service';
 
 const DEAD_LINK =
@@ -19,6 +21,7 @@ const DEAD_LINK =
  */
 @ApiExcludeController()
 @Public()
+@UseFilters(PageErrorFilter)
 @Controller()
 export class EmailPagesController {
   constructor(
@@ -51,9 +54,9 @@ export class EmailPagesController {
   }
 
   @Post('verify-email')
+  @RequireFormToken()
   @SignInThrottle()
   async confirmEmail(@Req() request: Request, @Res() response: Response): Promise<void> {
-    this.pages.checkForm(request);
     const current = await this.pages.current(request);
     try {
       const { signedOut } = await this.verification.verify(
@@ -97,9 +100,9 @@ export class EmailPagesController {
   }
 
   @Post('cancel-email-change')
+  @RequireFormToken()
   @SignInThrottle()
   async confirmCancellation(@Req() request: Request, @Res() response: Response): Promise<void> {
-    this.pages.checkForm(request);
     try {
       await this.verification.cancelChange(formField(request.body, 'token'));
     } catch (error) {
@@ -126,9 +129,9 @@ export class EmailPagesController {
   }
 
   @Post('forgot-password')
+  @RequireFormToken()
   @SignInThrottle()
   async requestRecovery(@Req() request: Request, @Res() response: Response): Promise<void> {
-    this.pages.checkForm(request);
     const form = await readForm(ForgotPasswordDto, request.body, { required: ['email'] });
     if (Object.keys(form.errors).length > 0) {
       return this.pages.render(
@@ -154,9 +157,9 @@ export class EmailPagesController {
   }
 
   @Post('reset-password')
+  @RequireFormToken()
   @SignInThrottle()
   async setPassword(@Req() request: Request, @Res() response: Response): Promise<void> {
-    this.pages.checkForm(request);
     const token = formField(request.body, 'token');
     const link = await this.recovery.describeLink(token);
     if (!link) return this.showReset(request, response, token, undefined, {}, 400);

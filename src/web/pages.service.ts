@@ -42,11 +42,6 @@ export class PagesService implements ErrorPages {
     );
   }
 
-  /** Checks a form's CSRF token; a failure renders the error page. */
-  checkForm(request: Request): void {
-    this.csrf.assertValid(request);
-  }
-
   async render(
     request: Request,
     response: Response,

@@ -8,11 +8,18 @@ import { RecoveryModule } from '../recovery/recovery.module';
 import { VerificationModule } from '../verification/verification.module';
 import { ErrorPages } from '../common/error-pages';
 import { AuthPagesController } from './auth-pages.controller';
+import { CsrfGuard } from './csrf.guard';
 import { CsrfService } from './csrf.service';
 import { EmailPagesController } from './email-pages.controller';
+import { PageErrorFilter } from './page-error.filter';
 import { PagesService } from './pages.service';
-import { SettingsPageFilter } from './settings-page.filter';
-import { SettingsPagesController } from './settings-pages.controller';
+import { ConfirmItsYouController } from './settings/confirm-its-you.controller';
+import { DeleteAccountController } from './settings/delete-account.controller';
+import { ProfileSettingsController } from './settings/profile-settings.controller';
+import { SessionsSettingsController } from './settings/sessions-settings.controller';
+import { SettingsController } from './settings/settings.controller';
+import { SettingsPage } from './settings/settings-page';
+import { WaysInSettingsController } from './settings/ways-in-settings.controller';
 
 /** Server-rendered pages for people in a browser, on the same services as the JSON API. */
 @Module({
@@ -25,11 +32,22 @@ import { SettingsPagesController } from './settings-pages.controller';
     RecoveryModule,
     ProfileFieldsModule,
   ],
-  controllers: [AuthPagesController, SettingsPagesController, EmailPagesController],
+  controllers: [
+    AuthPagesController,
+    SettingsController,
+    ProfileSettingsController,
+    WaysInSettingsController,
+    SessionsSettingsController,
+    ConfirmItsYouController,
+    DeleteAccountController,
+    EmailPagesController,
+  ],
   providers: [
     CsrfService,
+    CsrfGuard,
     PagesService,
-    SettingsPageFilter,
+    PageErrorFilter,
+    SettingsPage,
     // The global exception filter renders error pages through the pages, with their header.
     { provide: ErrorPages, useExisting: PagesService },
   ],

@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import request from 'supertest';
 import { GOOD_PASSWORD, newAccount, register } from '../support/accounts';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -178,6 +179,25 @@ describe('pages', () => {
     expect(response.text).not.toContain(newPassword);
     const after = await users().findOne({ username: 'somerville_page' });
     expect(after?.passwordHash).toBe(before?.passwordHash);
+  });
+
+  it('asks an old session to confirm it is you before it looks at a settings form’s token', async () => {
+    const { cookie, user } = await register(t.http);
+    await t.db
+      .collection('sessions')
+      .updateMany(
+        { userId: new Types.ObjectId(user.id) },
+        { $set: { authenticatedAt: new Date(Date.now() - 3600_000) } },
+      );
+    const response = await request(t.http)
+      .post('/settings/password/remove')
+      .set('Accept', 'text/html')
+      .set('Cookie', cookie)
+      .type('form')
+      .send({});
+    expect(response.status).toBe(401);
+    expect(response.text).toContain('This change affects how you sign in');
+    expect(response.text).not.toContain('This form has expired');
   });
 
   it('answers wrong credentials with 401, keeping the login but not the password', async () => {

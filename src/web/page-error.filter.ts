@@ -6,12 +6,13 @@ import { AppExceptionFilter } from '../common/app-exception.filter';
 import { PagesService } from './pages.service';
 
 /**
- * How the settings pages answer the guards' refusals: signed out, the sign-in page (and back);
- * without a recent sign-in, the "confirm it's you" step. Anything else as everywhere.
+ * How the pages answer refusals: signed out, the sign-in page (and back to the settings, the only
+ * pages that need a session); without a recent sign-in, the "confirm it's you" step. Anything else
+ * as everywhere: the error page, with its status.
  */
 @Injectable()
 @Catch(AppError)
-export class SettingsPageFilter implements ExceptionFilter {
+export class PageErrorFilter implements ExceptionFilter {
   private readonly fallback: AppExceptionFilter;
 
   constructor(private readonly pages: PagesService) {

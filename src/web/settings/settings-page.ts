@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { Auth } from '../../auth/authenticated-request';
+import { toSessionView } from '../../auth/session.view';
+import { SessionsService } from '../../auth/sessions.service';
+import { AppError } from '../../common/app-error';
+import { toEventView } from '../../events/event.view';
+import { EventsService } from '../../events/events.service';
+import { LinkingService } from '../../linking/linking.service';
+import { ProfileFields } from '../../profile-fields/profile-fields.service';
+import { profileDataOf } from '../../users/profile-data';
+import { toUserView } from '../../users/user.view';
+import { eventRows } from '../event-rows';
+import type { FieldErrors } from '../forms';
+import { PagesService } from '../pages.service';
+import { profileFormValues, profileInputs } from '../profile-form';
+import { sessionRows } from '../session-rows';
+
+/** What went wrong with a settings form, shown on the settings page. */
+export interface SettingsProblems {
+  status: number;
+  /** Which form the problem is about, so it shows in the right place. */
+  form?: 'profile' | 'password' | 'connections' | 'sessions';
+  error?: string;
+  errors?: FieldErrors;
+  typed?: Record<string, string>;
+}
+
+/** How many of the account's latest events the settings page lists (GET /me/events has them all). */
+const RECENT_EVENTS = 10;
+
+/**
+ * The settings page, with every form on it (profile, password, connections, sessions) and the
+ * account's latest activity; the settings controllers show it again with a form's problems.
+ */
+@Injectable()
+export class SettingsPage {
+  constructor(
+    private readonly pages: PagesService,
+    private readonly linking: LinkingService,
+    private readonly sessions: SessionsService,
+    private readonly events: EventsService,
+    private readonly profileFields: ProfileFields,
+  ) {}
+
+  /** Runs a change; a refusal the person can act on shows on the settings page with its status. */
+  async attempt(
+    request: Request,
+    response: Response,
+    auth: Auth,
+    failed: SettingsProblems,
+    change: () => Promise<void>,
+  ): Promise<void> {
+    try {
+      await change();
+    } catch (error) {
+      // Limits and BUSY go to the error page, which sends Retry-After.
+      if (!(error instanceof AppError) || error.retryAfterSeconds !== undefined) throw error;
+      const errors = { ...failed.errors };
+      if (error.field) errors[error.field] = error.message;
+      await this.show(request, response, auth, {
+        ...failed,
+        status: error.status,
+        errors,
+        error: error.field ? undefined : error.message,
+      });
+    }
+  }
+
+  async show(
+    request: Request,
+    response: Response,
+    auth: Auth,
+    problems: SettingsProblems,
+  ): Promise<void> {
+    const { connections, password } = this.linking.connections(auth.user);
+    const sessions = sessionRows(
+      (await this.sessions.list(auth.user._id)).map((each) =>
+        toSessionView(each, auth.session._id),
+      ),
+      this.pages.providers,
+    );
+    const events = await this.events.list({ userId: auth.user._id, limit: RECENT_EVENTS });
+    const activity = eventRows(
+      events.map((event) => toEventView(event, auth.user._id)),
+      { providers: this.pages.providers, profileFields: this.profileFields.definitions },
+    );
+    return this.pages.render(
+      request,
+      response,
+      'settings',
+      {
+        title: 'Settings',
+        user: toUserView(auth.user),
+        connections,
+        password,
+        sessions,
+        otherSessions: sessions.some(({ current }) => !current),
+        activity,
+        problems,
+        values: { ...toUserView(auth.user), ...problems.typed },
+        profileFields: profileInputs(
+          this.profileFields.definitions,
+          { ...profileFormValues(profileDataOf(auth.user)), ...problems.typed },
+          problems.errors ?? {},
+          'required',
+        ),
+      },
+      problems.status,
+    );
+  }
+}
