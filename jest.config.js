@@ -1,8 +1,9 @@
 /**
- * Unit specs sit beside the code and start no database; end-to-end specs drive the real app over
- * HTTP against a real MongoDB; browser specs drive it in real headless Chromium. One MongoDB serves
- * the whole run, started only when an e2e or browser spec runs (a project's globalSetup runs only
- * when one of its tests does).
+ * Unit specs sit beside the code and start no database; medium specs run repositories and the
+ * rules they enforce against a real MongoDB, without HTTP; end-to-end specs drive the real app
+ * over HTTP against a real MongoDB; browser specs drive it in real headless Chromium. One MongoDB
+ * serves the whole run, started only when a medium, e2e or browser spec runs (a project's
+ * globalSetup runs only when one of its tests does).
  */
 // Each file is compiled alone (tsconfig's isolatedModules), which keeps the run fast.
 const transform = { '^.+\\.ts$': 'ts-jest' };
@@ -51,6 +52,18 @@ module.exports = {
       setupFiles,
       roots: ['<rootDir>/test'],
       testRegex: '\\.e2e-spec\\.ts$',
+    },
+    {
+      // The middle layer: repositories and the rules they enforce, against the real database,
+      // without HTTP (Nest modules built around DatabaseModule, see test/support/database-module.ts).
+      displayName: 'medium',
+      testEnvironment: 'node',
+      ...database,
+      transform,
+      moduleNameMapper,
+      setupFiles,
+      roots: ['<rootDir>/test'],
+      testRegex: '\\.medium-spec\\.ts$',
     },
     {
       // Debian's chromium, driven by playwright-core, against the real app on a real port.

@@ -16,6 +16,7 @@ import { RecentSignInGuard } from './recent-sign-in.guard';
 import { SessionCookie } from './session-cookie';
 import { SessionGuard } from './session.guard';
 import { SessionsController } from './sessions.controller';
+import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 import { SignInWrites } from './sign-in-writes';
 
@@ -33,6 +34,7 @@ import { SignInWrites } from './sign-in-writes';
     LocalStrategy,
     PasswordHasher,
     PasswordPolicy,
+    SessionsRepository,
     SessionsService,
     SessionCookie,
     BrowserSessions,

@@ -1,15 +1,20 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import mongoose, { Model, PipelineStage, QueryFilter, Types } from 'mongoose';
+import { Injectable } from '@nestjs/common';
+import { Types } from 'mongoose';
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../common/app-error';
 import { AppConfig } from '../config/app-config';
-import { Migrations } from '../database/migrations';
 import { Transactions } from '../database/transactions';
-import { buildDocument, InsertOneWrite } from '../database/write-batches';
+import { InsertOneWrite } from '../database/write-batches';
 import { EventsService } from '../events/events.service';
 import { AppSignIns } from './app-sign-ins';
 import { Session, SessionMethod } from './schemas/session.schema';
+import {
+  newPublicId,
+  PresentedToken,
+  ProofFields,
+  SessionJoin,
+  SessionsRepository,
+} from './sessions.repository';
 
 /** Only refresh the idle expiry once a minute, so reading a session is usually one query. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -56,48 +61,32 @@ export interface TokenChange {
   securityEvent: boolean;
 }
 
-/** A $lookup that adds to a session, as the array `as`, the records it refers to. */
-export type SessionJoin = (as: string) => PipelineStage.Lookup;
-
 /** A live session as a request presented it. */
 export interface ActiveSession extends Session {
   /** False when the request carried the token a rotation replaced (within its grace period). */
   tokenIsCurrent: boolean;
 }
 
-/** Server-side sessions in MongoDB: any instance can serve any request, and revoking is deleting. */
+/**
+ * Server-side sessions in MongoDB: any instance can serve any request, and revoking is deleting.
+ * The rules (lifetimes, rotation, what ends when) are here; SessionsRepository stores them.
+ */
 @Injectable()
-export class SessionsService implements OnModuleInit {
+export class SessionsService {
   private readonly idleMs: number;
   private readonly absoluteMs: number;
   private readonly recentMs: number;
 
   constructor(
-    @InjectModel(Session.name) private readonly sessions: Model<Session>,
+    private readonly sessions: SessionsRepository,
     private readonly appSignIns: AppSignIns,
     private readonly events: EventsService,
     private readonly transactions: Transactions,
-    private readonly migrations: Migrations,
     config: AppConfig,
   ) {
     this.idleMs = config.SESSION_IDLE_TIMEOUT_SECONDS * 1000;
     this.absoluteMs = config.SESSION_ABSOLUTE_TIMEOUT_SECONDS * 1000;
     this.recentMs = config.RECENT_SIGN_IN_SECONDS * 1000;
-  }
-
-  async onModuleInit(): Promise<void> {
-    await this.migrations.once('sessions: token hashes and public ids', async () => {
-      // Sessions of earlier versions were keyed by their token's hash alone.
-      await this.sessions.collection.updateMany({ tokenHash: { $exists: false } }, [
-        { $set: { tokenHash: '$_id' } },
-      ]);
-      // Their `_id` may equal that hash, so they get a public id of their own. One an instance of
-      // an earlier version writes later (in a rolling upgrade) gets its id when it is listed.
-      const assigned = await this.assignPublicIds({});
-      if (assigned > 0)
-        new Logger(SessionsService.name).log(`Gave ${assigned} sessions a public id`);
-    });
-    await this.sessions.init();
   }
 
   get absoluteLifetimeMs(): number {
@@ -116,7 +105,7 @@ export class SessionsService implements OnModuleInit {
     const token = newToken();
     const now = new Date();
     const absoluteExpiresAt = new Date(now.getTime() + this.absoluteMs);
-    const session = await buildDocument(this.sessions, {
+    const { session, write } = await this.sessions.building({
       _id: randomBytes(16).toString('base64url'),
       publicId: newPublicId(),
       tokenHash: hashToken(token),
@@ -132,12 +121,12 @@ export class SessionsService implements OnModuleInit {
       // request.ip is whatever the trusted proxy forwarded, not necessarily an address.
       ip: client.ip?.slice(0, 64),
     });
-    return { token, session, write: { target: this.sessions, insertOne: session } };
+    return { token, session, write };
   }
 
   /** Removes a session that must not have started (its account was disabled meanwhile). */
   async discard(id: string): Promise<void> {
-    await this.sessions.deleteOne({ _id: id }).exec();
+    await this.sessions.delete(id);
   }
 
   /**
@@ -151,14 +140,10 @@ export class SessionsService implements OnModuleInit {
   ): Promise<{ session: ActiveSession; joined: T[] } | null> {
     const now = new Date();
     const hash = hashToken(token);
-    const live = { expiresAt: { $gt: now } };
-    const current = await this.findWith<T>({ tokenHash: hash, ...live }, join);
+    const current = await this.sessions.findLiveByToken<T>(hash, now, join);
     const previous = current
       ? undefined
-      : await this.findWith<T>(
-          { previousTokenHash: hash, previousValidUntil: { $gt: now }, ...live },
-          join,
-        );
+      : await this.sessions.findLiveByPreviousToken<T>(hash, now, join);
     const found = current ?? previous;
     if (!found) return null;
     const { session, joined } = found;
@@ -175,23 +160,8 @@ export class SessionsService implements OnModuleInit {
     const expiresAt = new Date(
       Math.min(now.getTime() + this.idleMs, session.absoluteExpiresAt.getTime()),
     );
-    await this.sessions
-      .updateOne({ _id: session._id }, { $set: { lastSeenAt: now, expiresAt } })
-      .exec();
+    await this.sessions.touch(session._id, now, expiresAt);
     return { session: { ...active, lastSeenAt: now, expiresAt }, joined };
-  }
-
-  /** The session matching `match` (an aggregation's $match: nothing casts or sanitises it). */
-  private async findWith<T>(
-    match: PipelineStage.Match['$match'],
-    join: SessionJoin,
-  ): Promise<{ session: Session; joined: T[] } | undefined> {
-    const [found] = await this.sessions
-      .aggregate<Session & { _joined: T[] }>([{ $match: match }, { $limit: 1 }, join('_joined')])
-      .exec();
-    if (!found) return undefined;
-    const { _joined: joined, ...session } = found;
-    return { session, joined };
   }
 
   /** Whether the session's person proved who they are within RECENT_SIGN_IN_SECONDS. */
@@ -217,52 +187,32 @@ export class SessionsService implements OnModuleInit {
   ): Promise<string | undefined> {
     const now = new Date();
     if (!session.tokenIsCurrent && !securityEvent) {
-      if (proof) await this.recordProof(session._id, proof, now);
+      if (proof) await this.sessions.recordProof(session._id, proofFields(proof, now));
       return undefined;
     }
     // A security event through a replaced token still within its grace ends both: whoever holds
     // the current one (who rotated it) may not be this browser.
-    const presented = session.tokenIsCurrent
-      ? { tokenHash: session.tokenHash }
-      : {
-          previousTokenHash: session.previousTokenHash,
-          previousValidUntil: mongoose.trusted({ $gt: now }),
-        };
+    const presented: PresentedToken = session.tokenIsCurrent
+      ? { current: session.tokenHash }
+      : { previous: session.previousTokenHash!, validAt: now };
     const token = newToken();
-    const set: Record<string, unknown> = {
+    const replaced = await this.sessions.replaceToken(session._id, presented, {
       tokenHash: hashToken(token),
-      ...(proof && proofFields(proof, now)),
-    };
-    const unset: Record<string, 1> = {};
-    if (securityEvent) {
-      Object.assign(unset, {
-        previousTokenHash: 1,
-        previousValidUntil: 1,
-        previousAuthenticatedAt: 1,
-      });
-    } else {
-      Object.assign(set, {
-        previousTokenHash: session.tokenHash,
-        previousValidUntil: new Date(now.getTime() + ROTATION_GRACE_MS),
-        previousAuthenticatedAt: session.authenticatedAt,
-      });
-    }
-    if (proof && !proof.provider) unset.provider = 1;
-    const result = await this.sessions
-      .updateOne(
-        { _id: session._id, ...presented },
-        { $set: set, ...(Object.keys(unset).length > 0 && { $unset: unset }) },
-      )
-      .exec();
-    return result.modifiedCount === 1 ? token : undefined;
+      proof: proof && proofFields(proof, now),
+      previous: securityEvent
+        ? undefined
+        : {
+            tokenHash: session.tokenHash,
+            validUntil: new Date(now.getTime() + ROTATION_GRACE_MS),
+            authenticatedAt: session.authenticatedAt,
+          },
+    });
+    return replaced ? token : undefined;
   }
 
   /** Ends the session a token belongs to (also by a token a rotation replaced). */
   async end(token: string): Promise<void> {
-    const hash = hashToken(token);
-    await this.sessions
-      .deleteOne({ $or: [{ tokenHash: hash }, { previousTokenHash: hash }] })
-      .exec();
+    await this.sessions.deleteByToken(hashToken(token));
   }
 
   /**
@@ -271,15 +221,8 @@ export class SessionsService implements OnModuleInit {
    * strength of a provider session left behind. The apps' grants and tokens stay.
    */
   async signOut(token: string): Promise<void> {
-    const hash = hashToken(token);
-    const ended = await this.sessions
-      .findOneAndDelete(
-        { $or: [{ tokenHash: hash }, { previousTokenHash: hash }] },
-        { projection: { userId: 1 } },
-      )
-      .lean<Pick<Session, 'userId'>>()
-      .exec();
-    if (ended) await this.appSignIns.endSessions(ended.userId.toHexString());
+    const userId = await this.sessions.deleteByToken(hashToken(token));
+    if (userId) await this.appSignIns.endSessions(userId.toHexString());
   }
 
   /**
@@ -292,16 +235,10 @@ export class SessionsService implements OnModuleInit {
     keep: string | undefined,
     proof?: SignInProof,
   ): Promise<number> {
-    const filter: QueryFilter<Session> = { userId };
-    if (keep !== undefined) filter._id = mongoose.trusted({ $ne: keep });
-    if (proof) {
-      const signedInThatWay = proof.provider
-        ? { method: proof.method, provider: proof.provider }
-        : { method: proof.method };
-      // A session from before the method was recorded may have signed in that way: it ends too.
-      filter.$or = [signedInThatWay, { method: mongoose.trusted({ $exists: false }) }];
-    }
-    const { deletedCount } = await this.sessions.deleteMany(filter).exec();
+    const deletedCount = await this.sessions.deleteOfUser(userId, {
+      except: keep,
+      signedInWith: proof,
+    });
     if (!proof) await this.appSignIns.revokeAccount(userId.toHexString());
     return deletedCount;
   }
@@ -320,30 +257,22 @@ export class SessionsService implements OnModuleInit {
 
   /** Ends every session of the account, and revokes what its apps hold. */
   async endAll(userId: Types.ObjectId): Promise<void> {
-    await this.sessions.deleteMany({ userId }).exec();
+    await this.sessions.deleteOfUser(userId);
     await this.appSignIns.revokeAccount(userId.toHexString());
   }
 
   /** How many live sessions the user has. */
   async countLive(userId: Types.ObjectId): Promise<number> {
-    return this.sessions
-      .countDocuments({ userId, expiresAt: mongoose.trusted({ $gt: new Date() }) })
-      .exec();
+    return this.sessions.countLive(userId, new Date());
   }
 
   /** The user's live sessions, newest first, each with its public id. */
   async list(userId: Types.ObjectId): Promise<Array<Session & { publicId: string }>> {
-    const find = () =>
-      this.sessions
-        .find({ userId, expiresAt: mongoose.trusted({ $gt: new Date() }) })
-        .sort({ createdAt: -1, _id: -1 })
-        .lean<Session[]>()
-        .exec();
-    let sessions = await find();
+    let sessions = await this.sessions.findLive(userId, new Date());
     // An instance of an earlier version, during a rolling update, writes sessions without one.
     if (sessions.some(({ publicId }) => publicId === undefined)) {
-      await this.assignPublicIds({ userId });
-      sessions = await find();
+      await this.sessions.assignPublicIds({ userId });
+      sessions = await this.sessions.findLive(userId, new Date());
     }
     return sessions.filter((session): session is Session & { publicId: string } =>
       Boolean(session.publicId),
@@ -358,10 +287,7 @@ export class SessionsService implements OnModuleInit {
     const ended =
       PUBLIC_ID.test(publicId) &&
       (await this.transactions.run(async () => {
-        const session = await this.sessions
-          .findOneAndDelete({ userId, publicId, expiresAt: mongoose.trusted({ $gt: new Date() }) })
-          .lean<Session>()
-          .exec();
+        const session = await this.sessions.deleteLiveByPublicId(userId, publicId, new Date());
         if (session) {
           await this.events.record({
             type: 'session.revoked',
@@ -379,42 +305,10 @@ export class SessionsService implements OnModuleInit {
     }
     return ended;
   }
-
-  /**
-   * Gives every session matching `filter` that has no public id one; returns how many it gave one.
-   * Idempotent, and safe when several instances do it at once.
-   */
-  private async assignPublicIds(filter: { userId?: Types.ObjectId }): Promise<number> {
-    const unset = { publicId: mongoose.trusted({ $exists: false }) };
-    const missing = this.sessions
-      .find({ ...filter, ...unset }, { _id: 1 })
-      .lean<{ _id: string }>()
-      .cursor();
-    let assigned = 0;
-    for await (const { _id } of missing) {
-      const result = await this.sessions
-        .updateOne({ _id, ...unset }, { $set: { publicId: newPublicId() } })
-        .exec();
-      assigned += result.modifiedCount;
-    }
-    return assigned;
-  }
-
-  private async recordProof(id: string, proof: SignInProof, now: Date): Promise<void> {
-    await this.sessions.updateOne({ _id: id }, { $set: proofFields(proof, now) }).exec();
-  }
 }
 
-function proofFields(proof: SignInProof, now: Date) {
-  return {
-    authenticatedAt: now,
-    method: proof.method,
-    ...(proof.provider && { provider: proof.provider }),
-  };
-}
-
-function newPublicId(): string {
-  return randomBytes(16).toString('base64url');
+function proofFields(proof: SignInProof, now: Date): ProofFields {
+  return { authenticatedAt: now, method: proof.method, provider: proof.provider };
 }
 
 function newToken(): string {

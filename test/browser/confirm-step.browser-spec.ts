@@ -1,7 +1,8 @@
 import { Types } from 'mongoose';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { launchChromium, screenshot } from '../support/chromium';
-import { LiveApp, startLiveApp } from '../support/live-app';
+import { screenshot } from '../support/chromium';
+import { browserWithLiveApp, BrowserWithLiveApp } from '../support/fixtures';
+import type { LiveApp } from '../support/live-app';
 
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a second passphrase, longer still';
@@ -19,14 +20,12 @@ describe('the "confirm it\'s you" step of the settings pages, in a real browser'
   let context: BrowserContext;
   let page: Page;
 
+  let fixture: BrowserWithLiveApp;
   beforeAll(async () => {
-    live = await startLiveApp();
-    chromium = await launchChromium();
+    fixture = await browserWithLiveApp();
+    ({ live, chromium } = fixture);
   });
-  afterAll(async () => {
-    await chromium?.close();
-    await live?.close();
-  });
+  afterAll(() => fixture?.close());
   beforeEach(async () => {
     context = await chromium.newContext({ baseURL: live.url });
     page = await context.newPage();

@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { launchChromium, screenshot } from '../support/chromium';
-import { LiveApp, startLiveApp } from '../support/live-app';
+import { screenshot } from '../support/chromium';
+import { browserWithMail, BrowserWithMail } from '../support/fixtures';
+import type { LiveApp } from '../support/live-app';
 import { linkIn, MailServer } from '../support/mail';
 
 const PASSWORD = 'correct horse battery staple';
@@ -25,16 +26,12 @@ describe('email pages in a real browser, with mail from a real SMTP server', () 
   let context: BrowserContext;
   let page: Page;
 
+  let fixture: BrowserWithMail;
   beforeAll(async () => {
-    mail = await MailServer.start();
-    live = await startLiveApp({ env: { ...mail.env, MAIL_POLL_INTERVAL_MS: '100' } });
-    chromium = await launchChromium();
+    fixture = await browserWithMail();
+    ({ live, chromium, mail } = fixture);
   });
-  afterAll(async () => {
-    await chromium?.close();
-    await live?.close();
-    await mail?.close();
-  });
+  afterAll(() => fixture?.close());
   beforeEach(async () => {
     context = await chromium.newContext({ baseURL: live.url });
     page = await context.newPage();

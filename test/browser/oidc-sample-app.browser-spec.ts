@@ -1,7 +1,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
-import { launchChromium, screenshot } from '../support/chromium';
-import { LiveApp, startLiveApp } from '../support/live-app';
+import { screenshot } from '../support/chromium';
+import { browserWithLiveApp, BrowserWithLiveApp } from '../support/fixtures';
+import type { LiveApp } from '../support/live-app';
 import { SampleApp, startSampleApp } from '../support/sample-app';
 
 const PASSWORD = 'correct horse battery staple';
@@ -24,20 +25,20 @@ describe('an app signing its users in through this service, in a real browser', 
   /** What the browser refused under a page's Content-Security-Policy (it says so on the console). */
   let blocked: string[];
 
+  let fixture: BrowserWithLiveApp;
   beforeAll(async () => {
     // The app listens first: its addresses are registered when the service starts.
     sample = await startSampleApp();
     formPostApp = await startSampleApp({ clientId: 'form-post-app', responseMode: 'form_post' });
-    live = await startLiveApp({
+    fixture = await browserWithLiveApp({
       env: { OIDC_CLIENTS: JSON.stringify([sample.client, formPostApp.client]) },
     });
+    ({ live, chromium } = fixture);
     sample.useIssuer(live.url);
     formPostApp.useIssuer(live.url);
-    chromium = await launchChromium();
   });
   afterAll(async () => {
-    await chromium?.close();
-    await live?.close();
+    await fixture?.close();
     await formPostApp?.close();
     await sample?.close();
   });

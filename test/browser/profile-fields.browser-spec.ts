@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshot } from '../support/chromium';
-import { LiveApp, startLiveApp } from '../support/live-app';
+import { screenshot } from '../support/chromium';
+import { browserWithLiveApp, BrowserWithLiveApp } from '../support/fixtures';
+import type { LiveApp } from '../support/live-app';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -19,16 +20,16 @@ describe('profile fields in a real browser', () => {
   let context: BrowserContext;
   let page: Page;
 
+  let fixture: BrowserWithLiveApp;
   beforeAll(async () => {
-    live = await startLiveApp({ env: { PROFILE_FIELDS: JSON.stringify(FIELDS) } });
-    chromium = await launchChromium();
+    fixture = await browserWithLiveApp({ env: { PROFILE_FIELDS: JSON.stringify(FIELDS) } });
+    ({ live, chromium } = fixture);
     context = await chromium.newContext({ baseURL: live.url });
     page = await context.newPage();
   });
   afterAll(async () => {
     await context?.close();
-    await chromium?.close();
-    await live?.close();
+    await fixture?.close();
   });
 
   const path = () => new URL(page.url()).pathname;

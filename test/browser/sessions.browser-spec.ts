@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshot } from '../support/chromium';
-import { LiveApp, startLiveApp } from '../support/live-app';
+import { screenshot } from '../support/chromium';
+import { browserWithLiveApp, BrowserWithLiveApp } from '../support/fixtures';
+import type { LiveApp } from '../support/live-app';
 
 const PASSWORD = 'correct horse battery staple';
 const LAPTOP =
@@ -14,14 +15,14 @@ describe('signing out another device from the settings page, in a real browser',
   let chromium: Browser;
   const contexts: BrowserContext[] = [];
 
+  let fixture: BrowserWithLiveApp;
   beforeAll(async () => {
-    live = await startLiveApp();
-    chromium = await launchChromium();
+    fixture = await browserWithLiveApp();
+    ({ live, chromium } = fixture);
   });
   afterAll(async () => {
     for (const context of contexts) await context.close();
-    await chromium?.close();
-    await live?.close();
+    await fixture?.close();
   });
 
   async function device(userAgent: string): Promise<Page> {

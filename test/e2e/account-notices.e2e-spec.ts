@@ -1,6 +1,7 @@
 import { GOOD_PASSWORD, newAccount } from '../support/accounts';
+import { socialWorldWithMail, SocialWorldWithMail } from '../support/fixtures';
 import { MailServer, tokenIn } from '../support/mail';
-import { Browser, newIdentity, SocialWorld, startSocialWorld } from '../support/social';
+import { Browser, newIdentity, SocialWorld } from '../support/social';
 
 const NEW_PASSWORD = 'another passphrase, just as long';
 
@@ -9,14 +10,12 @@ describe('notices to the account’s address', () => {
   let mail: MailServer;
   let world: SocialWorld;
 
+  let fixture: SocialWorldWithMail;
   beforeAll(async () => {
-    mail = await MailServer.start();
-    world = await startSocialWorld({ ...mail.env, MAIL_POLL_INTERVAL_MS: '100' });
+    fixture = await socialWorldWithMail();
+    ({ mail, world } = fixture);
   });
-  afterAll(async () => {
-    await world.close();
-    await mail.close();
-  });
+  afterAll(() => fixture?.close());
 
   /** A password account, signed in in `browser`, with its address verified when asked. */
   async function account(verified: boolean) {

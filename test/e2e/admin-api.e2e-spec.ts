@@ -2,8 +2,9 @@ import { Types } from 'mongoose';
 import request from 'supertest';
 import { AdminUsersService } from '../../src/admin/admin-users.service';
 import { GOOD_PASSWORD, login, NewAccount, newAccount, register } from '../support/accounts';
+import { socialWorldWithMail, SocialWorldWithMail } from '../support/fixtures';
 import { MailServer, tokenIn } from '../support/mail';
-import { newIdentity, SocialWorld, startSocialWorld } from '../support/social';
+import { newIdentity, SocialWorld } from '../support/social';
 
 const PROFILE_FIELDS = [
   { key: 'company', label: 'Company', type: 'text' },
@@ -30,18 +31,14 @@ describe('admin API', () => {
   const events = () => world.t.db.collection('events');
   const stored = (id: string) => users().findOne({ _id: new Types.ObjectId(id) });
 
+  let fixture: SocialWorldWithMail;
   beforeAll(async () => {
-    mail = await MailServer.start();
-    world = await startSocialWorld({
-      ...mail.env,
-      MAIL_POLL_INTERVAL_MS: '100',
+    fixture = await socialWorldWithMail({
       PROFILE_FIELDS: JSON.stringify(PROFILE_FIELDS),
     });
+    ({ mail, world } = fixture);
   });
-  afterAll(async () => {
-    await world.close();
-    await mail.close();
-  });
+  afterAll(() => fixture?.close());
 
   /** A registered account (with the required profile field), made admin in the database. */
   async function newAdmin() {

@@ -4,8 +4,9 @@ import request from 'supertest';
 import type { App } from 'supertest/types';
 import { GOOD_PASSWORD, login, newAccount, register } from '../support/accounts';
 import { LiveApp, startLiveApp } from '../support/live-app';
+import { socialWorldWithMail, SocialWorldWithMail } from '../support/fixtures';
 import { MailServer, tokenIn } from '../support/mail';
-import { newIdentity, SocialWorld, startSocialWorld } from '../support/social';
+import { newIdentity, SocialWorld } from '../support/social';
 
 const NEW_PASSWORD = 'a passphrase chosen while disabled';
 
@@ -36,15 +37,13 @@ describe('disabled accounts', () => {
     const passwordSignIn = (login: string, password: string) =>
       request(http()).post('/auth/login').send({ login, password });
 
+    let fixture: SocialWorldWithMail;
     beforeAll(async () => {
-      mail = await MailServer.start();
-      world = await startSocialWorld({ ...mail.env, MAIL_POLL_INTERVAL_MS: '100' });
+      fixture = await socialWorldWithMail();
+      ({ mail, world } = fixture);
       admin = await adminCookie(http(), world.t.db);
     });
-    afterAll(async () => {
-      await world.close();
-      await mail.close();
-    });
+    afterAll(() => fixture?.close());
 
     it('ends every session at once: the cookies stop working on the next request', async () => {
       const { cookie, user, account } = await register(http());

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { GOOD_PASSWORD, login, newAccount } from '../support/accounts';
+import { appWithMail, AppWithMail } from '../support/fixtures';
 import { linkIn, MailServer } from '../support/mail';
-import { createTestApp, TestApp } from '../support/test-app';
+import type { TestApp } from '../support/test-app';
 
 const NEW_PASSWORD = 'a recovered passphrase, long enough';
 
@@ -10,14 +11,12 @@ describe('email pages', () => {
   let mail: MailServer;
   let t: TestApp;
 
+  let fixture: AppWithMail;
   beforeAll(async () => {
-    mail = await MailServer.start();
-    t = await createTestApp({ env: { ...mail.env, MAIL_POLL_INTERVAL_MS: '100' } });
+    fixture = await appWithMail();
+    ({ mail, t } = fixture);
   });
-  afterAll(async () => {
-    await t.close();
-    await mail.close();
-  });
+  afterAll(() => fixture?.close());
 
   /** A browser: GETs a page as HTML and reads its form's CSRF token. */
   async function page(agent: ReturnType<typeof request.agent>, path: string, status = 200) {

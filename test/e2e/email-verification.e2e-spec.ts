@@ -1,8 +1,9 @@
 import { Types } from 'mongoose';
 import request from 'supertest';
 import { GOOD_PASSWORD, login, newAccount, register } from '../support/accounts';
+import { appWithMail, AppWithMail } from '../support/fixtures';
 import { MailServer, tokenIn } from '../support/mail';
-import { createTestApp, TestApp } from '../support/test-app';
+import type { TestApp } from '../support/test-app';
 
 describe('email verification and email changes', () => {
   let mail: MailServer;
@@ -10,14 +11,12 @@ describe('email verification and email changes', () => {
   const tokens = () => t.db.collection('one_time_tokens');
   const outbox = () => t.db.collection('mail_outbox');
 
+  let fixture: AppWithMail;
   beforeAll(async () => {
-    mail = await MailServer.start();
-    t = await createTestApp({ env: { ...mail.env, MAIL_POLL_INTERVAL_MS: '100' } });
+    fixture = await appWithMail();
+    ({ mail, t } = fixture);
   });
-  afterAll(async () => {
-    await t.close();
-    await mail.close();
-  });
+  afterAll(() => fixture?.close());
 
   const me = (cookie: string) => request(t.http).get('/me').set('Cookie', cookie);
   const verify = (token: unknown, cookie?: string) => {

@@ -1,8 +1,9 @@
 import { Types } from 'mongoose';
 import request from 'supertest';
 import { GOOD_PASSWORD, newAccount } from '../support/accounts';
+import { socialWorldWithMail, SocialWorldWithMail } from '../support/fixtures';
 import { MailServer, tokenIn } from '../support/mail';
-import { Browser, newIdentity, SocialWorld, startSocialWorld } from '../support/social';
+import { Browser, newIdentity, SocialWorld } from '../support/social';
 
 const NEW_PASSWORD = 'another passphrase, just as long';
 const FIREFOX = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0';
@@ -47,19 +48,15 @@ describe('security events', () => {
       .sort({ _id: 1 })
       .toArray();
 
+  let fixture: SocialWorldWithMail;
   beforeAll(async () => {
-    mail = await MailServer.start();
-    world = await startSocialWorld({
-      ...mail.env,
-      MAIL_POLL_INTERVAL_MS: '100',
+    fixture = await socialWorldWithMail({
       TRUST_PROXY: 'loopback',
       SIGN_IN_LOCK_AFTER_FAILURES: '3',
     });
+    ({ mail, world } = fixture);
   });
-  afterAll(async () => {
-    await world.close();
-    await mail.close();
-  });
+  afterAll(() => fixture?.close());
 
   /** A browser at `ip` that sends `userAgent` with every request. */
   function browserAt(ip: string, userAgent = FIREFOX): Browser {

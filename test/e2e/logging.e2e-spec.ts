@@ -1,6 +1,7 @@
 import { HealthCheckService } from '@nestjs/terminus';
 import request from 'supertest';
 import { newAccount } from '../support/accounts';
+import { appWithMail, AppWithMail } from '../support/fixtures';
 import { MailServer, tokenIn } from '../support/mail';
 import { newIdentity, startSocialWorld } from '../support/social';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -78,17 +79,14 @@ describe('logs with mail delivered over SMTP (as in production)', () => {
   let mail: MailServer;
   let t: TestApp;
 
+  let fixture: AppWithMail;
   beforeAll(async () => {
-    mail = await MailServer.start();
-    t = await createTestApp({
+    fixture = await appWithMail({
       captureLogs: true,
-      env: { ...mail.env, MAIL_POLL_INTERVAL_MS: '100' },
     });
+    ({ mail, t } = fixture);
   });
-  afterAll(async () => {
-    await t.close();
-    await mail.close();
-  });
+  afterAll(() => fixture?.close());
 
   it("never contain a link's token, neither from the message nor from the page's address", async () => {
     const account = newAccount();

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { newAccount, register } from '../support/accounts';
+import { appWithMail, AppWithMail } from '../support/fixtures';
 import { linkIn, MailServer } from '../support/mail';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
@@ -11,16 +12,14 @@ describe('mail: the outbox and its delivery over SMTP', () => {
   let t: TestApp;
   const outbox = () => t.db.collection('mail_outbox');
 
+  let fixture: AppWithMail;
   beforeAll(async () => {
-    mail = await MailServer.start();
-    t = await createTestApp({
-      env: { ...mail.env, APP_NAME: 'Acme Accounts', MAIL_POLL_INTERVAL_MS: '100' },
+    fixture = await appWithMail({
+      env: { APP_NAME: 'Acme Accounts' },
     });
+    ({ mail, t } = fixture);
   });
-  afterAll(async () => {
-    await t.close();
-    await mail.close();
-  });
+  afterAll(() => fixture?.close());
 
   it('sends a plain-text and an HTML body from the templates, named after APP_NAME', async () => {
     const { account } = await register(t.http);

@@ -1,8 +1,9 @@
 import { Types } from 'mongoose';
 import request from 'supertest';
 import { GOOD_PASSWORD, login, newAccount, register, sessionCookie } from '../support/accounts';
+import { appWithMail, AppWithMail } from '../support/fixtures';
 import { MailServer, tokenIn } from '../support/mail';
-import { createTestApp, TestApp } from '../support/test-app';
+import type { TestApp } from '../support/test-app';
 
 const NEW_PASSWORD = 'a recovered passphrase, long enough';
 const REQUESTED = {
@@ -14,14 +15,12 @@ describe('password recovery by email', () => {
   let t: TestApp;
   const tokens = () => t.db.collection('one_time_tokens');
 
+  let fixture: AppWithMail;
   beforeAll(async () => {
-    mail = await MailServer.start();
-    t = await createTestApp({ env: { ...mail.env, MAIL_POLL_INTERVAL_MS: '100' } });
+    fixture = await appWithMail();
+    ({ mail, t } = fixture);
   });
-  afterAll(async () => {
-    await t.close();
-    await mail.close();
-  });
+  afterAll(() => fixture?.close());
 
   const forgot = (email: string) =>
     request(t.http).post('/auth/password/forgot').send({ email }).expect(202);

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { GOOD_PASSWORD, newAccount } from '../support/accounts';
+import { socialWorldWithMail, SocialWorldWithMail } from '../support/fixtures';
 import { MailServer, tokenIn } from '../support/mail';
-import { newIdentity, SocialWorld, startSocialWorld } from '../support/social';
+import { newIdentity, SocialWorld } from '../support/social';
 
 /**
  * The five account pre-hijacking attacks of Sudhodanan & Paverd (USENIX Security 2022): an attacker
@@ -11,14 +12,12 @@ describe('account pre-hijacking', () => {
   let mail: MailServer;
   let world: SocialWorld;
 
+  let fixture: SocialWorldWithMail;
   beforeAll(async () => {
-    mail = await MailServer.start();
-    world = await startSocialWorld({ ...mail.env, MAIL_POLL_INTERVAL_MS: '100' });
+    fixture = await socialWorldWithMail();
+    ({ mail, world } = fixture);
   });
-  afterAll(async () => {
-    await world.close();
-    await mail.close();
-  });
+  afterAll(() => fixture?.close());
 
   /** The attacker registers the victim's address with a password of their own, in their browser. */
   async function attackerRegisters(email: string) {

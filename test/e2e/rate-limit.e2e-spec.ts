@@ -12,8 +12,9 @@ import {
   register,
   sessionCookie,
 } from '../support/accounts';
+import { appWithMail, AppWithMail, twoInstances } from '../support/fixtures';
 import { linkIn, MailServer, tokenIn } from '../support/mail';
-import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
+import { createTestApp, TestApp } from '../support/test-app';
 
 const WRONG = 'a wrong guess of a password';
 
@@ -41,14 +42,6 @@ interface FailureRecord {
   retryAt: Date | null;
   attempt: string;
   expiresAt: Date | null;
-}
-
-/** Two instances of the service on one database, as behind a load balancer. */
-async function twoInstances(env: Record<string, string>, captureLogs = false) {
-  const database = newDatabaseName();
-  const a = await createTestApp({ env, database, captureLogs });
-  const b = await createTestApp({ env, database, captureLogs });
-  return [a, b] as const;
 }
 
 /** Counts argon2 computations on every instance while `during` runs. */
@@ -236,7 +229,7 @@ describe('sign-in rate limit per client, across instances', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    [a, b] = await twoInstances({ SIGN_IN_RATE_LIMIT: '3', TRUST_PROXY: 'loopback' });
+    [a, b] = await twoInstances({ env: { SIGN_IN_RATE_LIMIT: '3', TRUST_PROXY: 'loopback' } });
   });
   afterAll(async () => {
     await a.close();
@@ -279,7 +272,7 @@ describe('password checks per account a minute (SIGN_IN_RATE_LIMIT)', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    [a, b] = await twoInstances({ SIGN_IN_RATE_LIMIT: '3', TRUST_PROXY: 'loopback' });
+    [a, b] = await twoInstances({ env: { SIGN_IN_RATE_LIMIT: '3', TRUST_PROXY: 'loopback' } });
   });
   afterAll(async () => {
     await a.close();
@@ -427,8 +420,8 @@ describe('consecutive failed password checks per account', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    [a, b] = await twoInstances(
-      {
+    [a, b] = await twoInstances({
+      env: {
         TRUST_PROXY: 'loopback',
         SIGN_IN_RATE_LIMIT: '1000',
         // The defaults, which createTestApp otherwise relaxes.
@@ -440,8 +433,8 @@ describe('consecutive failed password checks per account', () => {
         ARGON2_MEMORY_KIB: '8192',
         ARGON2_TIME_COST: '1',
       },
-      true,
-    );
+      captureLogs: true,
+    });
   });
   afterAll(async () => {
     await a.close();
@@ -729,13 +722,15 @@ describe('parallel failed password checks on one account', () => {
     // A first wait of ten minutes: a burst that a busy machine serves slowly still ends within it,
     // so what the answers show is the counting, not the machine's speed.
     [a, b] = await twoInstances({
-      TRUST_PROXY: 'loopback',
-      SIGN_IN_RATE_LIMIT: '1000',
-      SIGN_IN_FREE_FAILURES: '5',
-      SIGN_IN_FIRST_DELAY_SECONDS: '600',
-      SIGN_IN_MAX_DELAY_SECONDS: '900',
-      ARGON2_MEMORY_KIB: '8192',
-      ARGON2_TIME_COST: '1',
+      env: {
+        TRUST_PROXY: 'loopback',
+        SIGN_IN_RATE_LIMIT: '1000',
+        SIGN_IN_FREE_FAILURES: '5',
+        SIGN_IN_FIRST_DELAY_SECONDS: '600',
+        SIGN_IN_MAX_DELAY_SECONDS: '900',
+        ARGON2_MEMORY_KIB: '8192',
+        ARGON2_TIME_COST: '1',
+      },
     });
   });
   afterAll(async () => {
@@ -773,7 +768,9 @@ describe('parallel failed password checks', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    [a, b] = await twoInstances({ SIGN_IN_FREE_FAILURES: '60', SIGN_IN_RATE_LIMIT: '1000' });
+    [a, b] = await twoInstances({
+      env: { SIGN_IN_FREE_FAILURES: '60', SIGN_IN_RATE_LIMIT: '1000' },
+    });
   });
   afterAll(async () => {
     await a.close();
@@ -817,24 +814,17 @@ describe('parallel failed password checks', () => {
 });
 
 describe('the recovery link and a locked password', () => {
+  let fixture: AppWithMail;
   let mail: MailServer;
   let t: TestApp;
   beforeAll(async () => {
-    mail = await MailServer.start();
-    t = await createTestApp({
+    fixture = await appWithMail({
       // Cheaper hashes keep a hundred failures quick; createTestApp's limits lock at 100 failures.
-      env: {
-        ...mail.env,
-        MAIL_POLL_INTERVAL_MS: '100',
-        ARGON2_MEMORY_KIB: '8192',
-        ARGON2_TIME_COST: '1',
-      },
+      env: { ARGON2_MEMORY_KIB: '8192', ARGON2_TIME_COST: '1' },
     });
+    ({ mail, t } = fixture);
   });
-  afterAll(async () => {
-    await t.close();
-    await mail.close();
-  });
+  afterAll(() => fixture?.close());
 
   it('is announced to the owner, always works, and unlocks the password', async () => {
     const { account, user } = await register(t.http);

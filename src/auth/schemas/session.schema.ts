@@ -19,7 +19,7 @@ export class Session {
   /**
    * What the account's owner sees as the session's id (GET /me/sessions): random, unrelated to
    * the token, so showing it reveals nothing that finds or resumes the session. Missing only on
-   * records of earlier versions until SessionsService assigns one.
+   * records of earlier versions until SessionsRepository assigns one.
    */
   @Prop({ type: String })
   publicId?: string;
