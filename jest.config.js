@@ -23,12 +23,11 @@ const moduleNameMapper = {
 module.exports = {
   // End-to-end tests start apps and databases; give them room (no test relies on timing out).
   testTimeout: 60000,
-  // A failed test must not hold the run open. Every wait in the tests has a deadline and every test
-  // closes what it opens in afterAll/finally (an unbounded poll in a timed-out test once kept jest
-  // from exiting, and CI hung until killed); should anything still be left open after a failure,
-  // the run ends anyway once its results are in.
-  forceExit: true,
-  // jest's summary, then the closing line CI reads (test/support/closing-line-reporter.js).
+  // A failed test must not hold the run open: every wait in the tests has a deadline and every
+  // test closes what it opens in afterAll/finally (an unbounded poll in a timed-out test once kept
+  // jest from exiting, and CI hung until killed); should anything still be left open, the closing
+  // line's reporter ends the process a few seconds after the results.
+  // jest's summary, and a closing line (test/support/closing-line-reporter.js).
   reporters: ['default', '<rootDir>/test/support/closing-line-reporter.js'],
   // Once before any project: the CommonJS bundles of the ESM-only packages.
   globalSetup: '<rootDir>/test/support/esm-bundles.ts',
