@@ -4,7 +4,7 @@
 // number of threads as the service; prints one JSON line.
 'use strict';
 const argon2 = require('argon2');
-const { AppConfig } = require('../dist/config/app-config');
+const { AppConfig } = require('../dist/platform/config/app-config');
 
 const SECONDS = Number(process.env.BENCH_CEILING_SECONDS ?? 6);
 const SINGLE = 20;

@@ -16,7 +16,7 @@ async function startDatabase() {
     const uri = process.env.MONGODB_URI;
     return { engine: 'MONGODB_URI', uri: (name) => withDatabase(uri, name), pid: undefined };
   }
-  const { startEmbeddedMongo } = require(join(ROOT, 'dist/database/embedded-mongo'));
+  const { startEmbeddedMongo } = require(join(ROOT, 'dist/platform/database/embedded-mongo'));
   const mongo = await startEmbeddedMongo({ projectRoot: ROOT });
   const port = Number(/:(\d+)\//.exec(mongo.uri('x'))[1]);
   return {

@@ -163,7 +163,7 @@ async function startDatabase() {
     if (!match) fail('MONGODB_URI is not a mongodb:// connection string');
     return { uri: `${match[1]}/${name}${match[2] ?? ''}`, stop: async () => undefined };
   }
-  const { startEmbeddedMongo } = require(join(ROOT, 'dist/database/embedded-mongo'));
+  const { startEmbeddedMongo } = require(join(ROOT, 'dist/platform/database/embedded-mongo'));
   const mongo = await startEmbeddedMongo({ projectRoot: ROOT, log: (line) => step(line) });
   return { uri: mongo.uri(name), stop: () => mongo.stop() };
 }

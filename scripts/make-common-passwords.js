@@ -1,4 +1,4 @@
-// Rebuilds src/auth/common-passwords.txt, the list of common and breached passwords the password
+// Rebuilds src/sign-in/methods/password/common-passwords.txt, the list of common and breached passwords the password
 // policy refuses, from SecLists' 10-million-password-list-top-1000000.txt (most common first):
 //   node scripts/make-common-passwords.js path/to/10-million-password-list-top-1000000.txt
 // It keeps the first 100,000 distinct passwords of at least 8 characters, compared as the policy

@@ -1,12 +1,15 @@
-import { AppConfig } from './config/app-config';
-import { Environment, InvalidConfigurationError, variablesOf } from './config/config-area';
-import { ProvidersConfig, providersConfig } from './providers/providers-config';
-import { WebhooksConfig, webhooksConfig } from './webhooks/webhooks-config';
+import { AppConfig } from './platform/config/app-config';
+import { Environment, InvalidConfigurationError, variablesOf } from './platform/config/config-area';
+import {
+  ProvidersConfig,
+  providersConfig,
+} from './sign-in/methods/identities/providers/providers-config';
+import { WebhooksConfig, webhooksConfig } from './audit/webhooks/webhooks-config';
 
 /**
  * The areas of the configuration that have a class of their own, each registered with
  * ConfigModule and injected with `@Inject(area.KEY)`. Listed here, above every area, so that no
- * area needs to know another (src/config knows nothing of sign-in); AppConfig holds the rest.
+ * area needs to know another (src/platform/config knows nothing of sign-in); AppConfig holds the rest.
  */
 export const CONFIG_AREAS = [providersConfig, webhooksConfig] as const;
 

@@ -2,18 +2,21 @@ import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { join } from 'node:path';
-import { formBody, jsonBody } from './common/body-parsers';
-import { cookies } from './http/cookies';
-import { inSequence } from './http/in-sequence';
-import { methodNotAllowed } from './http/method-not-allowed';
-import { AppValidationPipe } from './common/validation.pipe';
-import { AppConfig } from './config/app-config';
-import { REQUEST_LOGGER } from './logging/logger.options';
-import type { RequestLog } from './logging/request-log';
-import { RequestContext } from './events/request-context';
-import { HttpMetrics } from './metrics/http-metrics';
-import { OidcProvider } from './oidc/oidc-provider.service';
-import { ProvidersConfig, providersConfig } from './providers/providers-config';
+import { formBody, jsonBody } from './platform/http/body-parsers';
+import { cookies } from './platform/http/cookies';
+import { inSequence } from './platform/http/in-sequence';
+import { methodNotAllowed } from './platform/http/method-not-allowed';
+import { AppValidationPipe } from './platform/http/validation.pipe';
+import { AppConfig } from './platform/config/app-config';
+import { REQUEST_LOGGER } from './platform/logging/logger.options';
+import type { RequestLog } from './platform/logging/request-log';
+import { RequestContext } from './audit/events/request-context';
+import { HttpMetrics } from './platform/metrics/http-metrics';
+import { OidcProvider } from './openid/oidc-provider.service';
+import {
+  ProvidersConfig,
+  providersConfig,
+} from './sign-in/methods/identities/providers/providers-config';
 import { createOpenApiDocument } from './openapi/openapi-document';
 import { responseHeaders } from './web/response-headers';
 import { configureViews, PAGE_PATHS } from './web/views';

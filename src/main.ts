@@ -3,8 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { AppConfig } from './config/app-config';
-import { InvalidConfigurationError } from './config/config-area';
+import { AppConfig } from './platform/config/app-config';
+import { InvalidConfigurationError } from './platform/config/config-area';
 import { configureApp } from './configure-app';
 import { readConfiguration } from './configuration';
 

@@ -7,12 +7,12 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Auth, AuthenticatedRequest, CurrentAuth } from '../auth/authenticated-request';
-import { BrowserSessions } from '../auth/browser-sessions';
-import { RequireRecentSignIn } from '../auth/recent-sign-in.guard';
-import { SESSION_COOKIE_HEADER, SessionCookie } from '../auth/session-cookie';
-import { ApiErrors } from '../common/api-errors.decorator';
-import { SignInThrottle } from '../common/sign-in-throttle';
+import { Auth, AuthenticatedRequest, CurrentAuth } from '../sign-in/authenticated-request';
+import { BrowserSessions } from '../sign-in/sessions/browser-sessions';
+import { RequireRecentSignIn } from '../sign-in/reauthentication/recent-sign-in.guard';
+import { SESSION_COOKIE_HEADER, SessionCookie } from '../sign-in/sessions/session-cookie';
+import { ApiErrors } from '../platform/http/api-errors.decorator';
+import { SignInThrottle } from '../sign-in/limits/sign-in-throttle';
 import { toUserView, UserEnvelope } from '../users/user.view';
 import { AccountService, changesSignInName } from './account.service';
 import { ChangePasswordDto } from './dto/change-password.dto';

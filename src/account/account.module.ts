@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
+import { AuthModule } from '../sign-in/auth.module';
 import { EmailModule } from '../email/email.module';
-import { ProfileFieldsModule } from '../profile-fields/profile-fields.module';
+import { ProfileFieldsModule } from '../users/profile-fields/profile-fields.module';
 import { UsersModule } from '../users/users.module';
-import { VerificationModule } from '../verification/verification.module';
+import { VerificationModule } from './email-verification/verification.module';
 import { AccountController } from './account.controller';
 import { AccountService } from './account.service';
 import { EventsController } from './events.controller';

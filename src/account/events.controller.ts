@@ -1,9 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Types } from 'mongoose';
-import { Auth, CurrentAuth } from '../auth/authenticated-request';
-import { EventsService } from '../events/events.service';
-import { EventView, toEventView } from '../events/event.view';
+import { Auth, CurrentAuth } from '../sign-in/authenticated-request';
+import { EventsService } from '../audit/events/events.service';
+import { EventView, toEventView } from '../audit/events/event.view';
 import { EventsQueryDto } from './dto/events-query.dto';
 
 /** The account's security history: sign-ins, failed attempts, changes, who made them and from where. */

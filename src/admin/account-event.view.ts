@@ -5,7 +5,7 @@ import {
   ActorKind,
   EVENT_TYPES,
   EventType,
-} from '../events/event.schema';
+} from '../audit/events/event.schema';
 
 export class ActorView {
   @ApiProperty({ enum: ACTOR_KINDS })

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { RequireRecentSignIn } from '../auth/recent-sign-in.guard';
+import { RequireRecentSignIn } from '../sign-in/reauthentication/recent-sign-in.guard';
 
 /** What an API key may do: read users, change users, or everything an admin may (`admin`). */
 export const API_KEY_SCOPES = ['users:read', 'users:write', 'admin'] as const;

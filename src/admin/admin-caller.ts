@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import { AppError } from '../common/app-error';
+import { AppError } from '../platform/http/app-error';
 import type { User } from '../users/schemas/user.schema';
 import type { AdminRequest } from './admin.guard';
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Types } from 'mongoose';
-import { EventsService } from '../events/events.service';
+import { EventsService } from '../audit/events/events.service';
 import { AdminAccess } from './admin-access';
 import { AccountEventPage, toAccountEventView } from './account-event.view';
 import { ListEventsDto } from './dto/list-events.dto';

@@ -1,9 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AppError } from '../common/app-error';
-import { RouteMarker } from '../common/route-marker';
-import { AppConfig } from '../config/app-config';
-import { MongoThrottlerStorage } from '../rate-limits/mongo-throttler.storage';
+import { AppError } from '../platform/http/app-error';
+import { RouteMarker } from '../platform/http/route-marker';
+import { AppConfig } from '../platform/config/app-config';
+import { MongoThrottlerStorage } from '../platform/rate-limits/mongo-throttler.storage';
 import { ADMIN_SCOPE, ApiKeyScope } from './admin-access';
 import type { AdminRequest } from './admin.guard';
 

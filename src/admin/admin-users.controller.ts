@@ -8,7 +8,7 @@ import {
   ApiProperty,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiErrors } from '../common/api-errors.decorator';
+import { ApiErrors } from '../platform/http/api-errors.decorator';
 import { AdminAccess, AdminChange } from './admin-access';
 import { AdminCaller, CurrentAdminCaller } from './admin-caller';
 import {

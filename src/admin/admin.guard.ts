@@ -1,9 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import type { Auth } from '../auth/authenticated-request';
-import { AppError } from '../common/app-error';
-import { RouteMarker } from '../common/route-marker';
+import type { Auth } from '../sign-in/authenticated-request';
+import { AppError } from '../platform/http/app-error';
+import { RouteMarker } from '../platform/http/route-marker';
 import { ADMIN_SCOPE, ApiKeyScope } from './admin-access';
 
 /** What the global session guard leaves on an admin route's request: a session, or an API key. */

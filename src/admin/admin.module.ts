@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { AccountModule } from '../account/account.module';
-import { AuthModule } from '../auth/auth.module';
+import { AuthModule } from '../sign-in/auth.module';
 import { EmailModule } from '../email/email.module';
-import { LinkingModule } from '../linking/linking.module';
-import { ProfileFieldsModule } from '../profile-fields/profile-fields.module';
-import { RateLimitsModule } from '../rate-limits/rate-limits.module';
+import { LinkingModule } from '../sign-in/methods/identities/linking/linking.module';
+import { ProfileFieldsModule } from '../users/profile-fields/profile-fields.module';
+import { RateLimitsModule } from '../platform/rate-limits/rate-limits.module';
 import { UsersModule } from '../users/users.module';
 import { AdminEventsController } from './admin-events.controller';
 import { AdminRateLimitGuard } from './admin-rate-limit.guard';

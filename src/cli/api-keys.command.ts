@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../admin/admin-access';
-import { ApiKeysService } from '../api-keys/api-keys.service';
+import { ApiKeysService } from '../admin/api-keys/api-keys.service';
 import { CLI_IO, CliIo, invalidArgument, table } from './cli-io';
 import { ServiceContext } from './service-context';
 import { requireSubcommand, when } from './subcommands';

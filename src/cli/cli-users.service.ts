@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { AdminUsersService } from '../admin/admin-users.service';
-import { AppConfig } from '../config/app-config';
-import { Transactions } from '../database/transactions';
+import { AppConfig } from '../platform/config/app-config';
+import { Transactions } from '../platform/database/transactions';
 import { EmailLinks } from '../email/email-links';
-import { EventsService } from '../events/events.service';
+import { EventsService } from '../audit/events/events.service';
 import { usernameBaseFromEmail } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
 import { UsersRepository } from '../users/users.repository';

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandRunner } from 'nest-commander';
-import { rotateSigningKeys } from '../oidc/rotate-keys.command';
+import { rotateSigningKeys } from '../openid/rotate-keys.command';
 import { CLI_IO, CliIo } from './cli-io';
 import { ServiceContext } from './service-context';
 

@@ -1,5 +1,5 @@
 import { CommandFactory, CommandRunnerService } from 'nest-commander';
-import { InvalidConfigurationError } from '../config/config-area';
+import { InvalidConfigurationError } from '../platform/config/config-area';
 import { CliIo, cliLogger, processIo } from './cli-io';
 import { CliModule, Commander, CommandTree } from './cli.module';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { MailOutbox } from '../mail/mail-outbox';
-import { MailKinds } from '../mail/mail-templates';
+import { AppConfig } from '../platform/config/app-config';
+import { MailOutbox } from './delivery/mail-outbox';
+import { MailKinds } from './delivery/mail-templates';
 import { User } from '../users/schemas/user.schema';
 
 type NoticeKind = 'password-notice' | 'provider-notice' | 'sign-in-locked' | 'account-deleted';

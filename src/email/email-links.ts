@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { MailOutbox } from '../mail/mail-outbox';
+import { AppConfig } from '../platform/config/app-config';
+import { MailOutbox } from './delivery/mail-outbox';
 import { User } from '../users/schemas/user.schema';
 import { OneTimeTokens } from './one-time-tokens';
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { MailModule } from '../mail/mail.module';
+import { MailModule } from './delivery/mail.module';
 import { UsersModule } from '../users/users.module';
 import { AccountNotices } from './account-notices';
 import { EmailLinks } from './email-links';

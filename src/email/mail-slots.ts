@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
-import { AppError } from '../common/app-error';
+import { AppError } from '../platform/http/app-error';
 import { MailSlot, UsersRepository } from '../users/users.repository';
 
 /** How often one account may be mailed each kind of link that a request can ask for again. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { Model, Types } from 'mongoose';
 import { createHash, randomBytes } from 'node:crypto';
-import { AppError } from '../common/app-error';
+import { AppError } from '../platform/http/app-error';
 import { OneTimeToken, TokenPurpose } from './one-time-token.schema';
 
 const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url');

@@ -10,12 +10,12 @@ import {
 } from '@nestjs/swagger';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PASSWORD_POLICY_MARK } from '../auth/new-password';
-import { SessionCookie } from '../auth/session-cookie';
-import { ErrorCode, ErrorCodes } from '../common/app-error';
-import { codesOfErrorSchema, ErrorBody, errorResponseSchema } from '../common/error-body';
-import { AppConfig } from '../config/app-config';
-import { ProfileFields } from '../profile-fields/profile-fields.service';
+import { PASSWORD_POLICY_MARK } from '../sign-in/methods/password/new-password';
+import { SessionCookie } from '../sign-in/sessions/session-cookie';
+import { ErrorCode, ErrorCodes } from '../platform/http/app-error';
+import { codesOfErrorSchema, ErrorBody, errorResponseSchema } from '../platform/http/error-body';
+import { AppConfig } from '../platform/config/app-config';
+import { ProfileFields } from '../users/profile-fields/profile-fields.service';
 import { PROFILE_DATA_MARK, type ProfileDataMode } from '../users/user-fields';
 import { profileDataSchema } from './profile-data-schema';
 import { Access, RouteAccess } from './route-access';

@@ -1,5 +1,5 @@
-import type { ProfileFieldDefinition } from '../config/profile-field-settings';
-import { checkValue } from '../profile-fields/profile-values';
+import type { ProfileFieldDefinition } from '../platform/config/profile-field-settings';
+import { checkValue } from '../users/profile-fields/profile-values';
 import { profileDataSchema } from './profile-data-schema';
 
 const TEXT: ProfileFieldDefinition = {

@@ -1,7 +1,7 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { ModulesContainer, Reflector } from '@nestjs/core';
 import { ADMIN_SCOPE } from '../admin/admin-access';
-import { IS_PUBLIC, READS_SESSION } from '../common/public.decorator';
+import { IS_PUBLIC, READS_SESSION } from '../platform/http/public.decorator';
 
 /**
  * Who may call a route, as the global guards decide it: `public` (no session needed),

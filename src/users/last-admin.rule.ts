@@ -1,8 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
-import { AppError } from '../common/app-error';
-import { inTransaction } from '../database/transactions';
+import { AppError } from '../platform/http/app-error';
+import { inTransaction } from '../platform/database/transactions';
 import { duplicateKeyField } from './duplicate-key';
 import { Lock } from './schemas/lock.schema';
 import { User } from './schemas/user.schema';

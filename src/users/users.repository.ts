@@ -1,10 +1,10 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { isValidObjectId, Model, PipelineStage, QueryFilter, Types } from 'mongoose';
-import { AppError } from '../common/app-error';
-import { Migrations } from '../database/migrations';
-import { inTransaction } from '../database/transactions';
-import { UpdateOneWrite } from '../database/write-batches';
+import { AppError } from '../platform/http/app-error';
+import { Migrations } from '../platform/database/migrations';
+import { inTransaction } from '../platform/database/transactions';
+import { UpdateOneWrite } from '../platform/database/write-batches';
 import { duplicateKeyField } from './duplicate-key';
 import { normaliseEmail, normaliseUsername, usernameCandidates } from './identifiers';
 import type { ProfileData, ProfileDataChanges } from './profile-data';

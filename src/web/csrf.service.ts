@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { doubleCsrf } from 'csrf-csrf';
 import type { Request, Response } from 'express';
-import { SessionCookie } from '../auth/session-cookie';
-import { AppError } from '../common/app-error';
-import { AppConfig } from '../config/app-config';
+import { SessionCookie } from '../sign-in/sessions/session-cookie';
+import { AppError } from '../platform/http/app-error';
+import { AppConfig } from '../platform/config/app-config';
 
 /**
  * CSRF tokens for the HTML forms (signed double-submit cookie, csrf-csrf), bound to the session

@@ -1,12 +1,12 @@
 import { Controller, Get, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { AppError } from '../common/app-error';
-import { Public } from '../common/public.decorator';
-import { SignInThrottle } from '../common/sign-in-throttle';
-import { ForgotPasswordDto } from '../recovery/dto/forgot-password.dto';
-import { PasswordRecovery } from '../recovery/password-recovery.service';
-import { EmailVerification } from '../verification/email-verification.service';
+import { AppError } from '../platform/http/app-error';
+import { Public } from '../platform/http/public.decorator';
+import { SignInThrottle } from '../sign-in/limits/sign-in-throttle';
+import { ForgotPasswordDto } from '../account/recovery/dto/forgot-password.dto';
+import { PasswordRecovery } from '../account/recovery/password-recovery.service';
+import { EmailVerification } from '../account/email-verification/email-verification.service';
 import { RequireFormToken } from './csrf.guard';
 import { FieldErrors, formField, readForm } from './forms';
 import { PageErrorFilter } from './page-error.filter';

@@ -1,4 +1,4 @@
-import type { EventView } from '../events/event.view';
+import type { EventView } from '../audit/events/event.view';
 import { eventRows } from './event-rows';
 
 const NAMES = {

@@ -1,5 +1,5 @@
-import type { EventType } from '../events/event.schema';
-import type { EventView } from '../events/event.view';
+import type { EventType } from '../audit/events/event.schema';
+import type { EventView } from '../audit/events/event.view';
 import { deviceName } from './device-name';
 import { addressText, PageTime, pageTime } from './session-rows';
 

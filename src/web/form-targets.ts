@@ -1,6 +1,6 @@
-import { AppConfig } from '../config/app-config';
-import { providerFormOrigins } from '../providers/provider-kinds';
-import type { ProvidersConfig } from '../providers/providers-config';
+import { AppConfig } from '../platform/config/app-config';
+import { providerFormOrigins } from '../sign-in/methods/identities/providers/provider-kinds';
+import type { ProvidersConfig } from '../sign-in/methods/identities/providers/providers-config';
 
 /**
  * Origins the settings page's "Connect" forms end up at after their redirect: each enabled

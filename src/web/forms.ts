@@ -1,6 +1,6 @@
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { mainConstraintMessage } from '../common/main-constraint';
+import { mainConstraintMessage } from '../platform/http/main-constraint';
 
 /** Messages shown next to form fields, by field name. */
 export type FieldErrors = Record<string, string>;

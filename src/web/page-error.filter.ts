@@ -1,8 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Injectable } from '@nestjs/common';
 import type { Response } from 'express';
-import type { AuthenticatedRequest } from '../auth/authenticated-request';
-import { AppError } from '../common/app-error';
-import { AppExceptionFilter } from '../common/app-exception.filter';
+import type { AuthenticatedRequest } from '../sign-in/authenticated-request';
+import { AppError } from '../platform/http/app-error';
+import { AppExceptionFilter } from '../platform/http/app-exception.filter';
 import { PagesService } from './pages.service';
 
 /**

@@ -1,12 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { Auth, AuthenticatedRequest } from '../auth/authenticated-request';
-import { BrowserSessions } from '../auth/browser-sessions';
-import { PasswordPolicy } from '../auth/password-policy.service';
-import { ErrorPage, ErrorPages } from '../common/error-pages';
-import { AppConfig } from '../config/app-config';
-import { ProvidersConfig, providersConfig } from '../providers/providers-config';
-import { resolveReturnTo } from '../social/return-to';
+import type { Auth, AuthenticatedRequest } from '../sign-in/authenticated-request';
+import { BrowserSessions } from '../sign-in/sessions/browser-sessions';
+import { PasswordPolicy } from '../sign-in/methods/password/password-policy.service';
+import { ErrorPage, ErrorPages } from '../platform/http/error-pages';
+import { AppConfig } from '../platform/config/app-config';
+import {
+  ProvidersConfig,
+  providersConfig,
+} from '../sign-in/methods/identities/providers/providers-config';
+import { resolveReturnTo } from '../sign-in/methods/identities/return-to';
 import { toUserView } from '../users/user.view';
 import { CsrfService } from './csrf.service';
 import { setFlash, takeFlash } from './flash';

@@ -1,5 +1,5 @@
-import type { ProfileFieldDefinition } from '../config/profile-field-settings';
-import { checkProfileData, ProfileProblem, REQUIRED } from '../profile-fields/profile-values';
+import type { ProfileFieldDefinition } from '../platform/config/profile-field-settings';
+import { checkProfileData, ProfileProblem, REQUIRED } from '../users/profile-fields/profile-values';
 import type { ProfileData, ProfileDataChanges } from '../users/profile-data';
 import type { FieldErrors } from './forms';
 

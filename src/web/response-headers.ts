@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
-import { AppConfig } from '../config/app-config';
-import type { ProvidersConfig } from '../providers/providers-config';
+import { AppConfig } from '../platform/config/app-config';
+import type { ProvidersConfig } from '../sign-in/methods/identities/providers/providers-config';
 import { appFormTargets, providerFormTargets } from './form-targets';
 
 /** Fixed strings only: see helmetHeaders. */

@@ -1,4 +1,4 @@
-import type { SessionView } from '../auth/session.view';
+import type { SessionView } from '../sign-in/sessions/session.view';
 import { sessionRows } from './session-rows';
 
 const PROVIDERS = [{ key: 'okta', name: 'Okta' }];

@@ -1,4 +1,4 @@
-import type { SessionView } from '../auth/session.view';
+import type { SessionView } from '../sign-in/sessions/session.view';
 import { deviceName } from './device-name';
 
 /** A moment as the pages show it: in words (UTC, since the page does not know the reader's zone), and for <time>. */

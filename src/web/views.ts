@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import hbs from 'hbs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nameRoute } from '../metrics/route-label';
+import { nameRoute } from '../platform/metrics/route-label';
 
 /** The routes that render pages and take HTML forms. */
 export const PAGE_PATHS = [

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { ErrorCodes } from '../../src/common/app-error';
+import { ErrorCodes } from '../../src/platform/http/app-error';
 import { createTestApp, TestApp } from '../support/test-app';
 
 /** A part of the document, as JSON.parse gives it. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
-import { ApiKeysService } from '../../src/api-keys/api-keys.service';
+import { ApiKeysService } from '../../src/admin/api-keys/api-keys.service';
 import { register } from '../support/accounts';
 import { createTestApp, TestApp } from '../support/test-app';
 

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { HashScheduler } from '../../src/auth/hash-scheduler';
+import { HashScheduler } from '../../src/sign-in/limits/hash-scheduler';
 import { GOOD_PASSWORD, newAccount, register } from '../support/accounts';
 import { createTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';

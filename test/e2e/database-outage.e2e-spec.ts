@@ -1,7 +1,7 @@
 import { type Connection, Schema } from 'mongoose';
 import request from 'supertest';
-import { isDatabaseUnavailable } from '../../src/common/database-unavailable';
-import { Transactions } from '../../src/database/transactions';
+import { isDatabaseUnavailable } from '../../src/platform/database/database-unavailable';
+import { Transactions } from '../../src/platform/database/transactions';
 import { newAccount, register } from '../support/accounts';
 import { DatabaseProxy } from '../support/database-proxy';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';

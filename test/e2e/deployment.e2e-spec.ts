@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
-import { AppConfig } from '../../src/config/app-config';
+import { AppConfig } from '../../src/platform/config/app-config';
 import { configurationVariables, readConfiguration } from '../../src/configuration';
 
 const root = join(__dirname, '..', '..');

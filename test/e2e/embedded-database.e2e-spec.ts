@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppModule } from '../../src/app.module';
-import { AppConfig } from '../../src/config/app-config';
-import { EmbeddedMongo, startEmbeddedMongo } from '../../src/database/embedded-mongo';
-import { MongoServer } from '../../src/database/mongo-server.service';
+import { AppConfig } from '../../src/platform/config/app-config';
+import { EmbeddedMongo, startEmbeddedMongo } from '../../src/platform/database/embedded-mongo';
+import { MongoServer } from '../../src/platform/database/mongo-server.service';
 
 describe('embedded development database', () => {
   const engine = process.env.TEST_MONGO_ENGINE as EmbeddedMongo['engine'] | undefined;

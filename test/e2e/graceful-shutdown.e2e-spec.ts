@@ -1,6 +1,6 @@
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
-import { HashScheduler } from '../../src/auth/hash-scheduler';
+import { HashScheduler } from '../../src/sign-in/limits/hash-scheduler';
 import { GOOD_PASSWORD, newAccount, register } from '../support/accounts';
 import { startLiveApp } from '../support/live-app';
 import { MailServer } from '../support/mail';

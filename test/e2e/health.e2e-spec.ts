@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { EmbeddedMongo, startEmbeddedMongo } from '../../src/database/embedded-mongo';
+import { EmbeddedMongo, startEmbeddedMongo } from '../../src/platform/database/embedded-mongo';
 import { createTestApp, TestApp } from '../support/test-app';
 
 describe('health', () => {

@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
-import { HashScheduler } from '../../src/auth/hash-scheduler';
+import { HashScheduler } from '../../src/sign-in/limits/hash-scheduler';
 import { GOOD_PASSWORD, login, newAccount, register, sessionCookie } from '../support/accounts';
 import { createTestApp, TestApp } from '../support/test-app';
 

@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { SignInMethod, SignInMethods } from '../../src/linking/sign-in-methods';
+import { SignInMethod, SignInMethods } from '../../src/sign-in/methods/sign-in-methods';
 import { User } from '../../src/users/schemas/user.schema';
 import { UsersRepository } from '../../src/users/users.repository';
 import { createTestApp, TestApp } from '../support/test-app';

@@ -5,9 +5,9 @@ import request from 'supertest';
 import { GOOD_PASSWORD, newAccount } from '../support/accounts';
 import { LiveApp, startLiveApp } from '../support/live-app';
 import { createTestApp } from '../support/test-app';
-import { OidcProvider } from '../../src/oidc/oidc-provider.service';
-import { KEEP_REPLACED_KEYS_MS, rotateSigningKeys } from '../../src/oidc/rotate-keys.command';
-import { KEY_ACTIVATION_MS } from '../../src/oidc/signing-keys';
+import { OidcProvider } from '../../src/openid/oidc-provider.service';
+import { KEEP_REPLACED_KEYS_MS, rotateSigningKeys } from '../../src/openid/rotate-keys.command';
+import { KEY_ACTIVATION_MS } from '../../src/openid/signing-keys';
 
 const APP = {
   client_id: 'notes-app',

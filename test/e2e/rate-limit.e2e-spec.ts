@@ -1,10 +1,10 @@
 import { Types } from 'mongoose';
 import request from 'supertest';
-import { ApiKeysService } from '../../src/api-keys/api-keys.service';
-import { AccountAttempts } from '../../src/auth/account-attempts';
-import { accountKeyOfLogin, accountKeyOfUser } from '../../src/auth/account-key';
-import { HashScheduler } from '../../src/auth/hash-scheduler';
-import { signInFailureId } from '../../src/auth/sign-in-failures';
+import { ApiKeysService } from '../../src/admin/api-keys/api-keys.service';
+import { AccountAttempts } from '../../src/sign-in/limits/account-attempts';
+import { accountKeyOfLogin, accountKeyOfUser } from '../../src/sign-in/limits/account-key';
+import { HashScheduler } from '../../src/sign-in/limits/hash-scheduler';
+import { signInFailureId } from '../../src/sign-in/limits/sign-in-failures';
 import {
   GOOD_PASSWORD,
   NewAccount,

@@ -4,7 +4,7 @@ import request from 'supertest';
 import type { App } from 'supertest/types';
 import { GOOD_PASSWORD, newAccount, NewAccount, sessionCookie } from '../support/accounts';
 import { newIdentity, SocialWorld, startSocialWorld } from '../support/social';
-import { ROTATION_GRACE_MS, SessionsService } from '../../src/auth/sessions.service';
+import { ROTATION_GRACE_MS, SessionsService } from '../../src/sign-in/sessions/sessions.service';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
 
 const FIREFOX = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0';

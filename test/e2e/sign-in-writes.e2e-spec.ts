@@ -1,11 +1,11 @@
 import { mongo, Types } from 'mongoose';
 import request from 'supertest';
-import { SignInRecord } from '../../src/auth/sign-in-record';
-import { SignInWrites } from '../../src/auth/sign-in-writes';
-import { ServerFeatures } from '../../src/database/server-features';
-import { Transactions } from '../../src/database/transactions';
-import { WriteBatches } from '../../src/database/write-batches';
-import { EventsService } from '../../src/events/events.service';
+import { SignInRecord } from '../../src/sign-in/sign-in-record';
+import { SignInWrites } from '../../src/sign-in/sign-in-writes';
+import { ServerFeatures } from '../../src/platform/database/server-features';
+import { Transactions } from '../../src/platform/database/transactions';
+import { WriteBatches } from '../../src/platform/database/write-batches';
+import { EventsService } from '../../src/audit/events/events.service';
 import { User } from '../../src/users/schemas/user.schema';
 import { UsersRepository } from '../../src/users/users.repository';
 import { GOOD_PASSWORD, newAccount, register, sessionCookie } from '../support/accounts';

@@ -1,8 +1,8 @@
 import { MongooseModule } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
-import { Session, SessionSchema } from '../../src/auth/schemas/session.schema';
-import { SessionsRepository, newPublicId } from '../../src/auth/sessions.repository';
-import { WriteBatches } from '../../src/database/write-batches';
+import { Session, SessionSchema } from '../../src/sign-in/sessions/session.schema';
+import { SessionsRepository, newPublicId } from '../../src/sign-in/sessions.repository';
+import { WriteBatches } from '../../src/platform/database/write-batches';
 import { User } from '../../src/users/schemas/user.schema';
 import { UsersModule } from '../../src/users/users.module';
 import { UsersRepository } from '../../src/users/users.repository';

@@ -1,4 +1,4 @@
-import { AppError } from '../../src/common/app-error';
+import { AppError } from '../../src/platform/http/app-error';
 import { UsersModule } from '../../src/users/users.module';
 import { UsersRepository } from '../../src/users/users.repository';
 import { databaseTestModule, DatabaseTestModule } from '../support/database-module';

@@ -2,8 +2,8 @@ import { Global, Module, ModuleMetadata } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { Test, TestingModule } from '@nestjs/testing';
 import { Connection } from 'mongoose';
-import { AppConfig } from '../../src/config/app-config';
-import { DatabaseModule } from '../../src/database/database.module';
+import { AppConfig } from '../../src/platform/config/app-config';
+import { DatabaseModule } from '../../src/platform/database/database.module';
 import { testServerUri, withDatabase } from './mongo-uri';
 import { newDatabaseName } from './test-app';
 

@@ -1,4 +1,4 @@
-import { startEmbeddedMongo } from '../../src/database/embedded-mongo';
+import { startEmbeddedMongo } from '../../src/platform/database/embedded-mongo';
 
 /**
  * One MongoDB server for the whole run: the one in MONGODB_URI when set, otherwise an embedded

@@ -1,4 +1,4 @@
-import type { EmbeddedMongo } from '../../src/database/embedded-mongo';
+import type { EmbeddedMongo } from '../../src/platform/database/embedded-mongo';
 
 export default async function globalTeardown(): Promise<void> {
   await (globalThis as { testMongo?: EmbeddedMongo }).testMongo?.stop();

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { App } from 'supertest/types';
 import { AppModule } from '../../src/app.module';
-import { AppConfig } from '../../src/config/app-config';
+import { AppConfig } from '../../src/platform/config/app-config';
 import { configureApp } from '../../src/configure-app';
 import { configurationProviders, readConfiguration } from '../../src/configuration';
-import { LOG_DESTINATION } from '../../src/logging/logger.options';
+import { LOG_DESTINATION } from '../../src/platform/logging/logger.options';
 import { testServerUri, withDatabase } from './mongo-uri';
 
 export interface TestApp {

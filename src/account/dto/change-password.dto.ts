@@ -1,5 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNewPassword, NEW_PASSWORD_DESCRIPTION } from '../../auth/new-password';
+import {
+  IsNewPassword,
+  NEW_PASSWORD_DESCRIPTION,
+} from '../../sign-in/methods/password/new-password';
 import { IsOptionalNotNull, IsPasswordInput } from '../../users/user-fields';
 
 export class ChangePasswordDto {

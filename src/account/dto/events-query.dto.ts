@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsQueryInteger } from '../../common/query-integer';
+import { IsQueryInteger } from '../../platform/http/query-integer';
 import { IsObjectId, IsOptionalNotNull } from '../../users/user-fields';
 
 export class EventsQueryDto {

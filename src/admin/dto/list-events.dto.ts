@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
-import { IsQueryInteger } from '../../common/query-integer';
-import { EVENT_TYPES, EventType } from '../../events/event.schema';
+import { IsQueryInteger } from '../../platform/http/query-integer';
+import { EVENT_TYPES, EventType } from '../../audit/events/event.schema';
 import { IsObjectId, IsOptionalNotNull } from '../../users/user-fields';
 
 export class ListEventsDto {

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
-import { IsQueryInteger } from '../../common/query-integer';
+import { IsQueryInteger } from '../../platform/http/query-integer';
 import { HasLength, IsOptionalNotNull } from '../../users/user-fields';
 
 export const SEARCH_QUERY_MAX_LENGTH = 254;

@@ -1,11 +1,11 @@
 import { Controller, Get, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Auth, CurrentAuth } from '../../auth/authenticated-request';
-import { AuthService } from '../../auth/auth.service';
-import { BrowserSessions } from '../../auth/browser-sessions';
-import { AppError } from '../../common/app-error';
-import { SignInThrottle } from '../../common/sign-in-throttle';
+import { Auth, CurrentAuth } from '../../sign-in/authenticated-request';
+import { AuthService } from '../../sign-in/auth.service';
+import { BrowserSessions } from '../../sign-in/sessions/browser-sessions';
+import { AppError } from '../../platform/http/app-error';
+import { SignInThrottle } from '../../sign-in/limits/sign-in-throttle';
 import { RequireFormToken } from '../csrf.guard';
 import { formField } from '../forms';
 import { PageErrorFilter } from '../page-error.filter';

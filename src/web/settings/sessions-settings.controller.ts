@@ -1,9 +1,9 @@
 import { Controller, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Auth, CurrentAuth } from '../../auth/authenticated-request';
-import { BrowserSessions } from '../../auth/browser-sessions';
-import { SessionsService } from '../../auth/sessions.service';
+import { Auth, CurrentAuth } from '../../sign-in/authenticated-request';
+import { BrowserSessions } from '../../sign-in/sessions/browser-sessions';
+import { SessionsService } from '../../sign-in/sessions/sessions.service';
 import { RequireFormToken } from '../csrf.guard';
 import { PageErrorFilter } from '../page-error.filter';
 import { PagesService } from '../pages.service';

@@ -1,7 +1,7 @@
 import { Controller, Get, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Auth, CurrentAuth } from '../../auth/authenticated-request';
+import { Auth, CurrentAuth } from '../../sign-in/authenticated-request';
 import { errorText } from '../messages';
 import { PageErrorFilter } from '../page-error.filter';
 import { SettingsPage } from './settings-page';

@@ -1,0 +1,436 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import type { NextFunction, Request, Response } from 'express';
+import type { Connection } from 'mongoose';
+import { hkdfSync, type JsonWebKey } from 'node:crypto';
+import Provider, {
+  type Configuration,
+  errors,
+  type Interaction,
+  interactionPolicy,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
+import type { Auth } from '../sign-in/authenticated-request';
+import { BrowserSessions } from '../sign-in/sessions/browser-sessions';
+import { AppConfig } from '../platform/config/app-config';
+import { nameRoute } from '../platform/metrics/route-label';
+import { User } from '../users/schemas/user.schema';
+import { profileDataOf } from '../users/profile-data';
+import { UsersRepository } from '../users/users.repository';
+import { MongoAdapter } from './storage/mongo-adapter';
+import { ProviderRecords } from './storage/provider-records';
+import {
+  answeredWithoutProvider,
+  type EndpointMethods,
+  PROVIDER_METHODS,
+} from './provider-methods';
+import { KEY_CHECK_INTERVAL_MS, SigningKeys } from './signing-keys';
+import {
+  failingTemporarily,
+  orTemporarilyUnavailable,
+  sayWhenToRetry,
+} from './temporarily-unavailable';
+
+/**
+ * The provider's endpoints, named as FusionAuth names them. Every endpoint the discovery document
+ * advertises is here (or, /oauth2/logout, a controller of ours): middleware() serves only these.
+ */
+export const OIDC_ROUTES = {
+  authorization: '/oauth2/authorize',
+  token: '/oauth2/token',
+  userinfo: '/oauth2/userinfo',
+  introspection: '/oauth2/introspect',
+  revocation: '/oauth2/revoke',
+  // Pushed authorization requests (RFC 9126), which oidc-provider offers by default.
+  pushed_authorization_request: '/oauth2/par',
+  jwks: '/.well-known/jwks.json',
+} as const;
+
+/** How long an ID token lives: a replaced key stays published at least that long. */
+export const ID_TOKEN_TTL_SECONDS = 3600;
+
+/** Where the provider sends a browser to sign in (and back): handled by InteractionController. */
+export const INTERACTION_PATH = '/oauth2/interaction';
+
+/** Claims by scope; `sub` is the account's id as a string, stable forever. */
+const CLAIMS = {
+  openid: ['sub'],
+  email: ['email', 'email_verified'],
+  profile: ['name', 'preferred_username'],
+};
+
+/**
+ * This service as the OpenID Connect provider of the team's apps (oidc-provider), with its
+ * storage in MongoDB. Enabled when OIDC_CLIENTS configures apps. Signing in at the provider is
+ * signing in here: the interaction sends the browser to /login and back.
+ */
+@Injectable()
+export class OidcProvider implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('OidcProvider');
+  private provider?: Provider;
+  /** The provider's request handler, made once per build. */
+  private handle?: ReturnType<Provider['callback']>;
+  /** The provider's endpoints by path, with the methods each takes. */
+  private endpoints = new Map<string, EndpointMethods>();
+  /** PUBLIC_URL's path, without a trailing slash ('' at the root). */
+  private readonly basePath: string;
+  /** The ids of the keys the provider was built with, newest first. */
+  private keyIds = '';
+  private keyCheck?: NodeJS.Timeout;
+
+  constructor(
+    @InjectConnection() private readonly connection: Connection,
+    private readonly config: AppConfig,
+    private readonly keys: SigningKeys,
+    private readonly users: UsersRepository,
+    private readonly browserSessions: BrowserSessions,
+    private readonly records: ProviderRecords,
+  ) {
+    this.basePath = config.basePath;
+  }
+
+  get enabled(): boolean {
+    return this.config.oidcClients.length > 0;
+  }
+
+  /** The running provider; only when enabled. */
+  get instance(): Provider {
+    if (!this.provider) throw new Error('The OpenID Connect provider is not enabled');
+    return this.provider;
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.enabled) return;
+    await this.records.prepare();
+    await this.build();
+    this.endpoints = new Map([
+      ...Object.entries(OIDC_ROUTES).map(
+        ([name, path]) => [path, PROVIDER_METHODS[name as keyof typeof OIDC_ROUTES]] as const,
+      ),
+      ['/.well-known/openid-configuration', PROVIDER_METHODS.discovery],
+    ]);
+    // A key added by `rotate-keys` (on any machine) is published here within a minute, and signs
+    // once every instance publishes it (SigningKeys), without a restart.
+    this.keyCheck = setInterval(() => {
+      this.reloadKeys().catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'Could not check for new signing keys'),
+      );
+    }, KEY_CHECK_INTERVAL_MS);
+    this.keyCheck.unref();
+    this.logger.log(
+      `OpenID Connect provider at ${this.config.publicUrl} for ${this.config.oidcClients.length} app(s)`,
+    );
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.keyCheck);
+  }
+
+  /**
+   * Publishes a new key, or starts signing with one, when the stored keys or their order changed.
+   * The provider keeps nothing in memory that matters (everything is in MongoDB), so it is simply
+   * built again.
+   */
+  async reloadKeys(): Promise<void> {
+    if (!this.provider) return;
+    const keys = await this.keys.load();
+    const ids = keys.map(({ kid }) => kid).join(' ');
+    if (ids !== this.keyIds) await this.build(keys);
+  }
+
+  private async build(keys?: JsonWebKey[]): Promise<void> {
+    const db = this.connection.db!;
+    const jwks = keys ?? (await this.keys.load());
+    const provider = new Provider(this.config.publicUrl, {
+      ...this.configuration(),
+      adapter: (model: string) =>
+        failingTemporarily(
+          new MongoAdapter(model, db, (grantId) => this.records.revokeGrant(grantId)),
+        ),
+      jwks: { keys: jwks },
+    });
+    // Its host and scheme come from X-Forwarded-Host/-Proto, which middleware() sets from PUBLIC_URL.
+    provider.proxy = true;
+    sayWhenToRetry(provider);
+    provider.on('server_error', (_ctx: unknown, error: Error) =>
+      this.logger.error({ err: error }, 'OpenID Connect provider error'),
+    );
+    this.provider = provider;
+    this.handle = provider.callback();
+    this.keyIds = jwks.map(({ kid }) => kid).join(' ');
+  }
+
+  /** Express middleware: the provider's own endpoints; everything else goes on to Nest. */
+  middleware() {
+    return (request: Request, response: Response, next: NextFunction) => {
+      // Not async: it runs for every request (configure-app mounts it only when apps are configured).
+      const handle = this.handle;
+      if (!handle) return next();
+      const path = request.path;
+      const fixed = this.endpoints.get(path);
+      const resume = !fixed && path.startsWith(`${OIDC_ROUTES.authorization}/`);
+      if (!fixed && !resume) return next();
+      // The uid after /oauth2/authorize/ is one sign-in's: the metrics get the pattern.
+      nameRoute(response, fixed ? path : `${OIDC_ROUTES.authorization}/:uid`);
+      if (answeredWithoutProvider(request, response, fixed ?? PROVIDER_METHODS.resume)) return;
+      return this.serve(handle, request, response);
+    };
+  }
+
+  /** One of the provider's endpoints. */
+  private serve(
+    handle: NonNullable<typeof this.handle>,
+    request: Request,
+    response: Response,
+  ): Promise<void> {
+    // The provider writes its URLs (discovery, redirects) from the request: make them PUBLIC_URL's
+    // whatever Host a client sent, and under PUBLIC_URL's path, which a proxy strips before us.
+    const publicUrl = new URL(this.config.publicUrl);
+    request.headers['x-forwarded-host'] = publicUrl.host;
+    request.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
+    request.originalUrl = `${this.basePath}${request.url}`;
+    return handle(request, response);
+  }
+
+  private configuration(): Configuration {
+    const cookieKey = Buffer.from(
+      hkdfSync('sha256', this.config.oidcKeySecret, '', 'provider-cookies', 32),
+    );
+    return {
+      clients: this.config.oidcClients.map((client) => ({ ...client })),
+      routes: { ...OIDC_ROUTES },
+      // Our GET /oauth2/logout (LogoutController), announced where apps look for it.
+      discovery: { end_session_endpoint: `${this.config.publicUrl}/oauth2/logout` },
+      // The authorization code flow only (no implicit or hybrid responses).
+      responseTypes: ['code'],
+      scopes: ['openid', 'email', 'profile', 'offline_access', 'data'],
+      claims: { ...CLAIMS, data: ['data'] },
+      conformIdTokenClaims: false,
+      findAccount: (_ctx: KoaContextWithOIDC, sub: string) => this.findAccount(sub),
+      interactions: {
+        url: (_ctx, interaction) => `${this.basePath}${INTERACTION_PATH}/${interaction.uid}`,
+        policy: this.policy(),
+      },
+      features: {
+        devInteractions: { enabled: false },
+        // An app may introspect only the tokens issued to it.
+        introspection: {
+          enabled: true,
+          allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+        },
+        // An app may revoke only the tokens issued to it (RFC 7009 §2.1); another's is left alone.
+        revocation: {
+          enabled: true,
+          allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+        },
+        // GET /oauth2/logout is ours (LogoutController): it ends this service's session too.
+        rpInitiatedLogout: { enabled: false },
+      },
+      // Public clients must prove the code is theirs; confidential ones may.
+      pkce: { required: (_ctx, client) => client.tokenEndpointAuthMethod === 'none' },
+      cookies: { keys: [cookieKey.toString('base64url')] },
+      issueRefreshToken: (_ctx, client, code) =>
+        client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+      rotateRefreshToken: true,
+      loadExistingGrant: (ctx) => grantEverythingAsked(ctx),
+      ttl: {
+        AccessToken: 3600,
+        AuthorizationCode: 60,
+        IdToken: ID_TOKEN_TTL_SECONDS,
+        Interaction: 3600,
+        RefreshToken: 14 * 86400,
+        Session: 14 * 86400,
+        Grant: 14 * 86400,
+      },
+      // A request the provider cannot send back to the app (an unknown app or redirect_uri).
+      renderError: (ctx, out) => {
+        ctx.type = 'html';
+        ctx.body = errorPage(out, this.config.APP_NAME);
+      },
+      clientBasedCORS: (_ctx, origin, client) =>
+        client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
+    };
+  }
+
+  /**
+   * Before an interaction finishes as `accountId`: the provider session it began in, when that is
+   * someone else's (who signed out here, or whom this person replaced at /login) or is gone, ends
+   * and is forgotten, so that resuming starts a new one. oidc-provider would otherwise first ask
+   * to sign the other person out, at an endpoint this service does not serve.
+   */
+  async leaveForeignSession(interaction: Interaction, accountId: string): Promise<void> {
+    const origin = interaction.session;
+    if (!origin) return;
+    // By its uid: the stored interaction keeps no copy of the session's cookie (MongoAdapter).
+    const session = origin.uid ? await this.instance.Session.findByUid(origin.uid) : undefined;
+    if (session?.accountId === accountId) return;
+    await session?.destroy();
+    interaction.session = undefined;
+    await interaction.persist();
+  }
+
+  /** A disabled account is unknown to the apps: its codes and refresh tokens are refused. */
+  private async findAccount(sub: string) {
+    const user = await orTemporarilyUnavailable(() => this.users.findById(sub));
+    return user && user.disabled !== true
+      ? { accountId: sub, claims: () => claimsOf(user) }
+      : undefined;
+  }
+
+  /**
+   * oidc-provider's interaction policy, with a prompt of ours first (its checks run before the
+   * base ones, which run side by side):
+   *  - the provider's session follows this service's (followServiceSession), so the base checks
+   *    (no_session, max_age, id_token_hint, prompt=none's login_required) judge the person
+   *    signed in here, also when a sign-in resumes the request (loadIdTokenHintOnResume);
+   *  - `offline_access` kept for first-party apps: OpenID Connect drops it unless the request also
+   *    asks for the consent screen, which these apps never show.
+   */
+  private policy() {
+    const { base, Check, Prompt } = interactionPolicy;
+    const policy = base();
+    const serviceSession = new Check(
+      'service_session',
+      "the provider's session follows this service's",
+      'login_required',
+      async (ctx) => {
+        await this.followServiceSession(ctx);
+        await loadIdTokenHintOnResume(ctx);
+        return Check.NO_NEED_TO_PROMPT;
+      },
+    );
+    const offlineAccess = new Check(
+      'offline_access',
+      'refresh tokens for a first-party app',
+      (ctx) => {
+        const { oidc } = ctx;
+        const words = (value: unknown) => (typeof value === 'string' ? value.split(' ') : []);
+        const requested = words(oidc.params?.scope);
+        const asked = words((ctx.query as Record<string, unknown>).scope);
+        if (
+          asked.includes('offline_access') &&
+          !requested.includes('offline_access') &&
+          oidc.client?.grantTypeAllowed('refresh_token') &&
+          !oidc.prompts.has('none')
+        ) {
+          oidc.params!.scope = [...requested, 'offline_access'].join(' ');
+        }
+        return Check.NO_NEED_TO_PROMPT;
+      },
+    );
+    policy.add(
+      new Prompt({ name: 'service', requestable: false }, serviceSession, offlineAccess),
+      0,
+    );
+    return policy;
+  }
+
+  /**
+   * Makes the provider's session in this browser name whoever is signed in here, as they signed
+   * in, or no one. Signing in here is signing in at the provider, so a browser signed in here
+   * needs no interaction (prompt=none gets its code), and a provider session left from someone
+   * else (signed out here, or replaced by another person's sign-in) counts for nothing: it ends,
+   * with the grants it pointed to (which stay that person's), instead of being taken over.
+   * The provider has already loaded the account and grant of its session: they follow too.
+   */
+  private async followServiceSession(ctx: KoaContextWithOIDC): Promise<void> {
+    const { oidc } = ctx;
+    const session = oidc.session!;
+    const auth = await orTemporarilyUnavailable(() =>
+      this.browserSessions.authenticate(ctx.req as unknown as Request),
+    );
+    const login = auth ? providerLogin(auth) : undefined;
+    if (session.accountId === login?.accountId && session.loginTs === login?.loginTs) return;
+    if (session.accountId !== undefined && session.accountId !== login?.accountId) {
+      // A new identifier: saving it removes the old record (and the cookie follows).
+      session.resetIdentifier();
+      for (const field of ['accountId', 'loginTs', 'amr', 'acr', 'transient', 'authorizations']) {
+        Reflect.deleteProperty(session, field);
+      }
+      oidc.entity('Account', undefined);
+      oidc.entity('Grant', undefined);
+    }
+    if (!login) return;
+    const loaded = oidc.account?.accountId === login.accountId;
+    const account = loaded ? oidc.account : await this.findAccount(login.accountId);
+    // Disabled in the meantime: the base checks find no one signed in.
+    if (!account) return;
+    session.loginAccount(login);
+    if (loaded) return;
+    // What oidc-provider's loadAccount and loadGrant did before the checks, for this account.
+    oidc.entity('Account', account);
+    const grant = await grantEverythingAsked(ctx);
+    const clientId = oidc.client!.clientId;
+    session.ensureClientContainer(clientId);
+    session.grantIdFor(clientId, grant!.jti);
+    oidc.entity('Grant', grant);
+  }
+}
+
+/**
+ * oidc-provider checks `id_token_hint` when the request begins, and not when a sign-in resumes it:
+ * its hint check would pass anyone then. Loaded again, the hint must name whoever the session now
+ * does, or the provider asks again (and InteractionController answers login_required).
+ */
+async function loadIdTokenHintOnResume(ctx: KoaContextWithOIDC): Promise<void> {
+  const { oidc } = ctx;
+  const hint = oidc.params?.id_token_hint;
+  if (oidc.route !== 'resume' || typeof hint !== 'string' || oidc.entities.IdTokenHint) return;
+  // As when the request began: a hint that no longer verifies (its key gone) is the app's error.
+  const verified = await oidc.provider.IdToken.validate(hint, oidc.client!).catch((cause) => {
+    if (cause instanceof errors.OIDCProviderError) throw cause;
+    throw new errors.InvalidRequest('could not validate id_token_hint');
+  });
+  oidc.entity('IdTokenHint', verified);
+}
+
+/** How a sign-in here is recorded in the provider's session (and an interaction's result). */
+export function providerLogin({ user, session }: Auth) {
+  return {
+    accountId: user._id.toHexString(),
+    loginTs: Math.floor(session.authenticatedAt.getTime() / 1000),
+    amr: [session.method === 'provider' ? 'fed' : 'pwd'],
+  };
+}
+
+/**
+ * The apps are first-party: the grant covers whatever the app asked for, with no consent screen,
+ * added to the grant it already has in this browser.
+ */
+async function grantEverythingAsked(ctx: KoaContextWithOIDC) {
+  const { oidc } = ctx;
+  const accountId = oidc.session?.accountId;
+  const clientId = oidc.client?.clientId;
+  if (!accountId || !clientId) return undefined;
+  const existing = oidc.session?.grantIdFor(clientId);
+  const grant =
+    (existing && (await oidc.provider.Grant.find(existing))) ||
+    new oidc.provider.Grant({ accountId, clientId });
+  grant.addOIDCScope([...oidc.requestParamScopes].join(' '));
+  if (oidc.requestParamClaims.size > 0) grant.addOIDCClaims([...oidc.requestParamClaims]);
+  await grant.save();
+  return grant;
+}
+
+/** A plain page for what cannot go back to the app: its error code and description, escaped. */
+function errorPage(out: { error?: string; error_description?: string }, appName: string): string {
+  const escape = (value: unknown) =>
+    String(typeof value === 'string' ? value : '').replace(
+      /[&<>"']/g,
+      (c) => `&#${c.charCodeAt(0)};`,
+    );
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in refused · ${escape(appName)}</title><link rel="stylesheet" href="/assets/styles.css"></head><body><main id="main"><h1>This sign-in request was refused</h1><p class="alert" role="alert"><strong>${escape(out.error)}</strong>: ${escape(out.error_description)}</p><p>Go back to the app and try again. If it keeps happening, tell the app's team.</p></main></body></html>`;
+}
+
+/** What the apps learn of an account, by scope (see CLAIMS). */
+function claimsOf(user: User) {
+  return {
+    sub: user._id.toHexString(),
+    email: user.email,
+    email_verified: user.email !== undefined && user.emailVerified === true,
+    name: user.name,
+    preferred_username: user.username,
+    // Scope `data`: the operator's profile fields (PROFILE_FIELDS), as GET /me shows them.
+    data: profileDataOf(user),
+  };
+}

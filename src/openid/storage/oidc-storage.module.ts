@@ -1,0 +1,15 @@
+import { Global, Module } from '@nestjs/common';
+import { AppSignIns } from '../../sign-in/app-sign-ins';
+import { ProviderRecords } from './provider-records';
+
+/**
+ * The OpenID Connect provider's storage, apart from the provider itself. Global because it answers
+ * sign-in's AppSignIns (ending what the apps hold on sign-out, a password change, a deletion…):
+ * sign-in depends on that port only, never on the provider.
+ */
+@Global()
+@Module({
+  providers: [ProviderRecords, { provide: AppSignIns, useExisting: ProviderRecords }],
+  exports: [ProviderRecords, AppSignIns],
+})
+export class OidcStorageModule {}

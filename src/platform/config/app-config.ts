@@ -1,0 +1,443 @@
+import 'reflect-metadata';
+import { availableParallelism } from 'node:os';
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import {
+  AreaReading,
+  emptyAsUnset,
+  Environment,
+  readSettingsClass,
+  splitList,
+  stripTrailingSlash,
+  validSettings,
+} from './config-area';
+import { OidcClientSettings, readOidcClients } from './oidc-clients';
+import { ProfileFieldDefinition, readProfileFields } from './profile-field-settings';
+import { IsTrustProxy, parseTrustProxy, TrustProxySetting } from './trust-proxy';
+
+/**
+ * Every setting of the service, read from the environment (and an optional .env) and validated once
+ * at boot. Each property is named after its variable; `.env.example` documents them all.
+ */
+export class AppConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT = 3000;
+
+  /** External base URL; defaults to http://localhost:PORT. */
+  @Transform(emptyAsUnset)
+  @Transform(stripTrailingSlash)
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  PUBLIC_URL?: string;
+
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @Matches(/^mongodb(\+srv)?:\/\/\S+$/, {
+    message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// connection string',
+  })
+  MONGODB_URI?: string;
+
+  /** Where the embedded development database keeps its files. */
+  @IsString()
+  EMBEDDED_MONGO_PATH = '.data';
+
+  @Transform(splitList)
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { each: true, message: 'ALLOWED_ORIGINS must be a comma-separated list of origins' },
+  )
+  ALLOWED_ORIGINS: string[] = [];
+
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: 'SESSION_COOKIE_NAME must be 1-64 letters, digits, _ or -',
+  })
+  SESSION_COOKIE_NAME = 'sid';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  SESSION_IDLE_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  SESSION_ABSOLUTE_TIMEOUT_SECONDS = 30 * 24 * 3600;
+
+  /** How long after signing in a session counts as recent for sensitive changes without a password. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(30)
+  @Max(3600)
+  RECENT_SIGN_IN_SECONDS = 300;
+
+  /** NIST SP 800-63B-4: 15 for a password used alone; may be lowered to 8. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(8)
+  @Max(64)
+  PASSWORD_MIN_LENGTH = 15;
+
+  /** argon2id memory in KiB; the default and the two below are OWASP's recommendation. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(8192)
+  @Max(4 * 1024 * 1024)
+  ARGON2_MEMORY_KIB = 19456;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  ARGON2_TIME_COST = 2;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  ARGON2_PARALLELISM = 1;
+
+  /**
+   * argon2 computations allowed at once; the rest wait in a queue that is fair across accounts.
+   * Two per core keeps every core busy without letting a flood occupy the whole thread pool.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  ARGON2_MAX_CONCURRENCY = 2 * availableParallelism();
+
+  /**
+   * How long a password check may wait for its turn before the request fails with 503 BUSY. 500
+   * sign-ins at once take two cores about 8 s of argon2 work: the default leaves room for that.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  ARGON2_QUEUE_TIMEOUT_SECONDS = 30;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /**
+   * Attempts per minute on each route that checks a password (and registration) from one client (IP
+   * address), and password checks per minute on one account across all those routes. Counted in
+   * MongoDB, so every instance shares the counts.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  SIGN_IN_RATE_LIMIT = 20;
+
+  /**
+   * Requests per minute to the admin API from one caller (an admin's account, or an API key), all
+   * instances together: a stolen key or admin cookie cannot page through every account at speed.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000000)
+  ADMIN_RATE_LIMIT = 600;
+
+  /**
+   * Consecutive failed password checks on one account that cost nothing; each failure after them
+   * makes the account wait before its next check (see SIGN_IN_FIRST_DELAY_SECONDS).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(100000)
+  SIGN_IN_FREE_FAILURES = 5;
+
+  /** The wait after the first failure past the free ones; it doubles with each further failure. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  SIGN_IN_FIRST_DELAY_SECONDS = 1;
+
+  /** The longest wait between two password checks of one account (15 minutes). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  SIGN_IN_MAX_DELAY_SECONDS = 900;
+
+  /**
+   * Consecutive failed password checks after which the account's password is refused until its
+   * owner resets it by email. NIST SP 800-63B allows at most 100, which production enforces.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  SIGN_IN_LOCK_AFTER_FAILURES = 100;
+
+  /**
+   * Behind a reverse proxy: a number of hops, or comma-separated addresses/subnets of the proxies
+   * to trust for X-Forwarded-For (express's "trust proxy"), so rate limits count the real client.
+   */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsTrustProxy()
+  TRUST_PROXY?: string;
+
+  /**
+   * Signs the CSRF tokens of the HTML forms; every instance must share it (a form one instance
+   * renders is posted to any other). Required in production; in development and tests a fixed,
+   * public one stands in (see csrfSecret).
+   */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  @Matches(/^.{32,}$/, { message: 'CSRF_SECRET must be at least 32 characters' })
+  CSRF_SECRET?: string;
+
+  /** When set, GET /metrics wants it as a bearer token; unset, the metrics are open to anyone. */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{32,}$/, { message: 'METRICS_TOKEN must be at least 32 characters, without spaces' })
+  METRICS_TOKEN?: string;
+
+  // Social sign-in (GOOGLE_*, GITHUB_*, FACEBOOK_*, OIDC_PROVIDERS, OIDC_<KEY>_*,
+  // PROVIDER_TIMEOUT_SECONDS) has its own area beside the providers: ProvidersConfig.
+
+  /** Origins besides our own that a `returnTo` may send people back to after signing in. */
+  @Transform(splitList)
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { each: true, message: 'ALLOWED_RETURN_ORIGINS must be a comma-separated list of origins' },
+  )
+  ALLOWED_RETURN_ORIGINS: string[] = [];
+
+  /**
+   * The apps that sign their users in here (this service as their OpenID Connect provider): a JSON
+   * array of client metadata, inline or in a file. Read by readOidcClients() into `oidcClients`.
+   */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  OIDC_CLIENTS?: string;
+
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  OIDC_CLIENTS_FILE?: string;
+
+  /** The configured apps, checked (see src/platform/config/oidc-clients.ts). */
+  oidcClients: OidcClientSettings[] = [];
+
+  /**
+   * Encrypts the provider's private signing keys in MongoDB and signs its cookies. Required in
+   * production when apps are configured; every instance must share it.
+   */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  @Matches(/^.{32,}$/, { message: 'OIDC_KEY_SECRET must be at least 32 characters' })
+  OIDC_KEY_SECRET?: string;
+
+  /** The service's name in emails (sender name, subjects, greetings). */
+  @IsString()
+  @Matches(/^[^\r\n]{1,64}$/, { message: 'APP_NAME must be 1-64 characters on one line' })
+  APP_NAME = 'Account';
+
+  /**
+   * Where mail goes: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://… (TLS). Required
+   * in production; unset in development and tests, messages are written to MAIL_OUTBOX_DIR instead.
+   */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  /** The From of every message, e.g. "Acme Accounts <no-reply@acme.example>". Required in production. */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @Matches(/^[^\r\n]*<?[^@\s<>]+@[^@\s<>]+>?$/, {
+    message: 'MAIL_FROM must be an address, optionally with a name: "Name <address@host>"',
+  })
+  MAIL_FROM?: string;
+
+  /** Without SMTP_URL (development, tests): one .eml file per message in this directory. */
+  @IsString()
+  MAIL_OUTBOX_DIR = '.data/outbox';
+
+  /** How often each instance looks for mail to deliver (also right after each change that sends). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  MAIL_POLL_INTERVAL_MS = 5000;
+
+  /** First retry delay after a failed delivery; it doubles with each failure, up to an hour. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  MAIL_RETRY_SECONDS = 30;
+
+  /**
+   * How long a stopping instance (SIGTERM) waits for the requests under way, and then for the
+   * delivery under way (mail), before it cuts them off. Keep it below the orchestrator's kill timeout.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  SHUTDOWN_GRACE_SECONDS = 10;
+
+  /** How long an email verification (or email change) link works. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(30 * 86400)
+  EMAIL_VERIFICATION_TTL_SECONDS = 86400;
+
+  /** How long a password reset link works. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(86400)
+  PASSWORD_RESET_TTL_SECONDS = 1800;
+
+  /** How long the audit log (the `events` collection) keeps an event; MongoDB removes it then. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  EVENTS_RETENTION_DAYS = 90;
+
+  // Webhooks (WEBHOOK_URLS, WEBHOOK_SECRET, WEBHOOK_RETRY_SECONDS) have their own area beside them:
+  // WebhooksConfig.
+
+  /**
+   * Extra profile fields, as a JSON array of {key, label, type, required?, options?, min?, max?,
+   * maxLength?}; read by readProfileFields() into `profileFields`.
+   */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  PROFILE_FIELDS?: string;
+
+  /** The profile fields' definitions, in the order configured, defaults filled in. */
+  profileFields: ProfileFieldDefinition[] = [];
+
+  get mailFrom(): string {
+    return this.MAIL_FROM ?? `${this.APP_NAME} <no-reply@${new URL(this.publicUrl).hostname}>`;
+  }
+
+  /**
+   * The secret behind the provider's key encryption and cookies: OIDC_KEY_SECRET, or in development
+   * and tests (where it may be left out) a fixed one that protects nothing.
+   */
+  get oidcKeySecret(): string {
+    return this.OIDC_KEY_SECRET ?? 'development only: set OIDC_KEY_SECRET in production';
+  }
+
+  /**
+   * The secret that signs the forms' CSRF tokens: CSRF_SECRET, or in development and tests (where it
+   * may be left out) a fixed one that protects nothing. Fixed rather than random per process, so that
+   * several development instances on one database accept each other's forms, as in production.
+   */
+  get csrfSecret(): string {
+    return this.CSRF_SECRET ?? 'development only: set CSRF_SECRET in production';
+  }
+
+  /** PUBLIC_URL's path without a trailing slash ('' at the root): the pages and routes sit under it. */
+  get basePath(): string {
+    return new URL(this.publicUrl).pathname.replace(/\/$/, '');
+  }
+
+  get publicUrl(): string {
+    return this.PUBLIC_URL ?? `http://localhost:${this.PORT}`;
+  }
+
+  get isProduction(): boolean {
+    return this.NODE_ENV === 'production';
+  }
+
+  /** TRUST_PROXY as express's "trust proxy" takes it; undefined: X-Forwarded-For is ignored. */
+  get trustProxy(): TrustProxySetting | undefined {
+    return this.TRUST_PROXY === undefined ? undefined : parseTrustProxy(this.TRUST_PROXY);
+  }
+
+  /** Every cookie is Secure exactly when browsers reach the service over HTTPS. */
+  get secureCookies(): boolean {
+    return new URL(this.publicUrl).protocol === 'https:';
+  }
+
+  /**
+   * `__Host-` for cookies at Path=/ when the service owns its whole HTTPS origin: browsers then
+   * insist on Secure, Path=/ and no Domain, so no sibling domain can plant or shadow the cookie.
+   * Under a path (several services on one origin) or over plain HTTP: no prefix.
+   */
+  get hostOnlyCookiePrefix(): '__Host-' | '' {
+    return this.secureCookies && new URL(this.publicUrl).pathname === '/' ? '__Host-' : '';
+  }
+
+  /** Origins whose browsers may send state-changing requests: our own and the configured ones. */
+  get trustedOrigins(): Set<string> {
+    return new Set([this.publicUrl, ...this.ALLOWED_ORIGINS].map((url) => new URL(url).origin));
+  }
+
+  /** Validates raw environment variables; throws one error naming every bad variable. */
+  static fromEnvironment(env: Environment): AppConfig {
+    return validSettings(AppConfig.read(env));
+  }
+
+  /** The settings from raw environment variables, and every problem with them. */
+  static read(env: Environment): AreaReading<AppConfig> {
+    const { settings: config, problems } = readSettingsClass(AppConfig, env);
+    const profileFields = readProfileFields(config.PROFILE_FIELDS);
+    config.profileFields = profileFields.fields;
+    problems.push(...profileFields.problems);
+    if (config.SESSION_ABSOLUTE_TIMEOUT_SECONDS < config.SESSION_IDLE_TIMEOUT_SECONDS) {
+      problems.push(
+        'SESSION_ABSOLUTE_TIMEOUT_SECONDS must not be shorter than SESSION_IDLE_TIMEOUT_SECONDS',
+      );
+    }
+    if (config.SIGN_IN_FIRST_DELAY_SECONDS > config.SIGN_IN_MAX_DELAY_SECONDS) {
+      problems.push(
+        'SIGN_IN_FIRST_DELAY_SECONDS must not be longer than SIGN_IN_MAX_DELAY_SECONDS',
+      );
+    }
+    if (config.isProduction && config.SIGN_IN_LOCK_AFTER_FAILURES > 100) {
+      problems.push(
+        'SIGN_IN_LOCK_AFTER_FAILURES must be at most 100 when NODE_ENV=production (NIST SP 800-63B)',
+      );
+    }
+    if (config.isProduction && !config.MONGODB_URI) {
+      problems.push(
+        'MONGODB_URI is required when NODE_ENV=production (the embedded database is for development only)',
+      );
+    }
+    const clients = readOidcClients(env);
+    config.oidcClients = clients.clients;
+    problems.push(...clients.problems);
+    if (config.isProduction && config.oidcClients.length > 0 && !config.OIDC_KEY_SECRET) {
+      problems.push(
+        'OIDC_KEY_SECRET is required when NODE_ENV=production and OIDC_CLIENTS are configured (it encrypts the signing keys)',
+      );
+    }
+    if (config.isProduction && !config.CSRF_SECRET) {
+      problems.push(
+        'CSRF_SECRET is required when NODE_ENV=production (it signs the forms; every instance must share it)',
+      );
+    }
+    if (config.isProduction && (!config.SMTP_URL || !config.MAIL_FROM)) {
+      problems.push(
+        'SMTP_URL and MAIL_FROM are required when NODE_ENV=production (verification and recovery links go out by email)',
+      );
+    }
+    return { settings: config, problems };
+  }
+}

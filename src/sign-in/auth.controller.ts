@@ -1,0 +1,91 @@
+import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { ApiErrors } from '../platform/http/api-errors.decorator';
+import { Public } from '../platform/http/public.decorator';
+import { SignInThrottle } from './limits/sign-in-throttle';
+import { toUserView, UserEnvelope } from '../users/user.view';
+import { AuthService } from './auth.service';
+import { LoginDto } from './dto/login.dto';
+import { RegisterDto } from './dto/register.dto';
+import { LocalAuthGuard } from './methods/password/local-auth.guard';
+import { BrowserSessions } from './sessions/browser-sessions';
+import { SESSION_COOKIE_HEADER } from './sessions/session-cookie';
+import { SignInRecord } from './sign-in-record';
+
+@ApiTags('auth')
+@Public()
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly sessions: BrowserSessions,
+  ) {}
+
+  @Post('register')
+  @SignInThrottle()
+  @ApiOperation({ summary: 'Create an account with an email and a password, and sign in' })
+  @ApiCreatedResponse({
+    type: UserEnvelope,
+    headers: SESSION_COOKIE_HEADER,
+    description: 'Signed in: a session cookie is set.',
+  })
+  @ApiErrors('WEAK_PASSWORD', 'EMAIL_TAKEN', 'USERNAME_TAKEN', 'BUSY')
+  async register(
+    @Body() dto: RegisterDto,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<UserEnvelope> {
+    const user = await this.auth.register(dto);
+    await this.sessions.signIn(request, response, new SignInRecord(user, { method: 'password' }));
+    return { user: toUserView(user) };
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  // Counted before passport-local runs, so a blocked client costs no password verification.
+  @UseGuards(ThrottlerGuard, LocalAuthGuard)
+  @ApiOperation({ summary: 'Sign in with an email or username and the password' })
+  @ApiBody({ type: LoginDto })
+  @ApiOkResponse({
+    type: UserEnvelope,
+    headers: SESSION_COOKIE_HEADER,
+    description: 'Signed in: a session cookie is set.',
+  })
+  @ApiErrors(
+    'INVALID_CREDENTIALS',
+    'ACCOUNT_DISABLED',
+    'TOO_MANY_REQUESTS',
+    'SIGN_IN_LOCKED',
+    'BUSY',
+  )
+  async login(
+    // What LocalStrategy found: the account, and what its sign-in writes.
+    @Req() request: Request & { user: SignInRecord },
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<UserEnvelope> {
+    await this.sessions.signIn(request, response, request.user);
+    return { user: toUserView(request.user.user) };
+  }
+
+  @Post('logout')
+  @Public({ readsSession: true })
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Sign out this session (also without one)' })
+  @ApiNoContentResponse({
+    headers: SESSION_COOKIE_HEADER,
+    description:
+      'This session is ended (its cookie no longer works anywhere) and the cookie cleared.',
+  })
+  logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
+    return this.sessions.signOut(request, response);
+  }
+}

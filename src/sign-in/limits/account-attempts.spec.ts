@@ -1,0 +1,114 @@
+import { AppError } from '../../platform/http/app-error';
+import type { AppConfig } from '../../platform/config/app-config';
+import { AccountAttempts } from './account-attempts';
+import { accountKeyOfLogin, accountKeyOfUser } from './account-key';
+import type { Admission, SignInFailures } from './sign-in-failures';
+
+const ACCOUNT = accountKeyOfUser('64b000000000000000000001');
+
+/** AccountAttempts over a stand-in for its store; the store's own rules have e2e tests. */
+function setup(admission: Admission) {
+  const failures = {
+    admit: jest.fn().mockResolvedValue(admission),
+    forget: jest.fn().mockResolvedValue(undefined),
+    release: jest.fn().mockResolvedValue(undefined),
+  };
+  const config = {
+    SIGN_IN_MAX_DELAY_SECONDS: 900,
+    SIGN_IN_LOCK_AFTER_FAILURES: 100,
+  } as AppConfig;
+  const attempts = new AccountAttempts(failures as unknown as SignInFailures, config);
+  return { attempts, failures };
+}
+
+async function refusal(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
+}
+
+describe('AccountAttempts.check', () => {
+  it('refuses an account that must wait, with the wait in Retry-After, without checking', async () => {
+    const retryAt = new Date(Date.now() + 3500);
+    const { attempts } = setup({ admitted: false, refusal: 'waiting', retryAt });
+    const verify = jest.fn();
+
+    const error = await refusal(attempts.check(ACCOUNT, verify));
+    expect(error.code).toBe('TOO_MANY_REQUESTS');
+    expect(error.status).toBe(429);
+    expect(error.retryAfterSeconds).toBe(4);
+    expect(error.message).toBe('Too many attempts on this account. Please try again in 4 seconds.');
+    expect(verify).not.toHaveBeenCalled();
+  });
+
+  it('refuses a locked account with SIGN_IN_LOCKED, telling the owner to reset the password by email', async () => {
+    const { attempts } = setup({ admitted: false, refusal: 'locked', retryAt: null });
+    const verify = jest.fn();
+
+    const error = await refusal(attempts.check(ACCOUNT, verify));
+    expect(error.code).toBe('SIGN_IN_LOCKED');
+    expect(error.status).toBe(429);
+    expect(error.retryAfterSeconds).toBe(900);
+    expect(error.message).toContain('Reset your password by email');
+    expect(verify).not.toHaveBeenCalled();
+  });
+
+  it('forgets the failures after a success', async () => {
+    const { attempts, failures } = setup({ admitted: true, failures: 7 });
+    await expect(attempts.check(ACCOUNT, () => Promise.resolve(true))).resolves.toEqual({
+      matches: true,
+      locked: false,
+    });
+    expect(failures.forget).toHaveBeenCalledTimes(1);
+    expect(failures.release).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    [99, false],
+    [100, true],
+  ])(
+    'keeps failure %i counted, and says whether it locked the account (%s)',
+    async (count, locked) => {
+      const { attempts, failures } = setup({ admitted: true, failures: count });
+      await expect(attempts.check(ACCOUNT, () => Promise.resolve(false))).resolves.toEqual({
+        matches: false,
+        locked,
+      });
+      expect(failures.forget).not.toHaveBeenCalled();
+      expect(failures.release).not.toHaveBeenCalled();
+    },
+  );
+
+  it('takes a check back when it ends without a verdict (BUSY), and lets the error through', async () => {
+    const { attempts, failures } = setup({ admitted: true, failures: 3 });
+    const busy = new AppError('BUSY', 'The service is busy; try again in a moment.', undefined, 5);
+    await expect(attempts.check(ACCOUNT, () => Promise.reject(busy))).rejects.toBe(busy);
+    expect(failures.release).toHaveBeenCalledTimes(1);
+  });
+
+  it('counts an account as one, and a login that matches no account as one to forget in minutes', async () => {
+    const { attempts, failures } = setup({ admitted: true, failures: 1 });
+    await attempts.check(ACCOUNT, () => Promise.resolve(false));
+    await attempts.check(accountKeyOfLogin('Nobody@Example.test'), () => Promise.resolve(false));
+    expect(failures.admit.mock.calls.map(([, counted]) => counted as unknown)).toEqual([
+      'account',
+      'unknown-login',
+    ]);
+  });
+
+  it('refuses an account that has had its checks this minute until the minute ends', async () => {
+    const retryAt = new Date(Date.now() + 41_200);
+    const { attempts } = setup({ admitted: false, refusal: 'minute', retryAt });
+    const verify = jest.fn();
+    const error = await refusal(attempts.check(ACCOUNT, verify));
+    expect(error.code).toBe('TOO_MANY_REQUESTS');
+    expect(error.retryAfterSeconds).toBe(42);
+    expect(error.message).toBe(
+      'Too many attempts on this account. Please wait a minute and try again.',
+    );
+    expect(verify).not.toHaveBeenCalled();
+  });
+});

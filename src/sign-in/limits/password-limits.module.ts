@@ -1,0 +1,36 @@
+import { Global, Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { Registry } from 'prom-client';
+import { AppConfig } from '../../platform/config/app-config';
+import { AccountAttempts } from './account-attempts';
+import { HashScheduler } from './hash-scheduler';
+import { registerHashSchedulerMetrics } from './hash-scheduler.metrics';
+import { SignInFailure, SignInFailureSchema } from './sign-in-failure.schema';
+import { SignInFailures } from './sign-in-failures';
+
+/**
+ * What bounds password checking: the per-account limits (in MongoDB, `sign_in_failures`) and the
+ * one scheduler of all argon2 work. Global, so every service that checks a password can inject them.
+ */
+@Global()
+@Module({
+  imports: [MongooseModule.forFeature([{ name: SignInFailure.name, schema: SignInFailureSchema }])],
+  providers: [
+    AccountAttempts,
+    SignInFailures,
+    {
+      provide: HashScheduler,
+      inject: [AppConfig, Registry],
+      useFactory: (config: AppConfig, registry: Registry) => {
+        const scheduler = new HashScheduler({
+          concurrency: config.ARGON2_MAX_CONCURRENCY,
+          queueTimeoutMs: config.ARGON2_QUEUE_TIMEOUT_SECONDS * 1000,
+        });
+        registerHashSchedulerMetrics(registry, scheduler);
+        return scheduler;
+      },
+    },
+  ],
+  exports: [AccountAttempts, HashScheduler],
+})
+export class PasswordLimitsModule {}

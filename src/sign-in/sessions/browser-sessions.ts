@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { User } from '../../users/schemas/user.schema';
+import { UsersRepository } from '../../users/users.repository';
+import { Auth } from '../authenticated-request';
+import { SessionCookie } from './session-cookie';
+import { SessionsService, TokenChange } from './sessions.service';
+import { SignInRecord } from '../sign-in-record';
+import { SignInWrites } from '../sign-in-writes';
+
+/**
+ * The HTTP edge of sessions: which session a request's cookie belongs to, and the cookie a
+ * response must carry when a session starts, changes token or ends. The rules are in
+ * SessionsService, which takes plain values.
+ */
+@Injectable()
+export class BrowserSessions {
+  constructor(
+    private readonly cookie: SessionCookie,
+    private readonly sessions: SessionsService,
+    private readonly users: UsersRepository,
+    private readonly writes: SignInWrites,
+  ) {}
+
+  /**
+   * The signed-in user and session behind the request's cookie, or null. A disabled account's
+   * sessions end when it is disabled; one started in the same instant is refused here.
+   */
+  async authenticate(request: Request): Promise<Auth | null> {
+    const token = this.cookie.read(request);
+    // The session and its account in one round trip; the account is read afresh every time.
+    const found =
+      token === undefined
+        ? null
+        : await this.sessions.resolve<User>(token, (as) => this.users.lookupById('userId', as));
+    const session = found?.session;
+    const user = found?.joined[0];
+    return session && user && user.disabled !== true ? { user, session } : null;
+  }
+
+  /**
+   * A fresh session for the person who proved who they are, written with the rest of the sign-in
+   * (SignInWrites) and recorded as the account's last sign-in; a session this browser already had
+   * is ended. ACCOUNT_DISABLED when the account was disabled meanwhile.
+   */
+  async signIn(request: Request, response: Response, record: SignInRecord): Promise<void> {
+    const { token } = await this.writes.write(record, {
+      userAgent: request.headers['user-agent'],
+      // The client's address as express computes it under TRUST_PROXY.
+      ip: request.ip,
+    });
+    const previous = this.cookie.read(request);
+    if (previous !== undefined) await this.sessions.end(previous);
+    this.cookie.write(response, token, this.sessions.absoluteLifetimeMs);
+  }
+
+  /** A new token for this browser's session (SessionsService.rotate says what becomes of the old one). */
+  async renew(response: Response, { session }: Auth, change: TokenChange): Promise<void> {
+    const token = await this.sessions.rotate(session, change);
+    if (token !== undefined) {
+      this.cookie.write(response, token, session.absoluteExpiresAt.getTime() - Date.now());
+    }
+  }
+
+  /**
+   * Ends one of the signed-in account's sessions by its public id; when it is this browser's own,
+   * this browser is signed out. Returns whether it was.
+   */
+  async end(response: Response, { user, session }: Auth, publicId: string): Promise<boolean> {
+    const ended = await this.sessions.endOne(user._id, publicId);
+    const wasThisOne = ended._id === session._id;
+    if (wasThisOne) this.cookie.clear(response);
+    return wasThisOne;
+  }
+
+  /** Clears the cookie of a session that no longer exists (its account was deleted). */
+  forget(response: Response): void {
+    this.cookie.clear(response);
+  }
+
+  /** Signs this browser out, here and at the OpenID provider (SessionsService.signOut). */
+  async signOut(request: Request, response: Response): Promise<void> {
+    const token = this.cookie.read(request);
+    if (token !== undefined) await this.sessions.signOut(token);
+    this.cookie.clear(response);
+  }
+}
