@@ -6,6 +6,7 @@ import { GOOD_PASSWORD, newAccount } from '../support/accounts';
 import { LiveApp, startLiveApp } from '../support/live-app';
 import { createTestApp } from '../support/test-app';
 import { OidcProvider } from '../../src/openid/oidc-provider.service';
+import { BrowserSessions } from '../../src/sign-in/sessions/browser-sessions';
 import { KEEP_REPLACED_KEYS_MS, rotateSigningKeys } from '../../src/openid/rotate-keys.command';
 import { KEY_ACTIVATION_MS } from '../../src/openid/signing-keys';
 
@@ -256,6 +257,50 @@ describe('OpenID Connect provider', () => {
     });
     expect(tokens.claims()?.email).toBe(account.email);
   });
+  it("reads this service's session once per request of an authorization, whatever asks for it", async () => {
+    const { account } = await signedInBrowser();
+    const browser = request.agent(live.url);
+    const config = await discover(APP.client_id, APP.client_secret);
+    const reads = jest.spyOn(live.t.app.get(BrowserSessions), 'authenticate');
+    try {
+      /** Follows the redirects like follow(), noting how often each request read the session. */
+      async function readsAlong(start: URL) {
+        const steps: { path: string; reads: number }[] = [];
+        let url = start;
+        while (url.origin === issuer.origin && url.pathname !== '/login') {
+          reads.mockClear();
+          const response = await browser.get(url.pathname + url.search);
+          const path = url.pathname.replace(/^(\/oauth2\/\w+)\/[\w-]+$/, '$1/:uid');
+          steps.push({ path, reads: reads.mock.calls.length });
+          url = new URL(response.headers.location as string, url);
+        }
+        return { steps, url };
+      }
+      const { url, verifier, state } = await authorize(config);
+      const before = await readsAlong(url);
+      expect(before.steps).toEqual([
+        { path: '/oauth2/authorize', reads: 1 },
+        { path: '/oauth2/interaction/:uid', reads: 1 },
+      ]);
+      await browser
+        .post('/auth/login')
+        .send({ login: account.email, password: GOOD_PASSWORD })
+        .expect(200);
+      const after = await readsAlong(new URL(before.url.searchParams.get('returnTo')!, issuer));
+      expect(after.steps).toEqual([
+        { path: '/oauth2/interaction/:uid', reads: 1 },
+        { path: '/oauth2/authorize/:uid', reads: 1 },
+      ]);
+      const tokens = await client.authorizationCodeGrant(config, after.url, {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+      expect(tokens.claims()?.email).toBe(account.email);
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
   it('refuses a replayed code with invalid_grant, and what it issued stops working', async () => {
     const { browser, userId } = await signedInBrowser();
     const config = await discover(APP.client_id, APP.client_secret);
