@@ -5,18 +5,20 @@ import type { Connection } from 'mongoose';
 import { hkdfSync, type JsonWebKey } from 'node:crypto';
 import Provider, {
   type Configuration,
-  errors,
   type Interaction,
-  interactionPolicy,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import type { Auth } from '../sign-in/authenticated-request';
-import { BrowserSessions } from '../sign-in/sessions/browser-sessions';
 import { AppConfig } from '../platform/config/app-config';
+import { AppError } from '../platform/http/app-error';
 import { nameRoute } from '../platform/metrics/route-label';
 import { User } from '../users/schemas/user.schema';
 import { profileDataOf } from '../users/profile-data';
 import { UsersRepository } from '../users/users.repository';
+import { grantEverythingAsked, grantForInteraction } from './first-party-grants';
+import { policyFollowing } from './interaction-policy';
+import { nextStep, SIGN_IN_OFFERED } from './interaction-step';
+import { ServiceSession } from './service-session';
 import { MongoAdapter } from './storage/mongo-adapter';
 import { ProviderRecords } from './storage/provider-records';
 import {
@@ -46,6 +48,9 @@ export const OIDC_ROUTES = {
   jwks: '/.well-known/jwks.json',
 } as const;
 
+/** What finishInteraction did: answered the browser itself, or it is to sign in here first. */
+export type InteractionOutcome = 'answered' | 'sign-in-first';
+
 /** How long an ID token lives: a replaced key stays published at least that long. */
 export const ID_TOKEN_TTL_SECONDS = 3600;
 
@@ -63,6 +68,8 @@ const CLAIMS = {
  * This service as the OpenID Connect provider of the team's apps (oidc-provider), with its
  * storage in MongoDB. Enabled when OIDC_CLIENTS configures apps. Signing in at the provider is
  * signing in here: the interaction sends the browser to /login and back.
+ * The one adapter of the library: the rest of the service sees its endpoints (middleware()) and
+ * finishInteraction(), never its grants, sessions or interactions.
  */
 @Injectable()
 export class OidcProvider implements OnModuleInit, OnModuleDestroy {
@@ -83,7 +90,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly keys: SigningKeys,
     private readonly users: UsersRepository,
-    private readonly browserSessions: BrowserSessions,
+    private readonly serviceSession: ServiceSession,
     private readonly records: ProviderRecords,
   ) {
     this.basePath = config.basePath;
@@ -94,7 +101,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The running provider; only when enabled. */
-  get instance(): Provider {
+  private get instance(): Provider {
     if (!this.provider) throw new Error('The OpenID Connect provider is not enabled');
     return this.provider;
   }
@@ -209,7 +216,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       findAccount: (_ctx: KoaContextWithOIDC, sub: string) => this.findAccount(sub),
       interactions: {
         url: (_ctx, interaction) => `${this.basePath}${INTERACTION_PATH}/${interaction.uid}`,
-        policy: this.policy(),
+        policy: policyFollowing((ctx) => this.followServiceSession(ctx)),
       },
       features: {
         devInteractions: { enabled: false },
@@ -253,12 +260,67 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
+   * Where an app's authorization request needs the person (at INTERACTION_PATH): signed in here
+   * already (recently enough when the app asked for a fresh sign-in), it completes at once and the
+   * browser goes back to the provider; a request whose `id_token_hint` names someone else shows
+   * the sign-in page once, and whoever comes back still not them, the app gets `login_required`.
+   * `sign-in-first`: the browser is to sign in here, and come back.
+   */
+  async finishInteraction(request: Request, response: Response): Promise<InteractionOutcome> {
+    const provider = this.instance;
+    const interaction = await provider.interactionDetails(request, response).catch(() => {
+      // No interaction for this browser: expired, already finished, or started elsewhere.
+      throw new AppError(
+        'SIGN_IN_REQUEST_EXPIRED',
+        'This sign-in request has expired or was already used. Go back to the app and sign in again.',
+      );
+    });
+    const step = nextStep(interaction, await this.serviceSession.of(request));
+    if (step.kind === 'refuse') {
+      // The app hears so at its redirect_uri, rather than the sign-in page coming back or a code
+      // for someone else.
+      await provider.interactionFinished(
+        request,
+        response,
+        {
+          error: 'login_required',
+          error_description: 'The person signed in is not the one id_token_hint names',
+        },
+        { mergeWithLastSubmission: false },
+      );
+      return 'answered';
+    }
+    if (step.kind === 'sign-in') {
+      if (step.offerOnce) {
+        await provider.interactionResult(request, response, SIGN_IN_OFFERED, {
+          mergeWithLastSubmission: false,
+        });
+      }
+      return 'sign-in-first';
+    }
+    const login = providerLogin(step.auth);
+    const { accountId } = login;
+    await this.leaveForeignSession(interaction, accountId);
+    const grantId = await grantForInteraction(provider, interaction, accountId);
+    await provider.interactionFinished(
+      request,
+      response,
+      {
+        login: { accountId, ts: login.loginTs, amr: login.amr },
+        consent: { grantId },
+      },
+      { mergeWithLastSubmission: false },
+    );
+    return 'answered';
+  }
+
+  /**
    * Before an interaction finishes as `accountId`: the provider session it began in, when that is
    * someone else's (who signed out here, or whom this person replaced at /login) or is gone, ends
    * and is forgotten, so that resuming starts a new one. oidc-provider would otherwise first ask
    * to sign the other person out, at an endpoint this service does not serve.
    */
-  async leaveForeignSession(interaction: Interaction, accountId: string): Promise<void> {
+  private async leaveForeignSession(interaction: Interaction, accountId: string): Promise<void> {
     const origin = interaction.session;
     if (!origin) return;
     // By its uid: the stored interaction keeps no copy of the session's cookie (MongoAdapter).
@@ -278,66 +340,19 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * oidc-provider's interaction policy, with a prompt of ours first (its checks run before the
-   * base ones, which run side by side):
-   *  - the provider's session follows this service's (followServiceSession), so the base checks
-   *    (no_session, max_age, id_token_hint, prompt=none's login_required) judge the person
-   *    signed in here, also when a sign-in resumes the request (loadIdTokenHintOnResume);
-   *  - `offline_access` kept for first-party apps: OpenID Connect drops it unless the request also
-   *    asks for the consent screen, which these apps never show.
-   */
-  private policy() {
-    const { base, Check, Prompt } = interactionPolicy;
-    const policy = base();
-    const serviceSession = new Check(
-      'service_session',
-      "the provider's session follows this service's",
-      'login_required',
-      async (ctx) => {
-        await this.followServiceSession(ctx);
-        await loadIdTokenHintOnResume(ctx);
-        return Check.NO_NEED_TO_PROMPT;
-      },
-    );
-    const offlineAccess = new Check(
-      'offline_access',
-      'refresh tokens for a first-party app',
-      (ctx) => {
-        const { oidc } = ctx;
-        const words = (value: unknown) => (typeof value === 'string' ? value.split(' ') : []);
-        const requested = words(oidc.params?.scope);
-        const asked = words((ctx.query as Record<string, unknown>).scope);
-        if (
-          asked.includes('offline_access') &&
-          !requested.includes('offline_access') &&
-          oidc.client?.grantTypeAllowed('refresh_token') &&
-          !oidc.prompts.has('none')
-        ) {
-          oidc.params!.scope = [...requested, 'offline_access'].join(' ');
-        }
-        return Check.NO_NEED_TO_PROMPT;
-      },
-    );
-    policy.add(
-      new Prompt({ name: 'service', requestable: false }, serviceSession, offlineAccess),
-      0,
-    );
-    return policy;
-  }
-
-  /**
    * Makes the provider's session in this browser name whoever is signed in here, as they signed
    * in, or no one. Signing in here is signing in at the provider, so a browser signed in here
    * needs no interaction (prompt=none gets its code), and a provider session left from someone
    * else (signed out here, or replaced by another person's sign-in) counts for nothing: it ends,
    * with the grants it pointed to (which stay that person's), instead of being taken over.
    * The provider has already loaded the account and grant of its session: they follow too.
+   * Read once per request (ServiceSession), like the interaction's.
    */
   private async followServiceSession(ctx: KoaContextWithOIDC): Promise<void> {
     const { oidc } = ctx;
     const session = oidc.session!;
     const auth = await orTemporarilyUnavailable(() =>
-      this.browserSessions.authenticate(ctx.req as unknown as Request),
+      this.serviceSession.of(ctx.req as unknown as Request),
     );
     const login = auth ? providerLogin(auth) : undefined;
     if (session.accountId === login?.accountId && session.loginTs === login?.loginTs) return;
@@ -367,23 +382,6 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-/**
- * oidc-provider checks `id_token_hint` when the request begins, and not when a sign-in resumes it:
- * its hint check would pass anyone then. Loaded again, the hint must name whoever the session now
- * does, or the provider asks again (and InteractionController answers login_required).
- */
-async function loadIdTokenHintOnResume(ctx: KoaContextWithOIDC): Promise<void> {
-  const { oidc } = ctx;
-  const hint = oidc.params?.id_token_hint;
-  if (oidc.route !== 'resume' || typeof hint !== 'string' || oidc.entities.IdTokenHint) return;
-  // As when the request began: a hint that no longer verifies (its key gone) is the app's error.
-  const verified = await oidc.provider.IdToken.validate(hint, oidc.client!).catch((cause) => {
-    if (cause instanceof errors.OIDCProviderError) throw cause;
-    throw new errors.InvalidRequest('could not validate id_token_hint');
-  });
-  oidc.entity('IdTokenHint', verified);
-}
-
 /** How a sign-in here is recorded in the provider's session (and an interaction's result). */
 export function providerLogin({ user, session }: Auth) {
   return {
@@ -391,25 +389,6 @@ export function providerLogin({ user, session }: Auth) {
     loginTs: Math.floor(session.authenticatedAt.getTime() / 1000),
     amr: [session.method === 'provider' ? 'fed' : 'pwd'],
   };
-}
-
-/**
- * The apps are first-party: the grant covers whatever the app asked for, with no consent screen,
- * added to the grant it already has in this browser.
- */
-async function grantEverythingAsked(ctx: KoaContextWithOIDC) {
-  const { oidc } = ctx;
-  const accountId = oidc.session?.accountId;
-  const clientId = oidc.client?.clientId;
-  if (!accountId || !clientId) return undefined;
-  const existing = oidc.session?.grantIdFor(clientId);
-  const grant =
-    (existing && (await oidc.provider.Grant.find(existing))) ||
-    new oidc.provider.Grant({ accountId, clientId });
-  grant.addOIDCScope([...oidc.requestParamScopes].join(' '));
-  if (oidc.requestParamClaims.size > 0) grant.addOIDCClaims([...oidc.requestParamClaims]);
-  await grant.save();
-  return grant;
 }
 
 /** A plain page for what cannot go back to the app: its error code and description, escaped. */

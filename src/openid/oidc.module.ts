@@ -5,13 +5,14 @@ import { OidcStorageModule } from './storage/oidc-storage.module';
 import { InteractionController } from './interaction.controller';
 import { LogoutController } from './logout.controller';
 import { OidcProvider } from './oidc-provider.service';
+import { ServiceSession } from './service-session';
 import { SigningKeys } from './signing-keys';
 
 /** This service as the OpenID Connect provider of the team's apps. */
 @Module({
   imports: [UsersModule, AuthModule, OidcStorageModule],
   controllers: [InteractionController, LogoutController],
-  providers: [SigningKeys, OidcProvider],
+  providers: [SigningKeys, ServiceSession, OidcProvider],
   exports: [OidcProvider, SigningKeys],
 })
 export class OidcModule {}

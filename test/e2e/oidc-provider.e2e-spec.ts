@@ -272,7 +272,7 @@ describe('OpenID Connect provider', () => {
           const response = await browser.get(url.pathname + url.search);
           const path = url.pathname.replace(/^(\/oauth2\/\w+)\/[\w-]+$/, '$1/:uid');
           steps.push({ path, reads: reads.mock.calls.length });
-          url = new URL(response.headers.location as string, url);
+          url = new URL(response.headers.location, url);
         }
         return { steps, url };
       }

@@ -1,0 +1,61 @@
+import { decodeJwt } from 'jose';
+import type { Interaction } from 'oidc-provider';
+import type { Auth } from '../sign-in/authenticated-request';
+
+/**
+ * What an interaction does next, for whoever is signed in here:
+ *  - `refuse`: the app's `id_token_hint` names someone else, and the sign-in page was offered once
+ *    already: the app hears login_required (OpenID Connect Core 3.1.2.1);
+ *  - `sign-in`: the person signs in (again) first; `offerOnce` when the request carries a hint,
+ *    so that whoever comes back from /login is the answer;
+ *  - `finish`: the request completes as `auth`'s person.
+ */
+export type InteractionStep =
+  { kind: 'refuse' } | { kind: 'sign-in'; offerOnce: boolean } | { kind: 'finish'; auth: Auth };
+
+/** Kept in the interaction's result while the browser is at /login for a hinted request. */
+export const SIGN_IN_OFFERED = { signInOffered: true };
+
+export function nextStep(interaction: Interaction, auth: Auth | null): InteractionStep {
+  const hinted = hintedAccountOf(interaction);
+  const notHinted = hinted !== undefined && auth?.user._id.toHexString() !== hinted;
+  if (notHinted && signInAlreadyOffered(interaction)) return { kind: 'refuse' };
+  if (!auth || notHinted || needsFreshSignIn(interaction, auth)) {
+    return { kind: 'sign-in', offerOnce: hinted !== undefined };
+  }
+  return { kind: 'finish', auth };
+}
+
+/**
+ * Whether the sign-in page was shown for this request already: by this interaction, or a sign-in
+ * was submitted for it before and the provider asked again (its hint check, see interaction-policy).
+ */
+function signInAlreadyOffered(interaction: Interaction): boolean {
+  return (
+    interaction.result?.signInOffered === true || interaction.lastSubmission?.login !== undefined
+  );
+}
+
+/**
+ * The account the app's `id_token_hint` names (`sub` is the account's id), if it sent one. The
+ * provider verified the token when the request began; the interaction keeps it server-side.
+ */
+function hintedAccountOf(interaction: Interaction): string | undefined {
+  const hint = interaction.params.id_token_hint;
+  return typeof hint === 'string' ? decodeJwt(hint).sub : undefined;
+}
+
+/**
+ * `prompt=login`, or a `max_age` the sign-in here is older than: the person signs in again first
+ * (after the request began, for prompt=login).
+ */
+function needsFreshSignIn(interaction: Interaction, { session }: Auth): boolean {
+  const signedInAt = session.authenticatedAt.getTime();
+  // Signed in after the second the request began (iat counts whole seconds): as fresh as it gets.
+  if (signedInAt >= (interaction.iat + 1) * 1000) return false;
+  const { prompt, max_age } = interaction.params;
+  const prompts = typeof prompt === 'string' ? prompt.split(' ') : [];
+  if (prompts.includes('login')) return true;
+  const maxAge = Number(max_age);
+  return Number.isFinite(maxAge) && Date.now() - signedInAt > maxAge * 1000;
+}
