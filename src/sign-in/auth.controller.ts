@@ -20,6 +20,7 @@ import { LocalAuthGuard } from './methods/password/local-auth.guard';
 import { BrowserSessions } from './sessions/browser-sessions';
 import { SESSION_COOKIE_HEADER } from './sessions/session-cookie';
 import { SignInRecord } from './sign-in-record';
+import { SignInService } from './sign-in.service';
 
 @ApiTags('auth')
 @Public()
@@ -27,6 +28,7 @@ import { SignInRecord } from './sign-in-record';
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
+    private readonly signIn: SignInService,
     private readonly sessions: BrowserSessions,
   ) {}
 
@@ -45,8 +47,12 @@ export class AuthController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<UserEnvelope> {
     const user = await this.auth.register(dto);
-    await this.sessions.signIn(request, response, new SignInRecord(user, { method: 'password' }));
-    return { user: toUserView(user) };
+    const signedIn = await this.signIn.complete(
+      new SignInRecord(user, { method: 'password' }),
+      this.sessions.signInClient(request),
+    );
+    this.sessions.setCookie(response, signedIn);
+    return { user: toUserView(signedIn.user) };
   }
 
   @Post('login')
@@ -72,8 +78,9 @@ export class AuthController {
     @Req() request: Request & { user: SignInRecord },
     @Res({ passthrough: true }) response: Response,
   ): Promise<UserEnvelope> {
-    await this.sessions.signIn(request, response, request.user);
-    return { user: toUserView(request.user.user) };
+    const signedIn = await this.signIn.complete(request.user, this.sessions.signInClient(request));
+    this.sessions.setCookie(response, signedIn);
+    return { user: toUserView(signedIn.user) };
   }
 
   @Post('logout')

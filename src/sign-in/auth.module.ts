@@ -19,6 +19,7 @@ import { SessionsController } from './sessions/sessions.controller';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
 import { SignInWrites } from './sign-in-writes';
+import { SignInService } from './sign-in.service';
 
 @Module({
   imports: [
@@ -39,6 +40,7 @@ import { SignInWrites } from './sign-in-writes';
     SessionCookie,
     BrowserSessions,
     SignInWrites,
+    SignInService,
     SessionGuard,
     RecentSignInGuard,
   ],
@@ -49,6 +51,7 @@ import { SignInWrites } from './sign-in-writes';
     SessionsService,
     SessionCookie,
     BrowserSessions,
+    SignInService,
     SessionGuard,
     RecentSignInGuard,
   ],

@@ -85,7 +85,7 @@ export class AuthService {
    * password verification, so neither reveals which accounts exist. A disabled account's right
    * password is refused with ACCOUNT_DISABLED; a wrong one fails as for any account. What a
    * success writes (the failures set back to zero, the audit event) is left in the SignInRecord,
-   * for BrowserSessions.signIn to send with the session.
+   * for SignInService.complete to send with the session.
    */
   verifyCredentials(login: string, password: string): Promise<SignInRecord> {
     return this.signIns.track('password', this.checkCredentials(login, password));

@@ -7,6 +7,7 @@ import { LoginDto } from '../sign-in/dto/login.dto';
 import { RegisterDto } from '../sign-in/dto/register.dto';
 import { PasswordPolicy } from '../sign-in/methods/password/password-policy.service';
 import { SignInRecord } from '../sign-in/sign-in-record';
+import { SignInService } from '../sign-in/sign-in.service';
 import { AppError, ErrorCode } from '../platform/http/app-error';
 import { Public } from '../platform/http/public.decorator';
 import { SignInThrottle } from '../sign-in/limits/sign-in-throttle';
@@ -31,6 +32,7 @@ export class AuthPagesController {
   constructor(
     private readonly pages: PagesService,
     private readonly auth: AuthService,
+    private readonly signIn: SignInService,
     private readonly sessions: BrowserSessions,
     private readonly policy: PasswordPolicy,
     private readonly profileFields: ProfileFields,
@@ -61,8 +63,9 @@ export class AuthPagesController {
       return this.showLogin(request, response, returnTo, { ...form }, 400);
     }
     try {
-      const signIn = await this.auth.verifyCredentials(form.value.login, form.value.password);
-      await this.sessions.signIn(request, response, signIn);
+      const proved = await this.auth.verifyCredentials(form.value.login, form.value.password);
+      const signedIn = await this.signIn.complete(proved, this.sessions.signInClient(request));
+      this.sessions.setCookie(response, signedIn);
       this.pages.redirectTo(response, returnTo ?? this.pages.url('/'), 'signed-in');
     } catch (error) {
       if (!(error instanceof AppError) || !SHOWN_ON_LOGIN.has(error.code)) throw error;
@@ -134,7 +137,11 @@ export class AuthPagesController {
     if (Object.keys(form.errors).length > 0) return show(400);
     try {
       const user = await this.auth.register({ ...form.value, data: profile.changes });
-      await this.sessions.signIn(request, response, new SignInRecord(user, { method: 'password' }));
+      const signedIn = await this.signIn.complete(
+        new SignInRecord(user, { method: 'password' }),
+        this.sessions.signInClient(request),
+      );
+      this.sessions.setCookie(response, signedIn);
       this.pages.redirect(response, '/settings', 'registered');
     } catch (error) {
       if (!(error instanceof AppError) || !error.field) throw error;

@@ -5,13 +5,12 @@ import { UsersRepository } from '../../users/users.repository';
 import { Auth } from '../authenticated-request';
 import { SessionCookie } from './session-cookie';
 import { SessionsService, TokenChange } from './sessions.service';
-import { SignInRecord } from '../sign-in-record';
-import { SignInWrites } from '../sign-in-writes';
+import type { CompletedSignIn, SignInClient } from '../sign-in.service';
 
 /**
  * The HTTP edge of sessions: which session a request's cookie belongs to, and the cookie a
  * response must carry when a session starts, changes token or ends. The rules are in
- * SessionsService, which takes plain values.
+ * SessionsService, which takes plain values; a session starts at SignInService.complete.
  */
 @Injectable()
 export class BrowserSessions {
@@ -19,7 +18,6 @@ export class BrowserSessions {
     private readonly cookie: SessionCookie,
     private readonly sessions: SessionsService,
     private readonly users: UsersRepository,
-    private readonly writes: SignInWrites,
   ) {}
 
   /**
@@ -38,20 +36,19 @@ export class BrowserSessions {
     return session && user && user.disabled !== true ? { user, session } : null;
   }
 
-  /**
-   * A fresh session for the person who proved who they are, written with the rest of the sign-in
-   * (SignInWrites) and recorded as the account's last sign-in; a session this browser already had
-   * is ended. ACCOUNT_DISABLED when the account was disabled meanwhile.
-   */
-  async signIn(request: Request, response: Response, record: SignInRecord): Promise<void> {
-    const { token } = await this.writes.write(record, {
+  /** Where a sign-in from this request comes from, and the session this browser had until now. */
+  signInClient(request: Request): SignInClient {
+    return {
       userAgent: request.headers['user-agent'],
       // The client's address as express computes it under TRUST_PROXY.
       ip: request.ip,
-    });
-    const previous = this.cookie.read(request);
-    if (previous !== undefined) await this.sessions.end(previous);
-    this.cookie.write(response, token, this.sessions.absoluteLifetimeMs);
+      replacing: this.cookie.read(request),
+    };
+  }
+
+  /** The cookie of the session a sign-in started (SignInService.complete). */
+  setCookie(response: Response, { token, lifetimeMs }: CompletedSignIn): void {
+    this.cookie.write(response, token, lifetimeMs);
   }
 
   /** A new token for this browser's session (SessionsService.rotate says what becomes of the old one). */

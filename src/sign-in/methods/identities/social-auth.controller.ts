@@ -12,6 +12,7 @@ import type { Request, Response } from 'express';
 import { BrowserSessions } from '../../sessions/browser-sessions';
 import { SESSION_COOKIE_HEADER } from '../../sessions/session-cookie';
 import { SignInRecord } from '../../sign-in-record';
+import { SignInService } from '../../sign-in.service';
 import { ApiErrors } from '../../../platform/http/api-errors.decorator';
 import { AppError, ErrorCode } from '../../../platform/http/app-error';
 import { Public } from '../../../platform/http/public.decorator';
@@ -60,6 +61,7 @@ export class SocialAuthController {
   constructor(
     private readonly providers: ProviderClients,
     private readonly social: SocialAuthService,
+    private readonly signIn: SignInService,
     private readonly browserSessions: BrowserSessions,
     private readonly flowCookie: FlowCookie,
   ) {}
@@ -181,11 +183,11 @@ export class SocialAuthController {
       if (result.action === 'reauthenticated') {
         await this.browserSessions.renew(response, current!, { proof, securityEvent: true });
       } else if (result.action !== 'linked') {
-        await this.browserSessions.signIn(
-          request,
-          response,
+        const signedIn = await this.signIn.complete(
           new SignInRecord(result.user, proof, result.writes),
+          this.browserSessions.signInClient(request),
         );
+        this.browserSessions.setCookie(response, signedIn);
       }
       if (wantsJson(request)) {
         response.status(200).json({

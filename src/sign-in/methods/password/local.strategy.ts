@@ -6,7 +6,7 @@ import { SignInRecord } from '../../sign-in-record';
 
 /**
  * passport-local over `{ login, password }`; the body is already validated by LocalAuthGuard. The
- * request's `user` is the SignInRecord, which the controller completes with a session.
+ * request's `user` is the SignInRecord, which the controller hands to the door (SignInService).
  */
 @Injectable()
 export class LocalStrategy extends PassportStrategy(Strategy) {
