@@ -12,6 +12,7 @@ import Provider, {
 } from 'oidc-provider';
 import type { Auth } from '../sign-in/authenticated-request';
 import { BrowserSessions } from '../sign-in/sessions/browser-sessions';
+import { SIGN_IN_METHODS } from '../sign-in/methods/sign-in-methods';
 import { AppConfig } from '../platform/config/app-config';
 import { nameRoute } from '../platform/metrics/route-label';
 import { User } from '../users/schemas/user.schema';
@@ -389,7 +390,8 @@ export function providerLogin({ user, session }: Auth) {
   return {
     accountId: user._id.toHexString(),
     loginTs: Math.floor(session.authenticatedAt.getTime() / 1000),
-    amr: [session.method === 'provider' ? 'fed' : 'pwd'],
+    // Sessions from before the method was recorded have always been given the password's.
+    amr: [SIGN_IN_METHODS[session.method ?? 'password'].amr],
   };
 }
 
