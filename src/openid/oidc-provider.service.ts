@@ -9,6 +9,7 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import type { Auth } from '../sign-in/authenticated-request';
+import { SIGN_IN_METHODS } from '../sign-in/methods/sign-in-methods';
 import { AppConfig } from '../platform/config/app-config';
 import { AppError } from '../platform/http/app-error';
 import { nameRoute } from '../platform/metrics/route-label';
@@ -387,7 +388,8 @@ export function providerLogin({ user, session }: Auth) {
   return {
     accountId: user._id.toHexString(),
     loginTs: Math.floor(session.authenticatedAt.getTime() / 1000),
-    amr: [session.method === 'provider' ? 'fed' : 'pwd'],
+    // Sessions from before the method was recorded have always been given the password's.
+    amr: [SIGN_IN_METHODS[session.method ?? 'password'].amr],
   };
 }
 

@@ -1,3 +1,4 @@
+import { SIGN_IN_METHODS } from '../sign-in/methods/sign-in-methods';
 import type { SessionView } from '../sign-in/sessions/session.view';
 import { deviceName } from './device-name';
 
@@ -31,12 +32,14 @@ export function sessionRows(
   sessions: SessionView[],
   providers: Array<{ key: string; name: string }>,
 ): SessionRow[] {
+  const { password, provider } = SIGN_IN_METHODS;
+  // signedInWith is 'password' or the provider's key (SessionView).
   const methodName = (method: string | null) =>
     method === null
       ? 'Unknown'
       : method === 'password'
-        ? 'Password'
-        : (providers.find(({ key }) => key === method)?.name ?? method);
+        ? password.label()
+        : provider.label({ provider: method }, providers);
   return sessions.map((session) => ({
     id: session.id,
     current: session.current,

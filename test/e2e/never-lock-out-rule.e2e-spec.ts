@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { SignInMethod, SignInMethods } from '../../src/sign-in/methods/sign-in-methods';
+import { SignInMethods, WayIn } from '../../src/sign-in/methods/sign-in-methods';
 import { User } from '../../src/users/schemas/user.schema';
 import { UsersRepository } from '../../src/users/users.repository';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -40,10 +40,10 @@ describe('never-lock-out rule: filter and count agree on the real database', () 
       { passwordHash: HASH, email: undefined, providers: ['google'] },
     ],
   ];
-  const removals: Array<[string, SignInMethod]> = [
-    ['the password', { password: true }],
-    ['google', { provider: 'google' }],
-    ['github', { provider: 'github' }],
+  const removals: Array<[string, WayIn]> = [
+    ['the password', { method: 'password' }],
+    ['google', { method: 'provider', provider: 'google' }],
+    ['github', { method: 'provider', provider: 'github' }],
   ];
 
   for (const [shapeName, shape] of shapes) {
@@ -72,14 +72,14 @@ describe('never-lock-out rule: filter and count agree on the real database', () 
         );
         await t.db.collection('users').insertOne(record);
         const has = (record: Partial<User> | null) =>
-          'password' in removal
+          removal.method === 'password'
             ? typeof record?.passwordHash === 'string'
             : Boolean(record?.identities?.some(({ provider }) => provider === removal.provider));
         const present = has(user);
 
         const filter = methods.keepsAWayToSignIn(removal);
         const removed =
-          'password' in removal
+          removal.method === 'password'
             ? await users.removePassword(_id, filter)
             : await users.unlinkIdentity(_id, removal.provider, filter);
 

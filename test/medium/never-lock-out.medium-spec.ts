@@ -1,5 +1,11 @@
 import { Types } from 'mongoose';
-import { SignInMethod, SignInMethods } from '../../src/sign-in/methods/sign-in-methods';
+import type { SignInMethod } from '../../src/sign-in/methods/sign-in-method';
+import {
+  SIGN_IN_METHOD_KEYS,
+  SIGN_IN_METHODS,
+  SignInMethods,
+  WayIn,
+} from '../../src/sign-in/methods/sign-in-methods';
 import { User } from '../../src/users/schemas/user.schema';
 import { UsersModule } from '../../src/users/users.module';
 import { NewUser, UsersRepository } from '../../src/users/users.repository';
@@ -65,11 +71,11 @@ describe('the never-lock-out rule against the database', () => {
     { password: true, identities: ['google'] },
     { password: true, identities: ['facebook'] },
   ];
-  const removals: SignInMethod[] = [
-    { password: true },
-    { provider: 'google' },
-    { provider: 'github' },
-    { provider: 'facebook' },
+  const removals: WayIn[] = [
+    { method: 'password' },
+    { method: 'provider', provider: 'google' },
+    { method: 'provider', provider: 'github' },
+    { method: 'provider', provider: 'facebook' },
   ];
 
   it('matches in the database exactly the accounts the count says keep a way in', async () => {
@@ -94,23 +100,54 @@ describe('the never-lock-out rule against the database', () => {
     }
   });
 
+  it('tries removing a way in of every registered method', () => {
+    expect([...new Set(removals.map(({ method }) => method))].sort()).toEqual(
+      [...SIGN_IN_METHOD_KEYS].sort(),
+    );
+  });
+
+  it("matches in the database exactly the accounts each method's predicate says keep one", async () => {
+    const accounts = await Promise.all(shapes.map((shape) => account(shape)));
+    const collection = fixture.db.collection<User>('users');
+    const enabled = ['google', 'github'];
+    for (const removing of [undefined, ...removals]) {
+      for (const key of SIGN_IN_METHOD_KEYS) {
+        const method = SIGN_IN_METHODS[key] as SignInMethod<string, WayIn>;
+        const except = removing?.method === key ? removing : undefined;
+        const filter = method.keepsFilter(enabled, except);
+        const matched = filter
+          ? await collection
+              .find({ $and: [{ _id: { $in: accounts.map(({ _id }) => _id) } }, filter] } as never)
+              .project<{ _id: Types.ObjectId }>({ _id: 1 })
+              .toArray()
+          : [];
+        const byFilter = matched.map(({ _id }) => _id.toHexString()).sort();
+        const byPredicate = accounts
+          .filter((user) => method.keeps(user, enabled, except))
+          .map(({ _id }) => _id.toHexString())
+          .sort();
+        expect({ key, except, matched: byFilter }).toEqual({ key, except, matched: byPredicate });
+      }
+    }
+  });
+
   it('removes the password only while another way in remains', async () => {
     const alone = await account({ password: true });
     expect(
-      await users.removePassword(alone._id, methods.keepsAWayToSignIn({ password: true })),
+      await users.removePassword(alone._id, methods.keepsAWayToSignIn({ method: 'password' })),
     ).toBe(false);
     expect((await users.findById(alone._id))?.passwordHash).toEqual(expect.any(String));
 
     const withGoogle = await account({ password: true, identities: ['google'] });
     expect(
-      await users.removePassword(withGoogle._id, methods.keepsAWayToSignIn({ password: true })),
+      await users.removePassword(withGoogle._id, methods.keepsAWayToSignIn({ method: 'password' })),
     ).toBe(true);
     expect((await users.findById(withGoogle._id))?.passwordHash).toBeUndefined();
   });
 
   it('unlinks an identity only while another way in remains; a switched-off provider is none', async () => {
     const onlyFacebookBeside = await account({ identities: ['google', 'facebook'] });
-    const rule = methods.keepsAWayToSignIn({ provider: 'google' });
+    const rule = methods.keepsAWayToSignIn({ method: 'provider', provider: 'google' });
     expect(await users.unlinkIdentity(onlyFacebookBeside._id, 'google', rule)).toBe(false);
 
     const two = await account({ identities: ['google', 'github'] });
@@ -123,12 +160,16 @@ describe('the never-lock-out rule against the database', () => {
     for (let round = 0; round < 5; round += 1) {
       const user = await account({ password: true, identities: ['google'] });
       const results = await Promise.all([
-        users.removePassword(user._id, methods.keepsAWayToSignIn({ password: true })),
-        users.unlinkIdentity(user._id, 'google', methods.keepsAWayToSignIn({ provider: 'google' })),
+        users.removePassword(user._id, methods.keepsAWayToSignIn({ method: 'password' })),
+        users.unlinkIdentity(
+          user._id,
+          'google',
+          methods.keepsAWayToSignIn({ method: 'provider', provider: 'google' }),
+        ),
       ]);
       expect(results.filter(Boolean)).toHaveLength(1);
       const after = (await users.findById(user._id))!;
-      expect(methods.canSignInWithout(after, { provider: 'none' })).toBe(true);
+      expect(methods.canSignInWithout(after, { method: 'provider', provider: 'none' })).toBe(true);
     }
   });
 });

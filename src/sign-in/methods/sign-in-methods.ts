@@ -1,67 +1,57 @@
 import mongoose, { QueryFilter } from 'mongoose';
-import { User } from '../../users/schemas/user.schema';
-
-/** A way into an account that can be removed: the password, or the identity of one provider. */
-export type SignInMethod = { password: true } | { provider: string };
+import type { User } from '../../users/schemas/user.schema';
+import { identityMethod } from './identities/identity.method';
+import { passwordMethod } from './password/password.method';
+import type { SignInMethod } from './sign-in-method';
 
 /**
- * One kind of sign-in method, counting itself (after Kratos's credential counters). Each kind says
- * twice what remains once a method is removed: as a MongoDB filter, so the removal is one atomic
- * conditional update, and as a count on an account already read, to show beforehand what may go.
+ * Every way into an account, by the key sessions and events record. Adding one (a passkey) is its
+ * folder and a line here; the compiler then asks for it wherever a method is handled.
  */
-interface SignInMethodKind {
-  /** Matches accounts that keep a method of this kind without `removing`; undefined when none can. */
-  remainingFilter(removing: SignInMethod): QueryFilter<User> | undefined;
-  /** How many methods of this kind the account keeps without `removing`. */
-  remainingCount(user: User, removing: SignInMethod): number;
+export const SIGN_IN_METHODS = registry({
+  password: passwordMethod,
+  provider: identityMethod,
+});
+
+/** Checks that each method is registered under its own key. */
+function registry<
+  const Methods extends { [Key in keyof Methods]: SignInMethod<Key & string, never> },
+>(methods: Methods): Methods {
+  return methods;
 }
 
-const isString = () => mongoose.trusted({ $type: 'string' as const });
+type Methods = typeof SIGN_IN_METHODS;
+export type SignInMethodKey = keyof Methods;
+export const SIGN_IN_METHOD_KEYS = Object.keys(SIGN_IN_METHODS) as SignInMethodKey[];
 
-/** A password counts only with something to type beside it: an email or a username. */
-const passwordKind: SignInMethodKind = {
-  remainingFilter: (removing) =>
-    'password' in removing
-      ? undefined
-      : { passwordHash: isString(), $or: [{ email: isString() }, { username: isString() }] },
-  remainingCount: (user, removing) =>
-    !('password' in removing) &&
-    typeof user.passwordHash === 'string' &&
-    (typeof user.email === 'string' || typeof user.username === 'string')
-      ? 1
-      : 0,
-};
+type InstanceOf<Key extends SignInMethodKey> =
+  Methods[Key] extends SignInMethod<Key, infer Instance> ? Instance : never;
 
-/** Identities count while their provider is enabled: a switched-off provider signs nobody in. */
-function identityKind(enabledKeys: string[]): SignInMethodKind {
-  const usable = (removing: SignInMethod) =>
-    enabledKeys.filter((key) => !('provider' in removing) || key !== removing.provider);
-  return {
-    remainingFilter: (removing) => {
-      const keys = usable(removing);
-      return keys.length === 0
-        ? undefined
-        : { identities: mongoose.trusted({ $elemMatch: { provider: { $in: keys } } }) };
-    },
-    remainingCount: (user, removing) => {
-      const keys = usable(removing);
-      return (user.identities ?? []).filter(({ provider }) => keys.includes(provider)).length;
-    },
-  };
+/** One way into an account: `{ method: 'password' }`, `{ method: 'provider', provider: 'google' }`. */
+export type WayIn = {
+  [Key in SignInMethodKey]: { method: Key } & InstanceOf<Key>;
+}[SignInMethodKey];
+
+/** The registry's entry for `wayIn`, typed for it. */
+function methodOf(wayIn: WayIn): SignInMethod<SignInMethodKey, WayIn> {
+  // Each entry takes its own instance, and `wayIn` is one of its method's.
+  return SIGN_IN_METHODS[wayIn.method] as SignInMethod<SignInMethodKey, WayIn>;
+}
+
+/** The `method` label of `sign_ins_total` for a sign-in with `wayIn`. */
+export function metricsLabelOf(wayIn: WayIn): string {
+  return methodOf(wayIn).metricsLabel(wayIn);
 }
 
 /** The never-lock-out rule: whatever is removed, an account keeps at least one way to sign in. */
 export class SignInMethods {
-  private readonly kinds: SignInMethodKind[];
-
-  constructor(enabledProviderKeys: string[]) {
-    this.kinds = [passwordKind, identityKind(enabledProviderKeys)];
-  }
+  /** `enabledProviderKeys`: the providers switched on; an identity of another signs nobody in. */
+  constructor(private readonly enabledProviderKeys: readonly string[]) {}
 
   /** The filter of the removal's conditional update: accounts that can still sign in without it. */
-  keepsAWayToSignIn(removing: SignInMethod): QueryFilter<User> {
-    const alternatives = this.kinds
-      .map((kind) => kind.remainingFilter(removing))
+  keepsAWayToSignIn(removing: WayIn): QueryFilter<User> {
+    const alternatives = this.methods(removing)
+      .map(({ method, except }) => method.keepsFilter(this.enabledProviderKeys, except))
       .filter((filter): filter is QueryFilter<User> => filter !== undefined);
     // No alternative at all: match nothing (MongoDB refuses an empty $or).
     return alternatives.length > 0
@@ -70,7 +60,17 @@ export class SignInMethods {
   }
 
   /** The same rule, for an account already read. */
-  canSignInWithout(user: User, removing: SignInMethod): boolean {
-    return this.kinds.some((kind) => kind.remainingCount(user, removing) > 0);
+  canSignInWithout(user: User, removing: WayIn): boolean {
+    return this.methods(removing).some(({ method, except }) =>
+      method.keeps(user, this.enabledProviderKeys, except),
+    );
+  }
+
+  /** Every method, each with the way in it must not count: `removing`, when it is of its kind. */
+  private methods(removing: WayIn) {
+    return SIGN_IN_METHOD_KEYS.map((key) => ({
+      method: SIGN_IN_METHODS[key] as SignInMethod<SignInMethodKey, WayIn>,
+      except: key === removing.method ? removing : undefined,
+    }));
   }
 }

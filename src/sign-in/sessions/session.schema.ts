@@ -1,9 +1,9 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
+import { SIGN_IN_METHOD_KEYS, SignInMethodKey } from '../methods/sign-in-methods';
 
-/** How a session's person last proved who they are. */
-export const SIGN_IN_METHODS = ['password', 'provider'] as const;
-export type SessionMethod = (typeof SIGN_IN_METHODS)[number];
+/** How a session's person last proved who they are: one of the registered sign-in methods. */
+export type SessionMethod = SignInMethodKey;
 
 /**
  * A signed-in browser or client. The cookie holds a random token; only its SHA-256 is stored. The
@@ -53,7 +53,7 @@ export class Session {
   authenticatedAt!: Date;
 
   /** How they did: with the password, or through `provider` (unknown for older sessions). */
-  @Prop({ type: String, enum: SIGN_IN_METHODS })
+  @Prop({ type: String, enum: SIGN_IN_METHOD_KEYS })
   method?: SessionMethod;
 
   @Prop({ type: String })

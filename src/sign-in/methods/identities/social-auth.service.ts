@@ -4,6 +4,7 @@ import type { Auth } from '../../authenticated-request';
 import { AppError } from '../../../platform/http/app-error';
 import { AppConfig } from '../../../platform/config/app-config';
 import { SignInMetrics } from '../../../platform/metrics/sign-in-metrics';
+import { metricsLabelOf } from '../sign-in-methods';
 import { ProviderClients } from './provider-clients';
 import { resolveReturnTo } from './return-to';
 import { FlowPurpose, SignInFlow } from './sign-in-flow.schema';
@@ -97,7 +98,11 @@ export class SocialAuthService {
    */
   finish(flow: SignInFlow, answer: ProviderAnswer, current: Auth | null): Promise<SocialOutcome> {
     const outcome = this.complete(flow, answer, current);
-    return flow.purpose === 'sign-in' ? this.signIns.track(flow.provider, outcome) : outcome;
+    if (flow.purpose !== 'sign-in') return outcome;
+    return this.signIns.track(
+      metricsLabelOf({ method: 'provider', provider: flow.provider }),
+      outcome,
+    );
   }
 
   private async complete(

@@ -196,7 +196,7 @@ describe('LinkingService', () => {
       expect(users.unlinkIdentity).toHaveBeenCalledWith(
         me._id,
         'google',
-        methods.keepsAWayToSignIn({ provider: 'google' }),
+        methods.keepsAWayToSignIn({ method: 'provider', provider: 'google' }),
       );
       expect(sessions.endOthers).toHaveBeenCalledWith(me._id, 'session-1', {
         method: 'provider',
@@ -255,7 +255,7 @@ describe('LinkingService', () => {
 
       expect(users.removePassword).toHaveBeenCalledWith(
         me._id,
-        methods.keepsAWayToSignIn({ password: true }),
+        methods.keepsAWayToSignIn({ method: 'password' }),
       );
       expect(sessions.endOthers).toHaveBeenCalledWith(me._id, 'session-1', { method: 'password' });
     });

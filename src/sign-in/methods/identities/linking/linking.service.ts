@@ -12,7 +12,7 @@ import { ProvidersConfig, providersConfig } from '../providers/providers-config'
 import { User } from '../../../../users/schemas/user.schema';
 import { LinkResult, UsersRepository } from '../../../../users/users.repository';
 import { ConnectionsView } from './connections.view';
-import { SignInMethods } from '../../sign-in-methods';
+import { SIGN_IN_METHODS, SignInMethods, WayIn } from '../../sign-in-methods';
 
 interface ProviderName {
   key: string;
@@ -74,18 +74,19 @@ export class LinkingService {
   connections(user: User): ConnectionsView {
     const hasPassword = typeof user.passwordHash === 'string';
     return {
-      connections: this.providers.map(({ key, name }) => {
+      connections: this.providers.map(({ key }) => {
+        const identity: WayIn = { method: 'provider', provider: key };
         const linked = (user.identities ?? []).some(({ provider }) => provider === key);
         return {
           key,
-          name,
+          name: SIGN_IN_METHODS.provider.label(identity, this.providers),
           linked,
-          canUnlink: linked && this.methods.canSignInWithout(user, { provider: key }),
+          canUnlink: linked && this.methods.canSignInWithout(user, identity),
         };
       }),
       password: {
         set: hasPassword,
-        canRemove: hasPassword && this.methods.canSignInWithout(user, { password: true }),
+        canRemove: hasPassword && this.methods.canSignInWithout(user, { method: 'password' }),
       },
     };
   }
@@ -135,17 +136,15 @@ export class LinkingService {
     provider: ProviderName,
     keepSession: string | undefined,
   ): Promise<'unlinked' | 'not-linked' | 'last-login-method'> {
+    const identity: WayIn = { method: 'provider', provider: provider.key };
     const removed = await this.transactions.run(async () => {
       const unlinked = await this.users.unlinkIdentity(
         user._id,
         provider.key,
-        this.methods.keepsAWayToSignIn({ provider: provider.key }),
+        this.methods.keepsAWayToSignIn(identity),
       );
       if (unlinked) {
-        await this.sessions.endOthers(user._id, keepSession, {
-          method: 'provider',
-          provider: provider.key,
-        });
+        await this.sessions.endOthers(user._id, keepSession, identity);
         await this.events.record({
           type: 'identity.unlinked',
           userId: user._id,
@@ -167,13 +166,14 @@ export class LinkingService {
 
   /** Removes the password, and ends the account's other sessions that signed in with it. */
   async removePassword({ user, session }: Auth): Promise<void> {
+    const password: WayIn = { method: 'password' };
     const removed = await this.transactions.run(async () => {
       const unset = await this.users.removePassword(
         user._id,
-        this.methods.keepsAWayToSignIn({ password: true }),
+        this.methods.keepsAWayToSignIn(password),
       );
       if (unset) {
-        await this.sessions.endOthers(user._id, session._id, { method: 'password' });
+        await this.sessions.endOthers(user._id, session._id, password);
         await this.events.record({ type: 'password.removed', userId: user._id });
         await this.notices.send(user, 'password-notice', { action: 'removed' });
       }

@@ -1,0 +1,30 @@
+import type { QueryFilter } from 'mongoose';
+import type { User } from '../../users/schemas/user.schema';
+
+/** The providers switched on here, by key and name. */
+export type ProviderNames = ReadonlyArray<{ key: string; name: string }>;
+
+/**
+ * One kind of way into an account (after Kratos's credential counters): the password, an identity
+ * of a provider, later a passkey. `Instance` tells one way in of the kind from another on an
+ * account (an identity: its provider); a kind an account holds at most once has none.
+ *
+ * Whether an account keeps one is said twice, and the two must agree (never-lock-out.medium-spec):
+ * as a MongoDB filter, so that removing a way in is one atomic conditional update, and as a
+ * predicate on an account already read, to show beforehand what may go. Both are told the
+ * providers switched on (`enabled`, their keys): an identity of another provider signs nobody in.
+ */
+export interface SignInMethod<Key extends string, Instance extends object> {
+  /** What sessions (`method`) and audit events (`details.method`) record for a sign-in with it. */
+  readonly key: Key;
+  /** Its `amr` value (RFC 8176) in what the apps are told of a sign-in with it. */
+  readonly amr: string;
+  /** The `method` label of `sign_ins_total` for a sign-in with `instance`. */
+  metricsLabel(instance: Instance): string;
+  /** How the pages name `instance`. */
+  label(instance: Instance, providers: ProviderNames): string;
+  /** Whether `user` keeps a way in of this kind that signs in, other than `except`. */
+  keeps(user: User, enabled: readonly string[], except?: Instance): boolean;
+  /** The same as a filter on `users`; undefined when no account can keep one. */
+  keepsFilter(enabled: readonly string[], except?: Instance): QueryFilter<User> | undefined;
+}
