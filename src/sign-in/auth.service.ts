@@ -18,6 +18,7 @@ import { accountKeyOfLogin, accountKeyOfUser } from './limits/account-key';
 import { RegisterDto } from './dto/register.dto';
 import { PasswordHasher } from './methods/password/password-hasher.service';
 import { PasswordPolicy } from './methods/password/password-policy.service';
+import { metricsLabelOf } from './methods/sign-in-methods';
 import { SignInRecord } from './sign-in-record';
 
 /**
@@ -88,7 +89,10 @@ export class AuthService {
    * for SignInService.complete to send with the session.
    */
   verifyCredentials(login: string, password: string): Promise<SignInRecord> {
-    return this.signIns.track('password', this.checkCredentials(login, password));
+    return this.signIns.track(
+      metricsLabelOf({ method: 'password' }),
+      this.checkCredentials(login, password),
+    );
   }
 
   private async checkCredentials(login: string, password: string): Promise<SignInRecord> {
