@@ -1,23 +1,31 @@
 import { AppConfig } from './platform/config/app-config';
-import { Environment, InvalidConfigurationError, variablesOf } from './platform/config/config-area';
+import {
+  AreaReading,
+  Environment,
+  InvalidConfigurationError,
+  variablesOf,
+} from './platform/config/config-area';
 import {
   ProvidersConfig,
   providersConfig,
 } from './sign-in/methods/identities/providers/providers-config';
 import { WebhooksConfig, webhooksConfig } from './audit/webhooks/webhooks-config';
+import { OpenIdConfig, openIdConfig } from './openid/openid-config';
 
 /**
  * The areas of the configuration that have a class of their own, each registered with
  * ConfigModule and injected with `@Inject(area.KEY)`. Listed here, above every area, so that no
- * area needs to know another (src/platform/config knows nothing of sign-in); AppConfig holds the rest.
+ * area needs to know another (src/platform/config knows nothing of sign-in); AppConfig holds the
+ * platform's settings, which every area may use.
  */
-export const CONFIG_AREAS = [providersConfig, webhooksConfig] as const;
+export const CONFIG_AREAS = [providersConfig, webhooksConfig, openIdConfig] as const;
 
 /** Every area's settings, read from one environment. */
 export interface Configuration {
   app: AppConfig;
   providers: ProvidersConfig;
   webhooks: WebhooksConfig;
+  openid: OpenIdConfig;
 }
 
 /**
@@ -25,12 +33,22 @@ export interface Configuration {
  * bad variable (before anything starts: main.ts, the CLI, the tests' app).
  */
 export function readConfiguration(env: Environment): Configuration {
-  const app = AppConfig.read(env);
-  const providers = providersConfig.read(env);
-  const webhooks = webhooksConfig.read(env);
-  const problems = [...app.problems, ...providers.problems, ...webhooks.problems];
+  const readings = {
+    app: AppConfig.read(env),
+    providers: providersConfig.read(env),
+    webhooks: webhooksConfig.read(env),
+    openid: openIdConfig.read(env),
+  };
+  const problems = Object.values(readings).flatMap(
+    (reading: AreaReading<object>) => reading.problems,
+  );
   if (problems.length > 0) throw new InvalidConfigurationError(problems);
-  return { app: app.settings, providers: providers.settings, webhooks: webhooks.settings };
+  return {
+    app: readings.app.settings,
+    providers: readings.providers.settings,
+    webhooks: readings.webhooks.settings,
+    openid: readings.openid.settings,
+  };
 }
 
 /** Each area's injection token with its settings, for an app built from a given environment. */
@@ -41,6 +59,7 @@ export function configurationProviders(
     { provide: AppConfig, useValue: configuration.app },
     { provide: providersConfig.KEY, useValue: configuration.providers },
     { provide: webhooksConfig.KEY, useValue: configuration.webhooks },
+    { provide: openIdConfig.KEY, useValue: configuration.openid },
   ];
 }
 

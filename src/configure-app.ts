@@ -13,6 +13,7 @@ import type { RequestLog } from './platform/logging/request-log';
 import { RequestContext } from './audit/events/request-context';
 import { HttpMetrics } from './platform/metrics/http-metrics';
 import { OidcProvider } from './openid/oidc-provider.service';
+import { OpenIdConfig, openIdConfig } from './openid/openid-config';
 import {
   ProvidersConfig,
   providersConfig,
@@ -39,7 +40,11 @@ export function configureApp(app: NestExpressApplication): INestApplication {
     inSequence(
       app.get(HttpMetrics).middleware(),
       requestLog.middleware,
-      responseHeaders(config, app.get<ProvidersConfig>(providersConfig.KEY)),
+      responseHeaders(
+        config,
+        app.get<ProvidersConfig>(providersConfig.KEY),
+        app.get<OpenIdConfig>(openIdConfig.KEY),
+      ),
     ),
   );
   if (config.ALLOWED_ORIGINS.length > 0) {

@@ -1,10 +1,11 @@
-import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { BrowserSessions } from '../sign-in/sessions/browser-sessions';
 import { Public } from '../platform/http/public.decorator';
 import { AppConfig } from '../platform/config/app-config';
-import type { OidcClientSettings } from '../platform/config/oidc-clients';
+import type { OidcClientSettings } from './oidc-clients';
+import { OpenIdConfig, openIdConfig } from './openid-config';
 
 /**
  * An app's "sign out": ends the session here (and the provider's), then sends the browser back to
@@ -17,6 +18,7 @@ export class LogoutController {
   constructor(
     private readonly browserSessions: BrowserSessions,
     private readonly config: AppConfig,
+    @Inject(openIdConfig.KEY) private readonly openid: OpenIdConfig,
   ) {}
 
   @Get('logout')
@@ -59,7 +61,7 @@ export class LogoutController {
   private clientOf(query: Record<string, unknown>): OidcClientSettings | undefined {
     const clientId =
       typeof query.client_id === 'string' ? query.client_id : audienceOf(query.id_token_hint);
-    return this.config.oidcClients.find((client) => client.client_id === clientId);
+    return this.openid.oidcClients.find((client) => client.client_id === clientId);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { NextFunction, Request, Response } from 'express';
 import type { Connection } from 'mongoose';
@@ -11,6 +11,7 @@ import Provider, {
 import type { Auth } from '../sign-in/authenticated-request';
 import { SIGN_IN_METHODS } from '../sign-in/methods/sign-in-methods';
 import { AppConfig } from '../platform/config/app-config';
+import { OpenIdConfig, openIdConfig } from './openid-config';
 import { AppError } from '../platform/http/app-error';
 import { nameRoute } from '../platform/metrics/route-label';
 import { User } from '../users/schemas/user.schema';
@@ -89,6 +90,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   constructor(
     @InjectConnection() private readonly connection: Connection,
     private readonly config: AppConfig,
+    @Inject(openIdConfig.KEY) private readonly openid: OpenIdConfig,
     private readonly keys: SigningKeys,
     private readonly users: UsersRepository,
     private readonly serviceSession: ServiceSession,
@@ -98,7 +100,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   }
 
   get enabled(): boolean {
-    return this.config.oidcClients.length > 0;
+    return this.openid.oidcClients.length > 0;
   }
 
   /** The running provider; only when enabled. */
@@ -126,7 +128,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     }, KEY_CHECK_INTERVAL_MS);
     this.keyCheck.unref();
     this.logger.log(
-      `OpenID Connect provider at ${this.config.publicUrl} for ${this.config.oidcClients.length} app(s)`,
+      `OpenID Connect provider at ${this.config.publicUrl} for ${this.openid.oidcClients.length} app(s)`,
     );
   }
 
@@ -202,10 +204,10 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
 
   private configuration(): Configuration {
     const cookieKey = Buffer.from(
-      hkdfSync('sha256', this.config.oidcKeySecret, '', 'provider-cookies', 32),
+      hkdfSync('sha256', this.openid.oidcKeySecret, '', 'provider-cookies', 32),
     );
     return {
-      clients: this.config.oidcClients.map((client) => ({ ...client })),
+      clients: this.openid.oidcClients.map((client) => ({ ...client })),
       routes: { ...OIDC_ROUTES },
       // Our GET /oauth2/logout (LogoutController), announced where apps look for it.
       discovery: { end_session_endpoint: `${this.config.publicUrl}/oauth2/logout` },

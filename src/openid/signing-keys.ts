@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import {
@@ -9,7 +9,7 @@ import {
   JsonWebKey,
   randomBytes,
 } from 'node:crypto';
-import { AppConfig } from '../platform/config/app-config';
+import { OpenIdConfig, openIdConfig } from './openid-config';
 import { duplicateKeyField } from '../users/duplicate-key';
 
 /** How often each instance looks for a key added by `rotate-keys`. */
@@ -44,7 +44,7 @@ export class SigningKeys {
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
-    config: AppConfig,
+    @Inject(openIdConfig.KEY) config: OpenIdConfig,
   ) {
     if (!config.OIDC_KEY_SECRET) {
       this.logger.warn(

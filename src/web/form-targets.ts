@@ -1,4 +1,4 @@
-import { AppConfig } from '../platform/config/app-config';
+import type { OpenIdConfig } from '../openid/openid-config';
 import { providerFormOrigins } from '../sign-in/methods/identities/providers/provider-kinds';
 import type { ProvidersConfig } from '../sign-in/methods/identities/providers/providers-config';
 
@@ -14,12 +14,10 @@ export function providerFormTargets({ providers }: ProvidersConfig): string[] {
  * Origins a sign-in form ends up at when an app asked for the sign-in: after /login, the browser
  * goes through the provider's redirects back to the app's registered redirect URI.
  */
-export function appFormTargets(config: AppConfig): string[] {
+export function appFormTargets({ oidcClients }: OpenIdConfig): string[] {
   return [
     ...new Set(
-      config.oidcClients.flatMap(({ redirect_uris }) =>
-        redirect_uris.map((uri) => new URL(uri).origin),
-      ),
+      oidcClients.flatMap(({ redirect_uris }) => redirect_uris.map((uri) => new URL(uri).origin)),
     ),
   ];
 }

@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import { AppConfig } from '../platform/config/app-config';
 import type { ProvidersConfig } from '../sign-in/methods/identities/providers/providers-config';
+import type { OpenIdConfig } from '../openid/openid-config';
 import { appFormTargets, providerFormTargets } from './form-targets';
 
 /** Fixed strings only: see helmetHeaders. */
@@ -32,7 +33,11 @@ interface HeaderSet {
  * helmet's headers depend on its options only, not on the request: they are worked out once, and
  * each response gets them in one loop rather than through helmet's dozen middleware functions.
  */
-export function responseHeaders(config: AppConfig, providers: ProvidersConfig): RequestHandler {
+export function responseHeaders(
+  config: AppConfig,
+  providers: ProvidersConfig,
+  openid: OpenIdConfig,
+): RequestHandler {
   const upgradeInsecureRequests = config.publicUrl.startsWith('https:') ? [] : null;
   const pages = helmetHeaders({
     scriptSrc: ["'none'"],
@@ -41,7 +46,7 @@ export function responseHeaders(config: AppConfig, providers: ProvidersConfig): 
     fontSrc: ["'self'"],
     // Forms may lead (through redirects) to the providers' sign-in pages, and to the apps that
     // sign their users in here, and nowhere else.
-    formAction: ["'self'", ...providerFormTargets(providers), ...appFormTargets(config)],
+    formAction: ["'self'", ...providerFormTargets(providers), ...appFormTargets(openid)],
     upgradeInsecureRequests,
   });
   const swaggerUi = helmetHeaders({

@@ -10,8 +10,7 @@ import {
   splitList,
   stripTrailingSlash,
   validSettings,
-} from './config-area';
-import { OidcClientSettings, readOidcClients } from './oidc-clients';
+} from './settings-class';
 import { ProfileFieldDefinition, readProfileFields } from './profile-field-settings';
 import { IsTrustProxy, parseTrustProxy, TrustProxySetting } from './trust-proxy';
 
@@ -218,32 +217,8 @@ export class AppConfig {
   )
   ALLOWED_RETURN_ORIGINS: string[] = [];
 
-  /**
-   * The apps that sign their users in here (this service as their OpenID Connect provider): a JSON
-   * array of client metadata, inline or in a file. Read by readOidcClients() into `oidcClients`.
-   */
-  @Transform(emptyAsUnset)
-  @IsOptional()
-  @IsString()
-  OIDC_CLIENTS?: string;
-
-  @Transform(emptyAsUnset)
-  @IsOptional()
-  @IsString()
-  OIDC_CLIENTS_FILE?: string;
-
-  /** The configured apps, checked (see src/platform/config/oidc-clients.ts). */
-  oidcClients: OidcClientSettings[] = [];
-
-  /**
-   * Encrypts the provider's private signing keys in MongoDB and signs its cookies. Required in
-   * production when apps are configured; every instance must share it.
-   */
-  @Transform(emptyAsUnset)
-  @IsOptional()
-  @IsString()
-  @Matches(/^.{32,}$/, { message: 'OIDC_KEY_SECRET must be at least 32 characters' })
-  OIDC_KEY_SECRET?: string;
+  // The OpenID provider's settings (OIDC_CLIENTS, OIDC_CLIENTS_FILE, OIDC_KEY_SECRET) have their own
+  // area beside it: OpenIdConfig.
 
   /** The service's name in emails (sender name, subjects, greetings). */
   @IsString()
@@ -336,14 +311,6 @@ export class AppConfig {
   }
 
   /**
-   * The secret behind the provider's key encryption and cookies: OIDC_KEY_SECRET, or in development
-   * and tests (where it may be left out) a fixed one that protects nothing.
-   */
-  get oidcKeySecret(): string {
-    return this.OIDC_KEY_SECRET ?? 'development only: set OIDC_KEY_SECRET in production';
-  }
-
-  /**
    * The secret that signs the forms' CSRF tokens: CSRF_SECRET, or in development and tests (where it
    * may be left out) a fixed one that protects nothing. Fixed rather than random per process, so that
    * several development instances on one database accept each other's forms, as in production.
@@ -418,14 +385,6 @@ export class AppConfig {
     if (config.isProduction && !config.MONGODB_URI) {
       problems.push(
         'MONGODB_URI is required when NODE_ENV=production (the embedded database is for development only)',
-      );
-    }
-    const clients = readOidcClients(env);
-    config.oidcClients = clients.clients;
-    problems.push(...clients.problems);
-    if (config.isProduction && config.oidcClients.length > 0 && !config.OIDC_KEY_SECRET) {
-      problems.push(
-        'OIDC_KEY_SECRET is required when NODE_ENV=production and OIDC_CLIENTS are configured (it encrypts the signing keys)',
       );
     }
     if (config.isProduction && !config.CSRF_SECRET) {

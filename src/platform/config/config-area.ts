@@ -1,17 +1,15 @@
 import 'reflect-metadata';
 import { ConfigFactoryKeyHost, registerAs } from '@nestjs/config';
-import { plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
-import { mainConstraintMessage } from '../http/main-constraint';
+import { AppConfig } from './app-config';
+import {
+  AreaReading,
+  Environment,
+  readSettingsClass,
+  validSettings,
+  variablesOf,
+} from './settings-class';
 
-/** Raw environment variables, as process.env holds them. */
-export type Environment = Record<string, string | undefined>;
-
-/** One area's settings read from the environment, and what is wrong with them (nothing: valid). */
-export interface AreaReading<Settings> {
-  settings: Settings;
-  problems: string[];
-}
+export * from './settings-class';
 
 /**
  * One area of the configuration: a validated class of its own, injectable on its own
@@ -29,11 +27,13 @@ export type ConfigArea<Settings extends object> = (() => Settings) &
 
 /**
  * What an area works out once each variable is valid on its own: settings derived from several
- * variables (filled into `settings`), and the problems of variables taken together.
+ * variables (filled into `settings`), and the problems of variables taken together, including
+ * those that depend on the platform's settings (NODE_ENV=production requirements, PUBLIC_URL).
+ * The platform's own problems are reported by the platform, not again by each area.
  */
 export type AreaCompletion<Settings> = (
   settings: Settings,
-  context: { env: Environment; invalid: string[] },
+  context: { env: Environment; invalid: string[]; platform: AppConfig },
 ) => string[];
 
 export function configArea<Settings extends object>(
@@ -43,72 +43,13 @@ export function configArea<Settings extends object>(
 ): ConfigArea<Settings> {
   const read = (env: Environment): AreaReading<Settings> => {
     const { settings, problems, invalid } = readSettingsClass(type, env);
-    return { settings, problems: [...problems, ...complete(settings, { env, invalid })] };
+    const platform = AppConfig.read(env).settings;
+    return {
+      settings,
+      problems: [...problems, ...complete(settings, { env, invalid, platform })],
+    };
   };
   const fromEnvironment = (env: Environment) => validSettings(read(env));
   const factory = registerAs(name, () => fromEnvironment(process.env));
   return Object.assign(factory, { variables: variablesOf(type), read, fromEnvironment });
 }
-
-export function variablesOf(type: new () => object): string[] {
-  return Object.keys(new type()).filter((key) => key === key.toUpperCase());
-}
-
-/** The settings, or one error naming every problem. */
-export function validSettings<Settings>({ settings, problems }: AreaReading<Settings>): Settings {
-  if (problems.length > 0) throw new InvalidConfigurationError(problems);
-  return settings;
-}
-
-export class InvalidConfigurationError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'InvalidConfigurationError';
-  }
-}
-
-/**
- * A settings class filled from the variables named like its upper-case properties (defaults for the
- * others) and validated with its decorators; `invalid` lists the properties that failed.
- */
-export function readSettingsClass<Settings extends object>(
-  type: new () => Settings,
-  env: Environment,
-): AreaReading<Settings> & { invalid: string[] } {
-  const known = variablesOf(type);
-  const relevant = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => value !== undefined && known.includes(key)),
-  );
-  const settings = plainToInstance(type, relevant, { exposeDefaultValues: true });
-  const errors = validateSync(settings, { whitelist: true, forbidUnknownValues: false });
-  return {
-    settings,
-    problems: errors.map((error) => describe(error, relevant[error.property])),
-    invalid: errors.map(({ property }) => property),
-  };
-}
-
-/** One line per bad variable, with the value as given unless it may be a secret. */
-function describe(error: ValidationError, raw: string | undefined): string {
-  const message = mainConstraintMessage(error.constraints) ?? 'is invalid';
-  // Values of secret-looking variables are never echoed: this message goes to the logs.
-  // WEBHOOK_URLS: a receiver's URL often carries its own token.
-  const secret = /(URI|SECRET|KEY|TOKEN|SMTP_URL|WEBHOOK_URLS)$/.test(error.property);
-  const shown = raw !== undefined && !secret ? ` (got "${raw}")` : '';
-  return `${message.startsWith(error.property) ? message : `${error.property}: ${message}`}${shown}`;
-}
-
-/** A comma-separated list, items trimmed, empty ones dropped. */
-export const splitList = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string'
-    ? value
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean)
-    : value;
-
-export const stripTrailingSlash = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim().replace(/\/+$/, '') : value;
-
-export const emptyAsUnset = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;

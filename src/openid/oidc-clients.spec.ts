@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppConfig } from './app-config';
 import { readOidcClients } from './oidc-clients';
+import { openIdConfig } from './openid-config';
 
 const CONFIDENTIAL = {
   client_id: 'notes',
@@ -104,10 +104,10 @@ describe('OIDC_CLIENTS', () => {
 
   it('stops start-up with every problem, and needs OIDC_KEY_SECRET in production', () => {
     expect(() =>
-      AppConfig.fromEnvironment({ OIDC_CLIENTS: JSON.stringify([{ client_id: 'x' }]) }),
+      openIdConfig.fromEnvironment({ OIDC_CLIENTS: JSON.stringify([{ client_id: 'x' }]) }),
     ).toThrow(/OIDC_CLIENTS\[0\]\.redirect_uris/);
     expect(() =>
-      AppConfig.fromEnvironment({
+      openIdConfig.fromEnvironment({
         NODE_ENV: 'production',
         MONGODB_URI: 'mongodb://db/accounts',
         SMTP_URL: 'smtp://mail.example.com',
