@@ -36,6 +36,30 @@ describe('readConfiguration', () => {
     );
     expect(problems).toHaveLength(4);
   });
+
+  it("checks an area's production requirements against the platform's NODE_ENV, in the same error", () => {
+    const problems = problemsOf(() =>
+      readConfiguration({
+        NODE_ENV: 'production',
+        MONGODB_URI: 'mongodb://db/accounts',
+        OIDC_CLIENTS: JSON.stringify([
+          {
+            client_id: 'notes',
+            client_secret: 'a-secret-that-is-long-enough-for-this',
+            redirect_uris: ['https://notes.example.com/callback'],
+          },
+        ]),
+      }),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^CSRF_SECRET is required when NODE_ENV=production/),
+        expect.stringMatching(/^OIDC_KEY_SECRET is required when NODE_ENV=production/),
+        expect.stringMatching(/^SMTP_URL and MAIL_FROM are required when NODE_ENV=production/),
+      ]),
+    );
+    expect(problems).toHaveLength(3);
+  });
 });
 
 function problemsOf(attempt: () => unknown): string[] {

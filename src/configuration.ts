@@ -11,6 +11,7 @@ import {
 } from './sign-in/methods/identities/providers/providers-config';
 import { WebhooksConfig, webhooksConfig } from './audit/webhooks/webhooks-config';
 import { OpenIdConfig, openIdConfig } from './openid/openid-config';
+import { EmailConfig, emailConfig } from './email/email-config';
 
 /**
  * The areas of the configuration that have a class of their own, each registered with
@@ -18,7 +19,7 @@ import { OpenIdConfig, openIdConfig } from './openid/openid-config';
  * area needs to know another (src/platform/config knows nothing of sign-in); AppConfig holds the
  * platform's settings, which every area may use.
  */
-export const CONFIG_AREAS = [providersConfig, webhooksConfig, openIdConfig] as const;
+export const CONFIG_AREAS = [providersConfig, webhooksConfig, openIdConfig, emailConfig] as const;
 
 /** Every area's settings, read from one environment. */
 export interface Configuration {
@@ -26,6 +27,7 @@ export interface Configuration {
   providers: ProvidersConfig;
   webhooks: WebhooksConfig;
   openid: OpenIdConfig;
+  email: EmailConfig;
 }
 
 /**
@@ -38,6 +40,7 @@ export function readConfiguration(env: Environment): Configuration {
     providers: providersConfig.read(env),
     webhooks: webhooksConfig.read(env),
     openid: openIdConfig.read(env),
+    email: emailConfig.read(env),
   };
   const problems = Object.values(readings).flatMap(
     (reading: AreaReading<object>) => reading.problems,
@@ -48,6 +51,7 @@ export function readConfiguration(env: Environment): Configuration {
     providers: readings.providers.settings,
     webhooks: readings.webhooks.settings,
     openid: readings.openid.settings,
+    email: readings.email.settings,
   };
 }
 
@@ -60,6 +64,7 @@ export function configurationProviders(
     { provide: providersConfig.KEY, useValue: configuration.providers },
     { provide: webhooksConfig.KEY, useValue: configuration.webhooks },
     { provide: openIdConfig.KEY, useValue: configuration.openid },
+    { provide: emailConfig.KEY, useValue: configuration.email },
   ];
 }
 

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AdminUsersService } from '../admin/admin-users.service';
-import { AppConfig } from '../platform/config/app-config';
 import { Transactions } from '../platform/database/transactions';
+import { EmailConfig, emailConfig } from '../email/email-config';
 import { EmailLinks } from '../email/email-links';
 import { EventsService } from '../audit/events/events.service';
 import { usernameBaseFromEmail } from '../users/identifiers';
@@ -37,7 +37,7 @@ export class CliUsers {
     private readonly links: EmailLinks,
     private readonly transactions: Transactions,
     private readonly events: EventsService,
-    private readonly config: AppConfig,
+    @Inject(emailConfig.KEY) private readonly email: EmailConfig,
   ) {}
 
   /**
@@ -73,7 +73,7 @@ export class CliUsers {
         userId: user._id,
         details: { link: 'set-password' },
       });
-      const linkMinutes = Math.round(this.config.PASSWORD_RESET_TTL_SECONDS / 60);
+      const linkMinutes = Math.round(this.email.PASSWORD_RESET_TTL_SECONDS / 60);
       return { user, created, promoted, link, linkMinutes };
     });
   }

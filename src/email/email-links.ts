@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../platform/config/app-config';
+import { EmailConfig, emailConfig } from './email-config';
 import { MailOutbox } from './delivery/mail-outbox';
 import { User } from '../users/schemas/user.schema';
 import { OneTimeTokens } from './one-time-tokens';
@@ -14,11 +15,12 @@ export class EmailLinks {
     private readonly tokens: OneTimeTokens,
     private readonly outbox: MailOutbox,
     private readonly config: AppConfig,
+    @Inject(emailConfig.KEY) private readonly email: EmailConfig,
   ) {}
 
   /** Asks the owner of the account's email to confirm it. */
   async sendVerification(user: User, email: string): Promise<void> {
-    const lifetime = this.config.EMAIL_VERIFICATION_TTL_SECONDS;
+    const lifetime = this.email.EMAIL_VERIFICATION_TTL_SECONDS;
     const token = await this.tokens.issue('verify-email', user._id, email, lifetime);
     await this.outbox.send(email, 'verify-email', {
       link: this.link('/verify-email', token),
@@ -32,7 +34,7 @@ export class EmailLinks {
    * a notice with a link that cancels it.
    */
   async sendEmailChange(user: User, newEmail: string): Promise<void> {
-    const lifetime = this.config.EMAIL_VERIFICATION_TTL_SECONDS;
+    const lifetime = this.email.EMAIL_VERIFICATION_TTL_SECONDS;
     const confirm = await this.tokens.issue('change-email', user._id, newEmail, lifetime);
     await this.outbox.send(newEmail, 'confirm-new-email', {
       link: this.link('/verify-email', confirm),
@@ -51,7 +53,7 @@ export class EmailLinks {
 
   /** A recovery link to the account's email: a new password, or a first one. */
   async sendRecovery(user: User, email: string): Promise<void> {
-    const lifetime = this.config.PASSWORD_RESET_TTL_SECONDS;
+    const lifetime = this.email.PASSWORD_RESET_TTL_SECONDS;
     const token = await this.tokens.issue('reset-password', user._id, email, lifetime);
     await this.outbox.send(email, 'password-reset', {
       link: this.link('/reset-password', token),
@@ -65,7 +67,7 @@ export class EmailLinks {
    * PASSWORD_RESET_TTL_SECONDS, on the reset-password page, and voids the previous one.
    */
   async setPasswordLink(user: User, email: string): Promise<string> {
-    const lifetime = this.config.PASSWORD_RESET_TTL_SECONDS;
+    const lifetime = this.email.PASSWORD_RESET_TTL_SECONDS;
     const token = await this.tokens.issue('set-password', user._id, email, lifetime);
     return this.link('/reset-password', token);
   }

@@ -6,6 +6,7 @@ import { appWithMail, AppWithMail } from '../support/fixtures';
 import { linkIn, MailServer } from '../support/mail';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
+import { EmailConfig, emailConfig } from '../../src/email/email-config';
 
 describe('mail: the outbox and its delivery over SMTP', () => {
   let mail: MailServer;
@@ -116,7 +117,7 @@ describe('mail without SMTP_URL (development)', () => {
       .logs()
       .split('\n')
       .find((entry) => entry.includes('Mail written'));
-    const directory = t.config.MAIL_OUTBOX_DIR;
+    const directory = t.app.get<EmailConfig>(emailConfig.KEY).MAIL_OUTBOX_DIR;
     const [file] = readdirSync(directory);
     const eml = readFileSync(join(directory, file), 'utf8');
     expect(eml).toContain(`To: ${account.email}`);

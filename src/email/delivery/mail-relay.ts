@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
-import { AppConfig } from '../../platform/config/app-config';
+import { EmailConfig, emailConfig } from '../email-config';
 import { backOff, DELIVERS_OUTBOXES, OutboxWorker } from '../../platform/database/outbox-worker';
 import { GracefulShutdown } from '../../platform/shutdown/graceful-shutdown';
 import { isPermanentFailure, MailTransport } from './mail-transport';
@@ -35,7 +35,7 @@ export class MailRelay implements OnApplicationBootstrap, OnApplicationShutdown 
   constructor(
     @InjectModel(OutboxMessage.name) messages: Model<OutboxMessage>,
     private readonly transport: MailTransport,
-    private readonly config: AppConfig,
+    @Inject(emailConfig.KEY) private readonly config: EmailConfig,
     private readonly shutdown: GracefulShutdown,
     @Optional() @Inject(DELIVERS_OUTBOXES) delivers: boolean = true,
   ) {

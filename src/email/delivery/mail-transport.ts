@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import nodemailer, { Transporter } from 'nodemailer';
 import { AppConfig } from '../../platform/config/app-config';
+import { EmailConfig, emailConfig } from '../email-config';
 
 export interface OutgoingMail {
   /** Stable for the message: its Message-ID, so a repeated delivery can be recognised. */
@@ -40,18 +41,18 @@ export class MailTransport {
   private readonly from: string;
   private readonly messageIdHost: string;
 
-  constructor(config: AppConfig) {
-    this.from = config.mailFrom;
+  constructor(config: AppConfig, @Inject(emailConfig.KEY) email: EmailConfig) {
+    this.from = email.mailFrom;
     this.messageIdHost = new URL(config.publicUrl).hostname;
-    if (config.SMTP_URL) {
+    if (email.SMTP_URL) {
       this.transporter = nodemailer.createTransport({
-        url: config.SMTP_URL,
+        url: email.SMTP_URL,
         connectionTimeout: 10_000,
         greetingTimeout: 10_000,
         socketTimeout: 30_000,
       });
     } else {
-      this.directory = resolve(config.MAIL_OUTBOX_DIR);
+      this.directory = resolve(email.MAIL_OUTBOX_DIR);
       this.transporter = nodemailer.createTransport({ streamTransport: true, buffer: true });
     }
   }

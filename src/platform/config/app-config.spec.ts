@@ -87,24 +87,6 @@ describe('AppConfig.fromEnvironment', () => {
     ).toBe(true);
   });
 
-  it('refuses production without SMTP_URL and MAIL_FROM, and never echoes SMTP_URL', () => {
-    const production = {
-      NODE_ENV: 'production',
-      MONGODB_URI: 'mongodb://db:27017/accounts',
-      ...SHARED,
-    };
-    expect(() => AppConfig.fromEnvironment(production)).toThrow(
-      /SMTP_URL and MAIL_FROM are required when NODE_ENV=production/,
-    );
-    expect(() => AppConfig.fromEnvironment({ ...production, SMTP_URL: MAIL.SMTP_URL })).toThrow(
-      /SMTP_URL and MAIL_FROM are required/,
-    );
-    expect(() =>
-      AppConfig.fromEnvironment({ SMTP_URL: 'http://user:hunter2@mail.example.test' }),
-    ).toThrow(/^(?![\s\S]*hunter2)[\s\S]*SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL/);
-    expect(AppConfig.fromEnvironment({ ...production, ...MAIL }).mailFrom).toBe(MAIL.MAIL_FROM);
-  });
-
   it('refuses production without CSRF_SECRET, which every instance must share', () => {
     const production = {
       NODE_ENV: 'production',
@@ -137,14 +119,6 @@ describe('AppConfig.fromEnvironment', () => {
     expect(() => AppConfig.fromEnvironment({ SHUTDOWN_GRACE_SECONDS: '0' })).toThrow(
       /SHUTDOWN_GRACE_SECONDS must not be less than 1/,
     );
-  });
-
-  it('names development mail after APP_NAME and PUBLIC_URL', () => {
-    const config = AppConfig.fromEnvironment({
-      APP_NAME: 'Acme',
-      PUBLIC_URL: 'https://id.acme.test',
-    });
-    expect(config.mailFrom).toBe('Acme <no-reply@id.acme.test>');
   });
 
   it('refuses an absolute session lifetime shorter than the idle one', () => {

@@ -225,40 +225,8 @@ export class AppConfig {
   @Matches(/^[^\r\n]{1,64}$/, { message: 'APP_NAME must be 1-64 characters on one line' })
   APP_NAME = 'Account';
 
-  /**
-   * Where mail goes: smtp://user:pass@host:587 (STARTTLS when offered) or smtps://… (TLS). Required
-   * in production; unset in development and tests, messages are written to MAIL_OUTBOX_DIR instead.
-   */
-  @Transform(emptyAsUnset)
-  @IsOptional()
-  @Matches(/^smtps?:\/\/\S+$/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
-  SMTP_URL?: string;
-
-  /** The From of every message, e.g. "Acme Accounts <no-reply@acme.example>". Required in production. */
-  @Transform(emptyAsUnset)
-  @IsOptional()
-  @Matches(/^[^\r\n]*<?[^@\s<>]+@[^@\s<>]+>?$/, {
-    message: 'MAIL_FROM must be an address, optionally with a name: "Name <address@host>"',
-  })
-  MAIL_FROM?: string;
-
-  /** Without SMTP_URL (development, tests): one .eml file per message in this directory. */
-  @IsString()
-  MAIL_OUTBOX_DIR = '.data/outbox';
-
-  /** How often each instance looks for mail to deliver (also right after each change that sends). */
-  @Type(() => Number)
-  @IsInt()
-  @Min(50)
-  @Max(600_000)
-  MAIL_POLL_INTERVAL_MS = 5000;
-
-  /** First retry delay after a failed delivery; it doubles with each failure, up to an hour. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(3600)
-  MAIL_RETRY_SECONDS = 30;
+  // Mail (SMTP_URL, MAIL_*, EMAIL_VERIFICATION_TTL_SECONDS, PASSWORD_RESET_TTL_SECONDS) has its own
+  // area beside it: EmailConfig.
 
   /**
    * How long a stopping instance (SIGTERM) waits for the requests under way, and then for the
@@ -269,20 +237,6 @@ export class AppConfig {
   @Min(1)
   @Max(300)
   SHUTDOWN_GRACE_SECONDS = 10;
-
-  /** How long an email verification (or email change) link works. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(60)
-  @Max(30 * 86400)
-  EMAIL_VERIFICATION_TTL_SECONDS = 86400;
-
-  /** How long a password reset link works. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(60)
-  @Max(86400)
-  PASSWORD_RESET_TTL_SECONDS = 1800;
 
   /** How long the audit log (the `events` collection) keeps an event; MongoDB removes it then. */
   @Type(() => Number)
@@ -305,10 +259,6 @@ export class AppConfig {
 
   /** The profile fields' definitions, in the order configured, defaults filled in. */
   profileFields: ProfileFieldDefinition[] = [];
-
-  get mailFrom(): string {
-    return this.MAIL_FROM ?? `${this.APP_NAME} <no-reply@${new URL(this.publicUrl).hostname}>`;
-  }
 
   /**
    * The secret that signs the forms' CSRF tokens: CSRF_SECRET, or in development and tests (where it
@@ -390,11 +340,6 @@ export class AppConfig {
     if (config.isProduction && !config.CSRF_SECRET) {
       problems.push(
         'CSRF_SECRET is required when NODE_ENV=production (it signs the forms; every instance must share it)',
-      );
-    }
-    if (config.isProduction && (!config.SMTP_URL || !config.MAIL_FROM)) {
-      problems.push(
-        'SMTP_URL and MAIL_FROM are required when NODE_ENV=production (verification and recovery links go out by email)',
       );
     }
     return { settings: config, problems };
