@@ -16,7 +16,7 @@ import { RecentSignInGuard } from './reauthentication/recent-sign-in.guard';
 import { SessionCookie } from './sessions/session-cookie';
 import { SessionGuard } from './sessions/session.guard';
 import { SessionsController } from './sessions/sessions.controller';
-import { SessionsRepository } from './sessions.repository';
+import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
 import { SignInWrites } from './sign-in-writes';
 import { SignInService } from './sign-in.service';

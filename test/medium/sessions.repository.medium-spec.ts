@@ -1,7 +1,7 @@
 import { MongooseModule } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
 import { Session, SessionSchema } from '../../src/sign-in/sessions/session.schema';
-import { SessionsRepository, newPublicId } from '../../src/sign-in/sessions.repository';
+import { SessionsRepository, newPublicId } from '../../src/sign-in/sessions/sessions.repository';
 import { WriteBatches } from '../../src/platform/database/write-batches';
 import { User } from '../../src/users/schemas/user.schema';
 import { UsersModule } from '../../src/users/users.module';

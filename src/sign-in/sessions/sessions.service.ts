@@ -14,7 +14,7 @@ import {
   ProofFields,
   SessionJoin,
   SessionsRepository,
-} from '../sessions.repository';
+} from './sessions.repository';
 
 /** Only refresh the idle expiry once a minute, so reading a session is usually one query. */
 const TOUCH_INTERVAL_MS = 60_000;

@@ -2,9 +2,9 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { Model, PipelineStage, QueryFilter, Types } from 'mongoose';
 import { randomBytes } from 'node:crypto';
-import { Migrations } from '../platform/database/migrations';
-import { buildDocument, InsertOneWrite } from '../platform/database/write-batches';
-import { Session, SessionMethod } from './sessions/session.schema';
+import { Migrations } from '../../platform/database/migrations';
+import { buildDocument, InsertOneWrite } from '../../platform/database/write-batches';
+import { Session, SessionMethod } from './session.schema';
 
 /** A $lookup that adds to a session, as the array `as`, the records it refers to. */
 export type SessionJoin = (as: string) => PipelineStage.Lookup;
