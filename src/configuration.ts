@@ -12,6 +12,7 @@ import {
 import { WebhooksConfig, webhooksConfig } from './audit/webhooks/webhooks-config';
 import { OpenIdConfig, openIdConfig } from './openid/openid-config';
 import { EmailConfig, emailConfig } from './email/email-config';
+import { AdminConfig, adminConfig } from './admin/admin-config';
 
 /**
  * The areas of the configuration that have a class of their own, each registered with
@@ -19,7 +20,13 @@ import { EmailConfig, emailConfig } from './email/email-config';
  * area needs to know another (src/platform/config knows nothing of sign-in); AppConfig holds the
  * platform's settings, which every area may use.
  */
-export const CONFIG_AREAS = [providersConfig, webhooksConfig, openIdConfig, emailConfig] as const;
+export const CONFIG_AREAS = [
+  providersConfig,
+  webhooksConfig,
+  openIdConfig,
+  emailConfig,
+  adminConfig,
+] as const;
 
 /** Every area's settings, read from one environment. */
 export interface Configuration {
@@ -28,6 +35,7 @@ export interface Configuration {
   webhooks: WebhooksConfig;
   openid: OpenIdConfig;
   email: EmailConfig;
+  admin: AdminConfig;
 }
 
 /**
@@ -41,6 +49,7 @@ export function readConfiguration(env: Environment): Configuration {
     webhooks: webhooksConfig.read(env),
     openid: openIdConfig.read(env),
     email: emailConfig.read(env),
+    admin: adminConfig.read(env),
   };
   const problems = Object.values(readings).flatMap(
     (reading: AreaReading<object>) => reading.problems,
@@ -52,6 +61,7 @@ export function readConfiguration(env: Environment): Configuration {
     webhooks: readings.webhooks.settings,
     openid: readings.openid.settings,
     email: readings.email.settings,
+    admin: readings.admin.settings,
   };
 }
 
@@ -65,6 +75,7 @@ export function configurationProviders(
     { provide: webhooksConfig.KEY, useValue: configuration.webhooks },
     { provide: openIdConfig.KEY, useValue: configuration.openid },
     { provide: emailConfig.KEY, useValue: configuration.email },
+    { provide: adminConfig.KEY, useValue: configuration.admin },
   ];
 }
 

@@ -147,15 +147,8 @@ describe('AppConfig.fromEnvironment', () => {
     ['ARGON2_QUEUE_TIMEOUT_SECONDS', '0'],
     ['ARGON2_QUEUE_TIMEOUT_SECONDS', '1.5'],
     ['ARGON2_QUEUE_TIMEOUT_SECONDS', '301'],
-    ['ADMIN_RATE_LIMIT', '0'],
-    ['ADMIN_RATE_LIMIT', 'many'],
   ])('refuses %s=%s', (name, value) => {
     expect(() => AppConfig.fromEnvironment({ [name]: value })).toThrow(new RegExp(name));
-  });
-
-  it('allows 600 admin API requests a minute from one caller by default', () => {
-    expect(AppConfig.fromEnvironment({}).ADMIN_RATE_LIMIT).toBe(600);
-    expect(AppConfig.fromEnvironment({ ADMIN_RATE_LIMIT: '5' }).ADMIN_RATE_LIMIT).toBe(5);
   });
 
   describe('sign-in failure limits', () => {

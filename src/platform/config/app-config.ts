@@ -137,15 +137,7 @@ export class AppConfig {
   @Max(100000)
   SIGN_IN_RATE_LIMIT = 20;
 
-  /**
-   * Requests per minute to the admin API from one caller (an admin's account, or an API key), all
-   * instances together: a stolen key or admin cookie cannot page through every account at speed.
-   */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000000)
-  ADMIN_RATE_LIMIT = 600;
+  // The admin API's limit (ADMIN_RATE_LIMIT) has its own area beside it: AdminConfig.
 
   /**
    * Consecutive failed password checks on one account that cost nothing; each failure after them
