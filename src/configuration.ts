@@ -13,6 +13,10 @@ import { WebhooksConfig, webhooksConfig } from './audit/webhooks/webhooks-config
 import { OpenIdConfig, openIdConfig } from './openid/openid-config';
 import { EmailConfig, emailConfig } from './email/email-config';
 import { AdminConfig, adminConfig } from './admin/admin-config';
+import {
+  ProfileFieldsConfig,
+  profileFieldsConfig,
+} from './users/profile-fields/profile-fields-config';
 
 /**
  * The areas of the configuration that have a class of their own, each registered with
@@ -26,6 +30,7 @@ export const CONFIG_AREAS = [
   openIdConfig,
   emailConfig,
   adminConfig,
+  profileFieldsConfig,
 ] as const;
 
 /** Every area's settings, read from one environment. */
@@ -36,6 +41,7 @@ export interface Configuration {
   openid: OpenIdConfig;
   email: EmailConfig;
   admin: AdminConfig;
+  profileFields: ProfileFieldsConfig;
 }
 
 /**
@@ -50,6 +56,7 @@ export function readConfiguration(env: Environment): Configuration {
     openid: openIdConfig.read(env),
     email: emailConfig.read(env),
     admin: adminConfig.read(env),
+    profileFields: profileFieldsConfig.read(env),
   };
   const problems = Object.values(readings).flatMap(
     (reading: AreaReading<object>) => reading.problems,
@@ -62,6 +69,7 @@ export function readConfiguration(env: Environment): Configuration {
     openid: readings.openid.settings,
     email: readings.email.settings,
     admin: readings.admin.settings,
+    profileFields: readings.profileFields.settings,
   };
 }
 
@@ -76,6 +84,7 @@ export function configurationProviders(
     { provide: openIdConfig.KEY, useValue: configuration.openid },
     { provide: emailConfig.KEY, useValue: configuration.email },
     { provide: adminConfig.KEY, useValue: configuration.admin },
+    { provide: profileFieldsConfig.KEY, useValue: configuration.profileFields },
   ];
 }
 

@@ -12,7 +12,7 @@ import type { UsersRepository } from '../users/users.repository';
 import { Transactions } from '../platform/database/transactions';
 import { AccountNotices } from '../email/account-notices';
 import type { EventsService } from '../audit/events/events.service';
-import { readProfileFields } from '../platform/config/profile-field-settings';
+import { readProfileFields } from '../users/profile-fields/profile-field-settings';
 import { ProfileFields } from '../users/profile-fields/profile-fields.service';
 import { EmailVerification } from './email-verification/email-verification.service';
 import { AccountService, changedFields, changesSignInName } from './account.service';
@@ -91,7 +91,7 @@ function setup() {
     transactions as unknown as Transactions,
     verification as unknown as EmailVerification,
     notices as unknown as AccountNotices,
-    new ProfileFields({ profileFields } as AppConfig),
+    new ProfileFields({ profileFields }),
     lastAdmin as unknown as LastAdminRule,
     events as unknown as EventsService,
   );

@@ -11,7 +11,6 @@ import {
   stripTrailingSlash,
   validSettings,
 } from './settings-class';
-import { ProfileFieldDefinition, readProfileFields } from './profile-field-settings';
 import { IsTrustProxy, parseTrustProxy, TrustProxySetting } from './trust-proxy';
 
 /**
@@ -242,17 +241,7 @@ export class AppConfig {
   // Webhooks (WEBHOOK_URLS, WEBHOOK_SECRET, WEBHOOK_RETRY_SECONDS) have their own area beside them:
   // WebhooksConfig.
 
-  /**
-   * Extra profile fields, as a JSON array of {key, label, type, required?, options?, min?, max?,
-   * maxLength?}; read by readProfileFields() into `profileFields`.
-   */
-  @Transform(emptyAsUnset)
-  @IsOptional()
-  @IsString()
-  PROFILE_FIELDS?: string;
-
-  /** The profile fields' definitions, in the order configured, defaults filled in. */
-  profileFields: ProfileFieldDefinition[] = [];
+  // The profile fields (PROFILE_FIELDS) have their own area beside them: ProfileFieldsConfig.
 
   /**
    * The secret that signs the forms' CSRF tokens: CSRF_SECRET, or in development and tests (where it
@@ -308,9 +297,6 @@ export class AppConfig {
   /** The settings from raw environment variables, and every problem with them. */
   static read(env: Environment): AreaReading<AppConfig> {
     const { settings: config, problems } = readSettingsClass(AppConfig, env);
-    const profileFields = readProfileFields(config.PROFILE_FIELDS);
-    config.profileFields = profileFields.fields;
-    problems.push(...profileFields.problems);
     if (config.SESSION_ABSOLUTE_TIMEOUT_SECONDS < config.SESSION_IDLE_TIMEOUT_SECONDS) {
       problems.push(
         'SESSION_ABSOLUTE_TIMEOUT_SECONDS must not be shorter than SESSION_IDLE_TIMEOUT_SECONDS',
