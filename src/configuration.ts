@@ -17,6 +17,7 @@ import {
   ProfileFieldsConfig,
   profileFieldsConfig,
 } from './users/profile-fields/profile-fields-config';
+import { PasswordConfig, passwordConfig } from './sign-in/methods/password/password-config';
 
 /**
  * The areas of the configuration that have a class of their own, each registered with
@@ -31,6 +32,7 @@ export const CONFIG_AREAS = [
   emailConfig,
   adminConfig,
   profileFieldsConfig,
+  passwordConfig,
 ] as const;
 
 /** Every area's settings, read from one environment. */
@@ -42,6 +44,7 @@ export interface Configuration {
   email: EmailConfig;
   admin: AdminConfig;
   profileFields: ProfileFieldsConfig;
+  password: PasswordConfig;
 }
 
 /**
@@ -57,6 +60,7 @@ export function readConfiguration(env: Environment): Configuration {
     email: emailConfig.read(env),
     admin: adminConfig.read(env),
     profileFields: profileFieldsConfig.read(env),
+    password: passwordConfig.read(env),
   };
   const problems = Object.values(readings).flatMap(
     (reading: AreaReading<object>) => reading.problems,
@@ -70,6 +74,7 @@ export function readConfiguration(env: Environment): Configuration {
     email: readings.email.settings,
     admin: readings.admin.settings,
     profileFields: readings.profileFields.settings,
+    password: readings.password.settings,
   };
 }
 
@@ -85,6 +90,7 @@ export function configurationProviders(
     { provide: emailConfig.KEY, useValue: configuration.email },
     { provide: adminConfig.KEY, useValue: configuration.admin },
     { provide: profileFieldsConfig.KEY, useValue: configuration.profileFields },
+    { provide: passwordConfig.KEY, useValue: configuration.password },
   ];
 }
 

@@ -5,7 +5,7 @@ import type { PasswordHasher } from '../sign-in/methods/password/password-hasher
 import { PasswordPolicy } from '../sign-in/methods/password/password-policy.service';
 import type { ActiveSession, SessionsService } from '../sign-in/sessions/sessions.service';
 import { AppError } from '../platform/http/app-error';
-import type { AppConfig } from '../platform/config/app-config';
+import type { PasswordConfig } from '../sign-in/methods/password/password-config';
 import type { User } from '../users/schemas/user.schema';
 import type { LastAdminRule } from '../users/last-admin.rule';
 import type { UsersRepository } from '../users/users.repository';
@@ -61,7 +61,7 @@ function setup() {
     hash: jest.fn((password: string, key: string) => Promise.resolve(`hash(${password}, ${key})`)),
   };
   // The real policy: pure, and what decides which passwords are acceptable.
-  const policy = new PasswordPolicy({ PASSWORD_MIN_LENGTH: 15 } as AppConfig);
+  const policy = new PasswordPolicy({ PASSWORD_MIN_LENGTH: 15 } as PasswordConfig);
   const sessions = {
     endOthers: jest.fn().mockResolvedValue(undefined),
     endAll: jest.fn().mockResolvedValue(undefined),

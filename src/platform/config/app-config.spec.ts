@@ -1,6 +1,4 @@
-import { availableParallelism } from 'node:os';
 import { AppConfig } from './app-config';
-import { InvalidConfigurationError } from './config-area';
 
 /** What production needs to send mail. */
 const MAIL = {
@@ -16,8 +14,6 @@ describe('AppConfig.fromEnvironment', () => {
     const config = AppConfig.fromEnvironment({});
     expect(config.PORT).toBe(3000);
     expect(config.publicUrl).toBe('http://localhost:3000');
-    expect(config.PASSWORD_MIN_LENGTH).toBe(15);
-    expect(config.ARGON2_MEMORY_KIB).toBe(19456);
     expect(config.ALLOWED_ORIGINS).toEqual([]);
   });
 
@@ -26,7 +22,6 @@ describe('AppConfig.fromEnvironment', () => {
       PORT: '8080',
       PUBLIC_URL: 'https://accounts.example.com/',
       ALLOWED_ORIGINS: 'https://a.example.com, https://b.example.com',
-      PASSWORD_MIN_LENGTH: '8',
     });
     expect(config.PORT).toBe(8080);
     expect(config.publicUrl).toBe('https://accounts.example.com');
@@ -35,26 +30,6 @@ describe('AppConfig.fromEnvironment', () => {
       'https://a.example.com',
       'https://b.example.com',
     ]);
-    expect(config.PASSWORD_MIN_LENGTH).toBe(8);
-  });
-
-  it('names every bad variable in one error', () => {
-    const attempt = () =>
-      AppConfig.fromEnvironment({
-        PORT: 'eighty',
-        PASSWORD_MIN_LENGTH: '6',
-        PUBLIC_URL: 'not a url',
-      });
-    expect(attempt).toThrow(InvalidConfigurationError);
-    try {
-      attempt();
-    } catch (error) {
-      const { message } = error as Error;
-      expect(message).toMatch(/PORT/);
-      expect(message).toMatch(/eighty/);
-      expect(message).toMatch(/PASSWORD_MIN_LENGTH must not be less than 8/);
-      expect(message).toMatch(/PUBLIC_URL/);
-    }
   });
 
   it('never echoes the value of a secret variable', () => {
@@ -128,27 +103,6 @@ describe('AppConfig.fromEnvironment', () => {
         SESSION_ABSOLUTE_TIMEOUT_SECONDS: '3600',
       }),
     ).toThrow(/SESSION_ABSOLUTE_TIMEOUT_SECONDS/);
-  });
-
-  it('bounds argon2 work at two computations per core, queued for at most 30 seconds, by default', () => {
-    const config = AppConfig.fromEnvironment({});
-    expect(config.ARGON2_MAX_CONCURRENCY).toBe(2 * availableParallelism());
-    expect(config.ARGON2_QUEUE_TIMEOUT_SECONDS).toBe(30);
-    const tuned = AppConfig.fromEnvironment({
-      ARGON2_MAX_CONCURRENCY: '3',
-      ARGON2_QUEUE_TIMEOUT_SECONDS: '60',
-    });
-    expect([tuned.ARGON2_MAX_CONCURRENCY, tuned.ARGON2_QUEUE_TIMEOUT_SECONDS]).toEqual([3, 60]);
-  });
-
-  it.each([
-    ['ARGON2_MAX_CONCURRENCY', '0'],
-    ['ARGON2_MAX_CONCURRENCY', 'many'],
-    ['ARGON2_QUEUE_TIMEOUT_SECONDS', '0'],
-    ['ARGON2_QUEUE_TIMEOUT_SECONDS', '1.5'],
-    ['ARGON2_QUEUE_TIMEOUT_SECONDS', '301'],
-  ])('refuses %s=%s', (name, value) => {
-    expect(() => AppConfig.fromEnvironment({ [name]: value })).toThrow(new RegExp(name));
   });
 
   describe('sign-in failure limits', () => {
