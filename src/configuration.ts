@@ -18,6 +18,7 @@ import {
   profileFieldsConfig,
 } from './users/profile-fields/profile-fields-config';
 import { PasswordConfig, passwordConfig } from './sign-in/methods/password/password-config';
+import { SignInConfig, signInConfig } from './sign-in/sign-in-config';
 
 /**
  * The areas of the configuration that have a class of their own, each registered with
@@ -33,6 +34,7 @@ export const CONFIG_AREAS = [
   adminConfig,
   profileFieldsConfig,
   passwordConfig,
+  signInConfig,
 ] as const;
 
 /** Every area's settings, read from one environment. */
@@ -45,6 +47,7 @@ export interface Configuration {
   admin: AdminConfig;
   profileFields: ProfileFieldsConfig;
   password: PasswordConfig;
+  signIn: SignInConfig;
 }
 
 /**
@@ -61,6 +64,7 @@ export function readConfiguration(env: Environment): Configuration {
     admin: adminConfig.read(env),
     profileFields: profileFieldsConfig.read(env),
     password: passwordConfig.read(env),
+    signIn: signInConfig.read(env),
   };
   const problems = Object.values(readings).flatMap(
     (reading: AreaReading<object>) => reading.problems,
@@ -75,6 +79,7 @@ export function readConfiguration(env: Environment): Configuration {
     admin: readings.admin.settings,
     profileFields: readings.profileFields.settings,
     password: readings.password.settings,
+    signIn: readings.signIn.settings,
   };
 }
 
@@ -91,6 +96,7 @@ export function configurationProviders(
     { provide: adminConfig.KEY, useValue: configuration.admin },
     { provide: profileFieldsConfig.KEY, useValue: configuration.profileFields },
     { provide: passwordConfig.KEY, useValue: configuration.password },
+    { provide: signInConfig.KEY, useValue: configuration.signIn },
   ];
 }
 
