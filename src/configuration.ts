@@ -19,6 +19,7 @@ import {
 } from './users/profile-fields/profile-fields-config';
 import { PasswordConfig, passwordConfig } from './sign-in/methods/password/password-config';
 import { SignInConfig, signInConfig } from './sign-in/sign-in-config';
+import { EventsConfig, eventsConfig } from './audit/events/events-config';
 
 /**
  * The areas of the configuration that have a class of their own, each registered with
@@ -35,6 +36,7 @@ export const CONFIG_AREAS = [
   profileFieldsConfig,
   passwordConfig,
   signInConfig,
+  eventsConfig,
 ] as const;
 
 /** Every area's settings, read from one environment. */
@@ -48,6 +50,7 @@ export interface Configuration {
   profileFields: ProfileFieldsConfig;
   password: PasswordConfig;
   signIn: SignInConfig;
+  events: EventsConfig;
 }
 
 /**
@@ -65,6 +68,7 @@ export function readConfiguration(env: Environment): Configuration {
     profileFields: profileFieldsConfig.read(env),
     password: passwordConfig.read(env),
     signIn: signInConfig.read(env),
+    events: eventsConfig.read(env),
   };
   const problems = Object.values(readings).flatMap(
     (reading: AreaReading<object>) => reading.problems,
@@ -80,6 +84,7 @@ export function readConfiguration(env: Environment): Configuration {
     profileFields: readings.profileFields.settings,
     password: readings.password.settings,
     signIn: readings.signIn.settings,
+    events: readings.events.settings,
   };
 }
 
@@ -97,6 +102,7 @@ export function configurationProviders(
     { provide: profileFieldsConfig.KEY, useValue: configuration.profileFields },
     { provide: passwordConfig.KEY, useValue: configuration.password },
     { provide: signInConfig.KEY, useValue: configuration.signIn },
+    { provide: eventsConfig.KEY, useValue: configuration.events },
   ];
 }
 

@@ -127,12 +127,7 @@ export class AppConfig {
   @Max(300)
   SHUTDOWN_GRACE_SECONDS = 10;
 
-  /** How long the audit log (the `events` collection) keeps an event; MongoDB removes it then. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(3650)
-  EVENTS_RETENTION_DAYS = 90;
+  // The audit log's retention (EVENTS_RETENTION_DAYS) has its own area beside it: EventsConfig.
 
   // Webhooks (WEBHOOK_URLS, WEBHOOK_SECRET, WEBHOOK_RETRY_SECONDS) have their own area beside them:
   // WebhooksConfig.
