@@ -13,10 +13,10 @@ import {
 import { IsTrustProxy, parseTrustProxy, TrustProxySetting } from './trust-proxy';
 
 /**
- * The platform's settings, which every area may use (NODE_ENV, PORT, PUBLIC_URL …), and those not
- * yet in an area of their own (see CONFIG_AREAS in src/configuration.ts), read from the environment
- * (and an optional .env) and validated once at boot. Each property is named after its variable;
- * `.env.example` documents them all.
+ * The platform's settings, which every area may use (NODE_ENV, PORT, PUBLIC_URL, MONGODB_URI, the
+ * origins, cookies, proxies, logging …), read from the environment (and an optional .env) and
+ * validated once at boot. Each area's own settings are in its class (see CONFIG_AREAS in
+ * src/configuration.ts). Each property is named after its variable; `.env.example` documents them all.
  */
 export class AppConfig {
   @IsIn(['development', 'production', 'test'])
