@@ -13,7 +13,6 @@ import { SocialAuthModule } from './sign-in/methods/identities/social-auth.modul
 import { SessionGuard } from './sign-in/sessions/session.guard';
 import { AppExceptionFilter } from './platform/http/app-exception.filter';
 import { CrossSiteRequestGuard } from './platform/http/cross-site-request.guard';
-import { AppConfig } from './platform/config/app-config';
 import { ConfigurationModule } from './configuration.module';
 import { DatabaseModule } from './platform/database/database.module';
 import { EventsModule } from './audit/events/events.module';
@@ -31,6 +30,7 @@ import { ShutdownModule } from './platform/shutdown/shutdown.module';
 import { VerificationModule } from './account/email-verification/verification.module';
 import { UsersModule } from './users/users.module';
 import { WebModule } from './web/web.module';
+import { SignInConfig, signInConfig } from './sign-in/sign-in-config';
 
 @Module({
   imports: [
@@ -42,8 +42,8 @@ import { WebModule } from './web/web.module';
     // together. Per-account limits are AccountAttempts' (PasswordLimitsModule).
     ThrottlerModule.forRootAsync({
       imports: [RateLimitsModule],
-      inject: [AppConfig, MongoThrottlerStorage],
-      useFactory: (config: AppConfig, storage: MongoThrottlerStorage) => ({
+      inject: [signInConfig.KEY, MongoThrottlerStorage],
+      useFactory: (config: SignInConfig, storage: MongoThrottlerStorage) => ({
         throttlers: [{ ttl: 60_000, limit: config.SIGN_IN_RATE_LIMIT }],
         errorMessage: 'Too many attempts from your network. Please wait a minute and try again.',
         storage,

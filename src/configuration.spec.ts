@@ -16,6 +16,25 @@ describe('readConfiguration', () => {
     expect(providers.PROVIDER_TIMEOUT_SECONDS).toBe(5);
   });
 
+  it('names every bad variable in one error', () => {
+    const attempt = () =>
+      readConfiguration({
+        PORT: 'eighty',
+        PASSWORD_MIN_LENGTH: '6',
+        PUBLIC_URL: 'not a url',
+      });
+    expect(attempt).toThrow(InvalidConfigurationError);
+    try {
+      attempt();
+    } catch (error) {
+      const { message } = error as Error;
+      expect(message).toMatch(/PORT/);
+      expect(message).toMatch(/eighty/);
+      expect(message).toMatch(/PASSWORD_MIN_LENGTH must not be less than 8/);
+      expect(message).toMatch(/PUBLIC_URL/);
+    }
+  });
+
   it("names every area's bad variables in one error", () => {
     const attempt = () =>
       readConfiguration({

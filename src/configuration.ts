@@ -12,6 +12,14 @@ import {
 import { WebhooksConfig, webhooksConfig } from './audit/webhooks/webhooks-config';
 import { OpenIdConfig, openIdConfig } from './openid/openid-config';
 import { EmailConfig, emailConfig } from './email/email-config';
+import { AdminConfig, adminConfig } from './admin/admin-config';
+import {
+  ProfileFieldsConfig,
+  profileFieldsConfig,
+} from './users/profile-fields/profile-fields-config';
+import { PasswordConfig, passwordConfig } from './sign-in/methods/password/password-config';
+import { SignInConfig, signInConfig } from './sign-in/sign-in-config';
+import { EventsConfig, eventsConfig } from './audit/events/events-config';
 
 /**
  * The areas of the configuration that have a class of their own, each registered with
@@ -19,7 +27,17 @@ import { EmailConfig, emailConfig } from './email/email-config';
  * area needs to know another (src/platform/config knows nothing of sign-in); AppConfig holds the
  * platform's settings, which every area may use.
  */
-export const CONFIG_AREAS = [providersConfig, webhooksConfig, openIdConfig, emailConfig] as const;
+export const CONFIG_AREAS = [
+  providersConfig,
+  webhooksConfig,
+  openIdConfig,
+  emailConfig,
+  adminConfig,
+  profileFieldsConfig,
+  passwordConfig,
+  signInConfig,
+  eventsConfig,
+] as const;
 
 /** Every area's settings, read from one environment. */
 export interface Configuration {
@@ -28,6 +46,11 @@ export interface Configuration {
   webhooks: WebhooksConfig;
   openid: OpenIdConfig;
   email: EmailConfig;
+  admin: AdminConfig;
+  profileFields: ProfileFieldsConfig;
+  password: PasswordConfig;
+  signIn: SignInConfig;
+  events: EventsConfig;
 }
 
 /**
@@ -41,6 +64,11 @@ export function readConfiguration(env: Environment): Configuration {
     webhooks: webhooksConfig.read(env),
     openid: openIdConfig.read(env),
     email: emailConfig.read(env),
+    admin: adminConfig.read(env),
+    profileFields: profileFieldsConfig.read(env),
+    password: passwordConfig.read(env),
+    signIn: signInConfig.read(env),
+    events: eventsConfig.read(env),
   };
   const problems = Object.values(readings).flatMap(
     (reading: AreaReading<object>) => reading.problems,
@@ -52,6 +80,11 @@ export function readConfiguration(env: Environment): Configuration {
     webhooks: readings.webhooks.settings,
     openid: readings.openid.settings,
     email: readings.email.settings,
+    admin: readings.admin.settings,
+    profileFields: readings.profileFields.settings,
+    password: readings.password.settings,
+    signIn: readings.signIn.settings,
+    events: readings.events.settings,
   };
 }
 
@@ -65,6 +98,11 @@ export function configurationProviders(
     { provide: webhooksConfig.KEY, useValue: configuration.webhooks },
     { provide: openIdConfig.KEY, useValue: configuration.openid },
     { provide: emailConfig.KEY, useValue: configuration.email },
+    { provide: adminConfig.KEY, useValue: configuration.admin },
+    { provide: profileFieldsConfig.KEY, useValue: configuration.profileFields },
+    { provide: passwordConfig.KEY, useValue: configuration.password },
+    { provide: signInConfig.KEY, useValue: configuration.signIn },
+    { provide: eventsConfig.KEY, useValue: configuration.events },
   ];
 }
 

@@ -5,14 +5,14 @@ import type { PasswordHasher } from '../sign-in/methods/password/password-hasher
 import { PasswordPolicy } from '../sign-in/methods/password/password-policy.service';
 import type { ActiveSession, SessionsService } from '../sign-in/sessions/sessions.service';
 import { AppError } from '../platform/http/app-error';
-import type { AppConfig } from '../platform/config/app-config';
+import type { PasswordConfig } from '../sign-in/methods/password/password-config';
 import type { User } from '../users/schemas/user.schema';
 import type { LastAdminRule } from '../users/last-admin.rule';
 import type { UsersRepository } from '../users/users.repository';
 import { Transactions } from '../platform/database/transactions';
 import { AccountNotices } from '../email/account-notices';
 import type { EventsService } from '../audit/events/events.service';
-import { readProfileFields } from '../platform/config/profile-field-settings';
+import { readProfileFields } from '../users/profile-fields/profile-field-settings';
 import { ProfileFields } from '../users/profile-fields/profile-fields.service';
 import { EmailVerification } from './email-verification/email-verification.service';
 import { AccountService, changedFields, changesSignInName } from './account.service';
@@ -61,7 +61,7 @@ function setup() {
     hash: jest.fn((password: string, key: string) => Promise.resolve(`hash(${password}, ${key})`)),
   };
   // The real policy: pure, and what decides which passwords are acceptable.
-  const policy = new PasswordPolicy({ PASSWORD_MIN_LENGTH: 15 } as AppConfig);
+  const policy = new PasswordPolicy({ PASSWORD_MIN_LENGTH: 15 } as PasswordConfig);
   const sessions = {
     endOthers: jest.fn().mockResolvedValue(undefined),
     endAll: jest.fn().mockResolvedValue(undefined),
@@ -91,7 +91,7 @@ function setup() {
     transactions as unknown as Transactions,
     verification as unknown as EmailVerification,
     notices as unknown as AccountNotices,
-    new ProfileFields({ profileFields } as AppConfig),
+    new ProfileFields({ profileFields }),
     lastAdmin as unknown as LastAdminRule,
     events as unknown as EventsService,
   );

@@ -1,10 +1,10 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppError } from '../platform/http/app-error';
 import { RouteMarker } from '../platform/http/route-marker';
-import { AppConfig } from '../platform/config/app-config';
 import { MongoThrottlerStorage } from '../platform/rate-limits/mongo-throttler.storage';
 import { ADMIN_SCOPE, ApiKeyScope } from './admin-access';
+import { AdminConfig, adminConfig } from './admin-config';
 import type { AdminRequest } from './admin.guard';
 
 const MINUTE_MS = 60_000;
@@ -22,7 +22,7 @@ export class AdminRateLimitGuard implements CanActivate {
   constructor(
     reflector: Reflector,
     private readonly counts: MongoThrottlerStorage,
-    private readonly config: AppConfig,
+    @Inject(adminConfig.KEY) private readonly config: AdminConfig,
   ) {
     this.adminScope = new RouteMarker(reflector, ADMIN_SCOPE);
   }

@@ -14,8 +14,8 @@ import { PASSWORD_POLICY_MARK } from '../sign-in/methods/password/new-password';
 import { SessionCookie } from '../sign-in/sessions/session-cookie';
 import { ErrorCode, ErrorCodes } from '../platform/http/app-error';
 import { codesOfErrorSchema, ErrorBody, errorResponseSchema } from '../platform/http/error-body';
-import { AppConfig } from '../platform/config/app-config';
 import { ProfileFields } from '../users/profile-fields/profile-fields.service';
+import { PasswordPolicy } from '../sign-in/methods/password/password-policy.service';
 import { PROFILE_DATA_MARK, type ProfileDataMode } from '../users/user-fields';
 import { profileDataSchema } from './profile-data-schema';
 import { Access, RouteAccess } from './route-access';
@@ -54,8 +54,11 @@ export function createOpenApiDocument(app: INestApplication, root: string): Open
     extraModels: [ErrorBody],
   });
   const schemas = document.components?.schemas ?? {};
-  const config = app.get(AppConfig);
-  applyConfiguredRules(schemas, config.PASSWORD_MIN_LENGTH, app.get(ProfileFields).definitions);
+  applyConfiguredRules(
+    schemas,
+    app.get(PasswordPolicy).minLength,
+    app.get(ProfileFields).definitions,
+  );
   for (const item of Object.values(document.paths)) {
     for (const method of METHODS) {
       const operation = item[method];

@@ -1,4 +1,4 @@
-import type { ProfileFieldDefinition } from '../platform/config/profile-field-settings';
+import type { ProfileFieldDefinition } from '../users/profile-fields/profile-field-settings';
 import { checkValue } from '../users/profile-fields/profile-values';
 import { profileDataSchema } from './profile-data-schema';
 

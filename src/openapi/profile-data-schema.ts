@@ -1,5 +1,5 @@
 import type { SchemaObject } from '@nestjs/swagger';
-import type { ProfileFieldDefinition } from '../platform/config/profile-field-settings';
+import type { ProfileFieldDefinition } from '../users/profile-fields/profile-field-settings';
 import { trimmedTextPattern, type ProfileDataMode } from '../users/user-fields';
 
 /** Whole numbers beyond this lose precision as JSON numbers, and are refused. */

@@ -13,6 +13,7 @@ import { resolveReturnTo } from '../sign-in/methods/identities/return-to';
 import { toUserView } from '../users/user.view';
 import { CsrfService } from './csrf.service';
 import { setFlash, takeFlash } from './flash';
+import { SignInConfig, signInConfig } from '../sign-in/sign-in-config';
 
 /** A provider as the pages show it. */
 export interface ProviderLink {
@@ -33,6 +34,7 @@ export class PagesService implements ErrorPages {
     private readonly config: AppConfig,
     private readonly policy: PasswordPolicy,
     @Inject(providersConfig.KEY) { providers }: ProvidersConfig,
+    @Inject(signInConfig.KEY) private readonly signIn: SignInConfig,
   ) {
     this.providers = providers.map(({ key, name }) => ({ key, name }));
     this.base = config.basePath;
@@ -111,7 +113,7 @@ export class PagesService implements ErrorPages {
         errors,
         // Without returnTo the provider sends the person to their settings with a confirmation.
         reauthLinks: this.providerLinks(undefined, linked, true),
-        minutes: Math.round(this.config.RECENT_SIGN_IN_SECONDS / 60),
+        minutes: Math.round(this.signIn.RECENT_SIGN_IN_SECONDS / 60),
       },
       status,
     );

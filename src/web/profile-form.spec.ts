@@ -1,4 +1,4 @@
-import { readProfileFields } from '../platform/config/profile-field-settings';
+import { readProfileFields } from '../users/profile-fields/profile-field-settings';
 import { profileFormValues, profileInputs, readProfileForm } from './profile-form';
 
 const { fields: FIELDS } = readProfileFields(

@@ -1,4 +1,4 @@
-import type { ProfileFieldDefinition } from '../platform/config/profile-field-settings';
+import type { ProfileFieldDefinition } from '../users/profile-fields/profile-field-settings';
 import { checkProfileData, ProfileProblem, REQUIRED } from '../users/profile-fields/profile-values';
 import type { ProfileData, ProfileDataChanges } from '../users/profile-data';
 import type { FieldErrors } from './forms';

@@ -1,6 +1,7 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { HashScheduler } from '../../src/sign-in/limits/hash-scheduler';
+import { SignInConfig, signInConfig } from '../../src/sign-in/sign-in-config';
 import { GOOD_PASSWORD, login, newAccount, register, sessionCookie } from '../support/accounts';
 import { createTestApp, TestApp } from '../support/test-app';
 
@@ -118,7 +119,7 @@ describe('signing in and out', () => {
     const touched = await sessions.findOne<{ expiresAt: Date; absoluteExpiresAt: Date }>({
       _id: session._id,
     });
-    const idle = t.config.SESSION_IDLE_TIMEOUT_SECONDS * 1000;
+    const idle = t.app.get<SignInConfig>(signInConfig.KEY).SESSION_IDLE_TIMEOUT_SECONDS * 1000;
     expect(touched!.expiresAt.getTime()).toBeGreaterThan(Date.now() + idle - 60_000);
     expect(touched!.expiresAt.getTime()).toBeLessThanOrEqual(touched!.absoluteExpiresAt.getTime());
   });

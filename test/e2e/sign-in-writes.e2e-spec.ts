@@ -12,6 +12,7 @@ import { GOOD_PASSWORD, newAccount, register, sessionCookie } from '../support/a
 import { testServerUri, withDatabase } from '../support/mongo-uri';
 import { newIdentity, SocialWorld, startSocialWorld } from '../support/social';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
+import { EventsConfig, eventsConfig } from '../../src/audit/events/events-config';
 
 const WRONG_PASSWORD = 'not the right passphrase at all';
 
@@ -125,7 +126,8 @@ describe.each([
       at: expect.any(Date),
       expiresAt: expect.any(Date),
     });
-    const retentionMs = t.config.EVENTS_RETENTION_DAYS * 24 * 3600 * 1000;
+    const retentionMs =
+      t.app.get<EventsConfig>(eventsConfig.KEY).EVENTS_RETENTION_DAYS * 24 * 3600 * 1000;
     const { at, expiresAt } = event as unknown as { at: Date; expiresAt: Date };
     expect(expiresAt.getTime() - at.getTime()).toBe(retentionMs);
     const stored = await users().findOne({ _id: new Types.ObjectId(user.id) });

@@ -1,14 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { Model, QueryFilter, Types } from 'mongoose';
 import { createHash } from 'node:crypto';
-import { AppConfig } from '../../platform/config/app-config';
 import { Transactions } from '../../platform/database/transactions';
 import { updateOrCreate } from '../../platform/database/update-or-create';
 import { buildDocument, InsertOneWrite } from '../../platform/database/write-batches';
 import { WebhookType } from '../webhooks/webhook-message.schema';
 import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { AccountEvent, Actor, EventType } from './event.schema';
+import { EventsConfig, eventsConfig } from './events-config';
 import { RequestContext } from './request-context';
 
 export interface NewEvent {
@@ -71,7 +71,7 @@ export class EventsService {
     private readonly context: RequestContext,
     private readonly transactions: Transactions,
     private readonly webhooks: WebhookOutbox,
-    config: AppConfig,
+    @Inject(eventsConfig.KEY) config: EventsConfig,
   ) {
     this.retentionMs = config.EVENTS_RETENTION_DAYS * 24 * 3600 * 1000;
   }

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { availableParallelism } from 'node:os';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 import {
@@ -11,14 +10,13 @@ import {
   stripTrailingSlash,
   validSettings,
 } from './settings-class';
-import { ProfileFieldDefinition, readProfileFields } from './profile-field-settings';
 import { IsTrustProxy, parseTrustProxy, TrustProxySetting } from './trust-proxy';
 
 /**
- * The platform's settings, which every area may use (NODE_ENV, PORT, PUBLIC_URL …), and those not
- * yet in an area of their own (see CONFIG_AREAS in src/configuration.ts), read from the environment
- * (and an optional .env) and validated once at boot. Each property is named after its variable;
- * `.env.example` documents them all.
+ * The platform's settings, which every area may use (NODE_ENV, PORT, PUBLIC_URL, MONGODB_URI, the
+ * origins, cookies, proxies, logging …), read from the environment (and an optional .env) and
+ * validated once at boot. Each area's own settings are in its class (see CONFIG_AREAS in
+ * src/configuration.ts). Each property is named after its variable; `.env.example` documents them all.
  */
 export class AppConfig {
   @IsIn(['development', 'production', 'test'])
@@ -60,126 +58,15 @@ export class AppConfig {
   })
   SESSION_COOKIE_NAME = 'sid';
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(60)
-  SESSION_IDLE_TIMEOUT_SECONDS = 7 * 24 * 3600;
+  // Sessions and sign-in limits (SESSION_*_TIMEOUT_SECONDS, RECENT_SIGN_IN_SECONDS, SIGN_IN_*)
+  // have their own area beside them: SignInConfig.
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(60)
-  SESSION_ABSOLUTE_TIMEOUT_SECONDS = 30 * 24 * 3600;
-
-  /** How long after signing in a session counts as recent for sensitive changes without a password. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(30)
-  @Max(3600)
-  RECENT_SIGN_IN_SECONDS = 300;
-
-  /** NIST SP 800-63B-4: 15 for a password used alone; may be lowered to 8. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(8)
-  @Max(64)
-  PASSWORD_MIN_LENGTH = 15;
-
-  /** argon2id memory in KiB; the default and the two below are OWASP's recommendation. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(8192)
-  @Max(4 * 1024 * 1024)
-  ARGON2_MEMORY_KIB = 19456;
-
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(20)
-  ARGON2_TIME_COST = 2;
-
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(16)
-  ARGON2_PARALLELISM = 1;
-
-  /**
-   * argon2 computations allowed at once; the rest wait in a queue that is fair across accounts.
-   * Two per core keeps every core busy without letting a flood occupy the whole thread pool.
-   */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1024)
-  ARGON2_MAX_CONCURRENCY = 2 * availableParallelism();
-
-  /**
-   * How long a password check may wait for its turn before the request fails with 503 BUSY. 500
-   * sign-ins at once take two cores about 8 s of argon2 work: the default leaves room for that.
-   */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(300)
-  ARGON2_QUEUE_TIMEOUT_SECONDS = 30;
+  // Passwords (PASSWORD_MIN_LENGTH, ARGON2_*) have their own area beside them: PasswordConfig.
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  /**
-   * Attempts per minute on each route that checks a password (and registration) from one client (IP
-   * address), and password checks per minute on one account across all those routes. Counted in
-   * MongoDB, so every instance shares the counts.
-   */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100000)
-  SIGN_IN_RATE_LIMIT = 20;
-
-  /**
-   * Requests per minute to the admin API from one caller (an admin's account, or an API key), all
-   * instances together: a stolen key or admin cookie cannot page through every account at speed.
-   */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000000)
-  ADMIN_RATE_LIMIT = 600;
-
-  /**
-   * Consecutive failed password checks on one account that cost nothing; each failure after them
-   * makes the account wait before its next check (see SIGN_IN_FIRST_DELAY_SECONDS).
-   */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(100000)
-  SIGN_IN_FREE_FAILURES = 5;
-
-  /** The wait after the first failure past the free ones; it doubles with each further failure. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(3600)
-  SIGN_IN_FIRST_DELAY_SECONDS = 1;
-
-  /** The longest wait between two password checks of one account (15 minutes). */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(86400)
-  SIGN_IN_MAX_DELAY_SECONDS = 900;
-
-  /**
-   * Consecutive failed password checks after which the account's password is refused until its
-   * owner resets it by email. NIST SP 800-63B allows at most 100, which production enforces.
-   */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100000)
-  SIGN_IN_LOCK_AFTER_FAILURES = 100;
+  // The admin API's limit (ADMIN_RATE_LIMIT) has its own area beside it: AdminConfig.
 
   /**
    * Behind a reverse proxy: a number of hops, or comma-separated addresses/subnets of the proxies
@@ -240,27 +127,12 @@ export class AppConfig {
   @Max(300)
   SHUTDOWN_GRACE_SECONDS = 10;
 
-  /** How long the audit log (the `events` collection) keeps an event; MongoDB removes it then. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(3650)
-  EVENTS_RETENTION_DAYS = 90;
+  // The audit log's retention (EVENTS_RETENTION_DAYS) has its own area beside it: EventsConfig.
 
   // Webhooks (WEBHOOK_URLS, WEBHOOK_SECRET, WEBHOOK_RETRY_SECONDS) have their own area beside them:
   // WebhooksConfig.
 
-  /**
-   * Extra profile fields, as a JSON array of {key, label, type, required?, options?, min?, max?,
-   * maxLength?}; read by readProfileFields() into `profileFields`.
-   */
-  @Transform(emptyAsUnset)
-  @IsOptional()
-  @IsString()
-  PROFILE_FIELDS?: string;
-
-  /** The profile fields' definitions, in the order configured, defaults filled in. */
-  profileFields: ProfileFieldDefinition[] = [];
+  // The profile fields (PROFILE_FIELDS) have their own area beside them: ProfileFieldsConfig.
 
   /**
    * The secret that signs the forms' CSRF tokens: CSRF_SECRET, or in development and tests (where it
@@ -316,24 +188,6 @@ export class AppConfig {
   /** The settings from raw environment variables, and every problem with them. */
   static read(env: Environment): AreaReading<AppConfig> {
     const { settings: config, problems } = readSettingsClass(AppConfig, env);
-    const profileFields = readProfileFields(config.PROFILE_FIELDS);
-    config.profileFields = profileFields.fields;
-    problems.push(...profileFields.problems);
-    if (config.SESSION_ABSOLUTE_TIMEOUT_SECONDS < config.SESSION_IDLE_TIMEOUT_SECONDS) {
-      problems.push(
-        'SESSION_ABSOLUTE_TIMEOUT_SECONDS must not be shorter than SESSION_IDLE_TIMEOUT_SECONDS',
-      );
-    }
-    if (config.SIGN_IN_FIRST_DELAY_SECONDS > config.SIGN_IN_MAX_DELAY_SECONDS) {
-      problems.push(
-        'SIGN_IN_FIRST_DELAY_SECONDS must not be longer than SIGN_IN_MAX_DELAY_SECONDS',
-      );
-    }
-    if (config.isProduction && config.SIGN_IN_LOCK_AFTER_FAILURES > 100) {
-      problems.push(
-        'SIGN_IN_LOCK_AFTER_FAILURES must be at most 100 when NODE_ENV=production (NIST SP 800-63B)',
-      );
-    }
     if (config.isProduction && !config.MONGODB_URI) {
       problems.push(
         'MONGODB_URI is required when NODE_ENV=production (the embedded database is for development only)',

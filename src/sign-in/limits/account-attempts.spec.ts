@@ -1,5 +1,5 @@
 import { AppError } from '../../platform/http/app-error';
-import type { AppConfig } from '../../platform/config/app-config';
+import type { SignInConfig } from '../sign-in-config';
 import { AccountAttempts } from './account-attempts';
 import { accountKeyOfLogin, accountKeyOfUser } from './account-key';
 import type { Admission, SignInFailures } from './sign-in-failures';
@@ -16,7 +16,7 @@ function setup(admission: Admission) {
   const config = {
     SIGN_IN_MAX_DELAY_SECONDS: 900,
     SIGN_IN_LOCK_AFTER_FAILURES: 100,
-  } as AppConfig;
+  } as SignInConfig;
   const attempts = new AccountAttempts(failures as unknown as SignInFailures, config);
   return { attempts, failures };
 }

@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AppError } from '../../platform/http/app-error';
-import { AppConfig } from '../../platform/config/app-config';
 import { BatchWrite } from '../../platform/database/write-batches';
 import { AccountKey, namesAnAccount } from './account-key';
 import { Admission, Counted, SignInFailures, signInFailureId } from './sign-in-failures';
+import { SignInConfig, signInConfig } from '../sign-in-config';
 
 /** The outcome of a password check made through AccountAttempts. */
 export interface PasswordCheck {
@@ -28,7 +28,7 @@ export interface PasswordCheck {
 export class AccountAttempts {
   constructor(
     private readonly failures: SignInFailures,
-    private readonly config: AppConfig,
+    @Inject(signInConfig.KEY) private readonly config: SignInConfig,
   ) {}
 
   /**

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { Registry } from 'prom-client';
-import { AppConfig } from '../../platform/config/app-config';
+import { PasswordConfig, passwordConfig } from '../methods/password/password-config';
 import { AccountAttempts } from './account-attempts';
 import { HashScheduler } from './hash-scheduler';
 import { registerHashSchedulerMetrics } from './hash-scheduler.metrics';
@@ -20,8 +20,8 @@ import { SignInFailures } from './sign-in-failures';
     SignInFailures,
     {
       provide: HashScheduler,
-      inject: [AppConfig, Registry],
-      useFactory: (config: AppConfig, registry: Registry) => {
+      inject: [passwordConfig.KEY, Registry],
+      useFactory: (config: PasswordConfig, registry: Registry) => {
         const scheduler = new HashScheduler({
           concurrency: config.ARGON2_MAX_CONCURRENCY,
           queueTimeoutMs: config.ARGON2_QUEUE_TIMEOUT_SECONDS * 1000,

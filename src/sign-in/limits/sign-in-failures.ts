@@ -1,12 +1,12 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { createHash, randomUUID } from 'node:crypto';
-import { AppConfig } from '../../platform/config/app-config';
 import { updateOrCreate } from '../../platform/database/update-or-create';
 import { UpdateOneWrite } from '../../platform/database/write-batches';
 import { AccountKey } from './account-key';
 import { SignInFailure } from './sign-in-failure.schema';
+import { SignInConfig, signInConfig } from '../sign-in-config';
 
 /** An account's record that no check has touched for this long is forgotten (unless it locks it). */
 const FORGET_FAILURES_AFTER_MS = 30 * 24 * 3600 * 1000;
@@ -50,7 +50,7 @@ export type Admission =
 export class SignInFailures implements OnModuleInit {
   constructor(
     @InjectModel(SignInFailure.name) private readonly records: Model<SignInFailure>,
-    private readonly config: AppConfig,
+    @Inject(signInConfig.KEY) private readonly config: SignInConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {

@@ -2,6 +2,7 @@ import {
   applyDecorators,
   CanActivate,
   ExecutionContext,
+  Inject,
   Injectable,
   SetMetadata,
   UseGuards,
@@ -9,9 +10,9 @@ import {
 import { Reflector } from '@nestjs/core';
 import { ApiErrors } from '../../platform/http/api-errors.decorator';
 import { AppError } from '../../platform/http/app-error';
-import { AppConfig } from '../../platform/config/app-config';
 import { AuthenticatedRequest } from '../authenticated-request';
 import { SessionsService } from '../sessions/sessions.service';
+import { SignInConfig, signInConfig } from '../sign-in-config';
 
 /** Decides, for routes that change how an account is entered only sometimes, whether this request does. */
 export type ChangesSignIn = (request: AuthenticatedRequest) => boolean;
@@ -36,7 +37,7 @@ export class RecentSignInGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly sessions: SessionsService,
-    private readonly config: AppConfig,
+    @Inject(signInConfig.KEY) private readonly config: SignInConfig,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {

@@ -1,8 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Types } from 'mongoose';
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../../platform/http/app-error';
-import { AppConfig } from '../../platform/config/app-config';
 import { Transactions } from '../../platform/database/transactions';
 import { InsertOneWrite } from '../../platform/database/write-batches';
 import { EventsService } from '../../audit/events/events.service';
@@ -15,6 +14,7 @@ import {
   SessionJoin,
   SessionsRepository,
 } from './sessions.repository';
+import { SignInConfig, signInConfig } from '../sign-in-config';
 
 /** Only refresh the idle expiry once a minute, so reading a session is usually one query. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -82,7 +82,7 @@ export class SessionsService {
     private readonly appSignIns: AppSignIns,
     private readonly events: EventsService,
     private readonly transactions: Transactions,
-    config: AppConfig,
+    @Inject(signInConfig.KEY) config: SignInConfig,
   ) {
     this.idleMs = config.SESSION_IDLE_TIMEOUT_SECONDS * 1000;
     this.absoluteMs = config.SESSION_ABSOLUTE_TIMEOUT_SECONDS * 1000;

@@ -1,8 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  PROFILE_FIELD_TYPES,
-  ProfileFieldType,
-} from '../../platform/config/profile-field-settings';
+import { PROFILE_FIELD_TYPES, ProfileFieldType } from './profile-field-settings';
 
 const bound = {
   oneOf: [{ type: 'number' }, { type: 'string', format: 'date' }],

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AppError } from '../../platform/http/app-error';
-import { AppConfig } from '../../platform/config/app-config';
-import type { ProfileFieldDefinition } from '../../platform/config/profile-field-settings';
+import type { ProfileFieldDefinition } from './profile-field-settings';
+import { ProfileFieldsConfig, profileFieldsConfig } from './profile-fields-config';
 import type { ProfileData, ProfileDataChanges } from '../profile-data';
 import { checkProfileData, problemMessage } from './profile-values';
 
@@ -10,7 +10,7 @@ import { checkProfileData, problemMessage } from './profile-values';
 export class ProfileFields {
   readonly definitions: readonly ProfileFieldDefinition[];
 
-  constructor(config: AppConfig) {
+  constructor(@Inject(profileFieldsConfig.KEY) config: ProfileFieldsConfig) {
     this.definitions = config.profileFields;
   }
 

@@ -1,4 +1,4 @@
-import { readProfileFields } from '../../platform/config/profile-field-settings';
+import { readProfileFields } from './profile-field-settings';
 import { checkProfileData, checkValue, problemMessage } from './profile-values';
 
 const { fields: FIELDS } = readProfileFields(

@@ -1,5 +1,5 @@
 import { isEmail, isURL } from 'class-validator';
-import { isIsoDate, ProfileFieldDefinition } from '../../platform/config/profile-field-settings';
+import { isIsoDate, ProfileFieldDefinition } from './profile-field-settings';
 import { normaliseEmail } from '../identifiers';
 import type { ProfileDataChanges, ProfileValue } from '../profile-data';
 

@@ -1,9 +1,9 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
-import { AppConfig } from '../../../platform/config/app-config';
 import { AccountKey } from '../../limits/account-key';
 import { HashScheduler } from '../../limits/hash-scheduler';
+import { PasswordConfig, passwordConfig } from './password-config';
 
 /** The dummy hash is made once at start-up, for no account. */
 const START_UP_KEY = 'start-up';
@@ -20,7 +20,7 @@ export class PasswordHasher implements OnModuleInit {
   private dummyHash = '';
 
   constructor(
-    config: AppConfig,
+    @Inject(passwordConfig.KEY) config: PasswordConfig,
     private readonly scheduler: HashScheduler,
   ) {
     this.options = {

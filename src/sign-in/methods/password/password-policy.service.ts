@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AppError } from '../../../platform/http/app-error';
-import { AppConfig } from '../../../platform/config/app-config';
 import { commonPasswordList, PasswordOwner, passwordProblem } from './password-policy';
+import { PasswordConfig, passwordConfig } from './password-config';
 
 /**
  * The password rules with this service's minimum length. Every route that sets a password
@@ -9,7 +9,7 @@ import { commonPasswordList, PasswordOwner, passwordProblem } from './password-p
  */
 @Injectable()
 export class PasswordPolicy {
-  constructor(private readonly config: AppConfig) {
+  constructor(@Inject(passwordConfig.KEY) private readonly config: PasswordConfig) {
     // Read the list of common passwords now, at start-up, so that no request waits for it.
     commonPasswordList();
   }

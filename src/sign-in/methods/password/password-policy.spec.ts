@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppConfig } from '../../../platform/config/app-config';
+import type { PasswordConfig } from './password-config';
 import {
   COMMON_PASSWORDS_FILE,
   commonPasswordList,
@@ -130,7 +130,7 @@ describe('passwords containing who they are for', () => {
 });
 
 describe('PasswordPolicy', () => {
-  const policy = new PasswordPolicy({ PASSWORD_MIN_LENGTH: 15 } as AppConfig);
+  const policy = new PasswordPolicy({ PASSWORD_MIN_LENGTH: 15 } as PasswordConfig);
 
   it('throws WEAK_PASSWORD naming the field, with the reason', () => {
     const owner = { email: 'grace@example.test', username: 'hopper' };

@@ -1,5 +1,3 @@
-import { AppConfig } from './app-config';
-import { InvalidConfigurationError } from './config-area';
 import { isIsoDate, readProfileFields } from './profile-field-settings';
 
 const read = (fields: unknown) => readProfileFields(JSON.stringify(fields));
@@ -277,33 +275,4 @@ describe('isIsoDate', () => {
     ' 2024-01-01',
     '0000-01-01',
   ])('refuses %s', (date) => expect(isIsoDate(date)).toBe(false));
-});
-
-describe('AppConfig with PROFILE_FIELDS', () => {
-  it('keeps the definitions', () => {
-    const config = AppConfig.fromEnvironment({
-      PROFILE_FIELDS: '[{"key": "company", "label": "Company", "type": "text"}]',
-    });
-    expect(config.profileFields).toEqual([
-      { key: 'company', label: 'Company', type: 'text', required: false, maxLength: 1000 },
-    ]);
-    expect(AppConfig.fromEnvironment({}).profileFields).toEqual([]);
-  });
-
-  it('stops start-up with every problem named, beside those of other variables', () => {
-    const attempt = () =>
-      AppConfig.fromEnvironment({
-        PORT: 'eighty',
-        PROFILE_FIELDS: JSON.stringify([
-          { key: 'a', label: 'A', type: 'text' },
-          { key: 'b', label: 'B', type: 'text' },
-          { key: 'plan', label: 'Plan', type: 'select', options: [] },
-        ]),
-      });
-    expect(attempt).toThrow(InvalidConfigurationError);
-    expect(attempt).toThrow(/PORT/);
-    expect(attempt).toThrow(
-      /PROFILE_FIELDS\[2\]\.options: a select needs at least one option \(field "plan"\)/,
-    );
-  });
 });
