@@ -18,16 +18,13 @@ export class MailSlots {
 
   /** Whether the account may be mailed this kind of link now; if so, its minute starts. */
   async claim(userId: Types.ObjectId, slot: MailSlot): Promise<boolean> {
-    const since = new Date(Date.now() - MAIL_SLOT_INTERVAL_MS);
-    const { claimed } = await this.users.claimMailSlot(userId, slot, since, new Date());
-    return claimed;
+    return (await this.claimAt(userId, slot, Date.now())).claimed;
   }
 
   /** As claim, but refuses with 429 TOO_MANY_REQUESTS and when to try again (Retry-After). */
   async claimOrRefuse(userId: Types.ObjectId, slot: MailSlot, message: string): Promise<void> {
     const now = Date.now();
-    const since = new Date(now - MAIL_SLOT_INTERVAL_MS);
-    const claim = await this.users.claimMailSlot(userId, slot, since, new Date(now));
+    const claim = await this.claimAt(userId, slot, now);
     if (claim.claimed) return;
     const freeAt = (claim.lastSentAt?.getTime() ?? now) + MAIL_SLOT_INTERVAL_MS;
     const wait = Math.ceil((freeAt - now) / 1000);
@@ -37,5 +34,10 @@ export class MailSlots {
   /** A link mailed without asking (at registration, say) starts the minute all the same. */
   async record(userId: Types.ObjectId, slot: MailSlot): Promise<void> {
     await this.users.recordMailSent(userId, slot, new Date());
+  }
+
+  private claimAt(userId: Types.ObjectId, slot: MailSlot, now: number) {
+    const since = new Date(now - MAIL_SLOT_INTERVAL_MS);
+    return this.users.claimMailSlot(userId, slot, since, new Date(now));
   }
 }
