@@ -1,7 +1,9 @@
 'use strict';
 /**
  * Ends the run with one plain line, "Jest: N passed, N failed, N skipped", a count anyone reading
- * the log can find at a glance. Added to jest's default reporter.
+ * the log (or a CI that reads a log's closing line) finds at a glance. Added to jest's default
+ * reporter. It is written as the process exits, so that it follows jest's own summary and stays
+ * the output's last line.
  *
  * It is also the run's last resort against a hang: should something a test opened still hold the
  * process a few seconds after the results are in (every wait has a deadline and every test closes
@@ -15,9 +17,9 @@ class ClosingLineReporter {
   onRunComplete(_contexts, results) {
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
     const skipped = results.numPendingTests + results.numTodoTests;
-    process.stderr.write(
-      `Jest: ${results.numPassedTests} passed, ${failed} failed, ${skipped} skipped\n`,
-    );
+    const closingLine = `Jest: ${results.numPassedTests} passed, ${failed} failed, ${skipped} skipped\n`;
+    // Writes to a pipe or a file are synchronous in an 'exit' listener, so the line is not lost.
+    process.once('exit', () => process.stderr.write(closingLine));
     setTimeout(() => {
       process.stderr.write(
         `Something a test opened was still open ${GRACE_MS / 1000} s after the run: exiting anyway.\n`,
