@@ -23,11 +23,15 @@ const moduleNameMapper = {
 module.exports = {
   // End-to-end tests start apps and databases; give them room (no test relies on timing out).
   testTimeout: 60000,
+  // Two files at once, whatever the cores: a file spends much of its time waiting on the database,
+  // the mail server or Chromium, so on two cores two workers halve the run (about 450 s to 230 s),
+  // where jest's default (cores less one) would run one file at a time. A third gains little more.
+  maxWorkers: 2,
   // A failed test must not hold the run open: every wait in the tests has a deadline and every
   // test closes what it opens in afterAll/finally (an unbounded poll in a timed-out test once kept
   // jest from exiting, and CI hung until killed); should anything still be left open, the closing
-  // line's reporter ends the process a few seconds after the results.
-  // jest's summary, and a closing line (test/support/closing-line-reporter.js).
+  // line's reporter (test/support/closing-line-reporter.js) ends the process a few seconds after
+  // the results. It also writes the run's last line, after jest's summary.
   reporters: ['default', '<rootDir>/test/support/closing-line-reporter.js'],
   // Once before any project: the CommonJS bundles of the ESM-only packages.
   globalSetup: '<rootDir>/test/support/esm-bundles.ts',
