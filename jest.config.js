@@ -69,6 +69,18 @@ module.exports = {
       testRegex: '\\.medium-spec\\.ts$',
     },
     {
+      // Rules proven against a model: random schedules of parallel operations on the real services
+      // and database (MODEL_RUNS, MODEL_SEED; npm run test:model -- --runs 5000).
+      displayName: 'model',
+      testEnvironment: 'node',
+      ...database,
+      transform,
+      moduleNameMapper,
+      setupFiles,
+      roots: ['<rootDir>/test'],
+      testRegex: '\\.model-spec\\.ts$',
+    },
+    {
       // Debian's chromium, driven by playwright-core, against the real app on a real port.
       displayName: 'browser',
       testEnvironment: 'node',

@@ -67,7 +67,7 @@ export class AccountController {
   @HttpCode(204)
   @RequireRecentSignIn()
   @ApiOperation({ summary: 'Change (or set) the password' })
-  @ApiErrors('WEAK_PASSWORD', 'WRONG_PASSWORD', 'SIGN_IN_LOCKED', 'BUSY')
+  @ApiErrors('WEAK_PASSWORD', 'WRONG_PASSWORD', 'PASSWORD_CHANGED', 'SIGN_IN_LOCKED', 'BUSY')
   @ApiNoContentResponse({
     headers: SESSION_COOKIE_HEADER,
     description: 'Password changed; every other session is ended and this one gets a new cookie.',

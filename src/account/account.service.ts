@@ -82,8 +82,8 @@ export class AccountService {
     this.policy.assertAcceptable(dto.newPassword, 'newPassword', user);
     const passwordHash = await this.hasher.hash(dto.newPassword, accountKeyOfUser(user._id));
     await this.transactions.run(async () => {
-      const updated = await this.users.setPasswordHash(user._id, passwordHash);
-      if (!updated) throw accountGone();
+      const updated = await this.users.setPasswordHash(user._id, passwordHash, user.passwordHash);
+      if (!updated) throw (await this.users.findById(user._id)) ? passwordChanged() : accountGone();
       await this.sessions.endOthers(user._id, session._id);
       const action = typeof user.passwordHash === 'string' ? 'changed' : 'set';
       await this.events.record({ type: `password.${action}`, userId: user._id });
@@ -150,6 +150,14 @@ function passwordMissing(field: string): AppError {
     'WRONG_PASSWORD',
     `${field} is required: confirm this change with your current password.`,
     field,
+  );
+}
+
+/** Another request set or changed the password after this one was checked against it. */
+function passwordChanged(): AppError {
+  return new AppError(
+    'PASSWORD_CHANGED',
+    'The password was set or changed by another request meanwhile, so nothing was changed. Try again with the current password.',
   );
 }
 

@@ -331,9 +331,23 @@ export class UsersRepository implements OnModuleInit {
     return { users, total };
   }
 
-  async setPasswordHash(id: Types.ObjectId, passwordHash: string): Promise<User | null> {
+  /**
+   * Sets the password's hash, only while the account's password is still the one the change was
+   * checked against (`replacing`: its hash, or undefined for none): of two changes made in
+   * parallel, the second finds the first's and changes nothing. Returns the account, or null.
+   */
+  async setPasswordHash(
+    id: Types.ObjectId,
+    passwordHash: string,
+    replacing: string | undefined,
+  ): Promise<User | null> {
+    const current = replacing ?? mongoose.trusted({ $exists: false });
     return this.users
-      .findOneAndUpdate({ _id: id }, { $set: { passwordHash } }, { returnDocument: 'after' })
+      .findOneAndUpdate(
+        { _id: id, passwordHash: current },
+        { $set: { passwordHash } },
+        { returnDocument: 'after' },
+      )
       .lean<User>()
       .exec();
   }

@@ -165,6 +165,30 @@ describe('account settings', () => {
       });
     });
 
+    it('of two changes in parallel, takes one and refuses the other with 409 PASSWORD_CHANGED', async () => {
+      const { cookie, account } = await register(t.http);
+      const change = (newPassword: string) =>
+        request(t.http)
+          .put('/me/password')
+          .set('Cookie', cookie)
+          .send({ currentPassword: GOOD_PASSWORD, newPassword });
+      const candidates = [NEW_PASSWORD, `${NEW_PASSWORD}, again`];
+
+      const answers = await Promise.all(candidates.map(change));
+
+      expect(answers.map(({ status }) => status).sort()).toEqual([204, 409]);
+      const refused = answers.find(({ status }) => status === 409)!;
+      expect(refused.body.error.code).toBe('PASSWORD_CHANGED');
+      // The winner's password is the one in force, not overwritten by the other's.
+      const winner = candidates[answers.findIndex(({ status }) => status === 204)];
+      const loser = candidates.find((candidate) => candidate !== winner)!;
+      await login(t.http, account.email, winner);
+      await request(t.http)
+        .post('/auth/login')
+        .send({ login: account.email, password: loser })
+        .expect(401);
+    });
+
     it('applies the password policy to the new password', async () => {
       const { cookie, account } = await register(t.http);
       const response = await request(t.http)

@@ -56,7 +56,7 @@ describe('the never-lock-out rule against the database', () => {
       });
     }
     if (shape.password && shape.identities?.length) {
-      await users.setPasswordHash(created._id, fields.passwordHash!);
+      await users.setPasswordHash(created._id, fields.passwordHash!, undefined);
     }
     return (await users.findById(created._id))!;
   }
