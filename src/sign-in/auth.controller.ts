@@ -69,8 +69,8 @@ export class AuthController {
       "Signed in: a session cookie is set. With two-step sign-in on: 401 SECOND_FACTOR_REQUIRED, `methods` beside `error`, and the second step's cookie instead (finish with POST /auth/second-factor).",
   })
   @ApiErrors(
-    'SECOND_FACTOR_REQUIRED',
     'INVALID_CREDENTIALS',
+    'SECOND_FACTOR_REQUIRED',
     'ACCOUNT_DISABLED',
     'TOO_MANY_REQUESTS',
     'SIGN_IN_LOCKED',
