@@ -13,6 +13,7 @@ umask 077
   echo "# Written by deploy/make-secrets.sh: the secrets every instance shares."
   echo "CSRF_SECRET=$(secret)"
   echo "OIDC_KEY_SECRET=$(secret)"
+  echo "TWO_STEP_SECRET=$(secret)"
   echo "METRICS_TOKEN=$(secret)"
   echo "WEBHOOK_SECRET=whsec_$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
 } > secrets.env

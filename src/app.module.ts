@@ -8,6 +8,7 @@ import { AdminModule } from './admin/admin.module';
 import { ApiKeyGuard } from './admin/api-keys/api-key.guard';
 import { ApiKeysModule } from './admin/api-keys/api-keys.module';
 import { AuthModule } from './sign-in/auth.module';
+import { TwoStepModule } from './sign-in/two-step/two-step.module';
 import { PasswordLimitsModule } from './sign-in/limits/password-limits.module';
 import { SocialAuthModule } from './sign-in/methods/identities/social-auth.module';
 import { SessionGuard } from './sign-in/sessions/session.guard';
@@ -55,6 +56,7 @@ import { SignInConfig, signInConfig } from './sign-in/sign-in-config';
     EventsModule,
     UsersModule,
     AuthModule,
+    TwoStepModule,
     SocialAuthModule,
     LinkingModule,
     AccountModule,

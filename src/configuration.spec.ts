@@ -75,9 +75,10 @@ describe('readConfiguration', () => {
         expect.stringMatching(/^CSRF_SECRET is required when NODE_ENV=production/),
         expect.stringMatching(/^OIDC_KEY_SECRET is required when NODE_ENV=production/),
         expect.stringMatching(/^SMTP_URL and MAIL_FROM are required when NODE_ENV=production/),
+        expect.stringMatching(/^TWO_STEP_SECRET is required when NODE_ENV=production/),
       ]),
     );
-    expect(problems).toHaveLength(3);
+    expect(problems).toHaveLength(4);
   });
 });
 

@@ -20,6 +20,7 @@ import {
 import { PasswordConfig, passwordConfig } from './sign-in/methods/password/password-config';
 import { SignInConfig, signInConfig } from './sign-in/sign-in-config';
 import { EventsConfig, eventsConfig } from './audit/events/events-config';
+import { TwoStepConfig, twoStepConfig } from './sign-in/two-step/two-step-config';
 
 /**
  * The areas of the configuration that have a class of their own, each registered with
@@ -37,6 +38,7 @@ export const CONFIG_AREAS = [
   passwordConfig,
   signInConfig,
   eventsConfig,
+  twoStepConfig,
 ] as const;
 
 /** Every area's settings, read from one environment. */
@@ -51,6 +53,7 @@ export interface Configuration {
   password: PasswordConfig;
   signIn: SignInConfig;
   events: EventsConfig;
+  twoStep: TwoStepConfig;
 }
 
 /**
@@ -69,6 +72,7 @@ export function readConfiguration(env: Environment): Configuration {
     password: passwordConfig.read(env),
     signIn: signInConfig.read(env),
     events: eventsConfig.read(env),
+    twoStep: twoStepConfig.read(env),
   };
   const problems = Object.values(readings).flatMap(
     (reading: AreaReading<object>) => reading.problems,
@@ -85,6 +89,7 @@ export function readConfiguration(env: Environment): Configuration {
     password: readings.password.settings,
     signIn: readings.signIn.settings,
     events: readings.events.settings,
+    twoStep: readings.twoStep.settings,
   };
 }
 
@@ -103,6 +108,7 @@ export function configurationProviders(
     { provide: passwordConfig.KEY, useValue: configuration.password },
     { provide: signInConfig.KEY, useValue: configuration.signIn },
     { provide: eventsConfig.KEY, useValue: configuration.events },
+    { provide: twoStepConfig.KEY, useValue: configuration.twoStep },
   ];
 }
 

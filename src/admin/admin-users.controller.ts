@@ -118,6 +118,25 @@ export class AdminUsersController {
     return this.admin.unlinkIdentity(id, provider, caller);
   }
 
+  @Delete(':id/two-step')
+  @AdminAccess('admin')
+  @AdminChange()
+  @HttpCode(204)
+  @ApiOperation({
+    summary: "Turn an account's two-step sign-in off",
+    description:
+      'For an owner who lost both the authenticator app and the recovery codes (a password reset by email does not turn it off). Audited (`two_step.disabled` with `details.byAdmin`), and the owner is told by mail.',
+  })
+  @ApiParam(ID)
+  @ApiNoContentResponse({ description: 'Off: signing in asks for no code.' })
+  @ApiErrors('NOT_FOUND', 'TWO_STEP_NOT_ENABLED')
+  turnOffTwoStep(
+    @Param('id') id: string,
+    @CurrentAdminCaller() caller: AdminCaller,
+  ): Promise<void> {
+    return this.admin.turnOffTwoStep(id, caller);
+  }
+
   @Post(':id/sessions/revoke')
   @AdminAccess('users:write')
   @HttpCode(204)

@@ -9,6 +9,7 @@ import { EmailLinks } from '../email/email-links';
 import { MailSlots } from '../email/mail-slots';
 import { EventsService } from '../audit/events/events.service';
 import { LinkingService } from '../sign-in/methods/identities/linking/linking.service';
+import { TwoStepService } from '../sign-in/two-step/two-step.service';
 import { ProfileFields } from '../users/profile-fields/profile-fields.service';
 import { LastAdminRule } from '../users/last-admin.rule';
 import { profileDataOf } from '../users/profile-data';
@@ -57,6 +58,7 @@ export class AdminUsersService {
     private readonly sessions: SessionsService,
     private readonly account: AccountService,
     private readonly linking: LinkingService,
+    private readonly twoStep: TwoStepService,
     private readonly links: EmailLinks,
     private readonly notices: AccountNotices,
     private readonly slots: MailSlots,
@@ -146,6 +148,16 @@ export class AdminUsersService {
     assertMayChange(caller, user);
     // LinkingService records identity.unlinked, with the admin as the actor.
     await this.linking.unlinkForAdmin(user, provider);
+  }
+
+  /**
+   * Turns the account's two-step sign-in off (its owner lost the app and the recovery codes);
+   * audited, and the owner is told. TWO_STEP_NOT_ENABLED when it is not on.
+   */
+  async turnOffTwoStep(id: UserId, caller: AdminCaller = FULL_ADMIN): Promise<void> {
+    const user = await this.find(id);
+    assertMayChange(caller, user);
+    await this.twoStep.turnOff(user, { byAdmin: true });
   }
 
   /** Ends every session of the account and revokes what its apps hold. */

@@ -6,6 +6,7 @@ import { LinkingModule } from '../sign-in/methods/identities/linking/linking.mod
 import { ProfileFieldsModule } from '../users/profile-fields/profile-fields.module';
 import { RateLimitsModule } from '../platform/rate-limits/rate-limits.module';
 import { UsersModule } from '../users/users.module';
+import { TwoStepModule } from '../sign-in/two-step/two-step.module';
 import { AdminEventsController } from './admin-events.controller';
 import { AdminRateLimitGuard } from './admin-rate-limit.guard';
 import { AdminGuard } from './admin.guard';
@@ -22,6 +23,7 @@ import { AdminUsersService } from './admin-users.service';
     EmailModule,
     ProfileFieldsModule,
     RateLimitsModule,
+    TwoStepModule,
   ],
   controllers: [AdminUsersController, AdminEventsController],
   providers: [AdminUsersService, AdminGuard, AdminRateLimitGuard],

@@ -47,11 +47,12 @@ export class AuthController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<UserEnvelope> {
     const user = await this.auth.register(dto);
-    const signedIn = await this.signIn.complete(
+    const outcome = await this.signIn.complete(
       new SignInRecord(user, { method: 'password' }),
       this.sessions.signInClient(request),
     );
-    this.sessions.setCookie(response, signedIn);
+    // A new account has no two-step sign-in yet: it is signed in.
+    const signedIn = this.sessions.signedInOrSecondStep(response, outcome);
     return { user: toUserView(signedIn.user) };
   }
 
@@ -64,10 +65,12 @@ export class AuthController {
   @ApiOkResponse({
     type: UserEnvelope,
     headers: SESSION_COOKIE_HEADER,
-    description: 'Signed in: a session cookie is set.',
+    description:
+      "Signed in: a session cookie is set. With two-step sign-in on: 401 SECOND_FACTOR_REQUIRED, `methods` beside `error`, and the second step's cookie instead (finish with POST /auth/second-factor).",
   })
   @ApiErrors(
     'INVALID_CREDENTIALS',
+    'SECOND_FACTOR_REQUIRED',
     'ACCOUNT_DISABLED',
     'TOO_MANY_REQUESTS',
     'SIGN_IN_LOCKED',
@@ -78,8 +81,8 @@ export class AuthController {
     @Req() request: Request & { user: SignInRecord },
     @Res({ passthrough: true }) response: Response,
   ): Promise<UserEnvelope> {
-    const signedIn = await this.signIn.complete(request.user, this.sessions.signInClient(request));
-    this.sessions.setCookie(response, signedIn);
+    const outcome = await this.signIn.complete(request.user, this.sessions.signInClient(request));
+    const signedIn = this.sessions.signedInOrSecondStep(response, outcome);
     return { user: toUserView(signedIn.user) };
   }
 

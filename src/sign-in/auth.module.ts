@@ -20,6 +20,14 @@ import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
 import { SignInWrites } from './sign-in-writes';
 import { SignInService } from './sign-in.service';
+import { SecondFactorCheck } from './two-step/second-factor-check';
+import { SecondFactorController } from './two-step/second-factor.controller';
+import { PendingSecondStep, PendingSecondStepSchema } from './two-step/second-step.schema';
+import { SecondStepCookie } from './two-step/second-step-cookie';
+import { SecondStepPage } from './two-step/second-step-page';
+import { SecondStepSignIn } from './two-step/second-step-sign-in';
+import { SecondSteps } from './two-step/second-steps';
+import { TwoStepSecrets } from './two-step/two-step-secrets';
 
 @Module({
   imports: [
@@ -27,9 +35,17 @@ import { SignInService } from './sign-in.service';
     EmailModule,
     ProfileFieldsModule,
     PassportModule,
-    MongooseModule.forFeature([{ name: Session.name, schema: SessionSchema }]),
+    MongooseModule.forFeature([
+      { name: Session.name, schema: SessionSchema },
+      { name: PendingSecondStep.name, schema: PendingSecondStepSchema },
+    ]),
   ],
-  controllers: [AuthController, ReauthenticationController, SessionsController],
+  controllers: [
+    AuthController,
+    ReauthenticationController,
+    SessionsController,
+    SecondFactorController,
+  ],
   providers: [
     AuthService,
     LocalStrategy,
@@ -43,6 +59,12 @@ import { SignInService } from './sign-in.service';
     SignInService,
     SessionGuard,
     RecentSignInGuard,
+    SecondSteps,
+    SecondStepCookie,
+    SecondFactorCheck,
+    SecondStepSignIn,
+    SecondStepPage,
+    TwoStepSecrets,
   ],
   exports: [
     AuthService,
@@ -54,6 +76,11 @@ import { SignInService } from './sign-in.service';
     SignInService,
     SessionGuard,
     RecentSignInGuard,
+    SecondStepCookie,
+    SecondFactorCheck,
+    SecondStepSignIn,
+    SecondStepPage,
+    TwoStepSecrets,
   ],
 })
 export class AuthModule {}

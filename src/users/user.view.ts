@@ -18,6 +18,14 @@ export class IdentityView {
   lastUsedAt!: Date | null;
 }
 
+export class TwoStepView {
+  @ApiProperty({ description: 'Whether signing in asks for a code (pending set-ups are not on).' })
+  enabled!: boolean;
+
+  @ApiProperty({ description: 'How many unused recovery codes are left (0 when off).' })
+  recoveryCodesLeft!: number;
+}
+
 /** What the API shows of an account. Built field by field, so secrets can never slip through. */
 export class UserView {
   @ApiProperty({ example: '665f1c2e9b1e8a0012345678' })
@@ -59,6 +67,9 @@ export class UserView {
   @ApiProperty({ type: [IdentityView], description: 'The linked provider accounts.' })
   identities!: IdentityView[];
 
+  @ApiProperty({ type: TwoStepView, description: 'Two-step sign-in (TOTP and recovery codes).' })
+  twoStep!: TwoStepView;
+
   @ApiProperty({ enum: ROLES })
   role!: Role;
 
@@ -94,6 +105,10 @@ export function toUserView(user: User): UserView {
       linkedAt,
       lastUsedAt: lastUsedAt ?? null,
     })),
+    twoStep: {
+      enabled: user.twoStep?.enabled === true,
+      recoveryCodesLeft: user.twoStep?.enabled === true ? user.twoStep.recoveryCodes.length : 0,
+    },
     role: user.role,
     data: profileDataOf(user),
     createdAt: user.createdAt,

@@ -3,6 +3,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { LastAdminRule } from './last-admin.rule';
 import { Lock, LockSchema } from './schemas/lock.schema';
 import { User, UserSchema } from './schemas/user.schema';
+import { TwoStepRecords } from './two-step-records';
 import { UsersRepository } from './users.repository';
 
 @Module({
@@ -12,7 +13,7 @@ import { UsersRepository } from './users.repository';
       { name: Lock.name, schema: LockSchema },
     ]),
   ],
-  providers: [UsersRepository, LastAdminRule],
-  exports: [UsersRepository, LastAdminRule],
+  providers: [UsersRepository, LastAdminRule, TwoStepRecords],
+  exports: [UsersRepository, LastAdminRule, TwoStepRecords],
 })
 export class UsersModule {}

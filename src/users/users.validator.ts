@@ -35,6 +35,19 @@ const mailSentAt = {
   },
 };
 
+const twoStep = {
+  bsonType: 'object',
+  required: ['secret', 'enabled', 'recoveryCodes'],
+  additionalProperties: false,
+  properties: {
+    secret: { bsonType: 'string', minLength: 1 },
+    enabled: { bsonType: 'bool' },
+    lastStep: { bsonType: ['int', 'long', 'double'] },
+    recoveryCodes: { bsonType: 'array', items: { bsonType: 'string', pattern: '^[0-9a-f]{64}$' } },
+    enabledAt: { bsonType: 'date' },
+  },
+};
+
 /**
  * The users collection's `$jsonSchema` validator: the invariants of the User schema, enforced by
  * MongoDB itself, so a hand edit that would break one is refused (code 121). No field outside the
@@ -59,6 +72,7 @@ export const USERS_VALIDATOR = {
       disabled: { bsonType: 'bool' },
       lastSignInAt: { bsonType: 'date' },
       mailSentAt,
+      twoStep,
       data: { bsonType: 'object' },
       createdAt: { bsonType: 'date' },
       updatedAt: { bsonType: 'date' },

@@ -8,6 +8,7 @@ import { RegisterDto } from '../sign-in/dto/register.dto';
 import { PasswordPolicy } from '../sign-in/methods/password/password-policy.service';
 import { SignInRecord } from '../sign-in/sign-in-record';
 import { SignInService } from '../sign-in/sign-in.service';
+import { SecondStepPage } from '../sign-in/two-step/second-step-page';
 import { AppError, ErrorCode } from '../platform/http/app-error';
 import { Public } from '../platform/http/public.decorator';
 import { SignInThrottle } from '../sign-in/limits/sign-in-throttle';
@@ -36,6 +37,7 @@ export class AuthPagesController {
     private readonly sessions: BrowserSessions,
     private readonly policy: PasswordPolicy,
     private readonly profileFields: ProfileFields,
+    private readonly secondStepPage: SecondStepPage,
   ) {}
 
   @Get()
@@ -64,8 +66,12 @@ export class AuthPagesController {
     }
     try {
       const proved = await this.auth.verifyCredentials(form.value.login, form.value.password);
-      const signedIn = await this.signIn.complete(proved, this.sessions.signInClient(request));
-      this.sessions.setCookie(response, signedIn);
+      const outcome = await this.signIn.complete(proved, this.sessions.signInClient(request));
+      if (outcome.status === 'second-factor-required') {
+        this.sessions.setSecondStepCookie(response, outcome);
+        return this.pages.redirectTo(response, this.secondStepPage.url(returnTo));
+      }
+      this.sessions.setCookie(response, outcome);
       this.pages.redirectTo(response, returnTo ?? this.pages.url('/'), 'signed-in');
     } catch (error) {
       if (!(error instanceof AppError) || !SHOWN_ON_LOGIN.has(error.code)) throw error;
@@ -137,11 +143,13 @@ export class AuthPagesController {
     if (Object.keys(form.errors).length > 0) return show(400);
     try {
       const user = await this.auth.register({ ...form.value, data: profile.changes });
-      const signedIn = await this.signIn.complete(
+      const outcome = await this.signIn.complete(
         new SignInRecord(user, { method: 'password' }),
         this.sessions.signInClient(request),
       );
-      this.sessions.setCookie(response, signedIn);
+      // A new account has no two-step sign-in yet.
+      if (outcome.status !== 'signed-in') throw new Error('A new account took a second step');
+      this.sessions.setCookie(response, outcome);
       this.pages.redirect(response, '/settings', 'registered');
     } catch (error) {
       if (!(error instanceof AppError) || !error.field) throw error;

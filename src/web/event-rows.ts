@@ -57,6 +57,10 @@ const DESCRIBE: Record<EventType, Describe> = {
   'profile.updated': (d, n) => `Profile updated: ${n.fields(d)}`,
   'session.revoked': (d) =>
     d.scope === 'others' ? 'Signed out everywhere else' : 'Signed out a session',
+  'two_step.enabled': () => 'Two-step sign-in turned on',
+  'two_step.disabled': () => 'Two-step sign-in turned off',
+  'recovery_code.used': (d) => `Recovery code used to sign in (${String(d.left)} left)`,
+  'recovery_codes.replaced': () => 'New recovery codes made',
   'user.updated': () => 'Account details changed',
   'user.disabled': () => 'Account disabled',
   'user.enabled': () => 'Account enabled',

@@ -26,6 +26,10 @@ export const NOTICES: Record<string, string> = {
 };
 
 export const ERRORS: Record<string, string> = {
+  SECOND_FACTOR_REQUIRED:
+    'Your account has two-step sign-in: confirm it is you with your password (if you have one) and a code from your authenticator app.',
+  SECOND_STEP_EXPIRED:
+    'That sign-in is no longer waiting for a code (it expired, or too many wrong codes were given). Please sign in again.',
   STATE_MISMATCH:
     'That sign-in could not be matched to this browser, or it was already used. Please start again.',
   CODE_REJECTED: 'The provider did not accept that sign-in; it may have expired. Please try again.',

@@ -13,6 +13,7 @@ import { CsrfService } from './csrf.service';
 import { EmailPagesController } from './email-pages.controller';
 import { PageErrorFilter } from './page-error.filter';
 import { PagesService } from './pages.service';
+import { SecondFactorPageController } from './second-factor-page.controller';
 import { ConfirmItsYouController } from './settings/confirm-its-you.controller';
 import { DeleteAccountController } from './settings/delete-account.controller';
 import { ProfileSettingsController } from './settings/profile-settings.controller';
@@ -34,6 +35,7 @@ import { WaysInSettingsController } from './settings/ways-in-settings.controller
   ],
   controllers: [
     AuthPagesController,
+    SecondFactorPageController,
     SettingsController,
     ProfileSettingsController,
     WaysInSettingsController,

@@ -200,7 +200,7 @@ describe('the OpenAPI document', () => {
   it("lists each route's own error codes beside those every route of its kind can give", () => {
     expect(errorCodes(document.paths['/auth/login'].post)).toEqual({
       '400': ['VALIDATION_FAILED', 'MALFORMED_JSON'],
-      '401': ['INVALID_CREDENTIALS'],
+      '401': ['INVALID_CREDENTIALS', 'SECOND_FACTOR_REQUIRED'],
       '403': ['ACCOUNT_DISABLED', 'CROSS_SITE_REQUEST'],
       '413': ['PAYLOAD_TOO_LARGE'],
       '415': ['UNSUPPORTED_MEDIA_TYPE'],

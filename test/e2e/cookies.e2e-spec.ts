@@ -155,6 +155,7 @@ describe('cookies over http', () => {
         SMTP_URL: 'smtp://127.0.0.1:9',
         MAIL_FROM: 'Accounts <no-reply@example.test>',
         CSRF_SECRET: 'a-csrf-secret-shared-by-every-instance',
+        TWO_STEP_SECRET: 'a-two-step-secret-shared-by-every-instance',
       },
     });
   });

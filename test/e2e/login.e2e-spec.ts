@@ -199,6 +199,7 @@ describe('session cookie in production', () => {
         SMTP_URL: 'smtp://127.0.0.1:9',
         MAIL_FROM: 'Accounts <no-reply@example.test>',
         CSRF_SECRET: 'a-csrf-secret-shared-by-every-instance',
+        TWO_STEP_SECRET: 'a-two-step-secret-shared-by-every-instance',
       },
     });
   });

@@ -19,6 +19,8 @@ export interface MailKinds {
   'password-notice': { action: 'set' | 'changed' | 'removed' | 'reset' };
   'provider-notice': { provider: string; action: 'connected' | 'disconnected' };
   'sign-in-locked': { recoveryLink: string };
+  /** Two-step sign-in changed or a recovery code was used: `headline` says what, `detail` more. */
+  'two-step-notice': { headline: string; detail: string };
   'account-deleted': Record<string, never>;
 }
 export type MailKind = keyof MailKinds;
@@ -32,6 +34,7 @@ const SUBJECTS: Record<MailKind, string> = {
   'password-notice': 'Your password was {{action}}',
   'provider-notice': '{{provider}} was {{action}}',
   'sign-in-locked': 'Signing in to your account is locked',
+  'two-step-notice': '{{headline}}',
   'account-deleted': 'Your account was deleted',
 };
 

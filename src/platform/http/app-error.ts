@@ -11,6 +11,9 @@ export const ErrorCodes = {
   INVALID_CREDENTIALS: HttpStatus.UNAUTHORIZED,
   WRONG_PASSWORD: HttpStatus.UNAUTHORIZED,
   RECENT_SIGN_IN_REQUIRED: HttpStatus.UNAUTHORIZED,
+  SECOND_FACTOR_REQUIRED: HttpStatus.UNAUTHORIZED,
+  WRONG_CODE: HttpStatus.UNAUTHORIZED,
+  SECOND_STEP_EXPIRED: HttpStatus.UNAUTHORIZED,
   CROSS_SITE_REQUEST: HttpStatus.FORBIDDEN,
   CSRF_TOKEN_INVALID: HttpStatus.FORBIDDEN,
   ACCOUNT_DISABLED: HttpStatus.FORBIDDEN,
@@ -27,6 +30,9 @@ export const ErrorCodes = {
   SIGN_IN_CHANGED: HttpStatus.CONFLICT,
   PASSWORD_CHANGED: HttpStatus.CONFLICT,
   LAST_ADMIN: HttpStatus.CONFLICT,
+  TWO_STEP_ALREADY_ENABLED: HttpStatus.CONFLICT,
+  TWO_STEP_NOT_SET_UP: HttpStatus.CONFLICT,
+  TWO_STEP_NOT_ENABLED: HttpStatus.CONFLICT,
   NO_EMAIL: HttpStatus.CONFLICT,
   NOT_LINKED: HttpStatus.NOT_FOUND,
   NO_PASSWORD: HttpStatus.NOT_FOUND,
@@ -53,8 +59,15 @@ export const ErrorCodes = {
 
 export type ErrorCode = keyof typeof ErrorCodes;
 
+/** What some errors' bodies carry beside `error` (see ErrorBody). */
+export interface BesideError {
+  /** SECOND_FACTOR_REQUIRED: the second factors that finish the sign-in. */
+  methods?: string[];
+}
+
 /**
- * A failure the client can act on; the exception filter turns it into `{ error: { code, message, field? } }`.
+ * A failure the client can act on; the exception filter turns it into `{ error: { code, message, field? } }`,
+ * with `besideError`'s fields beside `error` when there are any.
  * With `retryAfterSeconds` the request may succeed later, and the response says when (`Retry-After`).
  */
 export class AppError extends Error {
@@ -63,6 +76,7 @@ export class AppError extends Error {
     message: string,
     readonly field?: string,
     readonly retryAfterSeconds?: number,
+    readonly besideError?: BesideError,
   ) {
     super(message);
     this.name = 'AppError';

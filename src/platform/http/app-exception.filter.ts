@@ -104,7 +104,10 @@ export class AppExceptionFilter implements ExceptionFilter {
     if (exception instanceof AppError) {
       return [
         exception.status,
-        { error: this.detail(exception.code, exception.message, exception.field) },
+        {
+          error: this.detail(exception.code, exception.message, exception.field),
+          ...exception.besideError,
+        },
       ];
     }
     if (exception instanceof HttpException) {

@@ -34,6 +34,14 @@ export class ErrorDetail {
 export class ErrorBody {
   @ApiProperty({ type: ErrorDetail })
   error!: ErrorDetail;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['totp', 'recovery_code'],
+    description:
+      'With SECOND_FACTOR_REQUIRED only: the second factors that finish the sign-in (POST /auth/second-factor).',
+  })
+  methods?: string[];
 }
 
 /**

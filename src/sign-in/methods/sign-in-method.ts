@@ -19,6 +19,11 @@ export interface SignInMethod<Key extends string, Instance extends object> {
   readonly key: Key;
   /** Its `amr` value (RFC 8176) in what the apps are told of a sign-in with it. */
   readonly amr: string;
+  /**
+   * Whether a proof with it is two factors by itself (a passkey: held, and unlocked by the
+   * person's PIN or biometrics), so that two-step sign-in asks for no code after it.
+   */
+  readonly twoFactorsAlone: boolean;
   /** The `method` label of `sign_ins_total` for a sign-in with `instance`. */
   metricsLabel(instance: Instance): string;
   /** How the pages name `instance`. */

@@ -38,6 +38,14 @@ function methodOf(wayIn: WayIn): SignInMethod<SignInMethodKey, WayIn> {
   return SIGN_IN_METHODS[wayIn.method] as SignInMethod<SignInMethodKey, WayIn>;
 }
 
+/**
+ * Whether a sign-in with `method` needs two-step sign-in's second factor when the account has it
+ * on: every method but those that are two factors by themselves (a passkey).
+ */
+export function takesSecondStep(method: SignInMethodKey): boolean {
+  return !SIGN_IN_METHODS[method].twoFactorsAlone;
+}
+
 /** The `method` label of `sign_ins_total` for a sign-in with `wayIn`. */
 export function metricsLabelOf(wayIn: WayIn): string {
   return methodOf(wayIn).metricsLabel(wayIn);

@@ -9,7 +9,11 @@ import { AuthService } from '../auth.service';
 import { BrowserSessions } from '../sessions/browser-sessions';
 import { ReauthenticateDto } from './reauthenticate.dto';
 import { SESSION_COOKIE_HEADER } from '../sessions/session-cookie';
-import { SessionsService } from '../sessions/sessions.service';
+import { SessionsService, SignInProof } from '../sessions/sessions.service';
+import { AppError } from '../../platform/http/app-error';
+import { oneSecondFactor } from '../two-step/dto/two-step.dto';
+import { SecondFactorCheck } from '../two-step/second-factor-check';
+import { secondFactorRequiredError } from '../two-step/second-factor-errors';
 
 class ReauthenticatedView {
   @ApiProperty({ type: UserView })
@@ -27,13 +31,26 @@ export class ReauthenticationController {
     private readonly auth: AuthService,
     private readonly browserSessions: BrowserSessions,
     private readonly sessions: SessionsService,
+    private readonly secondFactors: SecondFactorCheck,
   ) {}
 
   @Post('reauthenticate')
   @HttpCode(200)
   @SignInThrottle()
-  @ApiOperation({ summary: "Confirm it's you with the account's password" })
-  @ApiErrors('WRONG_PASSWORD', 'NO_PASSWORD', 'SIGN_IN_LOCKED', 'BUSY')
+  @ApiOperation({
+    summary: "Confirm it's you with the account's password",
+    description:
+      'With two-step sign-in on, a code (`code`) or a recovery code (`recoveryCode`) is required too; an account without a password confirms with it alone. A provider alone (GET /auth/{key}?reauth=1) does not confirm such an account.',
+  })
+  @ApiErrors(
+    'WRONG_PASSWORD',
+    'NO_PASSWORD',
+    'SECOND_FACTOR_REQUIRED',
+    'WRONG_CODE',
+    'TOO_MANY_REQUESTS',
+    'SIGN_IN_LOCKED',
+    'BUSY',
+  )
   @ApiOkResponse({
     type: ReauthenticatedView,
     headers: SESSION_COOKIE_HEADER,
@@ -44,11 +61,28 @@ export class ReauthenticationController {
     @Body() dto: ReauthenticateDto,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ReauthenticatedView> {
-    await this.auth.confirmPassword(auth.user, dto.password, 'password');
-    await this.browserSessions.renew(response, auth, {
-      proof: { method: 'password' },
-      securityEvent: true,
-    });
+    const { user, session } = auth;
+    const twoStep = user.twoStep?.enabled === true;
+    const secondFactor = oneSecondFactor(dto, false);
+    if (twoStep && secondFactor === undefined) {
+      throw secondFactorRequiredError(
+        'Your account has two-step sign-in: give a code from your authenticator app (code) or a recovery code (recoveryCode) with your password.',
+        'code',
+      );
+    }
+    // Only an account with two-step on and no password confirms with its code alone.
+    if (dto.password !== undefined || !twoStep || typeof user.passwordHash === 'string') {
+      if (dto.password === undefined) {
+        throw new AppError('VALIDATION_FAILED', 'password must be a string', 'password');
+      }
+      await this.auth.confirmPassword(user, dto.password, 'password');
+    }
+    const proof: SignInProof =
+      dto.password !== undefined
+        ? { method: 'password' }
+        : { method: session.method ?? 'password', provider: session.provider };
+    if (twoStep) proof.secondFactor = await this.secondFactors.verify(user, secondFactor!);
+    await this.browserSessions.renew(response, auth, { proof, securityEvent: true });
     return {
       user: toUserView(auth.user),
       recentSignInUntil: this.sessions.recentUntil(new Date()),

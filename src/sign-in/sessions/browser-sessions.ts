@@ -5,7 +5,14 @@ import { UsersRepository } from '../../users/users.repository';
 import { Auth } from '../authenticated-request';
 import { SessionCookie } from './session-cookie';
 import { SessionsService, TokenChange } from './sessions.service';
-import type { CompletedSignIn, SignInClient } from '../sign-in.service';
+import type {
+  CompletedSignIn,
+  SecondStepRequired,
+  SignInClient,
+  SignInOutcome,
+} from '../sign-in.service';
+import { SecondStepCookie } from '../two-step/second-step-cookie';
+import { secondFactorRequiredError } from '../two-step/second-factor-errors';
 
 /**
  * The HTTP edge of sessions: which session a request's cookie belongs to, and the cookie a
@@ -18,6 +25,7 @@ export class BrowserSessions {
     private readonly cookie: SessionCookie,
     private readonly sessions: SessionsService,
     private readonly users: UsersRepository,
+    private readonly secondStepCookie: SecondStepCookie,
   ) {}
 
   /**
@@ -49,6 +57,25 @@ export class BrowserSessions {
   /** The cookie of the session a sign-in started (SignInService.complete). */
   setCookie(response: Response, { token, lifetimeMs }: CompletedSignIn): void {
     this.cookie.write(response, token, lifetimeMs);
+    this.secondStepCookie.clear(response);
+  }
+
+  /** The cookie of a sign-in that waits for its second factor (SecondStepCookie). */
+  setSecondStepCookie(response: Response, { token }: SecondStepRequired): void {
+    this.secondStepCookie.write(response, token);
+  }
+
+  /**
+   * For the API: the cookie `outcome` calls for, and the signed-in sign-in; a sign-in that waits
+   * for its second factor is answered 401 SECOND_FACTOR_REQUIRED (with its cookie).
+   */
+  signedInOrSecondStep(response: Response, outcome: SignInOutcome): CompletedSignIn {
+    if (outcome.status === 'second-factor-required') {
+      this.setSecondStepCookie(response, outcome);
+      throw secondFactorRequiredError();
+    }
+    this.setCookie(response, outcome);
+    return outcome;
   }
 
   /** A new token for this browser's session (SessionsService.rotate says what becomes of the old one). */

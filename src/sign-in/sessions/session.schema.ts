@@ -1,6 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { Types } from 'mongoose';
 import { SIGN_IN_METHOD_KEYS, SignInMethodKey } from '../methods/sign-in-methods';
+import { SECOND_FACTORS, type SecondFactor } from '../two-step/second-factor';
 
 /** How a session's person last proved who they are: one of the registered sign-in methods. */
 export type SessionMethod = SignInMethodKey;
@@ -58,6 +59,10 @@ export class Session {
 
   @Prop({ type: String })
   provider?: string;
+
+  /** The second factor of that sign-in (two-step sign-in), when there was one. */
+  @Prop({ type: String, enum: SECOND_FACTORS })
+  secondFactor?: SecondFactor;
 
   @Prop({ type: Date, required: true })
   lastSeenAt!: Date;

@@ -4,6 +4,7 @@ import mongoose, { Model, PipelineStage, QueryFilter, Types } from 'mongoose';
 import { randomBytes } from 'node:crypto';
 import { Migrations } from '../../platform/database/migrations';
 import { buildDocument, InsertOneWrite } from '../../platform/database/write-batches';
+import type { SecondFactor } from '../two-step/second-factor';
 import { Session, SessionMethod } from './session.schema';
 
 /** A $lookup that adds to a session, as the array `as`, the records it refers to. */
@@ -21,6 +22,8 @@ export interface ProofFields {
   method: SessionMethod;
   /** Absent for a password: a provider recorded before is removed. */
   provider?: string;
+  /** Absent without a second factor: one recorded before is removed. */
+  secondFactor?: SecondFactor;
 }
 
 /** The token a request presented: the current one, or the one a rotation replaced (if still valid). */
@@ -158,6 +161,7 @@ export class SessionsRepository implements OnModuleInit {
       });
     }
     if (proof && !proof.provider) unset.provider = 1;
+    if (proof && !proof.secondFactor) unset.secondFactor = 1;
     const result = await this.sessions
       .updateOne(
         { _id: id, ...holding },
@@ -169,7 +173,12 @@ export class SessionsRepository implements OnModuleInit {
 
   /** Records a fresh sign-in in the session, its token unchanged. */
   async recordProof(id: string, proof: ProofFields): Promise<void> {
-    await this.sessions.updateOne({ _id: id }, { $set: proofSet(proof) }).exec();
+    await this.sessions
+      .updateOne(
+        { _id: id },
+        { $set: proofSet(proof), ...(!proof.secondFactor && { $unset: { secondFactor: 1 } }) },
+      )
+      .exec();
   }
 
   /**
@@ -251,6 +260,11 @@ export class SessionsRepository implements OnModuleInit {
   }
 }
 
-function proofSet({ authenticatedAt, method, provider }: ProofFields) {
-  return { authenticatedAt, method, ...(provider && { provider }) };
+function proofSet({ authenticatedAt, method, provider, secondFactor }: ProofFields) {
+  return {
+    authenticatedAt,
+    method,
+    ...(provider && { provider }),
+    ...(secondFactor && { secondFactor }),
+  };
 }

@@ -7,6 +7,7 @@ import { InsertOneWrite } from '../../platform/database/write-batches';
 import { EventsService } from '../../audit/events/events.service';
 import { AppSignIns } from '../app-sign-ins';
 import { Session, SessionMethod } from './session.schema';
+import type { SecondFactor } from '../two-step/second-factor';
 import {
   newPublicId,
   PresentedToken,
@@ -31,6 +32,8 @@ export interface SignInProof {
   method: SessionMethod;
   /** The provider's key, for method 'provider'. */
   provider?: string;
+  /** The second factor given with it (two-step sign-in). */
+  secondFactor?: SecondFactor;
 }
 
 /** Where a sign-in came from, as the account's owner sees it in their list of sessions. */
@@ -114,6 +117,7 @@ export class SessionsService {
       authenticatedAt: now,
       method: proof.method,
       provider: proof.provider,
+      secondFactor: proof.secondFactor,
       lastSeenAt: now,
       expiresAt: new Date(Math.min(now.getTime() + this.idleMs, absoluteExpiresAt.getTime())),
       absoluteExpiresAt,
@@ -308,7 +312,12 @@ export class SessionsService {
 }
 
 function proofFields(proof: SignInProof, now: Date): ProofFields {
-  return { authenticatedAt: now, method: proof.method, provider: proof.provider };
+  return {
+    authenticatedAt: now,
+    method: proof.method,
+    provider: proof.provider,
+    secondFactor: proof.secondFactor,
+  };
 }
 
 function newToken(): string {

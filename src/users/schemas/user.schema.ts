@@ -69,6 +69,37 @@ export class MailSentAt {
 
 export const MailSentAtSchema = SchemaFactory.createForClass(MailSentAt);
 
+/**
+ * Two-step sign-in (TOTP, RFC 6238, and recovery codes): a second factor, never a way in by
+ * itself. Pending from POST /me/two-step until a first code confirms it.
+ */
+@Schema({ _id: false, versionKey: false, strict: 'throw' })
+export class TwoStep {
+  /** The TOTP secret, AES-256-GCM under TWO_STEP_SECRET (TwoStepSecrets); never shown again. */
+  @Prop({ type: String, required: true })
+  secret!: string;
+
+  /** False while pending (set up, not yet confirmed by a code). */
+  @Prop({ type: Boolean, required: true })
+  enabled!: boolean;
+
+  /**
+   * The time step of the last code accepted: a code is accepted only for a later step, in the
+   * update that records it, so a code is used once even by parallel requests.
+   */
+  @Prop({ type: Number })
+  lastStep?: number;
+
+  /** SHA-256 (hex) of each unused recovery code; each is taken out by one conditional $pull. */
+  @Prop({ type: [String], default: () => [] })
+  recoveryCodes!: string[];
+
+  @Prop({ type: Date })
+  enabledAt?: Date;
+}
+
+export const TwoStepSchema = SchemaFactory.createForClass(TwoStep);
+
 @Schema({ collection: 'users', timestamps: true, strict: 'throw', versionKey: false })
 export class User {
   _id!: Types.ObjectId;
@@ -113,6 +144,10 @@ export class User {
    */
   @Prop({ type: Boolean, default: false })
   disabled!: boolean;
+
+  /** Two-step sign-in, once set up (pending or enabled); absent when off. */
+  @Prop({ type: TwoStepSchema })
+  twoStep?: TwoStep;
 
   /** When a session last started for the account (sign-in or registration); absent before the first. */
   @Prop({ type: Date })

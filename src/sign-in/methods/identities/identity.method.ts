@@ -14,6 +14,7 @@ export interface IdentityInstance {
 export const identityMethod = {
   key: 'provider',
   amr: 'fed',
+  twoFactorsAlone: false,
   metricsLabel: ({ provider }) => provider,
   label: ({ provider }, providers) =>
     providers.find(({ key }) => key === provider)?.name ?? provider,

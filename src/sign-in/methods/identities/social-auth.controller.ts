@@ -13,6 +13,8 @@ import { BrowserSessions } from '../../sessions/browser-sessions';
 import { SESSION_COOKIE_HEADER } from '../../sessions/session-cookie';
 import { SignInRecord } from '../../sign-in-record';
 import { SignInService } from '../../sign-in.service';
+import { secondFactorRequiredError } from '../../two-step/second-factor-errors';
+import { SecondStepPage } from '../../two-step/second-step-page';
 import { ApiErrors } from '../../../platform/http/api-errors.decorator';
 import { AppError, ErrorCode } from '../../../platform/http/app-error';
 import { Public } from '../../../platform/http/public.decorator';
@@ -64,6 +66,7 @@ export class SocialAuthController {
     private readonly signIn: SignInService,
     private readonly browserSessions: BrowserSessions,
     private readonly flowCookie: FlowCookie,
+    private readonly secondStepPage: SecondStepPage,
   ) {}
 
   @Get('providers')
@@ -161,6 +164,7 @@ export class SocialAuthController {
     'PROVIDER_ALREADY_LINKED',
     'IDENTITY_TAKEN',
     'SIGN_IN_CHANGED',
+    'SECOND_FACTOR_REQUIRED',
   )
   async callback(
     @Param('provider') key: string,
@@ -181,13 +185,25 @@ export class SocialAuthController {
       );
       const proof = { method: 'provider' as const, provider: key };
       if (result.action === 'reauthenticated') {
+        // With two-step sign-in on, a provider alone does not confirm: the code must come too,
+        // which POST /auth/reauthenticate takes (the page's "Confirm it's you" form).
+        if (current!.user.twoStep?.enabled === true) {
+          throw secondFactorRequiredError(
+            'Your account has two-step sign-in: confirm it is you with your password (if you have one) and a code instead.',
+          );
+        }
         await this.browserSessions.renew(response, current!, { proof, securityEvent: true });
       } else if (result.action !== 'linked') {
-        const signedIn = await this.signIn.complete(
+        const outcome = await this.signIn.complete(
           new SignInRecord(result.user, proof, result.writes),
           this.browserSessions.signInClient(request),
         );
-        this.browserSessions.setCookie(response, signedIn);
+        if (outcome.status === 'second-factor-required' && !wantsJson(request)) {
+          this.browserSessions.setSecondStepCookie(response, outcome);
+          response.redirect(302, this.secondStepPage.url(result.returnTo));
+          return;
+        }
+        this.browserSessions.signedInOrSecondStep(response, outcome);
       }
       if (wantsJson(request)) {
         response.status(200).json({

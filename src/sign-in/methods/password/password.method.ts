@@ -10,6 +10,7 @@ export type PasswordInstance = Record<never, never>;
 export const passwordMethod = {
   key: 'password',
   amr: 'pwd',
+  twoFactorsAlone: false,
   metricsLabel: () => 'password',
   label: () => 'Password',
   keeps: (user, _enabled, except) =>

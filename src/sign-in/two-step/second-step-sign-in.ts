@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { userActor } from '../../audit/events/event.schema';
+import { EventsService } from '../../audit/events/events.service';
+import { AppError } from '../../platform/http/app-error';
+import { UsersRepository } from '../../users/users.repository';
+import type { SignInProof } from '../sessions/sessions.service';
+import { SignInRecord } from '../sign-in-record';
+import { SignInClient, SignInOutcome, SignInService } from '../sign-in.service';
+import { SecondFactorAnswer, SecondFactorCheck, wrongCodeError } from './second-factor-check';
+import { secondStepExpiredError } from './second-factor-errors';
+import { SecondSteps } from './second-steps';
+
+/**
+ * The second step of a sign-in with two-step sign-in on (POST /auth/second-factor, the page
+ * /login/second-factor): the pending step behind the browser's cookie, finished by a code or a
+ * recovery code at the same door as every sign-in (SignInService.complete). Wrong codes count
+ * toward the account's limits and the step's own five; the step is taken once.
+ */
+@Injectable()
+export class SecondStepSignIn {
+  constructor(
+    private readonly steps: SecondSteps,
+    private readonly users: UsersRepository,
+    private readonly check: SecondFactorCheck,
+    private readonly signIn: SignInService,
+    private readonly events: EventsService,
+  ) {}
+
+  /** Whether `token` names a live pending step (for the page: show the form or start again). */
+  async isPending(token: string | undefined): Promise<boolean> {
+    return token !== undefined && (await this.steps.find(token)) !== null;
+  }
+
+  async finish(
+    token: string | undefined,
+    answer: SecondFactorAnswer,
+    client: SignInClient,
+  ): Promise<SignInOutcome> {
+    const pending = token === undefined ? null : await this.steps.find(token);
+    const user = pending && (await this.users.findById(pending.userId));
+    if (!pending || !user) throw secondStepExpiredError();
+    const proof: SignInProof = { method: pending.method, provider: pending.provider };
+    // Turned off meanwhile (by an admin): the first factor is all the account asks for now.
+    if (user.twoStep?.enabled === true) {
+      try {
+        proof.secondFactor = await this.check.verify(user, answer);
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== 'WRONG_CODE') throw error;
+        const counted = await this.steps.countFailure(token!);
+        throw wrongCodeError(
+          answer.code !== undefined ? 'totp' : 'recovery_code',
+          counted.ended
+            ? ' Too many wrong codes: sign in again.'
+            : ` ${counted.left} ${counted.left === 1 ? 'try is' : 'tries are'} left.`,
+        );
+      }
+    }
+    if (!(await this.steps.take(token!))) throw secondStepExpiredError();
+    const succeeded = await this.events.recording({
+      type: 'sign_in.succeeded',
+      userId: user._id,
+      actor: userActor(user._id),
+      details: {
+        method: proof.method,
+        ...(proof.provider && { provider: proof.provider }),
+        ...(proof.secondFactor && { secondFactor: proof.secondFactor }),
+      },
+    });
+    return this.signIn.complete(new SignInRecord(user, proof, [succeeded]), client);
+  }
+}
