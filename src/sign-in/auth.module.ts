@@ -12,6 +12,7 @@ import { PasswordPolicy } from './methods/password/password-policy.service';
 import { Session, SessionSchema } from './sessions/session.schema';
 import { BrowserSessions } from './sessions/browser-sessions';
 import { ReauthenticationController } from './reauthentication/reauthentication.controller';
+import { Reauthentication } from './reauthentication/reauthentication.service';
 import { RecentSignInGuard } from './reauthentication/recent-sign-in.guard';
 import { SessionCookie } from './sessions/session-cookie';
 import { SessionGuard } from './sessions/session.guard';
@@ -57,6 +58,7 @@ import { TwoStepSecrets } from './two-step/two-step-secrets';
     BrowserSessions,
     SignInWrites,
     SignInService,
+    Reauthentication,
     SessionGuard,
     RecentSignInGuard,
     SecondSteps,
@@ -74,6 +76,7 @@ import { TwoStepSecrets } from './two-step/two-step-secrets';
     SessionCookie,
     BrowserSessions,
     SignInService,
+    Reauthentication,
     SessionGuard,
     RecentSignInGuard,
     SecondStepCookie,

@@ -100,9 +100,14 @@ export class PagesService implements ErrorPages {
     status: number,
     errors: Record<string, string> = {},
   ): Promise<void> {
-    const linked = this.providers.filter(({ key }) =>
-      user.identities.some(({ provider }) => provider === key),
-    );
+    const twoStep = user.twoStep?.enabled === true;
+    // A provider alone does not confirm an account with two-step sign-in (its round trip cannot
+    // carry the code): no links then.
+    const linked = twoStep
+      ? []
+      : this.providers.filter(({ key }) =>
+          user.identities.some(({ provider }) => provider === key),
+        );
     return this.render(
       request,
       response,
@@ -110,6 +115,8 @@ export class PagesService implements ErrorPages {
       {
         title: "Confirm it's you",
         hasPassword: typeof user.passwordHash === 'string',
+        twoStep,
+        formConfirms: typeof user.passwordHash === 'string' || twoStep,
         errors,
         // Without returnTo the provider sends the person to their settings with a confirmation.
         reauthLinks: this.providerLinks(undefined, linked, true),

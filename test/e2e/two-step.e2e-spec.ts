@@ -387,6 +387,40 @@ describe('two-step sign-in', () => {
         .expect(200);
     });
 
+    it('needs the code on the "Confirm it\'s you" page too, which offers no provider then', async () => {
+      const { agent, secret, id } = await withTwoStep();
+      await sessions().updateMany(
+        { userId: new Types.ObjectId(id) },
+        { $set: { authenticatedAt: new Date(Date.now() - 3600_000) } },
+      );
+      const page = await agent.get('/settings/confirm').set('Accept', 'text/html').expect(200);
+      expect(page.text).toMatch(/name="code"[^>]*autocomplete="one-time-code"/);
+      expect(page.text).not.toMatch(/reauth=1/);
+      const _csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+      const confirm = (fields: Record<string, string>) =>
+        agent
+          .post('/settings/confirm')
+          .set('Accept', 'text/html')
+          .type('form')
+          .send({ _csrf, ...fields });
+
+      const alone = await confirm({ password: GOOD_PASSWORD });
+      expect(alone.status).toBe(401);
+      expect(alone.text).toMatch(/give a code from your authenticator app/);
+      // Still not recent: a change that needs it is refused.
+      const stillStale = await agent.post('/me/two-step/recovery-codes');
+      expect(stillStale.body.error.code).toBe('RECENT_SIGN_IN_REQUIRED');
+
+      const wrong = await confirm({ password: GOOD_PASSWORD, code: '000000' });
+      expect(wrong.status).toBe(401);
+      expect(wrong.text).toMatch(/The code is incorrect/);
+
+      const confirmed = await confirm({ password: GOOD_PASSWORD, code: codeOf(secret) });
+      expect(confirmed.status).toBe(303);
+      expect(confirmed.headers.location).toMatch(/\/settings$/);
+      await agent.post('/me/two-step/recovery-codes').expect(200);
+    });
+
     it("is turned off by an admin's recent session, audited and notified; not by anyone else", async () => {
       const { account, id } = await withTwoStep();
       const other = await signedIn();

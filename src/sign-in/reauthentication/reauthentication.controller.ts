@@ -5,15 +5,11 @@ import { ApiErrors } from '../../platform/http/api-errors.decorator';
 import { SignInThrottle } from '../limits/sign-in-throttle';
 import { toUserView, UserView } from '../../users/user.view';
 import { Auth, CurrentAuth } from '../authenticated-request';
-import { AuthService } from '../auth.service';
 import { BrowserSessions } from '../sessions/browser-sessions';
 import { ReauthenticateDto } from './reauthenticate.dto';
 import { SESSION_COOKIE_HEADER } from '../sessions/session-cookie';
-import { SessionsService, SignInProof } from '../sessions/sessions.service';
-import { AppError } from '../../platform/http/app-error';
-import { oneSecondFactor } from '../two-step/dto/two-step.dto';
-import { SecondFactorCheck } from '../two-step/second-factor-check';
-import { secondFactorRequiredError } from '../two-step/second-factor-errors';
+import { SessionsService } from '../sessions/sessions.service';
+import { Reauthentication } from './reauthentication.service';
 
 class ReauthenticatedView {
   @ApiProperty({ type: UserView })
@@ -28,10 +24,9 @@ class ReauthenticatedView {
 @Controller('auth')
 export class ReauthenticationController {
   constructor(
-    private readonly auth: AuthService,
+    private readonly reauthentication: Reauthentication,
     private readonly browserSessions: BrowserSessions,
     private readonly sessions: SessionsService,
-    private readonly secondFactors: SecondFactorCheck,
   ) {}
 
   @Post('reauthenticate')
@@ -61,27 +56,7 @@ export class ReauthenticationController {
     @Body() dto: ReauthenticateDto,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ReauthenticatedView> {
-    const { user, session } = auth;
-    const twoStep = user.twoStep?.enabled === true;
-    const secondFactor = oneSecondFactor(dto, false);
-    if (twoStep && secondFactor === undefined) {
-      throw secondFactorRequiredError(
-        'Your account has two-step sign-in: give a code from your authenticator app (code) or a recovery code (recoveryCode) with your password.',
-        'code',
-      );
-    }
-    // Only an account with two-step on and no password confirms with its code alone.
-    if (dto.password !== undefined || !twoStep || typeof user.passwordHash === 'string') {
-      if (dto.password === undefined) {
-        throw new AppError('VALIDATION_FAILED', 'password must be a string', 'password');
-      }
-      await this.auth.confirmPassword(user, dto.password, 'password');
-    }
-    const proof: SignInProof =
-      dto.password !== undefined
-        ? { method: 'password' }
-        : { method: session.method ?? 'password', provider: session.provider };
-    if (twoStep) proof.secondFactor = await this.secondFactors.verify(user, secondFactor!);
+    const proof = await this.reauthentication.confirm(auth, dto);
     await this.browserSessions.renew(response, auth, { proof, securityEvent: true });
     return {
       user: toUserView(auth.user),
