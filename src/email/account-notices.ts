@@ -5,7 +5,12 @@ import { MailKinds } from './delivery/mail-templates';
 import { User } from '../users/schemas/user.schema';
 
 type NoticeKind =
-  'password-notice' | 'provider-notice' | 'sign-in-locked' | 'account-deleted' | 'two-step-notice';
+  | 'password-notice'
+  | 'provider-notice'
+  | 'passkey-notice'
+  | 'two-step-notice'
+  | 'sign-in-locked'
+  | 'account-deleted';
 
 /**
  * Tells an account's owner about changes to how it is entered, at its verified address only (an

@@ -7,6 +7,7 @@ import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LocalStrategy } from './methods/password/local.strategy';
+import { PasskeyCeremoniesModule } from './methods/passkeys/passkey-ceremonies.module';
 import { PasswordHasher } from './methods/password/password-hasher.service';
 import { PasswordPolicy } from './methods/password/password-policy.service';
 import { Session, SessionSchema } from './sessions/session.schema';
@@ -36,6 +37,7 @@ import { TwoStepSecrets } from './two-step/two-step-secrets';
     EmailModule,
     ProfileFieldsModule,
     PassportModule,
+    PasskeyCeremoniesModule,
     MongooseModule.forFeature([
       { name: Session.name, schema: SessionSchema },
       { name: PendingSecondStep.name, schema: PendingSecondStepSchema },

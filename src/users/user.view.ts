@@ -69,6 +69,11 @@ export class UserView {
 
   @ApiProperty({ type: TwoStepView, description: 'Two-step sign-in (TOTP and recovery codes).' })
   twoStep!: TwoStepView;
+  @ApiProperty({
+    example: 1,
+    description: 'How many passkeys the account has (GET /me/passkeys lists them).',
+  })
+  passkeys!: number;
 
   @ApiProperty({ enum: ROLES })
   role!: Role;
@@ -109,6 +114,7 @@ export function toUserView(user: User): UserView {
       enabled: user.twoStep?.enabled === true,
       recoveryCodesLeft: user.twoStep?.enabled === true ? user.twoStep.recoveryCodes.length : 0,
     },
+    passkeys: user.passkeys?.length ?? 0,
     role: user.role,
     data: profileDataOf(user),
     createdAt: user.createdAt,

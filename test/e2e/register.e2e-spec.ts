@@ -33,6 +33,8 @@ describe('POST /auth/register', () => {
         hasPassword: true,
         providers: [],
         identities: [],
+        passkeys: 0,
+        twoStep: { enabled: false, recoveryCodesLeft: 0 },
         role: 'user',
         data: {},
         createdAt: expect.any(String),

@@ -1,16 +1,18 @@
 import mongoose, { QueryFilter } from 'mongoose';
 import type { User } from '../../users/schemas/user.schema';
 import { identityMethod } from './identities/identity.method';
+import { passkeyMethod } from './passkeys/passkey.method';
 import { passwordMethod } from './password/password.method';
 import type { SignInMethod } from './sign-in-method';
 
 /**
- * Every way into an account, by the key sessions and events record. Adding one (a passkey) is its
+ * Every way into an account, by the key sessions and events record. Adding one is its
  * folder and a line here; the compiler then asks for it wherever a method is handled.
  */
 export const SIGN_IN_METHODS = registry({
   password: passwordMethod,
   provider: identityMethod,
+  passkey: passkeyMethod,
 });
 
 /** Checks that each method is registered under its own key. */
@@ -27,7 +29,10 @@ export const SIGN_IN_METHOD_KEYS = Object.keys(SIGN_IN_METHODS) as SignInMethodK
 type InstanceOf<Key extends SignInMethodKey> =
   Methods[Key] extends SignInMethod<Key, infer Instance> ? Instance : never;
 
-/** One way into an account: `{ method: 'password' }`, `{ method: 'provider', provider: 'google' }`. */
+/**
+ * One way into an account: `{ method: 'password' }`, `{ method: 'provider', provider: 'google' }`,
+ * `{ method: 'passkey', id }`.
+ */
 export type WayIn = {
   [Key in SignInMethodKey]: { method: Key } & InstanceOf<Key>;
 }[SignInMethodKey];

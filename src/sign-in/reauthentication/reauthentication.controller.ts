@@ -33,13 +33,15 @@ export class ReauthenticationController {
   @HttpCode(200)
   @SignInThrottle()
   @ApiOperation({
-    summary: "Confirm it's you with the account's password",
+    summary: "Confirm it's you with the account's password or one of its passkeys",
     description:
-      'With two-step sign-in on, a code (`code`) or a recovery code (`recoveryCode`) is required too; an account without a password confirms with it alone. A provider alone (GET /auth/{key}?reauth=1) does not confirm such an account.',
+      'With two-step sign-in on, a code (`code`) or a recovery code (`recoveryCode`) is required with the password; an account without a password confirms with it alone. A passkey needs no code. A provider alone (GET /auth/{key}?reauth=1) does not confirm such an account.',
   })
   @ApiErrors(
     'WRONG_PASSWORD',
     'NO_PASSWORD',
+    'INVALID_CREDENTIALS',
+    'VALIDATION_FAILED',
     'SECOND_FACTOR_REQUIRED',
     'WRONG_CODE',
     'TOO_MANY_REQUESTS',
