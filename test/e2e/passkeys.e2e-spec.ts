@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { newAccount, register, sessionCookie } from '../support/accounts';
 import { AppWithMail, appWithMail } from '../support/fixtures';
+import { totpCodeOf } from '../../src/sign-in/two-step/totp';
 import { Forgery, SoftAuthenticator } from '../support/webauthn';
 import { parse, WebhookReceiver } from '../support/webhook-receiver';
 
@@ -608,6 +609,48 @@ describe('passkeys', () => {
         .findOne({ userId: new Types.ObjectId(user.id), method: 'passkey' });
       expect((session?.authenticatedAt as Date).getTime()).toBeGreaterThan(Date.now() - 60_000);
       await request(http()).post('/me/passkeys/options').set('Cookie', renewed).expect(200);
+    });
+
+    it('is two factors by itself: with two-step sign-in on, a passkey signs in and confirms with no code', async () => {
+      const { cookie, user, account, authenticator } = await member();
+      await addPasskey(cookie, authenticator);
+      const setUp = await request(http()).post('/me/two-step').set('Cookie', cookie).expect(200);
+      await request(http())
+        .post('/me/two-step/confirm')
+        .set('Cookie', cookie)
+        .send({ code: totpCodeOf(setUp.body.secret) })
+        .expect(200);
+      // The password alone now needs the second step...
+      const password = await request(http())
+        .post('/auth/login')
+        .send({ login: account.email, password: account.password });
+      expect(password.status).toBe(401);
+      expect(password.body.error.code).toBe('SECOND_FACTOR_REQUIRED');
+      // ...a passkey does not.
+      const signedIn = await passkeySignIn(authenticator);
+      expect(signedIn.status).toBe(200);
+      const passkeyCookie = sessionCookie(signedIn);
+      await fixture.t.db
+        .collection('sessions')
+        .updateMany(
+          { userId: new Types.ObjectId(user.id) },
+          { $set: { authenticatedAt: new Date(Date.now() - 3600_000) } },
+        );
+      const assertion = authenticator.get(await options('/auth/passkey/options'));
+      const confirmed = await request(http())
+        .post('/auth/reauthenticate')
+        .set('Cookie', passkeyCookie)
+        .send({ passkey: assertion });
+      expect(confirmed.status).toBe(200);
+      // A passkey and a code together are one proof too many.
+      const both = await request(http())
+        .post('/auth/reauthenticate')
+        .set('Cookie', sessionCookie(confirmed))
+        .send({
+          passkey: authenticator.get(await options('/auth/passkey/options')),
+          code: '123456',
+        });
+      expectError(both, 400, 'VALIDATION_FAILED');
     });
 
     it("refuses another account's passkey, a bad one, and both proofs at once", async () => {
