@@ -5,19 +5,22 @@ import { AdminUsersService } from '../../src/admin/admin-users.service';
 import { AppError, ErrorCode } from '../../src/platform/http/app-error';
 import type { Auth } from '../../src/sign-in/authenticated-request';
 import { LinkingService } from '../../src/sign-in/methods/identities/linking/linking.service';
+import { PasskeysService } from '../../src/sign-in/methods/passkeys/passkeys.service';
 import { SignInRecord } from '../../src/sign-in/sign-in-record';
 import { SignInService } from '../../src/sign-in/sign-in.service';
 import type { User } from '../../src/users/schemas/user.schema';
 import { UsersRepository } from '../../src/users/users.repository';
 import { GOOD_PASSWORD } from '../support/accounts';
 import { createTestApp, TestApp } from '../support/test-app';
+import { SoftAuthenticator } from '../support/webauthn';
 
 /**
  * The never-lock-out rule, proven against a model: random schedules of operations on one account,
  * each round run in parallel on the real services and the real database, every operation of a
  * round acting on the account as read before the round (as parallel requests do). After each
  * round:
- * - an enabled account still has a way in (a password, or an identity of an enabled provider);
+ * - an enabled account still has a way in (a password, an identity of an enabled provider, or a
+ *   passkey; two-step sign-in's second factor is never one);
  * - what the database holds is what some one-at-a-time order of the operations that succeeded
  *   gives, each allowed by the model at its turn: no update was lost, none got past the rule;
  * - every refusal is one the operation may give (no unexpected error).
@@ -36,6 +39,8 @@ type Provider = (typeof PROVIDERS)[number];
 interface Model {
   password: boolean;
   identities: Provider[];
+  /** The passkeys' public ids, sorted. */
+  passkeys: string[];
   disabled: boolean;
 }
 
@@ -45,13 +50,19 @@ type Operation =
   | { kind: 'link'; provider: (typeof ENABLED)[number] }
   | { kind: 'unlink'; provider: (typeof ENABLED)[number] }
   | { kind: 'adminUnlink'; provider: Provider }
+  /** The id is the one the service gave, once it succeeded. */
+  | { kind: 'addPasskey'; id?: string }
+  /** The `nth` passkey the account had when the round began (mod how many), by `id`. */
+  | { kind: 'removePasskey'; nth: number; id?: string }
   | { kind: 'disable' }
   | { kind: 'enable' };
 
 function hasWayIn(model: Model): boolean {
   // Every account here has an email, so a password counts.
   return (
-    model.password || model.identities.some((key) => (ENABLED as readonly string[]).includes(key))
+    model.password ||
+    model.identities.some((key) => (ENABLED as readonly string[]).includes(key)) ||
+    model.passkeys.length > 0
   );
 }
 
@@ -79,6 +90,12 @@ function apply(model: Model, operation: Operation): Model | undefined {
       const after = without(operation.provider);
       return model.identities.includes(operation.provider) && hasWayIn(after) ? after : undefined;
     }
+    case 'addPasskey':
+      return { ...model, passkeys: [...model.passkeys, operation.id!].sort() };
+    case 'removePasskey': {
+      const after = { ...model, passkeys: model.passkeys.filter((id) => id !== operation.id) };
+      return model.passkeys.includes(operation.id!) && hasWayIn(after) ? after : undefined;
+    }
     case 'disable':
       return { ...model, disabled: true };
     case 'enable':
@@ -93,6 +110,8 @@ const REFUSALS: Record<Operation['kind'], ErrorCode[]> = {
   link: [],
   unlink: ['NOT_LINKED', 'LAST_LOGIN_METHOD'],
   adminUnlink: ['NOT_LINKED', 'LAST_LOGIN_METHOD'],
+  addPasskey: [],
+  removePasskey: ['PASSKEY_NOT_FOUND', 'LAST_LOGIN_METHOD'],
   disable: [],
   enable: [],
 };
@@ -122,6 +141,8 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
   enabledProvider.map((provider) => ({ kind: 'link' as const, provider })),
   enabledProvider.map((provider) => ({ kind: 'unlink' as const, provider })),
   fc.constantFrom(...PROVIDERS).map((provider) => ({ kind: 'adminUnlink' as const, provider })),
+  fc.constant({ kind: 'addPasskey' as const }),
+  fc.nat(4).map((nth) => ({ kind: 'removePasskey' as const, nth })),
   fc.constant({ kind: 'disable' as const }),
   fc.constant({ kind: 'enable' as const }),
 );
@@ -129,6 +150,8 @@ const initial: fc.Arbitrary<Model> = fc
   .record({
     password: fc.boolean(),
     identities: fc.subarray([...PROVIDERS]),
+    // How many passkeys to start with (their ids are the service's: these only count them).
+    passkeys: fc.nat(2).map((count) => Array.from({ length: count }, (_, n) => `${n}`)),
     disabled: fc.constant(false),
   })
   .map((model) => ({ ...model, identities: model.identities.sort() }))
@@ -148,6 +171,7 @@ describe('the never-lock-out rule, against a model', () => {
   let account: AccountService;
   let admin: AdminUsersService;
   let signIn: SignInService;
+  let passkeys: PasskeysService;
 
   beforeAll(async () => {
     world = await createTestApp({
@@ -163,6 +187,7 @@ describe('the never-lock-out rule, against a model', () => {
     account = world.app.get(AccountService);
     admin = world.app.get(AdminUsersService);
     signIn = world.app.get(SignInService);
+    passkeys = world.app.get(PasskeysService);
   });
   afterAll(() => world?.close());
 
@@ -180,6 +205,9 @@ describe('the never-lock-out rule, against a model', () => {
     for (const provider of model.identities) {
       await users.linkIdentity(created._id, { provider, subject: subject(created._id, provider) });
     }
+    for (let count = 0; count < model.passkeys.length; count += 1) {
+      await addPasskey(await users.findById(created._id));
+    }
     const user = (await users.findById(created._id))!;
     const signedIn = await signIn.complete(new SignInRecord(user, { method: 'password' }), {});
     // These accounts have no two-step sign-in: the door signs them in at once.
@@ -189,11 +217,21 @@ describe('the never-lock-out rule, against a model', () => {
     return { id: created._id, sessionId: signedIn.session._id };
   }
 
+  /** A passkey made by the software authenticator, through the service's ceremony. */
+  async function addPasskey(user: User | null): Promise<string> {
+    const options = await passkeys.creationOptions(user!);
+    // A new authenticator each time: one that holds an excluded credential would refuse.
+    const response = new SoftAuthenticator().create(options);
+    const { id } = await passkeys.add(user!, response, undefined);
+    return id;
+  }
+
   async function stateOf(id: Types.ObjectId): Promise<Model> {
     const user = (await users.findById(id))!;
     return {
       password: typeof user.passwordHash === 'string',
       identities: user.identities.map(({ provider }) => provider as Provider).sort(),
+      passkeys: (user.passkeys ?? []).map(({ id: passkey }) => passkey).sort(),
       disabled: user.disabled === true,
     };
   }
@@ -214,6 +252,11 @@ describe('the never-lock-out rule, against a model', () => {
         return linking.unlink(auth, operation.provider);
       case 'adminUnlink':
         return admin.unlinkIdentity(id, operation.provider);
+      case 'addPasskey':
+        return addPasskey(auth.user).then((added) => (operation.id = added));
+      case 'removePasskey':
+        // Nothing to remove: the model refuses it too (PASSKEY_NOT_FOUND).
+        return passkeys.remove(auth.user, operation.id ?? 'none');
       case 'disable':
         return admin.disable(id);
       case 'enable':
@@ -227,15 +270,24 @@ describe('the never-lock-out rule, against a model', () => {
       fc.asyncProperty(schedule, async ({ initial: start, rounds }) => {
         const { id, sessionId } = await accountLike(start);
         let before = await stateOf(id);
-        expect(before).toEqual(start);
+        expect({ ...before, passkeys: before.passkeys.length }).toEqual({
+          ...start,
+          passkeys: start.passkeys.length,
+        });
         for (const round of rounds) {
           const user: User = (await users.findById(id))!;
           const auth = { user, session: { _id: sessionId } } as Auth;
-          const outcomes = await Promise.allSettled(round.map((step) => run(step, auth)));
+          // Each round's operations are fresh objects: a passkey's id is filled in as it is known.
+          const operations = round.map((step): Operation => {
+            if (step.kind !== 'removePasskey') return { ...step };
+            const ids = user.passkeys?.map(({ id: passkey }) => passkey) ?? [];
+            return { ...step, id: ids.length > 0 ? ids[step.nth % ids.length] : undefined };
+          });
+          const outcomes = await Promise.allSettled(operations.map((step) => run(step, auth)));
           const done: Operation[] = [];
           outcomes.forEach((outcome, index) => {
             if (outcome.status === 'fulfilled') {
-              done.push(round[index]);
+              done.push(operations[index]);
               return;
             }
             const error: unknown = outcome.reason;
