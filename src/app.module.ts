@@ -18,6 +18,7 @@ import { DatabaseModule } from './platform/database/database.module';
 import { EventsModule } from './audit/events/events.module';
 import { HealthModule } from './platform/health/health.module';
 import { LinkingModule } from './sign-in/methods/identities/linking/linking.module';
+import { PasskeysModule } from './sign-in/methods/passkeys/passkeys.module';
 import { LoggingModule } from './platform/logging/logging.module';
 import { MetricsModule } from './platform/metrics/metrics.module';
 import { OidcModule } from './openid/oidc.module';
@@ -57,6 +58,7 @@ import { SignInConfig, signInConfig } from './sign-in/sign-in-config';
     AuthModule,
     SocialAuthModule,
     LinkingModule,
+    PasskeysModule,
     AccountModule,
     ApiKeysModule,
     ProfileFieldsModule,

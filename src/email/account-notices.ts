@@ -4,7 +4,8 @@ import { MailOutbox } from './delivery/mail-outbox';
 import { MailKinds } from './delivery/mail-templates';
 import { User } from '../users/schemas/user.schema';
 
-type NoticeKind = 'password-notice' | 'provider-notice' | 'sign-in-locked' | 'account-deleted';
+type NoticeKind =
+  'password-notice' | 'provider-notice' | 'passkey-notice' | 'sign-in-locked' | 'account-deleted';
 
 /**
  * Tells an account's owner about changes to how it is entered, at its verified address only (an

@@ -7,6 +7,7 @@ import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LocalStrategy } from './methods/password/local.strategy';
+import { PasskeyCeremoniesModule } from './methods/passkeys/passkey-ceremonies.module';
 import { PasswordHasher } from './methods/password/password-hasher.service';
 import { PasswordPolicy } from './methods/password/password-policy.service';
 import { Session, SessionSchema } from './sessions/session.schema';
@@ -27,6 +28,7 @@ import { SignInService } from './sign-in.service';
     EmailModule,
     ProfileFieldsModule,
     PassportModule,
+    PasskeyCeremoniesModule,
     MongooseModule.forFeature([{ name: Session.name, schema: SessionSchema }]),
   ],
   controllers: [AuthController, ReauthenticationController, SessionsController],

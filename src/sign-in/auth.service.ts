@@ -11,7 +11,7 @@ import { SignInMetrics } from '../platform/metrics/sign-in-metrics';
 import { ProfileFields } from '../users/profile-fields/profile-fields.service';
 import { usernameBaseFromEmail } from '../users/identifiers';
 import { User } from '../users/schemas/user.schema';
-import { UsersRepository } from '../users/users.repository';
+import { NewUser, UsersRepository } from '../users/users.repository';
 import { AccountAttempts } from './limits/account-attempts';
 import { accountDisabledError } from './account-disabled';
 import { accountKeyOfLogin, accountKeyOfUser } from './limits/account-key';
@@ -58,15 +58,30 @@ export class AuthService {
       username: dto.username ?? usernameBase,
     });
     const passwordHash = await this.hasher.hash(dto.password, accountKeyOfLogin(dto.email));
-    return this.transactions.run(async () => {
-      const user = await this.users.create({
+    return this.createAccount(
+      {
         email: dto.email,
         username: dto.username,
         usernameBase,
         name: dto.name,
         passwordHash,
         data,
-      });
+      },
+      'password',
+    );
+  }
+
+  /**
+   * A new account with an email, signed up with `method` (a password, a passkey); its email gets a
+   * verification link in the same transaction. EMAIL_TAKEN or USERNAME_TAKEN when another account
+   * holds either (the unique indexes decide).
+   */
+  createAccount(
+    fields: NewUser & { email: string },
+    method: 'password' | 'passkey',
+  ): Promise<User> {
+    return this.transactions.run(async () => {
+      const user = await this.users.create(fields);
       await this.links.sendVerification(user, user.email!);
       // Asking for the link again waits a minute (an email change does not).
       await this.slots.record(user._id, 'confirmation');
@@ -74,7 +89,7 @@ export class AuthService {
         type: 'user.created',
         userId: user._id,
         actor: userActor(user._id),
-        details: { method: 'password' },
+        details: { method },
       });
       return user;
     });

@@ -59,6 +59,12 @@ export class UserView {
   @ApiProperty({ type: [IdentityView], description: 'The linked provider accounts.' })
   identities!: IdentityView[];
 
+  @ApiProperty({
+    example: 1,
+    description: 'How many passkeys the account has (GET /me/passkeys lists them).',
+  })
+  passkeys!: number;
+
   @ApiProperty({ enum: ROLES })
   role!: Role;
 
@@ -94,6 +100,7 @@ export function toUserView(user: User): UserView {
       linkedAt,
       lastUsedAt: lastUsedAt ?? null,
     })),
+    passkeys: user.passkeys?.length ?? 0,
     role: user.role,
     data: profileDataOf(user),
     createdAt: user.createdAt,

@@ -8,7 +8,7 @@ import { UpdateOneWrite } from '../platform/database/write-batches';
 import { duplicateKeyField } from './duplicate-key';
 import { normaliseEmail, normaliseUsername, usernameCandidates } from './identifiers';
 import type { ProfileData, ProfileDataChanges } from './profile-data';
-import { MailSentAt, Role, User } from './schemas/user.schema';
+import { MailSentAt, MAX_PASSKEYS, Passkey, Role, User } from './schemas/user.schema';
 import { canonicaliseStoredEmails, dropCollatedEmailIndexes } from './canonical-emails.migration';
 import { migrateUsers } from './users.migration';
 import { applyUsersValidator, warnOfUnfitUsers } from './users.validator';
@@ -22,6 +22,8 @@ export interface NewUser {
   passwordHash?: string;
   /** Profile field values, already validated and normalised. */
   data?: ProfileData;
+  /** A first passkey (a sign-up with a passkey), with the user handle it was made for. */
+  passkey?: { passkey: Passkey; webauthnUserId: string };
 }
 
 /** A provider identity as it is linked: who the provider says the person is. */
@@ -70,6 +72,14 @@ export type MailSlot = keyof MailSentAt;
 /** Whether a slot was claimed; if not, when it last was (the wait runs from then). */
 export type MailSlotClaim = { claimed: true } | { claimed: false; lastSentAt?: Date };
 
+export type AddPasskeyResult =
+  | 'added'
+  /** The account holds MAX_PASSKEYS already. */
+  | 'limit'
+  /** The credential is registered already (to this account or another). */
+  | 'taken'
+  | 'no-account';
+
 /** A page of users, newest first, and how many match in all. */
 export interface UserPage {
   users: User[];
@@ -116,6 +126,10 @@ export class UsersRepository implements OnModuleInit {
       name: data.name,
       passwordHash: data.passwordHash,
       data: data.data,
+      ...(data.passkey && {
+        passkeys: [data.passkey.passkey],
+        webauthnUserId: data.passkey.webauthnUserId,
+      }),
     };
     const user =
       data.username === undefined
@@ -250,6 +264,115 @@ export class UsersRepository implements OnModuleInit {
       )
       .exec();
     return result.modifiedCount === 1;
+  }
+
+  /**
+   * The account's passkey user handle: the one it has, or `candidate`, set in one conditional
+   * update when it has none (so requests at once agree on one). Undefined when the account is gone.
+   */
+  async claimWebauthnUserId(id: Types.ObjectId, candidate: string): Promise<string | undefined> {
+    const user = await this.users
+      .findOneAndUpdate(
+        { _id: id, webauthnUserId: mongoose.trusted({ $exists: false }) },
+        { $set: { webauthnUserId: candidate } },
+        { returnDocument: 'after', projection: { webauthnUserId: 1 } },
+      )
+      .lean<Pick<User, 'webauthnUserId'>>()
+      .exec();
+    if (user) return user.webauthnUserId;
+    const current = await this.users
+      .findById(id, { webauthnUserId: 1 })
+      .lean<Pick<User, 'webauthnUserId'>>()
+      .exec();
+    return current?.webauthnUserId;
+  }
+
+  /** The account a passkey is registered to. */
+  async findByPasskey(credentialId: string): Promise<User | null> {
+    return this.users.findOne({ 'passkeys.credentialId': credentialId }).lean<User>().exec();
+  }
+
+  /**
+   * Adds a passkey in one conditional update: only while the account holds fewer than
+   * MAX_PASSKEYS; the unique index refuses a credential registered already.
+   */
+  async addPasskey(id: Types.ObjectId, passkey: Passkey): Promise<AddPasskeyResult> {
+    try {
+      const result = await this.users
+        .updateOne(
+          { _id: id, [`passkeys.${MAX_PASSKEYS - 1}`]: mongoose.trusted({ $exists: false }) },
+          { $push: { passkeys: passkey } },
+        )
+        .exec();
+      if (result.modifiedCount === 1) return 'added';
+    } catch (error) {
+      if (duplicateKeyField(error)?.startsWith('passkeys.')) return 'taken';
+      throw error;
+    }
+    return (await this.findById(id)) ? 'limit' : 'no-account';
+  }
+
+  /**
+   * Records a passkey's use in one conditional update: only when its signature counter moves
+   * forward (or both are 0: an authenticator that does not count), so a cloned authenticator's
+   * older counter is refused even when two uses race. Returns whether it was recorded.
+   */
+  async recordPasskeyUse(
+    id: Types.ObjectId,
+    credentialId: string,
+    use: { counter: number; backedUp: boolean },
+  ): Promise<boolean> {
+    const counter = use.counter > 0 ? mongoose.trusted({ $lt: use.counter }) : 0;
+    const result = await this.users
+      .updateOne(
+        { _id: id, passkeys: mongoose.trusted({ $elemMatch: { credentialId, counter } }) },
+        {
+          $set: {
+            'passkeys.$.counter': use.counter,
+            'passkeys.$.backedUp': use.backedUp,
+            'passkeys.$.lastUsedAt': new Date(),
+          },
+        },
+      )
+      .exec();
+    return result.modifiedCount === 1;
+  }
+
+  /** Renames one of the account's passkeys; returns it as it is now, or null when it has none such. */
+  async renamePasskey(
+    id: Types.ObjectId,
+    passkeyId: string,
+    name: string,
+  ): Promise<Passkey | null> {
+    const user = await this.users
+      .findOneAndUpdate(
+        { _id: id, 'passkeys.id': passkeyId },
+        { $set: { 'passkeys.$.name': name } },
+        { returnDocument: 'after', projection: { passkeys: 1 } },
+      )
+      .lean<Pick<User, 'passkeys'>>()
+      .exec();
+    return user?.passkeys?.find((passkey) => passkey.id === passkeyId) ?? null;
+  }
+
+  /**
+   * Removes one of the account's passkeys in one conditional update whose filter is the caller's
+   * rule for what must remain. Returns the passkey removed, or null when nothing was.
+   */
+  async removePasskey(
+    id: Types.ObjectId,
+    passkeyId: string,
+    mustRemain: QueryFilter<User>,
+  ): Promise<Passkey | null> {
+    const before = await this.users
+      .findOneAndUpdate(
+        { $and: [{ _id: id, 'passkeys.id': passkeyId }, mustRemain] },
+        { $pull: { passkeys: { id: passkeyId } } },
+        { returnDocument: 'before', projection: { passkeys: 1 } },
+      )
+      .lean<Pick<User, 'passkeys'>>()
+      .exec();
+    return before?.passkeys?.find((passkey) => passkey.id === passkeyId) ?? null;
   }
 
   /** One update: only the given fields change, each profile value by its own path (`data.<key>`). */
@@ -604,6 +727,13 @@ export class UsersRepository implements OnModuleInit {
     }
     if (field?.startsWith('identities.')) {
       return new AppError('IDENTITY_TAKEN', 'This sign-in is already linked to an account.');
+    }
+    if (field?.startsWith('passkeys.')) {
+      return new AppError(
+        'PASSKEY_ALREADY_REGISTERED',
+        'This passkey is already registered to an account.',
+        'response',
+      );
     }
     return error;
   }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { mongo } from 'mongoose';
 import { USERNAME_PATTERN } from './identifiers';
-import { ROLES } from './schemas/user.schema';
+import { MAX_PASSKEYS, ROLES } from './schemas/user.schema';
 
 /**
  * A stored email: trimmed and lower case, as normaliseEmail leaves it. Only ASCII capitals are
@@ -22,6 +22,35 @@ const identity = {
     lastUsedAt: { bsonType: 'date' },
     email,
     linkedBeforeEmailVerified: { bsonType: 'bool' },
+  },
+};
+
+const base64url = { bsonType: 'string', pattern: '^[A-Za-z0-9_-]+$' };
+
+const passkey = {
+  bsonType: 'object',
+  required: [
+    'id',
+    'credentialId',
+    'publicKey',
+    'counter',
+    'backedUp',
+    'deviceType',
+    'name',
+    'createdAt',
+  ],
+  additionalProperties: false,
+  properties: {
+    id: base64url,
+    credentialId: base64url,
+    publicKey: base64url,
+    counter: { bsonType: ['int', 'long', 'double'], minimum: 0 },
+    transports: { bsonType: 'array', items: { bsonType: 'string' } },
+    backedUp: { bsonType: 'bool' },
+    deviceType: { enum: ['singleDevice', 'multiDevice'] },
+    name: { bsonType: 'string', minLength: 1, maxLength: 100 },
+    createdAt: { bsonType: 'date' },
+    lastUsedAt: { bsonType: 'date' },
   },
 };
 
@@ -55,6 +84,8 @@ export const USERS_VALIDATOR = {
       name: { bsonType: 'string', minLength: 1, maxLength: 100 },
       passwordHash: { bsonType: 'string', pattern: '^\\$argon2' },
       identities: { bsonType: 'array', items: identity },
+      passkeys: { bsonType: 'array', maxItems: MAX_PASSKEYS, items: passkey },
+      webauthnUserId: base64url,
       role: { enum: [...ROLES] },
       disabled: { bsonType: 'bool' },
       lastSignInAt: { bsonType: 'date' },

@@ -32,17 +32,28 @@ interface Names {
 /** Every event type in words; the compiler asks for a line for each new type. */
 const DESCRIBE: Record<EventType, Describe> = {
   'user.created': (d, n) =>
-    d.provider ? `Account created with ${n.provider(d)}` : 'Account created',
-  'sign_in.succeeded': (d, n) => `Signed in with ${d.provider ? n.provider(d) : 'your password'}`,
+    d.provider
+      ? `Account created with ${n.provider(d)}`
+      : d.method === 'passkey'
+        ? 'Account created with a passkey'
+        : 'Account created',
+  'sign_in.succeeded': (d, n) =>
+    `Signed in with ${d.provider ? n.provider(d) : d.method === 'passkey' ? 'a passkey' : 'your password'}`,
   'sign_in.failed': (d) =>
-    d.locked
-      ? 'Failed sign-in with a wrong password; password sign-in is now locked'
-      : 'Failed sign-in with a wrong password',
+    d.method === 'passkey'
+      ? d.reason === 'counter_went_backwards'
+        ? 'Refused sign-in with a passkey whose counter went backwards: it may have been copied'
+        : 'Failed sign-in with a passkey'
+      : d.locked
+        ? 'Failed sign-in with a wrong password; password sign-in is now locked'
+        : 'Failed sign-in with a wrong password',
   'identity.linked': (d, n) => `${n.provider(d)} connected`,
   'identity.unlinked': (d, n) =>
     d.reason === 'linked_before_email_verified'
       ? `${n.provider(d)} disconnected: it was connected before your email address was confirmed`
       : `${n.provider(d)} disconnected`,
+  'passkey.added': (d) => `Passkey added: ${String(d.name)}`,
+  'passkey.removed': (d) => `Passkey removed: ${String(d.name)}`,
   'password.set': () => 'Password set',
   'password.changed': () => 'Password changed',
   'password.reset': (d) =>

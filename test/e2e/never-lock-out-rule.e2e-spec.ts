@@ -14,6 +14,20 @@ const methods = new SignInMethods(['google', 'github']);
 /** Never checked here; shaped like a real one, as the users collection's validator asks. */
 const HASH = '$argon2id$v=19$m=19456,t=2,p=1$fixture';
 
+/** A stored passkey; its credential id is unique across accounts. */
+function passkeyFixture(id: string, owner: Types.ObjectId) {
+  return {
+    id,
+    credentialId: `${id}-${owner.toHexString()}`,
+    publicKey: 'cHVibGlj',
+    counter: 0,
+    backedUp: false,
+    deviceType: 'singleDevice',
+    name: 'Laptop',
+    createdAt: new Date(),
+  };
+}
+
 /**
  * The rule is written twice, as a MongoDB filter and as a count. For every shape of account and
  * every removal, the atomic update driven by the filter must agree with the count.
@@ -28,7 +42,9 @@ describe('never-lock-out rule: filter and count agree on the real database', () 
   });
   afterAll(() => t.close());
 
-  const shapes: Array<[string, { passwordHash?: string; email?: string; providers: string[] }]> = [
+  const shapes: Array<
+    [string, { passwordHash?: string; email?: string; providers: string[]; passkeys?: string[] }]
+  > = [
     ['password only', { passwordHash: HASH, providers: [] }],
     ['password and google', { passwordHash: HASH, providers: ['google'] }],
     ['google only', { providers: ['google'] }],
@@ -39,11 +55,16 @@ describe('never-lock-out rule: filter and count agree on the real database', () 
       'password without email, google',
       { passwordHash: HASH, email: undefined, providers: ['google'] },
     ],
+    ['one passkey only', { providers: [], passkeys: ['pk1'] }],
+    ['two passkeys', { providers: [], passkeys: ['pk1', 'pk2'] }],
+    ['a passkey and google', { providers: ['google'], passkeys: ['pk1'] }],
+    ['a passkey and a disabled provider', { providers: ['myspace'], passkeys: ['pk1'] }],
   ];
   const removals: Array<[string, WayIn]> = [
     ['the password', { method: 'password' }],
     ['google', { method: 'provider', provider: 'google' }],
     ['github', { method: 'provider', provider: 'github' }],
+    ['a passkey', { method: 'passkey', id: 'pk1' }],
   ];
 
   for (const [shapeName, shape] of shapes) {
@@ -62,6 +83,7 @@ describe('never-lock-out rule: filter and count agree on the real database', () 
             subject: `${provider}-${_id.toHexString()}`,
             linkedAt: new Date(),
           })),
+          passkeys: shape.passkeys?.map((id) => passkeyFixture(id, _id)),
           emailVerified: false,
           createdAt: new Date(),
           updatedAt: new Date(),
@@ -71,17 +93,27 @@ describe('never-lock-out rule: filter and count agree on the real database', () 
           Object.entries(user).filter(([, value]) => value !== undefined),
         );
         await t.db.collection('users').insertOne(record);
-        const has = (record: Partial<User> | null) =>
-          removal.method === 'password'
-            ? typeof record?.passwordHash === 'string'
-            : Boolean(record?.identities?.some(({ provider }) => provider === removal.provider));
+        const has = (record: Partial<User> | null) => {
+          switch (removal.method) {
+            case 'password':
+              return typeof record?.passwordHash === 'string';
+            case 'provider':
+              return Boolean(
+                record?.identities?.some(({ provider }) => provider === removal.provider),
+              );
+            case 'passkey':
+              return Boolean(record?.passkeys?.some(({ id }) => id === removal.id));
+          }
+        };
         const present = has(user);
 
         const filter = methods.keepsAWayToSignIn(removal);
         const removed =
           removal.method === 'password'
             ? await users.removePassword(_id, filter)
-            : await users.unlinkIdentity(_id, removal.provider, filter);
+            : removal.method === 'provider'
+              ? await users.unlinkIdentity(_id, removal.provider, filter)
+              : (await users.removePasskey(_id, removal.id, filter)) !== null;
 
         expect(removed).toBe(present && methods.canSignInWithout(user, removal));
         const after = await t.db.collection('users').findOne<User>({ _id });

@@ -6,10 +6,24 @@ import {
   SignInMethods,
   WayIn,
 } from '../../src/sign-in/methods/sign-in-methods';
-import { User } from '../../src/users/schemas/user.schema';
+import { Passkey, User } from '../../src/users/schemas/user.schema';
 import { UsersModule } from '../../src/users/users.module';
 import { NewUser, UsersRepository } from '../../src/users/users.repository';
 import { databaseTestModule, DatabaseTestModule } from '../support/database-module';
+
+/** A stored passkey; its credential id is unique across accounts. */
+function passkey(id: string, owner: string): Passkey {
+  return {
+    id,
+    credentialId: `${id}-${owner}`,
+    publicKey: 'cHVibGlj',
+    counter: 0,
+    backedUp: false,
+    deviceType: 'singleDevice',
+    name: 'Laptop',
+    createdAt: new Date(),
+  };
+}
 
 /**
  * The never-lock-out rule where it is enforced: the filter SignInMethods gives the repository's
@@ -34,6 +48,8 @@ describe('the never-lock-out rule against the database', () => {
     password?: boolean;
     email?: boolean;
     identities?: string[];
+    /** The public ids of its passkeys. */
+    passkeys?: string[];
   }): Promise<User> {
     counter += 1;
     const fields: NewUser = {
@@ -58,6 +74,11 @@ describe('the never-lock-out rule against the database', () => {
     if (shape.password && shape.identities?.length) {
       await users.setPasswordHash(created._id, fields.passwordHash!, undefined);
     }
+    for (const id of shape.passkeys ?? []) {
+      expect(await users.addPasskey(created._id, passkey(id, created._id.toHexString()))).toBe(
+        'added',
+      );
+    }
     return (await users.findById(created._id))!;
   }
 
@@ -70,12 +91,20 @@ describe('the never-lock-out rule against the database', () => {
     { identities: ['google', 'facebook'] },
     { password: true, identities: ['google'] },
     { password: true, identities: ['facebook'] },
+    { passkeys: ['pk1'] },
+    { passkeys: ['pk1', 'pk2'] },
+    { passkeys: ['pk2'] },
+    { identities: ['google'], passkeys: ['pk1'] },
+    { identities: ['facebook'], passkeys: ['pk1'] },
+    { password: true, passkeys: ['pk1'] },
   ];
   const removals: WayIn[] = [
     { method: 'password' },
     { method: 'provider', provider: 'google' },
     { method: 'provider', provider: 'github' },
     { method: 'provider', provider: 'facebook' },
+    { method: 'passkey', id: 'pk1' },
+    { method: 'passkey', id: 'pk2' },
   ];
 
   it('matches in the database exactly the accounts the count says keep a way in', async () => {
@@ -154,6 +183,30 @@ describe('the never-lock-out rule against the database', () => {
     expect(await users.unlinkIdentity(two._id, 'google', rule)).toBe(true);
     const after = await users.findById(two._id);
     expect(after?.identities?.map(({ provider }) => provider)).toEqual(['github']);
+  });
+
+  it('removes a passkey only while another way in remains', async () => {
+    const alone = await account({ passkeys: ['pk1'] });
+    const rule = methods.keepsAWayToSignIn({ method: 'passkey', id: 'pk1' });
+    expect(await users.removePasskey(alone._id, 'pk1', rule)).toBeNull();
+    expect((await users.findById(alone._id))?.passkeys).toHaveLength(1);
+
+    const two = await account({ passkeys: ['pk1', 'pk2'] });
+    expect(await users.removePasskey(two._id, 'pk1', rule)).toMatchObject({ id: 'pk1' });
+    expect((await users.findById(two._id))?.passkeys?.map(({ id }) => id)).toEqual(['pk2']);
+  });
+
+  it('leaves one passkey when the last two are removed at once', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const user = await account({ passkeys: ['pk1', 'pk2'] });
+      const results = await Promise.all(
+        ['pk1', 'pk2'].map((id) =>
+          users.removePasskey(user._id, id, methods.keepsAWayToSignIn({ method: 'passkey', id })),
+        ),
+      );
+      expect(results.filter((removed) => removed !== null)).toHaveLength(1);
+      expect((await users.findById(user._id))?.passkeys).toHaveLength(1);
+    }
   });
 
   it('leaves one way in when both are removed at once', async () => {

@@ -11,6 +11,8 @@ export const EVENT_TYPES = [
   'sign_in.failed',
   'identity.linked',
   'identity.unlinked',
+  'passkey.added',
+  'passkey.removed',
   'password.set',
   'password.changed',
   'password.reset',

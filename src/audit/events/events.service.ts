@@ -37,7 +37,7 @@ export interface EventQuery {
 /**
  * The webhook each kind of event sends to the other backends (WEBHOOK_URLS): the account's
  * creation, a change to what they see of it (email, username, name, data, emailVerified, role,
- * disabled, its providers and identities, hasPassword), its deletion. Other events change nothing
+ * disabled, its providers and identities, hasPassword, passkeys), its deletion. Other events change nothing
  * they are shown; a password reset sends one only when it gave the account its first password.
  */
 const WEBHOOK_OF: Partial<Record<EventType, WebhookType>> = {
@@ -47,6 +47,8 @@ const WEBHOOK_OF: Partial<Record<EventType, WebhookType>> = {
   'email.verified': 'user.updated',
   'identity.linked': 'user.updated',
   'identity.unlinked': 'user.updated',
+  'passkey.added': 'user.updated',
+  'passkey.removed': 'user.updated',
   'password.set': 'user.updated',
   'password.removed': 'user.updated',
   'password.reset': 'user.updated',

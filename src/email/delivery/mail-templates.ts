@@ -18,6 +18,7 @@ export interface MailKinds {
   'password-reset': { link: string; minutes: number; hasPassword: boolean };
   'password-notice': { action: 'set' | 'changed' | 'removed' | 'reset' };
   'provider-notice': { provider: string; action: 'connected' | 'disconnected' };
+  'passkey-notice': { name: string; action: 'added' | 'removed' };
   'sign-in-locked': { recoveryLink: string };
   'account-deleted': Record<string, never>;
 }
@@ -31,6 +32,7 @@ const SUBJECTS: Record<MailKind, string> = {
   'password-reset': 'Reset your password',
   'password-notice': 'Your password was {{action}}',
   'provider-notice': '{{provider}} was {{action}}',
+  'passkey-notice': 'A passkey was {{action}}',
   'sign-in-locked': 'Signing in to your account is locked',
   'account-deleted': 'Your account was deleted',
 };

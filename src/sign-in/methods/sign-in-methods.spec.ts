@@ -18,24 +18,32 @@ function account(fields: Partial<User>): User {
   return { _id: new Types.ObjectId(), username: 'ada', identities: [], ...fields } as User;
 }
 
+function passkey(id: string) {
+  return { id, credentialId: `cred-${id}`, name: 'Laptop' } as NonNullable<
+    User['passkeys']
+  >[number];
+}
+
 function identity(provider: string) {
   return { provider, subject: `${provider}-1`, linkedAt: new Date() };
 }
 
 describe('the sign-in methods registry', () => {
   it('records each method under the key sessions and events have always used', () => {
-    expect(SIGN_IN_METHOD_KEYS).toEqual(['password', 'provider']);
+    expect(SIGN_IN_METHOD_KEYS).toEqual(['password', 'provider', 'passkey']);
     for (const key of SIGN_IN_METHOD_KEYS) expect(SIGN_IN_METHODS[key].key).toBe(key);
   });
 
-  it("gives apps 'pwd' for the password and 'fed' for a provider", () => {
+  it("gives apps 'pwd' for the password, 'fed' for a provider and 'hwk' for a passkey", () => {
     expect(SIGN_IN_METHODS.password.amr).toBe('pwd');
     expect(SIGN_IN_METHODS.provider.amr).toBe('fed');
+    expect(SIGN_IN_METHODS.passkey.amr).toBe('hwk');
   });
 
-  it("labels the metrics 'password' or the provider's key", () => {
+  it("labels the metrics 'password', the provider's key or 'passkey'", () => {
     expect(metricsLabelOf({ method: 'password' })).toBe('password');
     expect(metricsLabelOf({ method: 'provider', provider: 'github' })).toBe('github');
+    expect(metricsLabelOf({ method: 'passkey', id: 'pk1' })).toBe('passkey');
   });
 
   it('names the password, and a provider by its name (its key when it is switched off)', () => {
@@ -48,6 +56,7 @@ describe('the sign-in methods registry', () => {
 describe('the never-lock-out rule on an account already read', () => {
   const password: WayIn = { method: 'password' };
   const google: WayIn = { method: 'provider', provider: 'google' };
+  const pk1: WayIn = { method: 'passkey', id: 'pk1' };
 
   it.each<[string, Partial<User>, WayIn, boolean]>([
     ['the password alone', { passwordHash: 'h' }, password, false],
@@ -81,6 +90,21 @@ describe('the never-lock-out rule on an account already read', () => {
       google,
       false,
     ],
+    ['the only passkey', { passkeys: [passkey('pk1')] }, pk1, false],
+    ['a passkey beside another', { passkeys: [passkey('pk1'), passkey('pk2')] }, pk1, true],
+    [
+      'Google beside a passkey',
+      { identities: [identity('google')], passkeys: [passkey('pk1')] },
+      google,
+      true,
+    ],
+    [
+      'the password beside a passkey',
+      { passwordHash: 'h', passkeys: [passkey('pk1')] },
+      password,
+      true,
+    ],
+    ['a passkey beside the password', { passwordHash: 'h', passkeys: [passkey('pk1')] }, pk1, true],
   ])('removing %s: %s', (_name, fields, removing, keeps) => {
     expect(methods.canSignInWithout(account(fields), removing)).toBe(keeps);
   });

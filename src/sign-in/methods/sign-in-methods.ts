@@ -1,6 +1,7 @@
 import mongoose, { QueryFilter } from 'mongoose';
 import type { User } from '../../users/schemas/user.schema';
 import { identityMethod } from './identities/identity.method';
+import { passkeyMethod } from './passkeys/passkey.method';
 import { passwordMethod } from './password/password.method';
 import type { SignInMethod } from './sign-in-method';
 
@@ -11,6 +12,7 @@ import type { SignInMethod } from './sign-in-method';
 export const SIGN_IN_METHODS = registry({
   password: passwordMethod,
   provider: identityMethod,
+  passkey: passkeyMethod,
 });
 
 /** Checks that each method is registered under its own key. */
@@ -27,7 +29,10 @@ export const SIGN_IN_METHOD_KEYS = Object.keys(SIGN_IN_METHODS) as SignInMethodK
 type InstanceOf<Key extends SignInMethodKey> =
   Methods[Key] extends SignInMethod<Key, infer Instance> ? Instance : never;
 
-/** One way into an account: `{ method: 'password' }`, `{ method: 'provider', provider: 'google' }`. */
+/**
+ * One way into an account: `{ method: 'password' }`, `{ method: 'provider', provider: 'google' }`,
+ * `{ method: 'passkey', id }`.
+ */
 export type WayIn = {
   [Key in SignInMethodKey]: { method: Key } & InstanceOf<Key>;
 }[SignInMethodKey];

@@ -51,7 +51,7 @@ export class RecentSignInGuard implements CanActivate {
       const minutes = Math.round(this.config.RECENT_SIGN_IN_SECONDS / 60);
       throw new AppError(
         'RECENT_SIGN_IN_REQUIRED',
-        `This change needs a recent sign-in. Confirm it's you (POST /auth/reauthenticate with your password, or sign in with a connected provider with ?reauth=1), then retry within ${minutes} minutes.`,
+        `This change needs a recent sign-in. Confirm it's you (POST /auth/reauthenticate with your password or a passkey, or sign in with a connected provider with ?reauth=1), then retry within ${minutes} minutes.`,
       );
     }
     return true;

@@ -43,7 +43,7 @@ export class SessionView {
     nullable: true,
     example: 'password',
     description:
-      "How the session last proved who it is: 'password', a provider's key (e.g. 'google'), or null when unknown (sessions from before it was recorded).",
+      "How the session last proved who it is: 'password', a provider's key (e.g. 'google'), 'passkey', or null when unknown (sessions from before it was recorded).",
   })
   signedInWith!: string | null;
 }
@@ -66,5 +66,6 @@ export function toSessionView(
 function signedInWith({ method, provider }: Session): string | null {
   if (method === 'password') return 'password';
   if (method === 'provider') return provider ?? null;
+  if (method === 'passkey') return 'passkey';
   return null;
 }

@@ -69,6 +69,56 @@ export class MailSentAt {
 
 export const MailSentAtSchema = SchemaFactory.createForClass(MailSentAt);
 
+/** How many passkeys one account may hold. */
+export const MAX_PASSKEYS = 20;
+
+/**
+ * A passkey (a WebAuthn credential) registered to the account: one way to sign in. Only its public
+ * key is kept; `credentialId` is unique across accounts (the `passkey_credential_unique` index).
+ */
+@Schema({ _id: false, versionKey: false, strict: 'throw' })
+export class Passkey {
+  /** Its public id, for /me/passkeys/{id}: random, URL-safe, unrelated to the credential. */
+  @Prop({ type: String, required: true })
+  id!: string;
+
+  /** The credential's id, base64url, as the authenticator gives it. */
+  @Prop({ type: String, required: true })
+  credentialId!: string;
+
+  /** Its COSE public key, base64url. */
+  @Prop({ type: String, required: true })
+  publicKey!: string;
+
+  /** The signature counter last seen (0 for authenticators that do not count). */
+  @Prop({ type: Number, required: true })
+  counter!: number;
+
+  /** How the browser may reach it (usb, nfc, ble, internal, hybrid…), as it said. */
+  @Prop({ type: [String], default: undefined })
+  transports?: string[];
+
+  /** Whether the credential is synced (backed up) by its provider. */
+  @Prop({ type: Boolean, required: true })
+  backedUp!: boolean;
+
+  /** 'singleDevice' or 'multiDevice'. */
+  @Prop({ type: String, required: true })
+  deviceType!: string;
+
+  /** What its owner calls it. */
+  @Prop({ type: String, required: true })
+  name!: string;
+
+  @Prop({ type: Date, required: true })
+  createdAt!: Date;
+
+  @Prop({ type: Date })
+  lastUsedAt?: Date;
+}
+
+export const PasskeySchema = SchemaFactory.createForClass(Passkey);
+
 @Schema({ collection: 'users', timestamps: true, strict: 'throw', versionKey: false })
 export class User {
   _id!: Types.ObjectId;
@@ -102,6 +152,17 @@ export class User {
   /** Linked provider accounts, at most one per provider. */
   @Prop({ type: [IdentitySchema], default: () => [] })
   identities!: Identity[];
+
+  /** The account's passkeys, at most MAX_PASSKEYS. Absent on accounts that never had one. */
+  @Prop({ type: [PasskeySchema], default: undefined })
+  passkeys?: Passkey[];
+
+  /**
+   * The opaque user handle its passkeys carry (WebAuthn's user.id): random, base64url, never the
+   * account's id or email. Made when first needed.
+   */
+  @Prop({ type: String })
+  webauthnUserId?: string;
 
   /** `admin` opens the admin API (GET /admin/users …); the last enabled admin cannot lose it. */
   @Prop({ type: String, enum: ROLES, default: 'user' })
@@ -147,6 +208,23 @@ UserSchema.index(
     name: 'identity_unique',
     unique: true,
     partialFilterExpression: { 'identities.subject': { $type: 'string' } },
+  },
+);
+// One account per passkey; a passkey sign-in finds its account by it.
+UserSchema.index(
+  { 'passkeys.credentialId': 1 },
+  {
+    name: 'passkey_credential_unique',
+    unique: true,
+    partialFilterExpression: { 'passkeys.credentialId': { $type: 'string' } },
+  },
+);
+UserSchema.index(
+  { webauthnUserId: 1 },
+  {
+    name: 'webauthn_user_unique',
+    unique: true,
+    partialFilterExpression: { webauthnUserId: { $type: 'string' } },
   },
 );
 // The last-admin rule counts the enabled admins in every change that takes one away: an index of
