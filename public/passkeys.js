@@ -110,7 +110,7 @@
         var data = null;
         try {
           data = text ? JSON.parse(text) : null;
-        } catch (ignored) {
+        } catch {
           data = null;
         }
         if (!response.ok) throw new ApiError(response.status, data && data.error);
@@ -274,8 +274,11 @@
           new ApiError(400, { message: 'Please fill in your email first.', field: 'email' }),
         );
       }
+      // The account as the form describes it, checked before the device makes anything.
       var account = { email: email };
       if (field('username')) account.username = field('username');
+      var data = profileDataOf(form);
+      if (data) account.data = data;
       return post(base, '/auth/register/passkey/options', account)
         .then(function (options) {
           return navigator.credentials.create({ publicKey: creationOptions(options) });
@@ -284,11 +287,11 @@
           return post(base, '/auth/register/passkey', { response: registrationJson(credential) });
         })
         .then(function () {
-          // The rest of the form, now that the account exists; a value it refuses shows in the
-          // settings, where the profile form is.
-          var profile = profileOf(form);
-          if (!profile) return 'registered';
-          return post(base, '/me', profile, 'PATCH').then(
+          // The name typed too, now that the account exists; if it is refused, the settings'
+          // profile form is where it is fixed.
+          var name = field('name');
+          if (!name) return 'registered';
+          return post(base, '/me', { name: name }, 'PATCH').then(
             function () {
               return 'registered';
             },
@@ -304,25 +307,17 @@
   }
 
   /**
-   * The name and profile fields typed in the registration form, as PATCH /me takes them (numbers
-   * as numbers, a checkbox as a boolean), or null when none was filled in.
+   * The profile fields typed in the registration form, as the API takes them (numbers as numbers,
+   * a ticked checkbox as true), or null when none was filled in.
    */
-  function profileOf(form) {
-    var profile = {};
+  function profileDataOf(form) {
     var data = {};
     var filled = false;
-    var name = form.querySelector('[name="name"]');
-    if (name && name.value.trim()) {
-      profile.name = name.value.trim();
-      filled = true;
-    }
     form.querySelectorAll('[name^="data."]').forEach(function (input) {
       var key = input.name.slice('data.'.length);
       if (input.type === 'checkbox') {
-        if (input.checked) {
-          data[key] = true;
-          filled = true;
-        }
+        data[key] = input.checked;
+        filled = filled || input.checked;
         return;
       }
       var text = input.value.trim();
@@ -330,8 +325,7 @@
       data[key] = input.type === 'number' && isFinite(Number(text)) ? Number(text) : text;
       filled = true;
     });
-    if (Object.keys(data).length > 0) profile.data = data;
-    return filled ? profile : null;
+    return filled ? data : null;
   }
 
   // --- confirming it's you: /settings/confirm ----------------------------------------------------

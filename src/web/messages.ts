@@ -14,7 +14,7 @@ export const NOTICES: Record<string, string> = {
   'account-deleted': 'Your account and everything in it are deleted.',
   registered: 'Welcome! Your account is ready.',
   'registered-profile-unsaved':
-    'Welcome! Your account is ready, but your profile could not be saved with it: please fill it in below.',
+    'Welcome! Your account is ready, but your name could not be saved with it: please fill it in below.',
   'passkey-added': 'Your passkey is added. You can now sign in with it.',
   'passkey-renamed': 'Your passkey is renamed.',
   'passkey-removed': 'Your passkey is removed. It no longer signs in to this account.',

@@ -90,7 +90,7 @@ describe('account pages in a real browser', () => {
     const disconnect = page.getByRole('button', { name: 'Disconnect Google' });
     await expect(disconnect.isDisabled()).resolves.toBe(true);
     await expect(page.locator('#why-google').textContent()).resolves.toContain(
-      'Google is your only way to sign in. Set a password or connect another provider',
+      'Google is your only way to sign in. Set a password, connect another provider or add a passkey',
     );
     await screenshot(page, 'settings-google-only');
 
