@@ -347,8 +347,13 @@ export class UsersRepository implements OnModuleInit {
     const user = await this.users
       .findOneAndUpdate(
         { _id: id, 'passkeys.id': passkeyId },
-        { $set: { 'passkeys.$.name': name } },
-        { returnDocument: 'after', projection: { passkeys: 1 } },
+        // An array filter: not every server that speaks MongoDB's protocol takes `$` in findAndModify.
+        { $set: { 'passkeys.$[renamed].name': name } },
+        {
+          arrayFilters: [{ 'renamed.id': passkeyId }],
+          returnDocument: 'after',
+          projection: { passkeys: 1 },
+        },
       )
       .lean<Pick<User, 'passkeys'>>()
       .exec();
