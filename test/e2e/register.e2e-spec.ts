@@ -33,6 +33,7 @@ describe('POST /auth/register', () => {
         hasPassword: true,
         providers: [],
         identities: [],
+        passkeys: 0,
         role: 'user',
         data: {},
         createdAt: expect.any(String),

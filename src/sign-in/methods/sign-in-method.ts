@@ -6,7 +6,7 @@ export type ProviderNames = ReadonlyArray<{ key: string; name: string }>;
 
 /**
  * One kind of way into an account (after Kratos's credential counters): the password, an identity
- * of a provider, later a passkey. `Instance` tells one way in of the kind from another on an
+ * of a provider, a passkey. `Instance` tells one way in of the kind from another on an
  * account (an identity: its provider); a kind an account holds at most once has none.
  *
  * Whether an account keeps one is said twice, and the two must agree (never-lock-out.medium-spec):

@@ -6,7 +6,7 @@ import { passwordMethod } from './password/password.method';
 import type { SignInMethod } from './sign-in-method';
 
 /**
- * Every way into an account, by the key sessions and events record. Adding one (a passkey) is its
+ * Every way into an account, by the key sessions and events record. Adding one is its
  * folder and a line here; the compiler then asks for it wherever a method is handled.
  */
 export const SIGN_IN_METHODS = registry({
