@@ -6,6 +6,11 @@ import type { LiveApp } from '../support/live-app';
 
 const PASSWORD = 'correct horse battery staple';
 const AN_HOUR = 3600_000;
+/** The browser's WebAuthn global in functions run in the page (the tests have no DOM types). */
+interface InPage {
+  PublicKeyCredential: { isConditionalMediationAvailable(): Promise<boolean> };
+}
+
 /** How long a ceremony may take in the page: options, the authenticator, the answer, the next page. */
 const CEREMONY_MS = 15_000;
 
@@ -183,7 +188,8 @@ describe('passkeys in the pages, in a real browser', () => {
   it('signs in with the "Sign in with a passkey" button, to returnTo when there is one', async () => {
     // A browser without passkey autofill, so that the button alone signs in.
     await page.addInitScript(() => {
-      PublicKeyCredential.isConditionalMediationAvailable = () => Promise.resolve(false);
+      (globalThis as unknown as InPage).PublicKeyCredential.isConditionalMediationAvailable = () =>
+        Promise.resolve(false);
     });
     const email = 'button.sign-in@example.test';
     await signUpWithPasskey(email);
@@ -219,7 +225,9 @@ describe('passkeys in the pages, in a real browser', () => {
     const login = page.getByLabel('Email or username');
     await expect(login.getAttribute('autocomplete')).resolves.toBe('username webauthn');
     await expect(
-      page.evaluate(() => PublicKeyCredential.isConditionalMediationAvailable()),
+      page.evaluate(() =>
+        (globalThis as unknown as InPage).PublicKeyCredential.isConditionalMediationAvailable(),
+      ),
     ).resolves.toBe(true);
 
     const email = 'autofill.sign-in@example.test';
