@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { screenshot } from '../support/chromium';
 import { browserWithLiveApp, BrowserWithLiveApp } from '../support/fixtures';
 import type { LiveApp } from '../support/live-app';
+import { SampleApp, startSampleApp } from '../support/sample-app';
 
 const PASSWORD = 'correct horse battery staple';
 const AN_HOUR = 3600_000;
@@ -30,12 +31,23 @@ describe('passkeys in the pages, in a real browser', () => {
   /** What the browser refused under the pages' Content-Security-Policy, and the script's errors. */
   let refused: string[];
 
+  /** An app of the team that signs its users in here (OpenID Connect). */
+  let sample: SampleApp;
+
   let fixture: BrowserWithLiveApp;
   beforeAll(async () => {
-    fixture = await browserWithLiveApp();
+    // The app listens first: its addresses are registered when the service starts.
+    sample = await startSampleApp();
+    fixture = await browserWithLiveApp({
+      env: { OIDC_CLIENTS: JSON.stringify([sample.client]) },
+    });
     ({ live, chromium } = fixture);
+    sample.useIssuer(live.url);
   });
-  afterAll(() => fixture?.close());
+  afterAll(async () => {
+    await fixture?.close();
+    await sample?.close();
+  });
   beforeEach(async () => {
     refused = [];
     context = await chromium.newContext({ baseURL: live.url });
@@ -217,6 +229,29 @@ describe('passkeys in the pages, in a real browser', () => {
     await clickAndLand('Sign in with a passkey', '**/settings');
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Settings');
     await expect(passkeyRows().textContent()).resolves.not.toContain('Never');
+  });
+
+  it("signs in to an app of the team with a passkey, through this service's sign-in page", async () => {
+    // A browser without passkey autofill, so that the button alone signs in.
+    await page.addInitScript(() => {
+      (globalThis as unknown as InPage).PublicKeyCredential.isConditionalMediationAvailable = () =>
+        Promise.resolve(false);
+    });
+    const email = 'app.passkey@example.test';
+    await signUpWithPasskey(email);
+    await signOut();
+
+    await page.goto(`${sample.url}/`);
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    expect(page.url()).toMatch(new RegExp(`^${live.url}/login\\?`));
+    expect(new URL(page.url()).searchParams.get('returnTo')).toMatch(
+      /^\/oauth2\/interaction\/[\w-]+$/,
+    );
+    // The passkey's success follows the interaction's returnTo, back to the app, signed in.
+    await clickAndLand('Sign in with a passkey', `${sample.url}/`);
+    await expect(page.locator('#signed-in-as').textContent()).resolves.toBe(
+      `Signed in as ${email}`,
+    );
   });
 
   it("signs in from the browser's autofill in the login field (conditional mediation)", async () => {
