@@ -13,6 +13,11 @@ export const NOTICES: Record<string, string> = {
   'other-sessions-ended': 'You are signed out everywhere else.',
   'account-deleted': 'Your account and everything in it are deleted.',
   registered: 'Welcome! Your account is ready.',
+  'registered-profile-unsaved':
+    'Welcome! Your account is ready, but your name could not be saved with it: please fill it in below.',
+  'passkey-added': 'Your passkey is added. You can now sign in with it.',
+  'passkey-renamed': 'Your passkey is renamed.',
+  'passkey-removed': 'Your passkey is removed. It no longer signs in to this account.',
   'signed-in': 'You are signed in.',
   reauthenticated: "Thanks, that's confirmed. You can now make your change.",
   'email-verified': 'Your email address is confirmed.',

@@ -90,7 +90,7 @@ export class PagesService implements ErrorPages {
   }
 
   /**
-   * "Confirm it's you": the password, or a provider connected to the account, before a change to
+   * "Confirm it's you": the password, a passkey, or a provider connected to the account, before a change to
    * how the account is entered. Afterwards the person lands on their settings again.
    */
   renderConfirm(
@@ -117,6 +117,8 @@ export class PagesService implements ErrorPages {
         hasPassword: typeof user.passwordHash === 'string',
         twoStep,
         formConfirms: typeof user.passwordHash === 'string' || twoStep,
+        // Its passkeys confirm it too (POST /auth/reauthenticate with `passkey`, by the page script).
+        hasPasskey: (user.passkeys?.length ?? 0) > 0,
         errors,
         // Without returnTo the provider sends the person to their settings with a confirmation.
         reauthLinks: this.providerLinks(undefined, linked, true),

@@ -4,6 +4,7 @@ import { AppConfig } from '../platform/config/app-config';
 import type { ProvidersConfig } from '../sign-in/methods/identities/providers/providers-config';
 import type { OpenIdConfig } from '../openid/openid-config';
 import { appFormTargets, providerFormTargets } from './form-targets';
+import { SCRIPTED_PAGE_PATHS } from './views';
 
 /** Fixed strings only: see helmetHeaders. */
 type CspDirectives = Record<string, string[] | null>;
@@ -18,6 +19,11 @@ function isStaticFile(path: string): boolean {
   return path.startsWith('/assets/') || isSwaggerUi(path);
 }
 
+/** The sign-in, registration and settings pages, which run the passkey script. */
+function isScriptedPage(path: string): boolean {
+  return SCRIPTED_PAGE_PATHS.some((page) => path === page || path.startsWith(`${page}/`));
+}
+
 /** Headers to set, in order, and headers to remove. */
 interface HeaderSet {
   set: ReadonlyArray<readonly [string, string]>;
@@ -27,8 +33,10 @@ interface HeaderSet {
 /**
  * Every response's headers: helmet's, and `Cache-Control: no-store` on every response but static
  * files (pages and API answers hold personal data, and a shared or back-button cache must not keep
- * them). The pages have no JavaScript and take nothing from other origins, so their policy allows
- * no script at all; Swagger UI under /docs gets its own, with its scripts and styles.
+ * them). The pages take nothing from other origins. The sign-in, registration and settings pages
+ * run one script, the service's own passkey file, so their policy allows the service's files and
+ * nothing else (no inline script, no eval); every other answer allows no script at all. Swagger UI
+ * under /docs gets its own, with its scripts and styles.
  *
  * helmet's headers depend on its options only, not on the request: they are worked out once, and
  * each response gets them in one loop rather than through helmet's dozen middleware functions.
@@ -39,7 +47,7 @@ export function responseHeaders(
   openid: OpenIdConfig,
 ): RequestHandler {
   const upgradeInsecureRequests = config.publicUrl.startsWith('https:') ? [] : null;
-  const pages = helmetHeaders({
+  const pageDirectives: CspDirectives = {
     scriptSrc: ["'none'"],
     // helmet's defaults add https: to these two; the pages need only their own stylesheet.
     styleSrc: ["'self'"],
@@ -48,7 +56,10 @@ export function responseHeaders(
     // sign their users in here, and nowhere else.
     formAction: ["'self'", ...providerFormTargets(providers), ...appFormTargets(openid)],
     upgradeInsecureRequests,
-  });
+  };
+  const pages = helmetHeaders(pageDirectives);
+  // The passkey script fetches from this origin only: default-src 'self' covers connect-src.
+  const scriptedPages = helmetHeaders({ ...pageDirectives, scriptSrc: ["'self'"] });
   const swaggerUi = helmetHeaders({
     scriptSrc: ["'self'"],
     // Swagger UI sets inline styles from its scripts, and shows images as data: URLs.
@@ -58,9 +69,16 @@ export function responseHeaders(
     upgradeInsecureRequests,
   });
   const personal = withHeader(pages, 'Cache-Control', 'no-store');
+  const personalScripted = withHeader(scriptedPages, 'Cache-Control', 'no-store');
   return (request, response, next) => {
     const path = request.path;
-    const headers = isSwaggerUi(path) ? swaggerUi : isStaticFile(path) ? pages : personal;
+    const headers = isSwaggerUi(path)
+      ? swaggerUi
+      : isStaticFile(path)
+        ? pages
+        : isScriptedPage(path)
+          ? personalScripted
+          : personal;
     for (const [name, value] of headers.set) response.setHeader(name, value);
     for (const name of headers.remove) response.removeHeader(name);
     next();

@@ -35,6 +35,7 @@ describe('sessionRows', () => {
   it.each([
     ['okta', 'Okta'],
     ['a-removed-provider', 'a-removed-provider'],
+    ['passkey', 'Passkey'],
     [null, 'Unknown'],
   ])('calls the method %s "%s"', (signedInWith, name) => {
     expect(sessionRows([view({ signedInWith })], PROVIDERS)[0].signedInWith).toBe(name);

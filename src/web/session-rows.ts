@@ -32,14 +32,16 @@ export function sessionRows(
   sessions: SessionView[],
   providers: Array<{ key: string; name: string }>,
 ): SessionRow[] {
-  const { password, provider } = SIGN_IN_METHODS;
-  // signedInWith is 'password' or the provider's key (SessionView).
+  const { password, provider, passkey } = SIGN_IN_METHODS;
+  // signedInWith is 'password', 'passkey' or the provider's key (SessionView).
   const methodName = (method: string | null) =>
     method === null
       ? 'Unknown'
       : method === 'password'
         ? password.label()
-        : provider.label({ provider: method }, providers);
+        : method === 'passkey'
+          ? passkey.label()
+          : provider.label({ provider: method }, providers);
   return sessions.map((session) => ({
     id: session.id,
     current: session.current,

@@ -17,6 +17,12 @@ export const PAGE_PATHS = [
   '/reset-password',
 ];
 
+/**
+ * The pages that run the service's passkey script (public/passkeys.js), and their sub-paths: the
+ * only answers whose policy lets a script run, and only the service's own files.
+ */
+export const SCRIPTED_PAGE_PATHS = ['/login', '/register', '/settings'];
+
 /** Handlebars views from views/ (layout.hbs wraps them), partials, and the stylesheet under /assets. */
 export function configureViews(app: NestExpressApplication, root: string): void {
   const views = join(root, 'views');

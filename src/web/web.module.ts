@@ -3,6 +3,7 @@ import { AccountModule } from '../account/account.module';
 import { AuthModule } from '../sign-in/auth.module';
 import { SocialAuthModule } from '../sign-in/methods/identities/social-auth.module';
 import { LinkingModule } from '../sign-in/methods/identities/linking/linking.module';
+import { PasskeysModule } from '../sign-in/methods/passkeys/passkeys.module';
 import { ProfileFieldsModule } from '../users/profile-fields/profile-fields.module';
 import { RecoveryModule } from '../account/recovery/recovery.module';
 import { VerificationModule } from '../account/email-verification/verification.module';
@@ -16,6 +17,7 @@ import { PagesService } from './pages.service';
 import { SecondFactorPageController } from './second-factor-page.controller';
 import { ConfirmItsYouController } from './settings/confirm-its-you.controller';
 import { DeleteAccountController } from './settings/delete-account.controller';
+import { PasskeysSettingsController } from './settings/passkeys-settings.controller';
 import { ProfileSettingsController } from './settings/profile-settings.controller';
 import { SessionsSettingsController } from './settings/sessions-settings.controller';
 import { SettingsController } from './settings/settings.controller';
@@ -29,6 +31,7 @@ import { WaysInSettingsController } from './settings/ways-in-settings.controller
     AccountModule,
     LinkingModule,
     SocialAuthModule,
+    PasskeysModule,
     VerificationModule,
     RecoveryModule,
     ProfileFieldsModule,
@@ -39,6 +42,7 @@ import { WaysInSettingsController } from './settings/ways-in-settings.controller
     SettingsController,
     ProfileSettingsController,
     WaysInSettingsController,
+    PasskeysSettingsController,
     SessionsSettingsController,
     ConfirmItsYouController,
     DeleteAccountController,

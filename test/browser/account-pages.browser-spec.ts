@@ -39,7 +39,7 @@ describe('account pages in a real browser', () => {
   async function signIn(login: string, password: string) {
     await page.getByLabel('Email or username').fill(login);
     await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
   const path = () => new URL(page.url()).pathname;
 
@@ -61,7 +61,7 @@ describe('account pages in a real browser', () => {
     await expect(notice().textContent()).resolves.toContain('You are signed out');
     await page.getByLabel('Email or username').fill('ada_browser');
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     expect(path()).toBe('/');
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Hello, Ada');
 
@@ -90,7 +90,7 @@ describe('account pages in a real browser', () => {
     const disconnect = page.getByRole('button', { name: 'Disconnect Google' });
     await expect(disconnect.isDisabled()).resolves.toBe(true);
     await expect(page.locator('#why-google').textContent()).resolves.toContain(
-      'Google is your only way to sign in. Set a password or connect another provider',
+      'Google is your only way to sign in. Set a password, connect another provider or add a passkey',
     );
     await screenshot(page, 'settings-google-only');
 
@@ -126,7 +126,7 @@ describe('account pages in a real browser', () => {
     const response = page.waitForResponse(
       (r) => r.url().endsWith('/login') && r.request().method() === 'POST',
     );
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     expect((await response).status()).toBe(401);
     await expect(page.getByRole('alert').textContent()).resolves.toContain(
       'The login or password is incorrect',

@@ -89,7 +89,7 @@ describe('the "confirm it\'s you" step of the settings pages, in a real browser'
   async function signIn(login: string, password: string) {
     await page.getByLabel('Email or username').fill(login);
     await page.getByLabel('Password').fill(password);
-    return statusOf(page.getByRole('button', { name: 'Sign in' }));
+    return statusOf(page.getByRole('button', { name: 'Sign in', exact: true }));
   }
 
   async function changePassword(from: string, to: string) {

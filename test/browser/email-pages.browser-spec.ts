@@ -84,7 +84,7 @@ describe('email pages in a real browser, with mail from a real SMTP server', () 
   async function signIn(login: string, password: string) {
     await page.getByLabel('Email or username').fill(login);
     await page.getByLabel('Password').fill(password);
-    return statusOf(page.getByRole('button', { name: 'Sign in' }));
+    return statusOf(page.getByRole('button', { name: 'Sign in', exact: true }));
   }
 
   /** Sends the settings' profile form with a new email. */

@@ -75,7 +75,7 @@ describe('an app signing its users in through this service, in a real browser', 
   async function signIn(login: string, password: string, app = sample) {
     await page.getByLabel('Email or username').fill(login);
     await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     // The form's redirects lead back to the app, which the sign-in page's form-action must allow.
     await Promise.race([
       page.waitForURL(`${app.url}/`),
@@ -226,7 +226,7 @@ describe('an app signing its users in through this service, in a real browser', 
     // …and the next one signs in here, in the same browser.
     await page.getByLabel('Email or username').fill(second);
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL((url) => url.pathname !== '/login');
 
     // The app asks again: straight back, signed in as the second person.

@@ -45,7 +45,7 @@ describe('signing out another device from the settings page, in a real browser',
     await phone.goto('/login');
     await phone.getByLabel('Email or username').fill('two.devices@example.test');
     await phone.getByLabel('Password').fill(PASSWORD);
-    await phone.getByRole('button', { name: 'Sign in' }).click();
+    await phone.getByRole('button', { name: 'Sign in', exact: true }).click();
     expect(path(phone)).toBe('/');
 
     await laptop.reload();

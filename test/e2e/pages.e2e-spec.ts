@@ -26,9 +26,36 @@ describe('pages', () => {
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.text).toMatch(/^<!doctype html>\s*<html lang="en">/);
     expect(page.text).toContain('<label for="login">Email or username</label>');
-    expect(page.text).toMatch(/id="login"[^>]*autocomplete="username"/);
+    // "webauthn": the browser's autofill offers the site's passkeys in the login field too.
+    expect(page.text).toMatch(/id="login"[^>]*autocomplete="username webauthn"/);
     expect(page.text).toMatch(/id="password"[^>]*autocomplete="current-password"/);
     expect(page.text).toContain('Continue with Google');
+  });
+
+  it("runs the service's own passkey script only: no inline script, no handler attribute, no other origin", async () => {
+    const agent = request.agent(t.http);
+    const { token } = await formOn('/register', agent);
+    const account = newAccount();
+    await agent
+      .post('/register')
+      .type('form')
+      .send({ _csrf: token, ...account, passwordConfirm: account.password })
+      .expect(303);
+    for (const path of ['/login', '/register', '/settings', '/settings/confirm']) {
+      const page = await agent.get(path).set('Accept', 'text/html').expect(200);
+      const scripts = [...page.text.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)];
+      expect([path, scripts.map(([tag]) => tag)]).toEqual([
+        path,
+        ['<script src="/assets/passkeys.js" defer></script>'],
+      ]);
+      expect([path, page.text]).not.toEqual([path, expect.stringMatching(/\son[a-z]+\s*=/i)]);
+      expect([path, page.text]).not.toEqual([path, expect.stringMatching(/javascript:/i)]);
+    }
+    const script = await request(t.http).get('/assets/passkeys.js').expect(200);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+    expect(script.text).toContain('navigator.credentials');
+    // Nothing the CSP would refuse, nor a dialog in place of the page's own alert element.
+    expect(script.text).not.toMatch(/\beval\(|new Function|\balert\(|innerHTML/);
   });
 
   it('allows form posts only to the providers in its content security policy', async () => {

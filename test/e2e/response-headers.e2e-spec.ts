@@ -110,10 +110,11 @@ describe('response headers', () => {
   });
 
   describe('Content-Security-Policy', () => {
-    it('allows no script on the pages and nothing from https: at large', async () => {
+    it("allows the pages the service's own script only, and nothing from https: at large", async () => {
       const page = await request(t.http).get('/login').expect(200);
       const csp = policy(page);
-      expect(csp['script-src']).toEqual(["'none'"]);
+      // The passkey script, a file of the service: no inline script, no eval, no other origin.
+      expect(csp['script-src']).toEqual(["'self'"]);
       expect(csp['style-src']).toEqual(["'self'"]);
       expect(csp['font-src']).toEqual(["'self'"]);
       expect(csp['default-src']).toEqual(["'self'"]);
@@ -121,9 +122,17 @@ describe('response headers', () => {
       expect(Object.values(csp).flat()).not.toContain('https:');
     });
 
-    it('is as strict on API answers and errors', async () => {
+    it('allows the script on the pages that run it only, and none on API answers and errors', async () => {
+      for (const path of ['/register', '/settings', '/settings/confirm']) {
+        const page = await request(t.http).get(path);
+        expect([path, policy(page)['script-src']]).toEqual([path, ["'self'"]]);
+      }
       const error = await request(t.http).get('/me').expect(401);
       expect(policy(error)['script-src']).toEqual(["'none'"]);
+      for (const path of ['/', '/forgot-password', '/health/live', '/login-elsewhere']) {
+        const answer = await request(t.http).get(path);
+        expect([path, policy(answer)['script-src']]).toEqual([path, ["'none'"]]);
+      }
     });
 
     it('gives Swagger UI a policy of its own, which lets every file it references load', async () => {

@@ -7,10 +7,12 @@ import { AppError } from '../../platform/http/app-error';
 import { toEventView } from '../../audit/events/event.view';
 import { EventsService } from '../../audit/events/events.service';
 import { LinkingService } from '../../sign-in/methods/identities/linking/linking.service';
+import { SignInMethods } from '../../sign-in/methods/sign-in-methods';
 import { ProfileFields } from '../../users/profile-fields/profile-fields.service';
 import { profileDataOf } from '../../users/profile-data';
 import { toUserView } from '../../users/user.view';
 import { eventRows } from '../event-rows';
+import { passkeyRows } from '../passkey-rows';
 import type { FieldErrors } from '../forms';
 import { PagesService } from '../pages.service';
 import { profileFormValues, profileInputs } from '../profile-form';
@@ -20,7 +22,9 @@ import { sessionRows } from '../session-rows';
 export interface SettingsProblems {
   status: number;
   /** Which form the problem is about, so it shows in the right place. */
-  form?: 'profile' | 'password' | 'connections' | 'sessions';
+  form?: 'profile' | 'password' | 'connections' | 'passkeys' | 'sessions';
+  /** The passkey whose rename form the problem is about. */
+  passkey?: string;
   error?: string;
   errors?: FieldErrors;
   typed?: Record<string, string>;
@@ -30,18 +34,23 @@ export interface SettingsProblems {
 const RECENT_EVENTS = 10;
 
 /**
- * The settings page, with every form on it (profile, password, connections, sessions) and the
+ * The settings page, with every form on it (profile, password, connections, passkeys, sessions) and the
  * account's latest activity; the settings controllers show it again with a form's problems.
  */
 @Injectable()
 export class SettingsPage {
+  /** The never-lock-out rule, to say which passkeys may go (the passkeys service enforces it). */
+  private readonly methods: SignInMethods;
+
   constructor(
     private readonly pages: PagesService,
     private readonly linking: LinkingService,
     private readonly sessions: SessionsService,
     private readonly events: EventsService,
     private readonly profileFields: ProfileFields,
-  ) {}
+  ) {
+    this.methods = new SignInMethods(pages.providers.map(({ key }) => key));
+  }
 
   /** Runs a change; a refusal the person can act on shows on the settings page with its status. */
   async attempt(
@@ -94,6 +103,7 @@ export class SettingsPage {
         user: toUserView(auth.user),
         connections,
         password,
+        passkeys: passkeyRows(auth.user, this.methods),
         sessions,
         otherSessions: sessions.some(({ current }) => !current),
         activity,

@@ -14,5 +14,7 @@ import { PasskeysService } from './passkeys.service';
   imports: [UsersModule, AuthModule, EmailModule, ProfileFieldsModule, PasskeyCeremoniesModule],
   controllers: [PasskeysController, PasskeyAuthController],
   providers: [PasskeysService, PasskeySignIn],
+  // The settings pages rename and remove passkeys through the same service.
+  exports: [PasskeysService],
 })
 export class PasskeysModule {}
