@@ -172,9 +172,11 @@ describe('AccountService', () => {
         }),
       ).resolves.toBeUndefined();
 
+      // Only while the password is still the one checked (a parallel change wins or loses whole).
       expect(users.setPasswordHash).toHaveBeenCalledWith(
         me._id,
         `hash(${NEW_PASSWORD}, user:${me._id.toHexString()})`,
+        me.passwordHash,
       );
       // No sign-in method filter: every other session ends, whatever it signed in with.
       expect(sessions.endOthers).toHaveBeenCalledWith(me._id, 'session-1');
@@ -187,9 +189,11 @@ describe('AccountService', () => {
       await service.changePassword(signedIn(me), { newPassword: NEW_PASSWORD });
 
       expect(auth.confirmPassword).not.toHaveBeenCalled();
+      // Only while it still has none.
       expect(users.setPasswordHash).toHaveBeenCalledWith(
         me._id,
         `hash(${NEW_PASSWORD}, user:${me._id.toHexString()})`,
+        undefined,
       );
       expect(sessions.endOthers).toHaveBeenCalledWith(me._id, 'session-1');
     });
@@ -197,6 +201,7 @@ describe('AccountService', () => {
     it('refuses with UNAUTHENTICATED when the account is gone, ending no session', async () => {
       const { users, sessions, service } = setup();
       users.setPasswordHash.mockResolvedValue(null as unknown as User);
+      users.findById.mockResolvedValue(null as unknown as User);
 
       await expect(
         service.changePassword(signedIn(socialOnly()), { newPassword: NEW_PASSWORD }),
