@@ -63,7 +63,7 @@ describe('argon2 work is queued fairly between accounts', () => {
       await release();
     }
 
-    const doneBefore = await signIn!;
+    const doneBefore = await signIn;
     await Promise.all(flood);
 
     // In arrival order the sign-in would wait for every queued check; in turns, for one or two.
