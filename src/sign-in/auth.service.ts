@@ -100,8 +100,8 @@ export class AuthService {
    * and password. Every failure gives the same error, and an unknown account still costs one
    * password verification, so neither reveals which accounts exist. A disabled account's right
    * password is refused with ACCOUNT_DISABLED; a wrong one fails as for any account. What a
-   * success writes (the failures set back to zero, the audit event) is left in the SignInRecord,
-   * for SignInService.complete to send with the session.
+   * success writes (the failures set back to zero) is left in the SignInRecord, for
+   * SignInService.complete to send with the session and its audit event.
    */
   verifyCredentials(login: string, password: string): Promise<SignInRecord> {
     return this.signIns.track(
@@ -128,13 +128,7 @@ export class AuthService {
     }
     if (user.disabled === true) throw accountDisabledError();
     await this.upgradeHash(user, password);
-    const succeeded = await this.events.recording({
-      type: 'sign_in.succeeded',
-      userId: user._id,
-      actor: userActor(user._id),
-      details: { method: 'password' },
-    });
-    return new SignInRecord(user, { method: 'password' }, [...(deferred ?? []), succeeded]);
+    return new SignInRecord(user, { method: 'password' }, deferred ?? [], true);
   }
 
   /**

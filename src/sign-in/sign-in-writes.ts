@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { BatchWriteFailed, WriteBatches } from '../platform/database/write-batches';
+import { userActor } from '../audit/events/event.schema';
+import { EventsService } from '../audit/events/events.service';
+import { BatchWriteFailed, InsertOneWrite, WriteBatches } from '../platform/database/write-batches';
 import { UsersRepository } from '../users/users.repository';
 import { accountDisabledError } from './account-disabled';
 import { SessionClient, SessionsService, StartingSession } from './sessions/sessions.service';
 import { SignInRecord } from './sign-in-record';
 
 /**
- * What a sign-in writes once someone has proved who they are: the check's part (SignInRecord), a
- * new session and the account's last sign-in, in one round trip where the server allows it
+ * What a sign-in writes once someone has proved who they are: the check's part (SignInRecord), its
+ * audit event, a new session and the account's last sign-in, in one round trip where the server allows it
  * (WriteBatches: MongoDB 8.0+), else one write after another.
  */
 @Injectable()
@@ -16,6 +18,7 @@ export class SignInWrites {
     private readonly batches: WriteBatches,
     private readonly sessions: SessionsService,
     private readonly users: UsersRepository,
+    private readonly events: EventsService,
   ) {}
 
   /**
@@ -27,7 +30,13 @@ export class SignInWrites {
   async write(record: SignInRecord, client: SessionClient): Promise<StartingSession> {
     const { user, proof } = record;
     const started = await this.sessions.starting(user._id, proof, client);
-    const writes = [...record.writes, started.write, this.users.recordingSignIn(user._id)];
+    const event = record.audited ? [await this.signInEvent(record)] : [];
+    const writes = [
+      ...record.writes,
+      ...event,
+      started.write,
+      this.users.recordingSignIn(user._id),
+    ];
     const last = writes.length - 1;
     let enabled: boolean;
     try {
@@ -44,5 +53,19 @@ export class SignInWrites {
       throw accountDisabledError();
     }
     return started;
+  }
+
+  /** `sign_in.succeeded`, saying how: the method, its provider, and the second factor if any. */
+  private signInEvent({ user, proof }: SignInRecord): Promise<InsertOneWrite> {
+    return this.events.recording({
+      type: 'sign_in.succeeded',
+      userId: user._id,
+      actor: userActor(user._id),
+      details: {
+        method: proof.method,
+        ...(proof.provider && { provider: proof.provider }),
+        ...(proof.secondFactor && { secondFactor: proof.secondFactor }),
+      },
+    });
   }
 }

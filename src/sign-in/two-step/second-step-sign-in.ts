@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { userActor } from '../../audit/events/event.schema';
-import { EventsService } from '../../audit/events/events.service';
 import { AppError } from '../../platform/http/app-error';
 import { UsersRepository } from '../../users/users.repository';
 import type { SignInProof } from '../sessions/sessions.service';
@@ -23,7 +21,6 @@ export class SecondStepSignIn {
     private readonly users: UsersRepository,
     private readonly check: SecondFactorCheck,
     private readonly signIn: SignInService,
-    private readonly events: EventsService,
   ) {}
 
   /** Whether `token` names a live pending step (for the page: show the form or start again). */
@@ -56,16 +53,6 @@ export class SecondStepSignIn {
       }
     }
     if (!(await this.steps.take(token!))) throw secondStepExpiredError();
-    const succeeded = await this.events.recording({
-      type: 'sign_in.succeeded',
-      userId: user._id,
-      actor: userActor(user._id),
-      details: {
-        method: proof.method,
-        ...(proof.provider && { provider: proof.provider }),
-        ...(proof.secondFactor && { secondFactor: proof.secondFactor }),
-      },
-    });
-    return this.signIn.complete(new SignInRecord(user, proof, [succeeded]), client);
+    return this.signIn.complete(new SignInRecord(user, proof, [], true), client);
   }
 }

@@ -195,7 +195,8 @@ export class SocialAuthController {
         await this.browserSessions.renew(response, current!, { proof, securityEvent: true });
       } else if (result.action !== 'linked') {
         const outcome = await this.signIn.complete(
-          new SignInRecord(result.user, proof, result.writes),
+          // A sign-in is audited as one; a new account by user.created.
+          new SignInRecord(result.user, proof, result.writes, result.action === 'signed-in'),
           this.browserSessions.signInClient(request),
         );
         if (outcome.status === 'second-factor-required' && !wantsJson(request)) {

@@ -90,13 +90,7 @@ export class SocialSignInService {
   ): Promise<Omit<SocialOutcome, 'returnTo'>> {
     if (user.disabled === true) throw accountDisabledError();
     await this.users.touchIdentity(identity.provider, identity.subject);
-    const succeeded = await this.events.recording({
-      type: 'sign_in.succeeded',
-      userId: user._id,
-      actor: userActor(user._id),
-      details: { method: 'provider', provider: identity.provider },
-    });
-    return { action: 'signed-in', user, writes: [succeeded] };
+    return { action: 'signed-in', user, writes: [] };
   }
 
   /**

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
-import { userActor } from '../../../audit/events/event.schema';
-import { EventsService } from '../../../audit/events/events.service';
 import { AppError } from '../../../platform/http/app-error';
 import { SignInMetrics } from '../../../platform/metrics/sign-in-metrics';
 import { usernameBaseFromEmail } from '../../../users/identifiers';
@@ -24,7 +22,6 @@ export class PasskeySignIn {
     private readonly users: UsersRepository,
     private readonly auth: AuthService,
     private readonly profileFields: ProfileFields,
-    private readonly events: EventsService,
     private readonly signIns: SignInMetrics,
   ) {}
 
@@ -40,13 +37,7 @@ export class PasskeySignIn {
   private async check(response: object): Promise<SignInRecord> {
     const { user } = await this.ceremonies.verifyAssertion(response);
     if (user.disabled === true) throw accountDisabledError();
-    const succeeded = await this.events.recording({
-      type: 'sign_in.succeeded',
-      userId: user._id,
-      actor: userActor(user._id),
-      details: { method: 'passkey' },
-    });
-    return new SignInRecord(user, { method: 'passkey' }, [succeeded]);
+    return new SignInRecord(user, { method: 'passkey' }, [], true);
   }
 
   /**
