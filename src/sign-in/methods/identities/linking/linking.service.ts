@@ -101,7 +101,7 @@ export class LinkingService {
     if (outcome === 'last-login-method') {
       throw new AppError(
         'LAST_LOGIN_METHOD',
-        `${provider.name} is your only way to sign in. Set a password or connect another provider before disconnecting it.`,
+        `${provider.name} is your only way to sign in. Set a password, add a passkey or connect another provider before disconnecting it.`,
       );
     }
   }
@@ -122,7 +122,7 @@ export class LinkingService {
     if (outcome === 'last-login-method') {
       throw new AppError(
         'LAST_LOGIN_METHOD',
-        `${provider.name} is the account's only way to sign in: it needs a password or another provider first.`,
+        `${provider.name} is the account's only way to sign in: it needs a password, a passkey or another provider first.`,
       );
     }
   }
@@ -186,7 +186,7 @@ export class LinkingService {
     }
     throw new AppError(
       'LAST_LOGIN_METHOD',
-      'Your password is your only way to sign in. Connect a provider before removing it.',
+      'Your password is your only way to sign in. Add a passkey or connect a provider before removing it.',
     );
   }
 
