@@ -28,6 +28,11 @@ export interface Forgery {
   counter?: number;
   /** Sign this challenge instead of the options'. */
   challenge?: string;
+  /**
+   * Create a credential under this id (base64url), new keys and all, ignoring the options'
+   * exclusions: a credential id that another account registered already.
+   */
+  credentialId?: string;
 }
 
 /** A credential the authenticator holds. */
@@ -66,11 +71,14 @@ export class SoftAuthenticator {
   /** navigator.credentials.create(): a new credential, and the registration response as JSON. */
   create(options: CreationOptions, forgery: Forgery = {}) {
     const excluded = new Set((options.excludeCredentials ?? []).map(({ id }) => id));
-    if (this.credentials.some(({ id }) => excluded.has(id))) {
+    if (forgery.credentialId === undefined && this.credentials.some(({ id }) => excluded.has(id))) {
       throw new Error('InvalidStateError: a credential of the list is on this authenticator');
     }
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const credentialId = randomBytes(32);
+    const credentialId =
+      forgery.credentialId === undefined
+        ? randomBytes(32)
+        : Buffer.from(forgery.credentialId, 'base64url');
     const credential: SoftCredential = {
       id: credentialId.toString('base64url'),
       privateKey,
