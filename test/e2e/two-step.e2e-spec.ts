@@ -205,6 +205,23 @@ describe('two-step sign-in', () => {
       ]);
     });
 
+    it("counts second steps under their factor in sign_ins_total: 'totp', 'recovery_code'", async () => {
+      const { account, recoveryCodes } = await withTwoStep();
+      const wrong = await firstStep(account);
+      const refused = await wrong.agent.post('/auth/second-factor').send({ code: '000000' });
+      expect(refused.body.error.code).toBe('WRONG_CODE');
+      const right = await firstStep(account);
+      await right.agent
+        .post('/auth/second-factor')
+        .send({ recoveryCode: recoveryCodes[0] })
+        .expect(200);
+      const metrics = await request(t().http).get('/metrics').expect(200);
+      expect(metrics.text).toMatch(/sign_ins_total\{method="totp",outcome="failure"\} [1-9]/);
+      expect(metrics.text).toMatch(
+        /sign_ins_total\{method="recovery_code",outcome="success"\} [1-9]/,
+      );
+    });
+
     it('refuses a code already used (its replay), also for a new sign-in', async () => {
       const { account, secret } = await withTwoStep();
       const code = codeOf(secret);

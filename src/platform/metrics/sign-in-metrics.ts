@@ -11,10 +11,12 @@ const FAILURES = new Set<ErrorCode>([
   'CODE_REJECTED',
   'INVALID_ID_TOKEN',
   'STATE_MISMATCH',
+  'WRONG_CODE',
 ]);
 
 /**
- * Counts sign-ins by method (`password` or a provider's key) and outcome: `failure` when the proof
+ * Counts sign-ins by method (`password`, a provider's key, `passkey`, or a second factor: `totp`,
+ * `recovery_code`) and outcome: `failure` when the proof
  * was wrong, `refused` when the service would not decide or accept it (limits, lock, busy, a
  * provider outage, an identity or email of another account). Unexpected errors are not counted:
  * they show as 500s in the request metrics.
@@ -26,7 +28,7 @@ export class SignInMetrics {
   constructor(registry: Registry) {
     this.signIns = new Counter({
       name: 'sign_ins_total',
-      help: 'Completed sign-in attempts, by method (password or provider key) and outcome.',
+      help: 'Completed sign-in attempts, by method (password, provider key, passkey, or the second factor: totp, recovery_code) and outcome.',
       labelNames: ['method', 'outcome'],
       registers: [registry],
     });

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../platform/http/app-error';
+import { SignInMetrics } from '../../platform/metrics/sign-in-metrics';
 import { UsersRepository } from '../../users/users.repository';
 import type { SignInProof } from '../sessions/sessions.service';
 import { SignInRecord } from '../sign-in-record';
 import { SignInClient, SignInOutcome, SignInService } from '../sign-in.service';
 import { SecondFactorAnswer, SecondFactorCheck, wrongCodeError } from './second-factor-check';
+import type { SecondFactor } from './second-factor';
 import { secondStepExpiredError } from './second-factor-errors';
 import { SecondSteps } from './second-steps';
 
@@ -21,6 +23,7 @@ export class SecondStepSignIn {
     private readonly users: UsersRepository,
     private readonly check: SecondFactorCheck,
     private readonly signIn: SignInService,
+    private readonly signIns: SignInMetrics,
   ) {}
 
   /** Whether `token` names a live pending step (for the page: show the form or start again). */
@@ -28,7 +31,20 @@ export class SecondStepSignIn {
     return token !== undefined && (await this.steps.find(token)) !== null;
   }
 
-  async finish(
+  /**
+   * Finishes the pending step with `answer`. Counted in sign_ins_total under its factor's label
+   * (`totp`, `recovery_code`): the first factor was counted when it was given.
+   */
+  finish(
+    token: string | undefined,
+    answer: SecondFactorAnswer,
+    client: SignInClient,
+  ): Promise<SignInOutcome> {
+    const factor: SecondFactor = answer.code !== undefined ? 'totp' : 'recovery_code';
+    return this.signIns.track(factor, this.secondStep(token, answer, client));
+  }
+
+  private async secondStep(
     token: string | undefined,
     answer: SecondFactorAnswer,
     client: SignInClient,
