@@ -26,7 +26,7 @@ describe('two-step sign-in in the pages', () => {
 
   /** Where a redirect leads, as a path of the service. */
   function at(response: request.Response): string {
-    const url = new URL(response.headers.location as string);
+    const url = new URL(response.headers.location);
     return `${url.pathname}${url.search}`;
   }
 
@@ -68,7 +68,7 @@ describe('two-step sign-in in the pages', () => {
       .send({ _csrf: token, ...account, passwordConfirm: account.password })
       .expect(303);
     const { _id } = (await users().findOne({ email: account.email }))!;
-    return { agent, account, id: _id as Types.ObjectId };
+    return { agent, account, id: _id };
   }
 
   /** The secret shown by the set-up page, without the spaces between its groups. */
@@ -275,7 +275,7 @@ describe('two-step sign-in in the pages', () => {
           ...(returnTo && { returnTo }),
         })
         .expect(303);
-      return { agent, location: response.headers.location as string };
+      return { agent, location: response.headers.location };
     }
 
     async function submit(agent: Agent, fields: Record<string, string>) {
@@ -325,7 +325,7 @@ describe('two-step sign-in in the pages', () => {
         .collection('second_steps')
         .updateMany({ userId: id }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
       const expired = await page(agent, `${asked.pathname}${asked.search}`, 303);
-      const back = new URL(expired.headers.location as string);
+      const back = new URL(expired.headers.location);
       expect(back.pathname).toBe('/login');
       expect(back.searchParams.get('error')).toBe('SECOND_STEP_EXPIRED');
       expect(back.searchParams.get('returnTo')).toBe(returnTo);
