@@ -4,6 +4,7 @@ import { totpCodeOf } from '../../src/sign-in/two-step/totp';
 import { screenshot } from '../support/chromium';
 import { browserWithLiveApp, BrowserWithLiveApp } from '../support/fixtures';
 import type { LiveApp } from '../support/live-app';
+import { SampleApp, startSampleApp } from '../support/sample-app';
 
 const PASSWORD = 'correct horse battery staple';
 const AN_HOUR = 3600_000;
@@ -22,12 +23,23 @@ describe('two-step sign-in in the pages, in a real browser', () => {
   /** What the browser refused under the pages' Content-Security-Policy, and script errors. */
   let refused: string[];
 
+  /** An app of the team that signs its users in here (OpenID Connect). */
+  let sample: SampleApp;
+
   let fixture: BrowserWithLiveApp;
   beforeAll(async () => {
-    fixture = await browserWithLiveApp();
+    // The app listens first: its addresses are registered when the service starts.
+    sample = await startSampleApp();
+    fixture = await browserWithLiveApp({
+      env: { OIDC_CLIENTS: JSON.stringify([sample.client]) },
+    });
     ({ live, chromium } = fixture);
+    sample.useIssuer(live.url);
   });
-  afterAll(() => fixture?.close());
+  afterAll(async () => {
+    await fixture?.close();
+    await sample?.close();
+  });
   beforeEach(async () => {
     refused = [];
     context = await chromium.newContext({ baseURL: live.url });
@@ -69,9 +81,9 @@ describe('two-step sign-in in the pages, in a real browser', () => {
     expect(path()).toBe('/login');
   }
 
-  /** The password form of /login: its answer is the second step's page when two-step is on. */
-  async function signInWithPassword(email: string) {
-    await page.goto('/login');
+  /** The password form of /login (the one the tab is on, unless `fresh`): its answer is the second step's page when two-step is on. */
+  async function signInWithPassword(email: string, { fresh = true } = {}) {
+    if (fresh) await page.goto('/login');
     await page.getByLabel('Email or username').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
     // "Sign in with a passkey" is a button too.
@@ -272,5 +284,30 @@ describe('two-step sign-in in the pages, in a real browser', () => {
     expect(path()).toBe('/login');
     await expect(page.getByRole('alert').textContent()).resolves.toContain('Please start again');
     await screenshot(page, 'second-factor-expired');
+  });
+
+  it("takes the second step of an app's sign-in on the page, then goes back to the app", async () => {
+    const email = 'barbara.two.step@example.test';
+    await register(email);
+    const { secret } = await turnOn(email);
+    await signOut();
+
+    await page.goto(`${sample.url}/`);
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    expect(path()).toBe('/login');
+    await signInWithPassword(email, { fresh: false });
+    expect(path()).toBe('/login/second-factor');
+    // Where the sign-in goes on to: the app's interaction, here.
+    expect(new URL(page.url()).searchParams.get('returnTo')).toMatch(
+      /\/oauth2\/interaction\/[\w-]+$/,
+    );
+    await page.getByLabel('Code from your app').fill(totpCodeOf(secret));
+    await Promise.all([
+      page.waitForURL(`${sample.url}/`),
+      page.getByRole('button', { name: 'Continue' }).click(),
+    ]);
+    await expect(page.locator('#signed-in-as').textContent()).resolves.toBe(
+      `Signed in as ${email}`,
+    );
   });
 });
