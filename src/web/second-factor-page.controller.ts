@@ -9,7 +9,7 @@ import { oneSecondFactor, SecondFactorDto } from '../sign-in/two-step/dto/two-st
 import { SecondStepCookie } from '../sign-in/two-step/second-step-cookie';
 import { SecondStepSignIn } from '../sign-in/two-step/second-step-sign-in';
 import { RequireFormToken } from './csrf.guard';
-import { formField, readForm } from './forms';
+import { formField, readForm, withoutSpaces } from './forms';
 import { PageErrorFilter } from './page-error.filter';
 import { PagesService } from './pages.service';
 
@@ -46,7 +46,7 @@ export class SecondFactorPageController {
   @SignInThrottle()
   async submit(@Req() request: Request, @Res() response: Response): Promise<void> {
     const returnTo = this.requestedReturnTo(formField(request.body, 'returnTo'));
-    const form = await readForm(SecondFactorDto, request.body, {
+    const form = await readForm(SecondFactorDto, withoutSpaces(request.body, 'code'), {
       required: [],
       optional: ['code', 'recoveryCode'],
     });

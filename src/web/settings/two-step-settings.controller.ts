@@ -8,7 +8,7 @@ import { RequireRecentSignIn } from '../../sign-in/reauthentication/recent-sign-
 import { ConfirmTwoStepDto } from '../../sign-in/two-step/dto/two-step.dto';
 import { TwoStepService } from '../../sign-in/two-step/two-step.service';
 import { RequireFormToken } from '../csrf.guard';
-import { FieldErrors, readForm } from '../forms';
+import { FieldErrors, readForm, withoutSpaces } from '../forms';
 import { PageErrorFilter } from '../page-error.filter';
 import { PagesService } from '../pages.service';
 import { qrCodeMarkup } from '../qr-code-markup';
@@ -78,7 +78,9 @@ export class TwoStepSettingsController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const form = await readForm(ConfirmTwoStepDto, request.body, { required: ['code'] });
+    const form = await readForm(ConfirmTwoStepDto, withoutSpaces(request.body, 'code'), {
+      required: ['code'],
+    });
     if (form.errors.code) {
       return this.renderSetUp(request, response, auth, { code: form.errors.code }, 400);
     }
