@@ -58,3 +58,13 @@ export function formField(body: unknown, field: string): string {
       : undefined;
   return typeof value === 'string' ? value : '';
 }
+
+/**
+ * The form with the spaces taken out of `field`: a code copied from an app that shows it as
+ * "123 456" is the same code.
+ */
+export function withoutSpaces(body: unknown, field: string): Record<string, unknown> {
+  const source = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const value = source[field];
+  return typeof value === 'string' ? { ...source, [field]: value.replace(/\s/g, '') } : source;
+}

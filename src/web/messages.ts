@@ -18,6 +18,8 @@ export const NOTICES: Record<string, string> = {
   'passkey-added': 'Your passkey is added. You can now sign in with it.',
   'passkey-renamed': 'Your passkey is renamed.',
   'passkey-removed': 'Your passkey is removed. It no longer signs in to this account.',
+  'two-step-disabled':
+    'Two-step sign-in is off: signing in asks for no code now, and your recovery codes no longer work.',
   'signed-in': 'You are signed in.',
   reauthenticated: "Thanks, that's confirmed. You can now make your change.",
   'email-verified': 'Your email address is confirmed.',
@@ -34,7 +36,7 @@ export const ERRORS: Record<string, string> = {
   SECOND_FACTOR_REQUIRED:
     'Your account has two-step sign-in: confirm it is you with your password (if you have one) and a code from your authenticator app.',
   SECOND_STEP_EXPIRED:
-    'That sign-in is no longer waiting for a code (it expired, or too many wrong codes were given). Please sign in again.',
+    'Your sign-in stopped waiting for a code: it lasts 5 minutes, and ends after 5 wrong codes. Please start again: sign in below, then enter a new code.',
   STATE_MISMATCH:
     'That sign-in could not be matched to this browser, or it was already used. Please start again.',
   CODE_REJECTED: 'The provider did not accept that sign-in; it may have expired. Please try again.',

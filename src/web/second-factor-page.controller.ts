@@ -9,7 +9,7 @@ import { oneSecondFactor, SecondFactorDto } from '../sign-in/two-step/dto/two-st
 import { SecondStepCookie } from '../sign-in/two-step/second-step-cookie';
 import { SecondStepSignIn } from '../sign-in/two-step/second-step-sign-in';
 import { RequireFormToken } from './csrf.guard';
-import { formField, readForm } from './forms';
+import { formField, readForm, withoutSpaces } from './forms';
 import { PageErrorFilter } from './page-error.filter';
 import { PagesService } from './pages.service';
 
@@ -33,8 +33,10 @@ export class SecondFactorPageController {
   @Get()
   async show(@Req() request: Request, @Res() response: Response): Promise<void> {
     const returnTo = this.requestedReturnTo(request.query.returnTo);
-    if (!(await this.secondStep.isPending(this.cookie.read(request)))) {
-      return this.startAgain(response, returnTo);
+    const token = this.cookie.read(request);
+    if (!(await this.secondStep.isPending(token))) {
+      // With the cookie of a step that ended (five minutes, five wrong codes), say so.
+      return this.startAgain(response, returnTo, token !== undefined);
     }
     await this.render(request, response, returnTo, {});
   }
@@ -44,17 +46,18 @@ export class SecondFactorPageController {
   @SignInThrottle()
   async submit(@Req() request: Request, @Res() response: Response): Promise<void> {
     const returnTo = this.requestedReturnTo(formField(request.body, 'returnTo'));
-    const form = await readForm(SecondFactorDto, request.body, {
+    const form = await readForm(SecondFactorDto, withoutSpaces(request.body, 'code'), {
       required: [],
       optional: ['code', 'recoveryCode'],
     });
     if (Object.keys(form.errors).length > 0) {
       return this.render(request, response, returnTo, form.errors, 400);
     }
+    const token = this.cookie.read(request);
     try {
       const answer = oneSecondFactor(form.value)!;
       const outcome = await this.secondStep.finish(
-        this.cookie.read(request),
+        token,
         answer,
         this.sessions.signInClient(request),
       );
@@ -66,6 +69,10 @@ export class SecondFactorPageController {
       if (!(error instanceof AppError)) throw error;
       if (error.code === 'SECOND_STEP_EXPIRED') return this.startAgain(response, returnTo, true);
       if (!error.field) throw error;
+      // The wrong code that was the step's last try: no form to show again, only a new start.
+      if (error.code === 'WRONG_CODE' && !(await this.secondStep.isPending(token))) {
+        return this.startAgain(response, returnTo, true);
+      }
       await this.render(
         request,
         response,
@@ -83,11 +90,19 @@ export class SecondFactorPageController {
     errors: Record<string, string>,
     status = 200,
   ): Promise<void> {
+    const startAgain = new URLSearchParams(returnTo === undefined ? {} : { returnTo }).toString();
     return this.pages.render(
       request,
       response,
       'second-factor',
-      { title: 'Two-step sign-in', errors, returnTo },
+      {
+        title: 'Two-step sign-in',
+        errors,
+        returnTo,
+        // The field to type in: the code, unless a recovery code was just refused.
+        focusRecoveryCode: errors.recoveryCode !== undefined && errors.code === undefined,
+        startAgainQuery: startAgain ? `?${startAgain}` : '',
+      },
       status,
     );
   }

@@ -4,6 +4,7 @@ import { AuthModule } from '../sign-in/auth.module';
 import { SocialAuthModule } from '../sign-in/methods/identities/social-auth.module';
 import { LinkingModule } from '../sign-in/methods/identities/linking/linking.module';
 import { PasskeysModule } from '../sign-in/methods/passkeys/passkeys.module';
+import { TwoStepModule } from '../sign-in/two-step/two-step.module';
 import { ProfileFieldsModule } from '../users/profile-fields/profile-fields.module';
 import { RecoveryModule } from '../account/recovery/recovery.module';
 import { VerificationModule } from '../account/email-verification/verification.module';
@@ -22,6 +23,7 @@ import { ProfileSettingsController } from './settings/profile-settings.controlle
 import { SessionsSettingsController } from './settings/sessions-settings.controller';
 import { SettingsController } from './settings/settings.controller';
 import { SettingsPage } from './settings/settings-page';
+import { TwoStepSettingsController } from './settings/two-step-settings.controller';
 import { WaysInSettingsController } from './settings/ways-in-settings.controller';
 
 /** Server-rendered pages for people in a browser, on the same services as the JSON API. */
@@ -32,6 +34,7 @@ import { WaysInSettingsController } from './settings/ways-in-settings.controller
     LinkingModule,
     SocialAuthModule,
     PasskeysModule,
+    TwoStepModule,
     VerificationModule,
     RecoveryModule,
     ProfileFieldsModule,
@@ -43,6 +46,7 @@ import { WaysInSettingsController } from './settings/ways-in-settings.controller
     ProfileSettingsController,
     WaysInSettingsController,
     PasskeysSettingsController,
+    TwoStepSettingsController,
     SessionsSettingsController,
     ConfirmItsYouController,
     DeleteAccountController,

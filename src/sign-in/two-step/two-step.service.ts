@@ -47,6 +47,21 @@ export class TwoStepService {
         'Two-step sign-in is already on. Turn it off first (DELETE /me/two-step) to use another app.',
       );
     }
+    return this.setUpView(user, secret);
+  }
+
+  /**
+   * The pending set-up again, for the settings page that shows it until the first code confirms
+   * it (a reload, a wrong code); undefined when none is pending or its secret no longer opens.
+   */
+  async pendingSetUp(user: User): Promise<TwoStepSetUp | undefined> {
+    const pending = user.twoStep;
+    if (pending === undefined || pending.enabled) return undefined;
+    const secret = this.secrets.open(pending.secret, user._id.toHexString());
+    return secret === undefined ? undefined : this.setUpView(user, secret);
+  }
+
+  private async setUpView(user: User, secret: string): Promise<TwoStepSetUp> {
     const url = otpauthUrl(secret, this.config.APP_NAME, user.email ?? user.username);
     return { secret, otpauthUrl: url, qrSvg: await qrCodeSvg(url, { type: 'svg', margin: 1 }) };
   }

@@ -10,6 +10,7 @@ import { LinkingService } from '../../sign-in/methods/identities/linking/linking
 import { SignInMethods } from '../../sign-in/methods/sign-in-methods';
 import { ProfileFields } from '../../users/profile-fields/profile-fields.service';
 import { profileDataOf } from '../../users/profile-data';
+import type { User } from '../../users/schemas/user.schema';
 import { toUserView } from '../../users/user.view';
 import { eventRows } from '../event-rows';
 import { passkeyRows } from '../passkey-rows';
@@ -22,7 +23,7 @@ import { sessionRows } from '../session-rows';
 export interface SettingsProblems {
   status: number;
   /** Which form the problem is about, so it shows in the right place. */
-  form?: 'profile' | 'password' | 'connections' | 'passkeys' | 'sessions';
+  form?: 'profile' | 'password' | 'connections' | 'passkeys' | 'twoStep' | 'sessions';
   /** The passkey whose rename form the problem is about. */
   passkey?: string;
   error?: string;
@@ -30,11 +31,27 @@ export interface SettingsProblems {
   typed?: Record<string, string>;
 }
 
+/** Fewer recovery codes than this left, and the settings suggest making new ones. */
+const FEW_RECOVERY_CODES = 3;
+
+/** Two-step sign-in as the settings show it: on (and its recovery codes), off, or being set up. */
+function twoStepState({ twoStep }: User) {
+  const enabled = twoStep?.enabled === true;
+  const recoveryCodesLeft = enabled ? twoStep.recoveryCodes.length : 0;
+  return {
+    enabled,
+    pending: twoStep !== undefined && !enabled,
+    recoveryCodesLeft,
+    fewLeft: enabled && recoveryCodesLeft <= FEW_RECOVERY_CODES,
+  };
+}
+
 /** How many of the account's latest events the settings page lists (GET /me/events has them all). */
 const RECENT_EVENTS = 10;
 
 /**
- * The settings page, with every form on it (profile, password, connections, passkeys, sessions) and the
+ * The settings page, with every form on it (profile, password, connections, passkeys, two-step
+ * sign-in, sessions) and the
  * account's latest activity; the settings controllers show it again with a form's problems.
  */
 @Injectable()
@@ -104,6 +121,7 @@ export class SettingsPage {
         connections,
         password,
         passkeys: passkeyRows(auth.user, this.methods),
+        twoStep: twoStepState(auth.user),
         sessions,
         otherSessions: sessions.some(({ current }) => !current),
         activity,
