@@ -19,6 +19,8 @@ export const NOTICES: Record<string, string> = {
   'passkey-renamed': 'Your passkey is renamed.',
   'passkey-removed': 'Your passkey is removed. It no longer signs in to this account.',
   'signed-in': 'You are signed in.',
+  'two-factors-asked':
+    'The app you are signing in to asks for a stronger sign-in: please sign in with a passkey.',
   reauthenticated: "Thanks, that's confirmed. You can now make your change.",
   'email-verified': 'Your email address is confirmed.',
   'email-verified-signed-out':

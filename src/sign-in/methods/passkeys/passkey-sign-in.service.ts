@@ -14,6 +14,7 @@ import { SignInRecord } from '../../sign-in-record';
 import { PasskeySignUpDto } from './dto/passkey-sign-up.dto';
 import { passkeyMethod } from './passkey.method';
 import { PasskeyCeremonies } from './passkey-ceremonies';
+import { passkeyProof } from './passkey-proof';
 import { newPasskey } from './passkeys.service';
 
 /** Signing in with a passkey, and signing up with one instead of a password. */
@@ -38,7 +39,7 @@ export class PasskeySignIn {
   }
 
   private async check(response: object): Promise<SignInRecord> {
-    const { user } = await this.ceremonies.verifyAssertion(response);
+    const { user, passkey } = await this.ceremonies.verifyAssertion(response);
     if (user.disabled === true) throw accountDisabledError();
     const succeeded = await this.events.recording({
       type: 'sign_in.succeeded',
@@ -46,7 +47,7 @@ export class PasskeySignIn {
       actor: userActor(user._id),
       details: { method: 'passkey' },
     });
-    return new SignInRecord(user, { method: 'passkey' }, [succeeded]);
+    return new SignInRecord(user, passkeyProof(passkey), [succeeded]);
   }
 
   /**
@@ -73,20 +74,25 @@ export class PasskeySignIn {
     );
   }
 
-  /** The account a sign-up's registration response creates, with that passkey as its way in. */
-  async signUp(response: object, name: string | undefined): Promise<User> {
+  /**
+   * The account a sign-up's registration response creates, with that passkey as its way in, as a
+   * sign-in with it (for SignInService.complete).
+   */
+  async signUp(response: object, name: string | undefined): Promise<SignInRecord> {
     const { challenge, credential } = await this.ceremonies.verifyCreation(response, 'sign-up');
     const { signUp, webauthnUserId } = challenge;
     if (!signUp || !webauthnUserId) throw new Error('A sign-up challenge without its account');
-    return this.auth.createAccount(
+    const passkey = newPasskey(credential, name);
+    const user = await this.auth.createAccount(
       {
         email: signUp.email,
         username: signUp.username,
         usernameBase: usernameBaseFromEmail(signUp.email),
         data: signUp.data,
-        passkey: { passkey: newPasskey(credential, name), webauthnUserId },
+        passkey: { passkey, webauthnUserId },
       },
       'passkey',
     );
+    return new SignInRecord(user, passkeyProof(passkey));
   }
 }
