@@ -68,9 +68,12 @@ export const ID_TOKEN_TTL_SECONDS = 3600;
 /** Where the provider sends a browser to sign in (and back): handled by InteractionController. */
 export const INTERACTION_PATH = '/oauth2/interaction';
 
-/** Claims by scope; `sub` is the account's id as a string, stable forever. */
+/**
+ * Claims by scope; `sub` is the account's id as a string, stable forever. Every ID token says how
+ * its person signed in here (`amr`, and `acr` for two factors: authentication-context.ts).
+ */
 const CLAIMS = {
-  openid: ['sub'],
+  openid: ['sub', 'amr', 'acr'],
   email: ['email', 'email_verified'],
   profile: ['name', 'preferred_username'],
 };
@@ -224,8 +227,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       // The authorization code flow only (no implicit or hybrid responses).
       responseTypes: ['code'],
       scopes: ['openid', 'email', 'profile', 'offline_access', 'data'],
-      // amr and acr (RFC 8176, authentication-context.ts) go into every ID token, as sub does.
-      claims: { ...CLAIMS, data: ['data'], amr: null, acr: null },
+      claims: { ...CLAIMS, data: ['data'] },
       acrValues: ACR_VALUES,
       conformIdTokenClaims: false,
       findAccount: (_ctx: KoaContextWithOIDC, sub: string) => this.findAccount(sub),

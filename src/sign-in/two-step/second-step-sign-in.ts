@@ -7,12 +7,7 @@ import { UsersRepository } from '../../users/users.repository';
 import type { SignInProof } from '../sessions/sessions.service';
 import { SignInRecord } from '../sign-in-record';
 import type { Auth } from '../authenticated-request';
-import {
-  SecondStepRequired,
-  SignInClient,
-  SignInOutcome,
-  SignInService,
-} from '../sign-in.service';
+import { SecondStepRequired, SignInClient, SignInOutcome, SignInService } from '../sign-in.service';
 import { SecondFactorAnswer, SecondFactorCheck, wrongCodeError } from './second-factor-check';
 import { secondStepExpiredError } from './second-factor-errors';
 import { SecondSteps } from './second-steps';

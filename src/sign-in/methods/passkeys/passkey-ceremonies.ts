@@ -214,7 +214,10 @@ export class PasskeyCeremonies {
       return refuse('counter_went_backwards');
     }
     // As recorded by this use: a credential may have become synced since it was registered.
-    return { user, passkey: { ...passkey, counter: info.newCounter, backedUp: info.credentialBackedUp } };
+    return {
+      user,
+      passkey: { ...passkey, counter: info.newCounter, backedUp: info.credentialBackedUp },
+    };
   }
 
   private async refuse(
