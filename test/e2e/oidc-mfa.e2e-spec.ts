@@ -158,7 +158,7 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
       .type('form')
       .send({ _csrf: loginToken, login: account.email, password: GOOD_PASSWORD, returnTo });
     expect(signIn.status).toBe(303);
-    const secondStep = new URL(signIn.headers.location as string, issuer);
+    const secondStep = new URL(signIn.headers.location, issuer);
     expect(secondStep.pathname).toBe('/login/second-factor');
     expect(returnToOf(secondStep).pathname).toBe(returnTo);
     // No session yet: the app gets nothing from a password alone.
@@ -170,7 +170,7 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
       .type('form')
       .send({ _csrf: stepToken, code: totpCodeOf(secret), returnTo });
     expect(answered.status).toBe(303);
-    const back = new URL(answered.headers.location as string, issuer);
+    const back = new URL(answered.headers.location, issuer);
     expect(back.pathname).toBe(returnTo);
 
     const callback = await follow(browser, back);
@@ -293,7 +293,11 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
 
     it('an account with neither two-step sign-in nor a passkey gets the app its sign-in as it is, also with prompt=none', async () => {
       const { browser } = await member();
-      for (const extra of [{ acr_values: 'mfa' }, { acr_values: 'mfa', prompt: 'none' }]) {
+      const asks: Record<string, string>[] = [
+        { acr_values: 'mfa' },
+        { acr_values: 'mfa', prompt: 'none' },
+      ];
+      for (const extra of asks) {
         const { url, redeem } = await authorize(extra);
         const callback = await follow(browser, url);
         expect(callback.origin + callback.pathname).toBe(APP.redirect_uris[0]);

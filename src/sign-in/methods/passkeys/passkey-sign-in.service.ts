@@ -6,7 +6,6 @@ import { AppError } from '../../../platform/http/app-error';
 import { SignInMetrics } from '../../../platform/metrics/sign-in-metrics';
 import { usernameBaseFromEmail } from '../../../users/identifiers';
 import { ProfileFields } from '../../../users/profile-fields/profile-fields.service';
-import { User } from '../../../users/schemas/user.schema';
 import { UsersRepository } from '../../../users/users.repository';
 import { accountDisabledError } from '../../account-disabled';
 import { AuthService } from '../../auth.service';
