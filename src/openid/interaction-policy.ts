@@ -7,9 +7,19 @@ import { errors, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provide
  *    base checks (no_session, max_age, id_token_hint, prompt=none's login_required) judge the
  *    person signed in here, also when a sign-in resumes the request (loadIdTokenHintOnResume);
  *  - `offline_access` kept for first-party apps: OpenID Connect drops it unless the request also
- *    asks for the consent screen, which these apps never show.
+ *    asks for the consent screen, which these apps never show;
+ *  - and, in the base `login` prompt, `acr_values=mfa` of a person signed in with one factor who
+ *    can add a second: the interaction asks for it (prompt=none: login_required). Not again once
+ *    an interaction finished the request (the person came back without it).
  */
-export function policyFollowing(followServiceSession: (ctx: KoaContextWithOIDC) => Promise<void>) {
+export function policyFollowing({
+  followServiceSession,
+  owesStepUp,
+}: {
+  followServiceSession: (ctx: KoaContextWithOIDC) => Promise<void>;
+  /** Whether the person signed in here owes the request a second factor (authentication-context). */
+  owesStepUp: (ctx: KoaContextWithOIDC) => Promise<boolean>;
+}) {
   const { base, Check, Prompt } = interactionPolicy;
   const policy = base();
   const serviceSession = new Check(
@@ -42,6 +52,16 @@ export function policyFollowing(followServiceSession: (ctx: KoaContextWithOIDC) 
     },
   );
   policy.add(new Prompt({ name: 'service', requestable: false }, serviceSession, offlineAccess), 0);
+  const twoFactors = new Check(
+    'two_factors',
+    'the app asks for two factors (acr_values=mfa); the sign-in used one',
+    'login_required',
+    async (ctx) =>
+      !ctx.oidc.result?.login && (await owesStepUp(ctx))
+        ? Check.REQUEST_PROMPT
+        : Check.NO_NEED_TO_PROMPT,
+  );
+  policy.get('login')!.checks.add(twoFactors);
   return policy;
 }
 

@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import type { Interaction } from 'oidc-provider';
 import type { Auth } from '../sign-in/authenticated-request';
+import { type StepUp, stepUpOwed } from './authentication-context';
 
 /**
  * What an interaction does next, for whoever is signed in here:
@@ -8,13 +9,22 @@ import type { Auth } from '../sign-in/authenticated-request';
  *    already: the app hears login_required (OpenID Connect Core 3.1.2.1);
  *  - `sign-in`: the person signs in (again) first; `offerOnce` when the request carries a hint,
  *    so that whoever comes back from /login is the answer;
+ *  - `step-up`: the app asks for two factors (`acr_values=mfa`) and `auth`'s sign-in used one: the
+ *    person adds a second (`via`), once; whoever comes back without it, the request completes
+ *    with the sign-in as it is (the app sees no `acr` of `mfa`);
  *  - `finish`: the request completes as `auth`'s person.
  */
 export type InteractionStep =
-  { kind: 'refuse' } | { kind: 'sign-in'; offerOnce: boolean } | { kind: 'finish'; auth: Auth };
+  | { kind: 'refuse' }
+  | { kind: 'sign-in'; offerOnce: boolean }
+  | { kind: 'step-up'; via: StepUp; auth: Auth }
+  | { kind: 'finish'; auth: Auth };
 
 /** Kept in the interaction's result while the browser is at /login for a hinted request. */
 export const SIGN_IN_OFFERED = { signInOffered: true };
+
+/** Kept in the interaction's result once a second factor was asked for (acr_values=mfa). */
+export const STEP_UP_OFFERED = { stepUpOffered: true };
 
 export function nextStep(interaction: Interaction, auth: Auth | null): InteractionStep {
   const hinted = hintedAccountOf(interaction);
@@ -23,7 +33,8 @@ export function nextStep(interaction: Interaction, auth: Auth | null): Interacti
   if (!auth || notHinted || needsFreshSignIn(interaction, auth)) {
     return { kind: 'sign-in', offerOnce: hinted !== undefined };
   }
-  return { kind: 'finish', auth };
+  const via = interaction.result?.stepUpOffered ? undefined : stepUpOwed(interaction.params, auth);
+  return via ? { kind: 'step-up', via, auth } : { kind: 'finish', auth };
 }
 
 /**

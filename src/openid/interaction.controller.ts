@@ -3,12 +3,14 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../platform/http/public.decorator';
 import { AppConfig } from '../platform/config/app-config';
+import { BrowserSessions } from '../sign-in/sessions/browser-sessions';
+import { SecondStepPage } from '../sign-in/two-step/second-step-page';
 import { INTERACTION_PATH, OidcProvider } from './oidc-provider.service';
 
 /**
  * Where an app's authorization request needs the person: the provider finishes it for whoever is
- * signed in here (OidcProvider.finishInteraction), or the browser goes to /login, and comes back
- * here afterwards. The apps are first-party: there is no consent screen.
+ * signed in here (OidcProvider.finishInteraction), or the browser goes to /login (or, for a second
+ * factor an app asks for, /login/second-factor), and comes back here afterwards. The apps are first-party: there is no consent screen.
  */
 @ApiExcludeController()
 @Public()
@@ -17,6 +19,8 @@ export class InteractionController {
   constructor(
     private readonly oidc: OidcProvider,
     private readonly config: AppConfig,
+    private readonly sessions: BrowserSessions,
+    private readonly secondStepPage: SecondStepPage,
   ) {}
 
   @Get(':uid')
@@ -25,11 +29,19 @@ export class InteractionController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    if ((await this.oidc.finishInteraction(request, response)) === 'answered') return;
+    const outcome = await this.oidc.finishInteraction(request, response);
+    if (outcome.next === 'answered') return;
     const returnTo = `${INTERACTION_PATH}/${uid}`;
-    response.redirect(
-      303,
-      `${this.config.basePath}/login?returnTo=${encodeURIComponent(returnTo)}`,
-    );
+    if (outcome.next === 'second-factor') {
+      this.sessions.setSecondStepCookie(response, outcome.step);
+      response.redirect(303, this.secondStepPage.url(returnTo));
+      return;
+    }
+    // Asked for two factors: the sign-in page says a passkey gives them.
+    const query = new URLSearchParams({
+      returnTo,
+      ...(outcome.twoFactors && { notice: 'two-factors-asked' }),
+    });
+    response.redirect(303, `${this.config.basePath}/login?${query.toString()}`);
   }
 }

@@ -9,7 +9,8 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import type { Auth } from '../sign-in/authenticated-request';
-import { SIGN_IN_METHODS } from '../sign-in/methods/sign-in-methods';
+import type { SecondStepRequired } from '../sign-in/sign-in.service';
+import { SecondStepSignIn } from '../sign-in/two-step/second-step-sign-in';
 import { AppConfig } from '../platform/config/app-config';
 import { OpenIdConfig, openIdConfig } from './openid-config';
 import { AppError } from '../platform/http/app-error';
@@ -19,7 +20,8 @@ import { profileDataOf } from '../users/profile-data';
 import { UsersRepository } from '../users/users.repository';
 import { grantEverythingAsked, grantForInteraction } from './first-party-grants';
 import { policyFollowing } from './interaction-policy';
-import { nextStep, SIGN_IN_OFFERED } from './interaction-step';
+import { ACR_VALUES, authenticationOf, stepUpOwed } from './authentication-context';
+import { nextStep, SIGN_IN_OFFERED, STEP_UP_OFFERED } from './interaction-step';
 import { ServiceSession } from './service-session';
 import { MongoAdapter } from './storage/mongo-adapter';
 import { ProviderRecords } from './storage/provider-records';
@@ -50,8 +52,15 @@ export const OIDC_ROUTES = {
   jwks: '/.well-known/jwks.json',
 } as const;
 
-/** What finishInteraction did: answered the browser itself, or it is to sign in here first. */
-export type InteractionOutcome = 'answered' | 'sign-in-first';
+/**
+ * What finishInteraction did: answered the browser itself; or the browser is to sign in here first
+ * (`twoFactors`: the app asks for two, and a passkey gives them), or to give two-step sign-in's
+ * code to the pending second step `step` (its cookie still to set).
+ */
+export type InteractionOutcome =
+  | { next: 'answered' }
+  | { next: 'sign-in'; twoFactors: boolean }
+  | { next: 'second-factor'; step: SecondStepRequired };
 
 /** How long an ID token lives: a replaced key stays published at least that long. */
 export const ID_TOKEN_TTL_SECONDS = 3600;
@@ -59,9 +68,12 @@ export const ID_TOKEN_TTL_SECONDS = 3600;
 /** Where the provider sends a browser to sign in (and back): handled by InteractionController. */
 export const INTERACTION_PATH = '/oauth2/interaction';
 
-/** Claims by scope; `sub` is the account's id as a string, stable forever. */
+/**
+ * Claims by scope; `sub` is the account's id as a string, stable forever. Every ID token says how
+ * its person signed in here (`amr`, and `acr` for two factors: authentication-context.ts).
+ */
 const CLAIMS = {
-  openid: ['sub'],
+  openid: ['sub', 'amr', 'acr'],
   email: ['email', 'email_verified'],
   profile: ['name', 'preferred_username'],
 };
@@ -95,6 +107,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     private readonly users: UsersRepository,
     private readonly serviceSession: ServiceSession,
     private readonly records: ProviderRecords,
+    private readonly secondStep: SecondStepSignIn,
   ) {
     this.basePath = config.basePath;
   }
@@ -215,11 +228,21 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       responseTypes: ['code'],
       scopes: ['openid', 'email', 'profile', 'offline_access', 'data'],
       claims: { ...CLAIMS, data: ['data'] },
+      acrValues: ACR_VALUES,
       conformIdTokenClaims: false,
       findAccount: (_ctx: KoaContextWithOIDC, sub: string) => this.findAccount(sub),
       interactions: {
         url: (_ctx, interaction) => `${this.basePath}${INTERACTION_PATH}/${interaction.uid}`,
-        policy: policyFollowing((ctx) => this.followServiceSession(ctx)),
+        policy: policyFollowing({
+          followServiceSession: (ctx) => this.followServiceSession(ctx),
+          owesStepUp: async (ctx) =>
+            stepUpOwed(
+              ctx.oidc.params,
+              await orTemporarilyUnavailable(() =>
+                this.serviceSession.of(ctx.req as unknown as Request),
+              ),
+            ) !== undefined,
+        }),
       },
       features: {
         devInteractions: { enabled: false },
@@ -267,7 +290,9 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
    * already (recently enough when the app asked for a fresh sign-in), it completes at once and the
    * browser goes back to the provider; a request whose `id_token_hint` names someone else shows
    * the sign-in page once, and whoever comes back still not them, the app gets `login_required`.
-   * `sign-in-first`: the browser is to sign in here, and come back.
+   * An app asking for two factors (`acr_values=mfa`) of a person signed in with one gets a second
+   * asked for once (authentication-context's step up). Otherwise the browser is to sign in here,
+   * and come back.
    */
   async finishInteraction(request: Request, response: Response): Promise<InteractionOutcome> {
     const provider = this.instance;
@@ -291,7 +316,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
         },
         { mergeWithLastSubmission: false },
       );
-      return 'answered';
+      return { next: 'answered' };
     }
     if (step.kind === 'sign-in') {
       if (step.offerOnce) {
@@ -299,7 +324,18 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
           mergeWithLastSubmission: false,
         });
       }
-      return 'sign-in-first';
+      return { next: 'sign-in', twoFactors: false };
+    }
+    if (step.kind === 'step-up') {
+      await provider.interactionResult(
+        request,
+        response,
+        { ...interaction.result, ...STEP_UP_OFFERED },
+        { mergeWithLastSubmission: false },
+      );
+      return step.via === 'second-factor'
+        ? { next: 'second-factor', step: await this.secondStep.stepUp(step.auth) }
+        : { next: 'sign-in', twoFactors: true };
     }
     const login = providerLogin(step.auth);
     const { accountId } = login;
@@ -309,12 +345,12 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       request,
       response,
       {
-        login: { accountId, ts: login.loginTs, amr: login.amr },
+        login: { accountId, ts: login.loginTs, amr: login.amr, acr: login.acr },
         consent: { grantId },
       },
       { mergeWithLastSubmission: false },
     );
-    return 'answered';
+    return { next: 'answered' };
   }
 
   /**
@@ -358,7 +394,14 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       this.serviceSession.of(ctx.req as unknown as Request),
     );
     const login = auth ? providerLogin(auth) : undefined;
-    if (session.accountId === login?.accountId && session.loginTs === login?.loginTs) return;
+    if (
+      session.accountId === login?.accountId &&
+      session.loginTs === login?.loginTs &&
+      session.acr === login?.acr &&
+      String(session.amr) === String(login?.amr)
+    ) {
+      return;
+    }
     if (session.accountId !== undefined && session.accountId !== login?.accountId) {
       // A new identifier: saving it removes the old record (and the cookie follows).
       session.resetIdentifier();
@@ -385,13 +428,15 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-/** How a sign-in here is recorded in the provider's session (and an interaction's result). */
+/**
+ * How a sign-in here is recorded in the provider's session (and an interaction's result), which
+ * the ID tokens (and the refresh tokens' later ones) take `amr` and `acr` from.
+ */
 export function providerLogin({ user, session }: Auth) {
   return {
     accountId: user._id.toHexString(),
     loginTs: Math.floor(session.authenticatedAt.getTime() / 1000),
-    // Sessions from before the method was recorded have always been given the password's.
-    amr: [SIGN_IN_METHODS[session.method ?? 'password'].amr],
+    ...authenticationOf(session),
   };
 }
 

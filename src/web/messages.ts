@@ -21,6 +21,8 @@ export const NOTICES: Record<string, string> = {
   'two-step-disabled':
     'Two-step sign-in is off: signing in asks for no code now, and your recovery codes no longer work.',
   'signed-in': 'You are signed in.',
+  'two-factors-asked':
+    'The app you are signing in to asks for a stronger sign-in: please sign in with a passkey.',
   reauthenticated: "Thanks, that's confirmed. You can now make your change.",
   'email-verified': 'Your email address is confirmed.',
   'email-verified-signed-out':

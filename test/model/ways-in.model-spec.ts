@@ -256,7 +256,7 @@ describe('the never-lock-out rule, against a model', () => {
         return addPasskey(auth.user).then((added) => (operation.id = added));
       case 'removePasskey':
         // Nothing to remove: the model refuses it too (PASSKEY_NOT_FOUND).
-        return passkeys.remove(auth.user, operation.id ?? 'none');
+        return passkeys.remove(auth, operation.id ?? 'none');
       case 'disable':
         return admin.disable(id);
       case 'enable':

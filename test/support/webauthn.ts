@@ -3,8 +3,8 @@ import { createHash, generateKeyPairSync, KeyObject, randomBytes, sign } from 'n
 
 /*
  * A software WebAuthn authenticator for API tests: ES256 keys (node:crypto), `none` attestation,
- * CBOR from cbor-x, discoverable credentials with a user handle, the user-verified flag and a
- * signature counter. Each ceremony can be forged to fail one check: another origin or RP ID, no
+ * CBOR from cbor-x, discoverable credentials with a user handle, the user-verified flag (and the
+ * backup flags when `synced`) and a signature counter. Each ceremony can be forged to fail one check: another origin or RP ID, no
  * user verification, a bad signature, a counter set back, or a response reused.
  */
 
@@ -12,6 +12,8 @@ const cbor = new Encoder({ useRecords: false, mapsAsObjects: false, variableMapS
 
 const FLAG_UP = 0x01;
 const FLAG_UV = 0x04;
+const FLAG_BE = 0x08;
+const FLAG_BS = 0x10;
 const FLAG_AT = 0x40;
 
 /** Ways to make a ceremony's response wrong. */
@@ -61,6 +63,11 @@ interface RequestOptions {
 
 export class SoftAuthenticator {
   readonly credentials: SoftCredential[] = [];
+  /**
+   * Whether its credentials are synced, as a password manager's or a phone vendor's are: their
+   * authenticator data carry the backup-eligible and backed-up flags (BE, BS).
+   */
+  synced = false;
 
   /** `origin` is the app's (PUBLIC_URL's origin); the RP ID defaults to its host. */
   constructor(
@@ -164,7 +171,8 @@ export class SoftAuthenticator {
     const rpIdHash = createHash('sha256')
       .update(forgery.rpId ?? this.rpId)
       .digest();
-    const flags = FLAG_UP | (forgery.noUserVerification ? 0 : FLAG_UV) | extraFlags;
+    const backup = this.synced ? FLAG_BE | FLAG_BS : 0;
+    const flags = FLAG_UP | (forgery.noUserVerification ? 0 : FLAG_UV) | backup | extraFlags;
     const counterBytes = Buffer.alloc(4);
     counterBytes.writeUInt32BE(counter);
     return Buffer.concat([rpIdHash, Buffer.from([flags]), counterBytes]);

@@ -4,6 +4,12 @@ import type { User } from '../../users/schemas/user.schema';
 /** The providers switched on here, by key and name. */
 export type ProviderNames = ReadonlyArray<{ key: string; name: string }>;
 
+/** What a session records of its sign-in, beyond the method, that the methods' `amr` reads. */
+export interface SignedIn {
+  /** For a passkey: whether it was synced (backed up) when it signed in; unknown on older sessions. */
+  passkeyBackedUp?: boolean;
+}
+
 /**
  * One kind of way into an account (after Kratos's credential counters): the password, an identity
  * of a provider, a passkey. `Instance` tells one way in of the kind from another on an
@@ -17,8 +23,11 @@ export type ProviderNames = ReadonlyArray<{ key: string; name: string }>;
 export interface SignInMethod<Key extends string, Instance extends object> {
   /** What sessions (`method`) and audit events (`details.method`) record for a sign-in with it. */
   readonly key: Key;
-  /** Its `amr` value (RFC 8176) in what the apps are told of a sign-in with it. */
-  readonly amr: string;
+  /**
+   * Its `amr` values (RFC 8176) in what the apps are told of a sign-in with it, from what the
+   * session recorded of that sign-in (a passkey: whether it was synced).
+   */
+  amr(signedIn: SignedIn): readonly string[];
   /**
    * Whether a proof with it is two factors by itself (a passkey: held, and unlocked by the
    * person's PIN or biometrics), so that two-step sign-in asks for no code after it.

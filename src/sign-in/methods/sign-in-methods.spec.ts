@@ -34,10 +34,13 @@ describe('the sign-in methods registry', () => {
     for (const key of SIGN_IN_METHOD_KEYS) expect(SIGN_IN_METHODS[key].key).toBe(key);
   });
 
-  it("gives apps 'pwd' for the password, 'fed' for a provider and 'hwk' for a passkey", () => {
-    expect(SIGN_IN_METHODS.password.amr).toBe('pwd');
-    expect(SIGN_IN_METHODS.provider.amr).toBe('fed');
-    expect(SIGN_IN_METHODS.passkey.amr).toBe('hwk');
+  it("gives apps 'pwd' for the password, 'fed' for a provider, and for a passkey 'hwk' (device-bound) or 'swk' (synced) with 'user'", () => {
+    expect(SIGN_IN_METHODS.password.amr()).toEqual(['pwd']);
+    expect(SIGN_IN_METHODS.provider.amr()).toEqual(['fed']);
+    expect(SIGN_IN_METHODS.passkey.amr({ passkeyBackedUp: false })).toEqual(['hwk', 'user']);
+    expect(SIGN_IN_METHODS.passkey.amr({ passkeyBackedUp: true })).toEqual(['swk', 'user']);
+    // A session from before the passkey was recorded claims no more than it knows.
+    expect(SIGN_IN_METHODS.passkey.amr({})).toEqual(['swk', 'user']);
   });
 
   it("labels the metrics 'password', the provider's key or 'passkey'", () => {

@@ -3,6 +3,7 @@ import { AppError } from '../../platform/http/app-error';
 import type { Auth } from '../authenticated-request';
 import { AuthService } from '../auth.service';
 import { PasskeyCeremonies } from '../methods/passkeys/passkey-ceremonies';
+import { passkeyProof } from '../methods/passkeys/passkey-proof';
 import type { SignInProof } from '../sessions/sessions.service';
 import { oneSecondFactor } from '../two-step/dto/two-step.dto';
 import { SecondFactorAnswer, SecondFactorCheck } from '../two-step/second-factor-check';
@@ -42,7 +43,7 @@ export class Reauthentication {
         'passkey',
       );
     }
-    const { user } = await this.passkeys.verifyAssertion(answer.passkey, 'passkey');
+    const { user, passkey } = await this.passkeys.verifyAssertion(answer.passkey, 'passkey');
     if (!user._id.equals(auth.user._id)) {
       throw new AppError(
         'INVALID_CREDENTIALS',
@@ -50,7 +51,7 @@ export class Reauthentication {
         'passkey',
       );
     }
-    return { method: 'passkey' };
+    return passkeyProof(passkey);
   }
 
   private async confirmWithPassword(

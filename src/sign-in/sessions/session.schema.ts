@@ -60,6 +60,14 @@ export class Session {
   @Prop({ type: String })
   provider?: string;
 
+  /** The passkey's public id, for method 'passkey': removing that passkey ends the session. */
+  @Prop({ type: String })
+  passkey?: string;
+
+  /** Whether that passkey was synced (backed up) when it signed in: `swk` rather than `hwk`. */
+  @Prop({ type: Boolean })
+  passkeyBackedUp?: boolean;
+
   /** The second factor of that sign-in (two-step sign-in), when there was one. */
   @Prop({ type: String, enum: SECOND_FACTORS })
   secondFactor?: SecondFactor;

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Migrations } from '../../platform/database/migrations';
 import { buildDocument, InsertOneWrite } from '../../platform/database/write-batches';
 import type { SecondFactor } from '../two-step/second-factor';
+import type { WayIn } from '../methods/sign-in-methods';
 import { Session, SessionMethod } from './session.schema';
 
 /** A $lookup that adds to a session, as the array `as`, the records it refers to. */
@@ -22,6 +23,8 @@ export interface ProofFields {
   method: SessionMethod;
   /** Absent for a password: a provider recorded before is removed. */
   provider?: string;
+  /** The passkey of a passkey's proof; absent otherwise: one recorded before is removed. */
+  passkey?: { id: string; backedUp: boolean };
   /** Absent without a second factor: one recorded before is removed. */
   secondFactor?: SecondFactor;
 }
@@ -43,7 +46,7 @@ export interface SessionsToEnd {
   /** The session that stays (the one making the change). */
   except?: string;
   /** Only those that signed in this way, and those from before the way was recorded. */
-  signedInWith?: { method: SessionMethod; provider?: string };
+  signedInWith?: WayIn;
 }
 
 /** A session's public id: 128 random bits, base64url. */
@@ -161,6 +164,7 @@ export class SessionsRepository implements OnModuleInit {
       });
     }
     if (proof && !proof.provider) unset.provider = 1;
+    if (proof && !proof.passkey) Object.assign(unset, { passkey: 1, passkeyBackedUp: 1 });
     if (proof && !proof.secondFactor) unset.secondFactor = 1;
     const result = await this.sessions
       .updateOne(
@@ -173,10 +177,14 @@ export class SessionsRepository implements OnModuleInit {
 
   /** Records a fresh sign-in in the session, its token unchanged. */
   async recordProof(id: string, proof: ProofFields): Promise<void> {
+    const unset: Record<string, 1> = {
+      ...(!proof.secondFactor && { secondFactor: 1 }),
+      ...(!proof.passkey && { passkey: 1, passkeyBackedUp: 1 }),
+    };
     await this.sessions
       .updateOne(
         { _id: id },
-        { $set: proofSet(proof), ...(!proof.secondFactor && { $unset: { secondFactor: 1 } }) },
+        { $set: proofSet(proof), ...(Object.keys(unset).length > 0 && { $unset: unset }) },
       )
       .exec();
   }
@@ -202,11 +210,8 @@ export class SessionsRepository implements OnModuleInit {
     if (which.except !== undefined) filter._id = mongoose.trusted({ $ne: which.except });
     const way = which.signedInWith;
     if (way) {
-      const signedInThatWay = way.provider
-        ? { method: way.method, provider: way.provider }
-        : { method: way.method };
       // A session from before the method was recorded may have signed in that way: it ends too.
-      filter.$or = [signedInThatWay, { method: mongoose.trusted({ $exists: false }) }];
+      filter.$or = [...signedInThatWay(way), { method: mongoose.trusted({ $exists: false }) }];
     }
     const { deletedCount } = await this.sessions.deleteMany(filter).exec();
     return deletedCount;
@@ -260,11 +265,27 @@ export class SessionsRepository implements OnModuleInit {
   }
 }
 
-function proofSet({ authenticatedAt, method, provider, secondFactor }: ProofFields) {
+function proofSet({ authenticatedAt, method, provider, passkey, secondFactor }: ProofFields) {
   return {
     authenticatedAt,
     method,
     ...(provider && { provider }),
+    ...(passkey && { passkey: passkey.id, passkeyBackedUp: passkey.backedUp }),
     ...(secondFactor && { secondFactor }),
   };
+}
+
+/** The sessions that signed in with `way`; for a passkey, also those from before its id was recorded. */
+function signedInThatWay(way: WayIn): QueryFilter<Session>[] {
+  switch (way.method) {
+    case 'password':
+      return [{ method: 'password' }];
+    case 'provider':
+      return [{ method: 'provider', provider: way.provider }];
+    case 'passkey':
+      return [
+        { method: 'passkey', passkey: way.id },
+        { method: 'passkey', passkey: mongoose.trusted({ $exists: false }) },
+      ];
+  }
 }

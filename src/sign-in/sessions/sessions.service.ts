@@ -6,6 +6,7 @@ import { Transactions } from '../../platform/database/transactions';
 import { InsertOneWrite } from '../../platform/database/write-batches';
 import { EventsService } from '../../audit/events/events.service';
 import { AppSignIns } from '../app-sign-ins';
+import type { WayIn } from '../methods/sign-in-methods';
 import { Session, SessionMethod } from './session.schema';
 import type { SecondFactor } from '../two-step/second-factor';
 import {
@@ -32,6 +33,8 @@ export interface SignInProof {
   method: SessionMethod;
   /** The provider's key, for method 'provider'. */
   provider?: string;
+  /** The passkey used, for method 'passkey': its public id and whether it was synced. */
+  passkey?: { id: string; backedUp: boolean };
   /** The second factor given with it (two-step sign-in). */
   secondFactor?: SecondFactor;
 }
@@ -117,6 +120,8 @@ export class SessionsService {
       authenticatedAt: now,
       method: proof.method,
       provider: proof.provider,
+      passkey: proof.passkey?.id,
+      passkeyBackedUp: proof.passkey?.backedUp,
       secondFactor: proof.secondFactor,
       lastSeenAt: now,
       expiresAt: new Date(Math.min(now.getTime() + this.idleMs, absoluteExpiresAt.getTime())),
@@ -231,19 +236,20 @@ export class SessionsService {
 
   /**
    * Ends the account's sessions but `keep` (none is kept when it is undefined: an admin's change):
-   * those that signed in with `proof` (a removed way in), or all of them (a changed password,
-   * signing out everywhere), which also revokes what the apps signed in through this service hold.
+   * those that signed in with `wayIn` (a removed way in: the password, a provider, a passkey), or
+   * all of them (a changed password, signing out everywhere), which also revokes what the apps
+   * signed in through this service hold.
    */
   async endOthers(
     userId: Types.ObjectId,
     keep: string | undefined,
-    proof?: SignInProof,
+    wayIn?: WayIn,
   ): Promise<number> {
     const deletedCount = await this.sessions.deleteOfUser(userId, {
       except: keep,
-      signedInWith: proof,
+      signedInWith: wayIn,
     });
-    if (!proof) await this.appSignIns.revokeAccount(userId.toHexString());
+    if (!wayIn) await this.appSignIns.revokeAccount(userId.toHexString());
     return deletedCount;
   }
 
@@ -316,6 +322,7 @@ function proofFields(proof: SignInProof, now: Date): ProofFields {
     authenticatedAt: now,
     method: proof.method,
     provider: proof.provider,
+    passkey: proof.passkey,
     secondFactor: proof.secondFactor,
   };
 }

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { WriteBatches } from '../../platform/database/write-batches';
 import { AppError } from '../../platform/http/app-error';
 import { SignInMetrics } from '../../platform/metrics/sign-in-metrics';
 import { UsersRepository } from '../../users/users.repository';
 import type { SignInProof } from '../sessions/sessions.service';
 import { SignInRecord } from '../sign-in-record';
-import { SignInClient, SignInOutcome, SignInService } from '../sign-in.service';
+import type { Auth } from '../authenticated-request';
+import { SecondStepRequired, SignInClient, SignInOutcome, SignInService } from '../sign-in.service';
 import { SecondFactorAnswer, SecondFactorCheck, wrongCodeError } from './second-factor-check';
 import type { SecondFactor } from './second-factor';
 import { secondStepExpiredError } from './second-factor-errors';
@@ -24,7 +26,22 @@ export class SecondStepSignIn {
     private readonly check: SecondFactorCheck,
     private readonly signIn: SignInService,
     private readonly signIns: SignInMetrics,
+    private readonly batches: WriteBatches,
   ) {}
+
+  /**
+   * A second step for a session that signed in with one factor, when an app asks for two
+   * (acr_values=mfa): what the session proved is the first factor, and finishing the step with a
+   * code signs the browser in afresh with both, in place of that session.
+   */
+  async stepUp({ user, session }: Auth): Promise<SecondStepRequired> {
+    const { token, write } = await this.steps.starting(user._id, {
+      method: session.method ?? 'password',
+      provider: session.provider,
+    });
+    await this.batches.write([write]);
+    return { status: 'second-factor-required', user, token };
+  }
 
   /** Whether `token` names a live pending step (for the page: show the form or start again). */
   async isPending(token: string | undefined): Promise<boolean> {

@@ -62,7 +62,7 @@ export class PasskeysSettingsController {
   ): Promise<void> {
     const failed = { status: 400, form: 'passkeys' as const };
     await this.page.attempt(request, response, auth, failed, async () => {
-      await this.passkeys.remove(auth.user, id);
+      await this.passkeys.remove(auth, id);
       this.pages.redirect(response, '/settings', 'passkey-removed');
     });
   }

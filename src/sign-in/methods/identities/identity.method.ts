@@ -13,7 +13,7 @@ export interface IdentityInstance {
  */
 export const identityMethod = {
   key: 'provider',
-  amr: 'fed',
+  amr: () => ['fed'],
   twoFactorsAlone: false,
   metricsLabel: ({ provider }) => provider,
   label: ({ provider }, providers) =>

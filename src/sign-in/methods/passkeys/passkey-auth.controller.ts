@@ -91,8 +91,7 @@ export class PasskeyAuthController {
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<UserEnvelope> {
-    const user = await this.passkeys.signUp(dto.response, dto.name);
-    return this.complete(new SignInRecord(user, { method: 'passkey' }), request, response);
+    return this.complete(await this.passkeys.signUp(dto.response, dto.name), request, response);
   }
 
   private async complete(

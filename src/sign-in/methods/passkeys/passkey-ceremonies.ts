@@ -155,7 +155,7 @@ export class PasskeyCeremonies {
    * Checks an assertion: its challenge given out for a sign-in and unused (used up now), its
    * credential registered to an account, the signature, origin, RP ID and user verification, and
    * a signature counter that moves forward (recorded with the passkey's use in one conditional
-   * update). Returns the account and the passkey. Every refusal is recorded (on the account when
+   * update). Returns the account and the passkey, as this use left it. Every refusal is recorded (on the account when
    * the credential is known) and answered alike: INVALID_CREDENTIALS, naming `field` if given.
    */
   async verifyAssertion(
@@ -213,7 +213,11 @@ export class PasskeyCeremonies {
       );
       return refuse('counter_went_backwards');
     }
-    return { user, passkey };
+    // As recorded by this use: a credential may have become synced since it was registered.
+    return {
+      user,
+      passkey: { ...passkey, counter: info.newCounter, backedUp: info.credentialBackedUp },
+    };
   }
 
   private async refuse(

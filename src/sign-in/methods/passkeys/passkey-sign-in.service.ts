@@ -4,7 +4,6 @@ import { AppError } from '../../../platform/http/app-error';
 import { SignInMetrics } from '../../../platform/metrics/sign-in-metrics';
 import { usernameBaseFromEmail } from '../../../users/identifiers';
 import { ProfileFields } from '../../../users/profile-fields/profile-fields.service';
-import { User } from '../../../users/schemas/user.schema';
 import { UsersRepository } from '../../../users/users.repository';
 import { accountDisabledError } from '../../account-disabled';
 import { AuthService } from '../../auth.service';
@@ -12,6 +11,7 @@ import { SignInRecord } from '../../sign-in-record';
 import { PasskeySignUpDto } from './dto/passkey-sign-up.dto';
 import { passkeyMethod } from './passkey.method';
 import { PasskeyCeremonies } from './passkey-ceremonies';
+import { passkeyProof } from './passkey-proof';
 import { newPasskey } from './passkeys.service';
 
 /** Signing in with a passkey, and signing up with one instead of a password. */
@@ -35,9 +35,9 @@ export class PasskeySignIn {
   }
 
   private async check(response: object): Promise<SignInRecord> {
-    const { user } = await this.ceremonies.verifyAssertion(response);
+    const { user, passkey } = await this.ceremonies.verifyAssertion(response);
     if (user.disabled === true) throw accountDisabledError();
-    return new SignInRecord(user, { method: 'passkey' }, [], true);
+    return new SignInRecord(user, passkeyProof(passkey), [], true);
   }
 
   /**
@@ -64,20 +64,25 @@ export class PasskeySignIn {
     );
   }
 
-  /** The account a sign-up's registration response creates, with that passkey as its way in. */
-  async signUp(response: object, name: string | undefined): Promise<User> {
+  /**
+   * The account a sign-up's registration response creates, with that passkey as its way in, as a
+   * sign-in with it (for SignInService.complete).
+   */
+  async signUp(response: object, name: string | undefined): Promise<SignInRecord> {
     const { challenge, credential } = await this.ceremonies.verifyCreation(response, 'sign-up');
     const { signUp, webauthnUserId } = challenge;
     if (!signUp || !webauthnUserId) throw new Error('A sign-up challenge without its account');
-    return this.auth.createAccount(
+    const passkey = newPasskey(credential, name);
+    const user = await this.auth.createAccount(
       {
         email: signUp.email,
         username: signUp.username,
         usernameBase: usernameBaseFromEmail(signUp.email),
         data: signUp.data,
-        passkey: { passkey: newPasskey(credential, name), webauthnUserId },
+        passkey: { passkey, webauthnUserId },
       },
       'passkey',
     );
+    return new SignInRecord(user, passkeyProof(passkey));
   }
 }

@@ -9,12 +9,14 @@ export interface PasskeyInstance {
 /**
  * The account's passkeys (WebAuthn credentials), one way in each. A passkey proves both that the
  * person holds the device and that the device verified them (user verification is required), so a
- * session it starts counts as two factors. Its `amr` is `hwk` (RFC 8176: a key kept in hardware),
- * what platform authenticators and security keys are.
+ * session it starts counts as two factors. Its `amr` (RFC 8176) is `hwk`, a key bound to its
+ * hardware (a security key, a platform authenticator that does not sync), or `swk` for a synced
+ * one (backed up: its key exists beyond the device), with `user` for the verification. A session
+ * from before it was recorded claims the lesser, `swk`.
  */
 export const passkeyMethod = {
   key: 'passkey',
-  amr: 'hwk',
+  amr: ({ passkeyBackedUp }) => [passkeyBackedUp === false ? 'hwk' : 'swk', 'user'],
   twoFactorsAlone: true,
   metricsLabel: () => 'passkey',
   label: () => 'Passkey',

@@ -81,9 +81,12 @@ export class PasskeysController {
   @RequireRecentSignIn()
   @ApiOperation({ summary: 'Remove a passkey (when another way in remains)' })
   @ApiParam(ID_PARAM)
-  @ApiNoContentResponse({ description: 'Removed; the verified address is told.' })
+  @ApiNoContentResponse({
+    description:
+      "Removed; the account's other sessions that signed in with it end, and the verified address is told.",
+  })
   @ApiErrors('PASSKEY_NOT_FOUND', 'LAST_LOGIN_METHOD')
-  remove(@CurrentAuth() { user }: Auth, @Param('id') id: string): Promise<void> {
-    return this.passkeys.remove(user, id);
+  remove(@CurrentAuth() auth: Auth, @Param('id') id: string): Promise<void> {
+    return this.passkeys.remove(auth, id);
   }
 }

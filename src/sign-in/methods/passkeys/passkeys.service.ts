@@ -8,6 +8,8 @@ import { AppError } from '../../../platform/http/app-error';
 import { MAX_PASSKEYS, Passkey, User } from '../../../users/schemas/user.schema';
 import { AddPasskeyResult, UsersRepository } from '../../../users/users.repository';
 import { ProvidersConfig, providersConfig } from '../identities/providers/providers-config';
+import type { Auth } from '../../authenticated-request';
+import { SessionsService } from '../../sessions/sessions.service';
 import { SignInMethods, WayIn } from '../sign-in-methods';
 import { NewCredential, PasskeyCeremonies } from './passkey-ceremonies';
 
@@ -35,6 +37,7 @@ export class PasskeysService {
     private readonly transactions: Transactions,
     private readonly events: EventsService,
     private readonly notices: AccountNotices,
+    private readonly sessions: SessionsService,
     @Inject(providersConfig.KEY) { providers }: ProvidersConfig,
   ) {
     this.methods = new SignInMethods(providers.map(({ key }) => key));
@@ -90,8 +93,10 @@ export class PasskeysService {
   /**
    * Removes a passkey in one conditional update whose filter is the never-lock-out rule:
    * LAST_LOGIN_METHOD when it is the account's last way in, PASSKEY_NOT_FOUND when it has none such.
+   * The account's other sessions that signed in with it end, as when a provider is disconnected;
+   * the one removing it stays.
    */
-  async remove(user: User, id: string): Promise<void> {
+  async remove({ user, session }: Auth, id: string): Promise<void> {
     const passkey: WayIn = { method: 'passkey', id };
     const removed = await this.transactions.run(async () => {
       const gone = await this.users.removePasskey(
@@ -100,6 +105,7 @@ export class PasskeysService {
         this.methods.keepsAWayToSignIn(passkey),
       );
       if (gone) {
+        await this.sessions.endOthers(user._id, session._id, passkey);
         await this.events.record({
           type: 'passkey.removed',
           userId: user._id,

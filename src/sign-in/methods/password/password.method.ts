@@ -9,7 +9,7 @@ export type PasswordInstance = Record<never, never>;
 /** The password. It counts only with something to type beside it: an email or a username. */
 export const passwordMethod = {
   key: 'password',
-  amr: 'pwd',
+  amr: () => ['pwd'],
   twoFactorsAlone: false,
   metricsLabel: () => 'password',
   label: () => 'Password',
