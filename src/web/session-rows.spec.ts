@@ -12,6 +12,7 @@ function view(overrides: Partial<SessionView> = {}): SessionView {
     userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
     ip: '::ffff:203.0.113.7',
     signedInWith: 'password',
+    secondFactor: null,
     ...overrides,
   };
 }
@@ -39,6 +40,13 @@ describe('sessionRows', () => {
     [null, 'Unknown'],
   ])('calls the method %s "%s"', (signedInWith, name) => {
     expect(sessionRows([view({ signedInWith })], PROVIDERS)[0].signedInWith).toBe(name);
+  });
+
+  it.each([
+    ['totp', 'Password and a code'],
+    ['recovery_code', 'Password and a recovery code'],
+  ] as const)('names the second factor %s: "%s"', (secondFactor, name) => {
+    expect(sessionRows([view({ secondFactor })], PROVIDERS)[0].signedInWith).toBe(name);
   });
 
   it('keeps IPv6 addresses and says when there is none', () => {

@@ -48,10 +48,16 @@ export function sessionRows(
     device: deviceName(session.userAgent),
     userAgent: session.userAgent ?? '',
     address: addressText(session.ip),
-    signedInWith: methodName(session.signedInWith),
+    signedInWith: withSecondFactor(methodName(session.signedInWith), session.secondFactor),
     createdAt: pageTime(session.createdAt),
     lastSeenAt: pageTime(session.lastSeenAt),
   }));
+}
+
+/** "Password and a code": how the session signed in, with its second factor when it had one. */
+function withSecondFactor(method: string, secondFactor: SessionView['secondFactor']): string {
+  if (secondFactor === null) return method;
+  return `${method} and ${secondFactor === 'totp' ? 'a code' : 'a recovery code'}`;
 }
 
 export function pageTime(date: Date): PageTime {

@@ -129,6 +129,7 @@ describe('the sessions of an account', () => {
           userAgent: SAFARI_IPHONE,
           ip: '2001:db8::42',
           signedInWith: 'password',
+          secondFactor: null,
         },
         {
           id: expect.stringMatching(PUBLIC_ID),
@@ -139,6 +140,7 @@ describe('the sessions of an account', () => {
           // The right-most address the trusted (loopback) proxy did not vouch for.
           ip: '203.0.113.10',
           signedInWith: 'password',
+          secondFactor: null,
         },
       ]);
       const [newest, oldest] = seenFromLaptop;
@@ -173,6 +175,7 @@ describe('the sessions of an account', () => {
         expect.objectContaining({
           current: true,
           signedInWith: 'github',
+          secondFactor: null,
           userAgent: SAFARI_IPHONE,
           ip: '192.0.2.55',
         }),

@@ -197,6 +197,10 @@ describe('two-step sign-in', () => {
         { sort: { createdAt: -1 } },
       );
       expect(session).toMatchObject({ method: 'password', secondFactor: 'totp' });
+      const listed = await agent.get('/me/sessions').expect(200);
+      expect(listed.body.sessions).toContainEqual(
+        expect.objectContaining({ current: true, signedInWith: 'password', secondFactor: 'totp' }),
+      );
       expect(await pending().countDocuments({ userId: new Types.ObjectId(id) })).toBe(0);
       // One sign-in, one event: the password alone started no session, so it recorded none.
       const signIns = await events(id, 'sign_in.succeeded');

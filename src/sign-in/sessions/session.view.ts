@@ -46,6 +46,16 @@ export class SessionView {
       "How the session last proved who it is: 'password', a provider's key (e.g. 'google'), 'passkey', or null when unknown (sessions from before it was recorded).",
   })
   signedInWith!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: ['totp', 'recovery_code'],
+    example: 'totp',
+    description:
+      "Two-step sign-in's second factor, when the session's last proof had one: 'totp' (a code of the authenticator app) or 'recovery_code'; null otherwise.",
+  })
+  secondFactor!: 'totp' | 'recovery_code' | null;
 }
 
 export function toSessionView(
@@ -60,6 +70,7 @@ export function toSessionView(
     userAgent: session.userAgent ?? null,
     ip: session.ip ?? null,
     signedInWith: signedInWith(session),
+    secondFactor: session.secondFactor ?? null,
   };
 }
 
