@@ -63,7 +63,16 @@ describe('the OpenAPI document', () => {
     expect(document.paths['/me/sessions/{id}'].delete.responses).toHaveProperty('404');
     const item = document.components.schemas.SessionView;
     expect(Object.keys(item.properties).sort()).toEqual(
-      ['createdAt', 'current', 'id', 'ip', 'lastSeenAt', 'signedInWith', 'userAgent'].sort(),
+      [
+        'createdAt',
+        'current',
+        'id',
+        'ip',
+        'lastSeenAt',
+        'signedInWith',
+        'secondFactor',
+        'userAgent',
+      ].sort(),
     );
     expect(item.required).toEqual(expect.arrayContaining(Object.keys(item.properties)));
   });

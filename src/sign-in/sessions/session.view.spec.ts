@@ -35,6 +35,7 @@ describe('toSessionView', () => {
       userAgent: 'curl/8.5.0',
       ip: '203.0.113.7',
       signedInWith: 'password',
+      secondFactor: null,
     });
     expect(JSON.stringify(view)).not.toMatch(/aaaa|bbbb/);
   });
