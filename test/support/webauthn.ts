@@ -1,14 +1,12 @@
-import { Encoder } from 'cbor-x';
+import { encode as cborEncode } from 'cbor';
 import { createHash, generateKeyPairSync, KeyObject, randomBytes, sign } from 'node:crypto';
 
 /*
  * A software WebAuthn authenticator for API tests: ES256 keys (node:crypto), `none` attestation,
- * CBOR from cbor-x, discoverable credentials with a user handle, the user-verified flag (and the
+ * CBOR from node-cbor (`cbor`), discoverable credentials with a user handle, the user-verified flag (and the
  * backup flags when `synced`) and a signature counter. Each ceremony can be forged to fail one check: another origin or RP ID, no
  * user verification, a bad signature, a counter set back, or a response reused.
  */
-
-const cbor = new Encoder({ useRecords: false, mapsAsObjects: false, variableMapSize: true });
 
 const FLAG_UP = 0x01;
 const FLAG_UV = 0x04;
@@ -93,7 +91,7 @@ export class SoftAuthenticator {
       counter: forgery.counter ?? 0,
     };
     const jwk = publicKey.export({ format: 'jwk' });
-    const coseKey = cbor.encode(
+    const coseKey = cborEncode(
       new Map<number, unknown>([
         [1, 2], // kty: EC2
         [3, -7], // alg: ES256
@@ -112,7 +110,7 @@ export class SoftAuthenticator {
       this.authDataHead(forgery, credential.counter, FLAG_AT),
       attested,
     ]);
-    const attestationObject = cbor.encode(
+    const attestationObject = cborEncode(
       new Map<string, unknown>([
         ['fmt', 'none'],
         ['attStmt', new Map()],

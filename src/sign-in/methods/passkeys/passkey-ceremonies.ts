@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
   AuthenticationResponseJSON,
+  AuthenticatorTransportFuture,
   generateAuthenticationOptions,
   generateRegistrationOptions,
   PublicKeyCredentialCreationOptionsJSON,
@@ -81,9 +82,9 @@ export class PasskeyCeremonies {
       userDisplayName: holder.displayName,
       timeout: CHALLENGE_LIFETIME_MS,
       attestationType: 'none',
-      excludeCredentials: exclude.map(({ credentialId, transports }) => ({
-        id: credentialId,
-        transports,
+      excludeCredentials: exclude.map((passkey) => ({
+        id: passkey.credentialId,
+        transports: transportsOf(passkey),
       })),
       authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
     });
@@ -189,7 +190,7 @@ export class PasskeyCeremonies {
           id: passkey.credentialId,
           publicKey: Buffer.from(passkey.publicKey, 'base64url'),
           counter: 0,
-          transports: passkey.transports,
+          transports: transportsOf(passkey),
         },
         requireUserVerification: true,
       });
@@ -252,4 +253,9 @@ function challengeOf(response: object): string | undefined {
 
 function rejected(message: string): AppError {
   return new AppError('PASSKEY_REJECTED', message, 'response');
+}
+
+/** The transports the browser named when the passkey was added, stored as they came. */
+function transportsOf(passkey: Passkey): AuthenticatorTransportFuture[] | undefined {
+  return passkey.transports as AuthenticatorTransportFuture[] | undefined;
 }
