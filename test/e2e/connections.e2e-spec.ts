@@ -112,7 +112,9 @@ describe('connections and the never-lock-out rule', () => {
       });
       const refused = await browser.agent.delete(`/me/connections/${key}`).expect(409);
       expect(refused.body.error.code).toBe('LAST_LOGIN_METHOD');
-      expect(refused.body.error.message).toMatch(/Set a password, add a passkey or connect another provider/);
+      expect(refused.body.error.message).toMatch(
+        /Set a password, add a passkey or connect another provider/,
+      );
       expect(await identities(userId)).toHaveProperty(key);
 
       await link(browser, partner);
