@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
-import { screenshot } from '../support/chromium';
+import { screenshot, watchForRefusals } from '../support/chromium';
 import { browserWithLiveApp, BrowserWithLiveApp } from '../support/fixtures';
 import type { LiveApp } from '../support/live-app';
 import { SampleApp, startSampleApp } from '../support/sample-app';
@@ -72,10 +72,7 @@ describe('passkeys in the pages, in a real browser', () => {
 
   async function newTab(): Promise<Page> {
     const tab = await context.newPage();
-    tab.on('console', (message) => {
-      if (message.text().includes('Content Security Policy')) refused.push(message.text());
-    });
-    tab.on('pageerror', (error) => refused.push(`script error: ${error.message}`));
+    watchForRefusals(tab, refused);
     return tab;
   }
 

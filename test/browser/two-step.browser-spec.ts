@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { totpCodeOf } from '../../src/sign-in/two-step/totp';
-import { screenshot } from '../support/chromium';
+import { screenshot, watchForRefusals } from '../support/chromium';
 import { browserWithLiveApp, BrowserWithLiveApp } from '../support/fixtures';
 import type { LiveApp } from '../support/live-app';
 import { SampleApp, startSampleApp } from '../support/sample-app';
@@ -44,10 +44,7 @@ describe('two-step sign-in in the pages, in a real browser', () => {
     refused = [];
     context = await chromium.newContext({ baseURL: live.url });
     page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.text().includes('Content Security Policy')) refused.push(message.text());
-    });
-    page.on('pageerror', (error) => refused.push(`script error: ${error.message}`));
+    watchForRefusals(page, refused);
   });
   afterEach(async () => {
     await context.close();

@@ -25,3 +25,14 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
+
+/**
+ * Collects into `refused` what `page` refuses under its Content-Security-Policy (the browser says
+ * so on the console) and the errors its scripts throw, for a test to expect none.
+ */
+export function watchForRefusals(page: Page, refused: string[]): void {
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) refused.push(message.text());
+  });
+  page.on('pageerror', (error) => refused.push(`script error: ${error.message}`));
+}
