@@ -120,6 +120,25 @@ describe('SessionsRepository', () => {
     expect(await sessions.findLiveByToken(session.tokenHash, new Date(), join)).toBeUndefined();
   });
 
+  it("records a fresh proof without keeping the earlier sign-in's provider, passkey or second factor", async () => {
+    const user = await newUser();
+    const session = await stored(user._id, {
+      method: 'provider',
+      provider: 'google',
+      secondFactor: 'totp',
+    });
+    const authenticatedAt = new Date();
+    await sessions.recordProof(session._id, { authenticatedAt, method: 'password' });
+    const record = await fixture.db.collection('sessions').findOne({ _id: session._id } as never);
+    expect(record).toMatchObject({
+      method: 'password',
+      authenticatedAt,
+      tokenHash: session.tokenHash,
+    });
+    expect(record).not.toHaveProperty('provider');
+    expect(record).not.toHaveProperty('secondFactor');
+  });
+
   it('deletes by the current or the replaced token, and says whose it was', async () => {
     const user = await newUser();
     const session = await stored(user._id, {

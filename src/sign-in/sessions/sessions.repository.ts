@@ -163,9 +163,7 @@ export class SessionsRepository implements OnModuleInit {
         previousAuthenticatedAt: 1,
       });
     }
-    if (proof && !proof.provider) unset.provider = 1;
-    if (proof && !proof.passkey) Object.assign(unset, { passkey: 1, passkeyBackedUp: 1 });
-    if (proof && !proof.secondFactor) unset.secondFactor = 1;
+    if (proof) Object.assign(unset, proofUnset(proof));
     const result = await this.sessions
       .updateOne(
         { _id: id, ...holding },
@@ -177,10 +175,7 @@ export class SessionsRepository implements OnModuleInit {
 
   /** Records a fresh sign-in in the session, its token unchanged. */
   async recordProof(id: string, proof: ProofFields): Promise<void> {
-    const unset: Record<string, 1> = {
-      ...(!proof.secondFactor && { secondFactor: 1 }),
-      ...(!proof.passkey && { passkey: 1, passkeyBackedUp: 1 }),
-    };
+    const unset = proofUnset(proof);
     await this.sessions
       .updateOne(
         { _id: id },
@@ -272,6 +267,15 @@ function proofSet({ authenticatedAt, method, provider, passkey, secondFactor }: 
     ...(provider && { provider }),
     ...(passkey && { passkey: passkey.id, passkeyBackedUp: passkey.backedUp }),
     ...(secondFactor && { secondFactor }),
+  };
+}
+
+/** What an earlier sign-in recorded that this proof does not have: it must not linger beside it. */
+function proofUnset({ provider, passkey, secondFactor }: ProofFields): Record<string, 1> {
+  return {
+    ...(!provider && { provider: 1 }),
+    ...(!passkey && { passkey: 1, passkeyBackedUp: 1 }),
+    ...(!secondFactor && { secondFactor: 1 }),
   };
 }
 
