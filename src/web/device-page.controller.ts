@@ -135,13 +135,7 @@ export class DevicePageController {
   private async overLimit(request: Request, auth: Auth): Promise<number | undefined> {
     const { perSession, perAddress, windowMs } = DEVICE_CODE_LIMITS;
     const counts = await Promise.all([
-      this.limits.increment(
-        `session:${auth.session._id}`,
-        windowMs,
-        perSession,
-        0,
-        'device-codes',
-      ),
+      this.limits.increment(`session:${auth.session._id}`, windowMs, perSession, 0, 'device-codes'),
       this.limits.increment(`address:${request.ip ?? ''}`, windowMs, perAddress, 0, 'device-codes'),
     ]);
     const blocked = counts.filter(({ isBlocked }) => isBlocked);
