@@ -135,12 +135,13 @@ describe('OpenID Connect provider: device authorization', () => {
       email: expect.any(String),
     });
     expect(tokens.refresh_token).toEqual(expect.any(String));
-    // The device code is used once: polled again, it is refused.
-    expect((await poll(started.device_code).expect(400)).body.error).toBe('invalid_grant');
-    // And so is the user code: entered again, it was already used.
+    // The user code is used once: entered again, it was already used.
     const again = await enter(browser, started.user_code);
     expect(again.status).toBe(410);
     expect(again.text).toContain('already used');
+    // So is the device code: polled again, it is refused (and what it issued is revoked).
+    expect((await poll(started.device_code).expect(400)).body.error).toBe('invalid_grant');
+    await expect(client.fetchUserInfo(config, tokens.access_token, userId)).rejects.toThrow();
   });
 
   it('answers authorization_pending, then slow_down to a device polling too fast, then access_denied once the person denies', async () => {
