@@ -197,7 +197,7 @@ describe('OpenID Connect provider: device authorization', () => {
     const stranger = request.agent(live.url);
     const link = `/device?user_code=${started.user_code}`;
     const sent = await stranger.get(link).expect(303);
-    const login = new URL(sent.headers.location as string, live.url);
+    const login = new URL(sent.headers.location, live.url);
     expect(login.pathname).toBe('/login');
     expect(login.searchParams.get('returnTo')).toBe(link);
     // Back with the code filled in, once signed in.
