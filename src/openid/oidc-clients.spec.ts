@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readOidcClients } from './oidc-clients';
+import { DEVICE_CODE_GRANT, readOidcClients } from './oidc-clients';
 import { openIdConfig } from './openid-config';
 
 const CONFIDENTIAL = {
@@ -91,6 +91,27 @@ describe('OIDC_CLIENTS', () => {
   ])('names the entry and the field of a problem: %s', (_case, clients, message) => {
     const { problems } = read(clients);
     expect(problems.join('\n')).toContain(message);
+  });
+
+  it('reads a device-only public client (a CLI): no redirect_uris, no response types', () => {
+    const { clients, problems } = read([
+      { client_id: 'cli', grant_types: [DEVICE_CODE_GRANT, 'refresh_token'] },
+    ]);
+    expect(problems).toEqual([]);
+    expect(clients[0]).toMatchObject({
+      client_id: 'cli',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [],
+      grant_types: [DEVICE_CODE_GRANT, 'refresh_token'],
+      response_types: [],
+    });
+    // A client of the code flow still needs its redirect_uris.
+    expect(
+      read([{ client_id: 'tv', grant_types: ['authorization_code', DEVICE_CODE_GRANT] }]).problems,
+    ).toEqual(['OIDC_CLIENTS[0].redirect_uris: must be a non-empty array of absolute URLs']);
+    expect(
+      read([{ client_id: 'r', grant_types: ['refresh_token'] }]).problems.join('\n'),
+    ).toContain(`grant_types: must list authorization_code or ${DEVICE_CODE_GRANT}`);
   });
 
   it('reads OIDC_CLIENTS_FILE, and refuses both variables at once', () => {

@@ -6,17 +6,22 @@ export interface OidcClientSettings {
   /** Absent: a public client (a browser or mobile app), which must use PKCE. */
   client_secret?: string;
   token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'none';
+  /** Empty for a device-only client (no browser comes back to it). */
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   client_name?: string;
-  grant_types: ('authorization_code' | 'refresh_token')[];
-  response_types: ['code'];
+  grant_types: (typeof GRANT_TYPES)[number][];
+  /** None for a device-only client. */
+  response_types: ['code'] | [];
   scope: string;
 }
 
+/** The grant a device polls the token endpoint with (RFC 8628 §3.4; device-flow.ts). */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
 /** What a client may ask for: OpenID Connect, the email and profile claims, refresh tokens, profile data. */
 export const CLIENT_SCOPES = ['openid', 'email', 'profile', 'offline_access', 'data'];
-const GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
+const GRANT_TYPES = ['authorization_code', 'refresh_token', DEVICE_CODE_GRANT] as const;
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
 const FIELDS = [
   'client_id',
@@ -114,19 +119,23 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
       'must be "none" (or left out) for a client without a secret',
     );
   }
-  const redirects = urls(raw.redirect_uris, 'redirect_uris', problem, true);
+  const codeFlow = usesCodeFlow(raw.grant_types);
+  const redirects = urls(raw.redirect_uris, 'redirect_uris', problem, codeFlow);
   const logouts = urls(raw.post_logout_redirect_uris, 'post_logout_redirect_uris', problem, false);
   const name = raw.client_name;
   if (name !== undefined && (typeof name !== 'string' || name.length < 1 || name.length > 100)) {
     problem('client_name', 'must be a string of 1-100 characters');
   }
-  const grants = raw.grant_types ?? [...GRANT_TYPES];
+  const grants = raw.grant_types ?? ['authorization_code', 'refresh_token'];
   if (
     !Array.isArray(grants) ||
-    !grants.includes('authorization_code') ||
+    !(grants.includes('authorization_code') || grants.includes(DEVICE_CODE_GRANT)) ||
     grants.some((grant) => !GRANT_TYPES.includes(grant as (typeof GRANT_TYPES)[number]))
   ) {
-    problem('grant_types', 'must list authorization_code, and optionally refresh_token');
+    problem(
+      'grant_types',
+      `must list authorization_code or ${DEVICE_CODE_GRANT} (or both), and optionally refresh_token`,
+    );
   }
   const scope = raw.scope ?? CLIENT_SCOPES.join(' ');
   if (
@@ -148,10 +157,18 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
     post_logout_redirect_uris: logouts,
     ...(name !== undefined && { client_name: name as string }),
     grant_types: grants as OidcClientSettings['grant_types'],
-    response_types: ['code'],
+    response_types: codeFlow ? ['code'] : [],
     scope: scope as string,
   };
   return { client, problems };
+}
+
+/**
+ * Whether the client signs people in through a browser (the authorization code flow), and so
+ * needs redirect_uris; a device-only client (RFC 8628: a CLI, a TV) lists only the device grant.
+ */
+function usesCodeFlow(grantTypes: unknown): boolean {
+  return !Array.isArray(grantTypes) || grantTypes.includes('authorization_code');
 }
 
 /** Absolute http(s) URLs without a fragment. */

@@ -31,6 +31,9 @@ import {
   PROVIDER_METHODS,
 } from './provider-methods';
 import { KEY_CHECK_INTERVAL_MS, SigningKeys } from './signing-keys';
+import { DEVICE_PAGE_PATH, deviceFlowFeature, devicePolling } from './device-flow';
+import { DeviceRequests } from './device-requests';
+import { DeviceCodes } from './storage/device-codes';
 import {
   failingTemporarily,
   orTemporarilyUnavailable,
@@ -49,6 +52,8 @@ export const OIDC_ROUTES = {
   revocation: '/oauth2/revoke',
   // Pushed authorization requests (RFC 9126), which oidc-provider offers by default.
   pushed_authorization_request: '/oauth2/par',
+  // RFC 8628: a CLI or TV asks here for a code a person enters at /device (device-flow.ts).
+  device_authorization: '/oauth2/device_authorize',
   jwks: '/.well-known/jwks.json',
 } as const;
 
@@ -98,6 +103,8 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   /** The ids of the keys the provider was built with, newest first. */
   private keyIds = '';
   private keyCheck?: NodeJS.Timeout;
+  /** The key of the device flow's user codes as stored (MongoAdapter's userCodeDigest). */
+  private readonly userCodeKey: Buffer;
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
@@ -110,6 +117,18 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     private readonly secondStep: SecondStepSignIn,
   ) {
     this.basePath = config.basePath;
+    this.userCodeKey = Buffer.from(
+      hkdfSync('sha256', openid.oidcKeySecret, '', 'device-user-codes', 32),
+    );
+  }
+
+  /** The device flow's requests, for the /device page (device-requests.ts). Only when enabled. */
+  get deviceRequests(): DeviceRequests {
+    return new DeviceRequests(
+      this.instance,
+      new DeviceCodes(this.connection.db!, this.userCodeKey),
+      providerLogin,
+    );
   }
 
   get enabled(): boolean {
@@ -168,13 +187,19 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       ...this.configuration(),
       adapter: (model: string) =>
         failingTemporarily(
-          new MongoAdapter(model, db, (grantId) => this.records.revokeGrant(grantId)),
+          new MongoAdapter(
+            model,
+            db,
+            (grantId) => this.records.revokeGrant(grantId),
+            this.userCodeKey,
+          ),
         ),
       jwks: { keys: jwks },
     });
     // Its host and scheme come from X-Forwarded-Host/-Proto, which middleware() sets from PUBLIC_URL.
     provider.proxy = true;
     sayWhenToRetry(provider);
+    provider.use(devicePolling(new DeviceCodes(db, this.userCodeKey)));
     provider.on('server_error', (_ctx: unknown, error: Error) =>
       this.logger.error({ err: error }, 'OpenID Connect provider error'),
     );
@@ -221,7 +246,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     );
     return {
       clients: this.openid.oidcClients.map((client) => ({ ...client })),
-      routes: { ...OIDC_ROUTES },
+      routes: { ...OIDC_ROUTES, code_verification: DEVICE_PAGE_PATH },
       // Our GET /oauth2/logout (LogoutController), announced where apps look for it.
       discovery: { end_session_endpoint: `${this.config.publicUrl}/oauth2/logout` },
       // The authorization code flow only (no implicit or hybrid responses).
@@ -258,6 +283,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
         },
         // GET /oauth2/logout is ours (LogoutController): it ends this service's session too.
         rpInitiatedLogout: { enabled: false },
+        deviceFlow: deviceFlowFeature(),
       },
       // Public clients must prove the code is theirs; confidential ones may.
       pkce: { required: (_ctx, client) => client.tokenEndpointAuthMethod === 'none' },
@@ -274,6 +300,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
         RefreshToken: 14 * 86400,
         Session: 14 * 86400,
         Grant: 14 * 86400,
+        DeviceCode: 600,
       },
       // A request the provider cannot send back to the app (an unknown app or redirect_uri).
       renderError: (ctx, out) => {

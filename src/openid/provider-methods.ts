@@ -22,6 +22,7 @@ export const PROVIDER_METHODS = {
   introspection: { takes: ['POST'], preflight: true },
   revocation: { takes: ['POST'], preflight: true },
   pushed_authorization_request: { takes: ['POST'], preflight: true },
+  device_authorization: { takes: ['POST'], preflight: true },
   jwks: { takes: ['GET'], preflight: true },
   discovery: { takes: ['GET'], preflight: true },
 } as const satisfies Record<string, EndpointMethods>;

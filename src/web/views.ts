@@ -15,6 +15,7 @@ export const PAGE_PATHS = [
   '/cancel-email-change',
   '/forgot-password',
   '/reset-password',
+  '/device',
 ];
 
 /**

@@ -9,6 +9,9 @@ import { ProfileFieldsModule } from '../users/profile-fields/profile-fields.modu
 import { RecoveryModule } from '../account/recovery/recovery.module';
 import { VerificationModule } from '../account/email-verification/verification.module';
 import { ErrorPages } from '../platform/http/error-pages';
+import { RateLimitsModule } from '../platform/rate-limits/rate-limits.module';
+import { OidcModule } from '../openid/oidc.module';
+import { DevicePageController } from './device-page.controller';
 import { AuthPagesController } from './auth-pages.controller';
 import { CsrfGuard } from './csrf.guard';
 import { CsrfService } from './csrf.service';
@@ -38,6 +41,8 @@ import { WaysInSettingsController } from './settings/ways-in-settings.controller
     VerificationModule,
     RecoveryModule,
     ProfileFieldsModule,
+    OidcModule,
+    RateLimitsModule,
   ],
   controllers: [
     AuthPagesController,
@@ -51,6 +56,7 @@ import { WaysInSettingsController } from './settings/ways-in-settings.controller
     ConfirmItsYouController,
     DeleteAccountController,
     EmailPagesController,
+    DevicePageController,
   ],
   providers: [
     CsrfService,

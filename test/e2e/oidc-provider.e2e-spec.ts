@@ -27,6 +27,11 @@ const PUBLIC_APP = {
   client_id: 'spa',
   redirect_uris: ['http://spa.example.test/callback'],
 };
+/** A CLI signing in with the device flow (RFC 8628; its own tests: oidc-device.e2e-spec.ts). */
+const DEVICE_APP = {
+  client_id: 'cli',
+  grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
+};
 
 /** How the provider's records are keyed: the SHA-256 of the code or token (base64url). */
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
@@ -39,7 +44,7 @@ describe('OpenID Connect provider', () => {
   beforeAll(async () => {
     live = await startLiveApp({
       env: {
-        OIDC_CLIENTS: JSON.stringify([APP, POST_APP, PUBLIC_APP]),
+        OIDC_CLIENTS: JSON.stringify([APP, POST_APP, PUBLIC_APP, DEVICE_APP]),
         PROFILE_FIELDS: JSON.stringify([{ key: 'team', label: 'Team', type: 'text' }]),
       },
     });
@@ -130,6 +135,7 @@ describe('OpenID Connect provider', () => {
       introspection_endpoint: 'post',
       revocation_endpoint: 'post',
       pushed_authorization_request_endpoint: 'post',
+      device_authorization_endpoint: 'post',
       end_session_endpoint: 'get',
       jwks_uri: 'get',
     };
@@ -914,7 +920,23 @@ describe('OpenID Connect provider', () => {
         .map((cookie) => cookie.slice('_session='.length))
         .filter((value) => value !== '');
       expect(sessionCookies.length).toBeGreaterThan(0);
+      // A device's codes: one waiting for the person, one they approved on the /device page.
+      const cli = await discover(DEVICE_APP.client_id);
+      const waiting = await client.initiateDeviceAuthorization(cli, { scope: 'openid' });
+      const approved = await client.initiateDeviceAuthorization(cli, { scope: 'openid' });
+      const form = await browser.get('/device').expect(200);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+      await browser
+        .post('/device')
+        .type('form')
+        .send({ _csrf: csrf, user_code: approved.user_code, decision: 'approve' })
+        .expect(200);
       const secrets = [
+        ...[waiting, approved].flatMap(({ device_code, user_code }) => [
+          device_code,
+          user_code,
+          user_code.replace('-', ''),
+        ]),
         callback.searchParams.get('code')!,
         tokens.access_token,
         tokens.refresh_token!,
@@ -943,6 +965,7 @@ describe('OpenID Connect provider', () => {
         'oidc_session',
         'oidc_interaction',
         'oidc_grant',
+        'oidc_device_code',
       ]) {
         expect(stored.get(name)?.length).toBeGreaterThan(0);
       }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 
@@ -20,6 +20,28 @@ export function collectionName(model: string): string {
 export function hashOf(id: string): string {
   return createHash('sha256').update(id).digest('base64url');
 }
+
+/**
+ * A device flow's user code as stored: a keyed hash (HMAC-SHA-256 with a key derived from
+ * OIDC_KEY_SECRET), so that someone reading the database cannot approve a device with it, and
+ * user codes (short, from a small alphabet) cannot be found by hashing every one of them.
+ */
+export function userCodeDigest(userCodeKey: Buffer, userCode: string): string {
+  return createHmac('sha256', userCodeKey).update(userCode).digest('base64url');
+}
+
+/**
+ * A stored user code given back with a record found by its device code: its digest, marked so
+ * that saving the record again keeps it as it is (the code itself is not known then).
+ */
+const USER_CODE_DIGEST = 'stored-digest:';
+
+/**
+ * Seconds a model's records stay after they expire. A device code does, so that the device
+ * polling after it expired hears `expired_token` (RFC 8628 §3.5) rather than `invalid_grant`: the
+ * provider judges its expiry itself (`exp`), reading it with ignoreExpiration.
+ */
+const KEPT_AFTER_EXPIRY: Record<string, number> = { DeviceCode: 3600 };
 
 /** Models whose id is public (a client_id), kept as it is. */
 const PUBLIC_IDS = new Set(['Client']);
@@ -49,6 +71,8 @@ export class MongoAdapter implements Adapter {
     private readonly model: string,
     db: mongo.Db,
     private readonly revokeGrant: RevokeGrant,
+    /** The key of user codes' digests (userCodeDigest). */
+    private readonly userCodeKey: Buffer,
   ) {
     this.collection = db.collection<Stored>(collectionName(model));
   }
@@ -69,10 +93,16 @@ export class MongoAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : undefined;
+    const kept = expiresIn ? expiresIn + (KEPT_AFTER_EXPIRY[this.model] ?? 0) : undefined;
+    const expiresAt = kept ? new Date(Date.now() + kept * 1000) : undefined;
     await this.collection.updateOne(
       { _id: this.keyOf(id) },
-      { $set: { payload: withoutBearerValues(payload), ...(expiresAt && { expiresAt }) } },
+      {
+        $set: {
+          payload: this.withUserCodeDigest(withoutBearerValues(payload)),
+          ...(expiresAt && { expiresAt }),
+        },
+      },
       { upsert: true },
     );
   }
@@ -80,15 +110,19 @@ export class MongoAdapter implements Adapter {
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (PUBLIC_IDS.has(this.model)) return (await this.findStored({ _id: id }))?.payload;
     const stored = await this.findStored({ _id: hashOf(id) });
-    return stored && { ...stored.payload, jti: id };
+    return stored && withDigestMarked({ ...stored.payload, jti: id });
   }
 
   findByUid(uid: string): Promise<AdapterPayload | undefined> {
     return this.findReferenced({ 'payload.uid': uid });
   }
 
-  findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.findReferenced({ 'payload.userCode': userCode });
+  /** By the digest of the code; the record comes back with the code the person typed. */
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    const found = await this.findReferenced({
+      'payload.userCode': userCodeDigest(this.userCodeKey, userCode),
+    });
+    return found && { ...found, userCode };
   }
 
   /**
@@ -131,7 +165,19 @@ export class MongoAdapter implements Adapter {
     if (!stored) return undefined;
     return PUBLIC_IDS.has(this.model)
       ? stored.payload
-      : { ...stored.payload, jti: `${KEY_REFERENCE}${stored._id}` };
+      : withDigestMarked({ ...stored.payload, jti: `${KEY_REFERENCE}${stored._id}` });
+  }
+
+  /** A user code replaced by its digest; one already marked as a digest stays as it is. */
+  private withUserCodeDigest(payload: AdapterPayload): AdapterPayload {
+    const { userCode } = payload;
+    if (typeof userCode !== 'string') return payload;
+    return {
+      ...payload,
+      userCode: userCode.startsWith(USER_CODE_DIGEST)
+        ? userCode.slice(USER_CODE_DIGEST.length)
+        : userCodeDigest(this.userCodeKey, userCode),
+    };
   }
 
   private async findStored(filter: mongo.Filter<Stored>): Promise<Stored | undefined> {
@@ -139,6 +185,13 @@ export class MongoAdapter implements Adapter {
     if (!stored || (stored.expiresAt && stored.expiresAt.getTime() <= Date.now())) return undefined;
     return stored;
   }
+}
+
+/** A stored user code (a digest) given back marked as one (see USER_CODE_DIGEST). */
+function withDigestMarked(payload: AdapterPayload): AdapterPayload {
+  return typeof payload.userCode === 'string'
+    ? { ...payload, userCode: `${USER_CODE_DIGEST}${payload.userCode}` }
+    : payload;
 }
 
 /**

@@ -1,0 +1,246 @@
+import { createHash } from 'node:crypto';
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
+import * as client from 'openid-client';
+import request from 'supertest';
+import { newAccount } from '../support/accounts';
+import { LiveApp, startLiveApp } from '../support/live-app';
+import { DEVICE_CODE_LIMITS } from '../../src/web/device-page.controller';
+
+/** A CLI: a public client that only uses the device flow (no redirect_uris). */
+const CLI = {
+  client_id: 'notes-cli',
+  client_name: 'Notes CLI',
+  grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+};
+/** A TV app with a secret, which may sign in through a browser too. */
+const TV = {
+  client_id: 'notes-tv',
+  client_secret: 'a-secret-of-the-notes-tv-app-that-is-long-enough',
+  redirect_uris: ['http://tv.example.test/callback'],
+  grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'],
+};
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/**
+ * Device authorization (RFC 8628) against the real provider: the device's side through
+ * openid-client (initiateDeviceAuthorization, pollDeviceAuthorizationGrant), the person's side
+ * through the /device page over HTTP with its CSRF token.
+ */
+describe('OpenID Connect provider: device authorization', () => {
+  let live: LiveApp;
+  let issuer: URL;
+
+  beforeAll(async () => {
+    live = await startLiveApp({ env: { OIDC_CLIENTS: JSON.stringify([CLI, TV]) } });
+    issuer = new URL(live.url);
+  });
+  afterAll(() => live.close());
+
+  const discover = (id: string, secret?: string) =>
+    client.discovery(issuer, id, secret, undefined, { execute: [client.allowInsecureRequests] });
+
+  async function signedInBrowser() {
+    const browser = request.agent(live.url);
+    const registered = await browser.post('/auth/register').send(newAccount()).expect(201);
+    return { browser, userId: registered.body.user.id as string };
+  }
+
+  /** The /device page's CSRF token, from the form. */
+  async function csrfOf(browser: ReturnType<typeof request.agent>, path = '/device') {
+    const page = await browser.get(path).expect(200);
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+    if (!token) throw new Error(`No CSRF token at ${path}`);
+    return { token, page };
+  }
+
+  /** Enters the user code, then (when given) approves or denies: the last page. */
+  async function enter(
+    browser: ReturnType<typeof request.agent>,
+    userCode: string,
+    decision?: 'approve' | 'deny',
+  ) {
+    const { token } = await csrfOf(browser);
+    const confirm = await browser
+      .post('/device')
+      .type('form')
+      .send({ _csrf: token, user_code: userCode });
+    if (!decision || confirm.status !== 200) return confirm;
+    return browser
+      .post('/device')
+      .type('form')
+      .send({ _csrf: token, user_code: userCode, decision });
+  }
+
+  /** A raw poll of the token endpoint by the public CLI. */
+  const poll = (deviceCode: string) =>
+    request(live.url)
+      .post('/oauth2/token')
+      .type('form')
+      .send({ grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: CLI.client_id });
+
+  it('advertises the device authorization endpoint, which answers with codes and an interval', async () => {
+    const config = await discover(CLI.client_id);
+    expect(config.serverMetadata()).toMatchObject({
+      device_authorization_endpoint: `${live.url}/oauth2/device_authorize`,
+    });
+    expect(config.serverMetadata().grant_types_supported).toContain(DEVICE_GRANT);
+    const started = await client.initiateDeviceAuthorization(config, { scope: 'openid email' });
+    expect(started).toMatchObject({
+      verification_uri: `${live.url}/device`,
+      verification_uri_complete: `${live.url}/device?user_code=${started.user_code}`,
+      expires_in: 600,
+      interval: 5,
+    });
+    // Short and typo-tolerant: 8 letters of the library's base-20 alphabet, as XXXX-XXXX.
+    expect(started.user_code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+    // A GET is not how it is called.
+    await request(live.url).get('/oauth2/device_authorize').expect(405);
+  });
+
+  it('signs the device in as the person who approves on the /device page, with amr as for the code flow', async () => {
+    const { browser, userId } = await signedInBrowser();
+    const config = await discover(CLI.client_id);
+    const started = await client.initiateDeviceAuthorization(config, {
+      scope: 'openid email offline_access',
+    });
+    // Polling from the start, as the CLI does; stopped whatever happens.
+    const stop = new AbortController();
+    const polling = client.pollDeviceAuthorizationGrant(config, started, undefined, {
+      signal: stop.signal,
+    });
+    polling.catch(() => undefined);
+    let tokens: Awaited<typeof polling>;
+    try {
+      // Typed in lower case without the dash: the same code.
+      const typed = started.user_code.replace('-', '').toLowerCase();
+      const confirm = await enter(browser, typed);
+      expect(confirm.status).toBe(200);
+      expect(confirm.text).toContain('Notes CLI');
+      expect(confirm.text).toContain('See your email address');
+      expect(confirm.text).toContain(started.user_code);
+      const approved = await enter(browser, typed, 'approve');
+      expect(approved.status).toBe(200);
+      expect(approved.text).toContain('Device connected');
+      tokens = await polling;
+    } finally {
+      stop.abort();
+    }
+    const claims = tokens.claims()!;
+    expect(claims).toMatchObject({ sub: userId, aud: CLI.client_id, amr: ['pwd'] });
+    const jwks = (await request(live.url).get('/.well-known/jwks.json').expect(200))
+      .body as JSONWebKeySet;
+    await jwtVerify(tokens.id_token!, createLocalJWKSet(jwks), { issuer: live.url });
+    expect(await client.fetchUserInfo(config, tokens.access_token, userId)).toMatchObject({
+      sub: userId,
+      email: expect.any(String),
+    });
+    expect(tokens.refresh_token).toEqual(expect.any(String));
+    // The user code is used once: entered again, it was already used.
+    const again = await enter(browser, started.user_code);
+    expect(again.status).toBe(410);
+    expect(again.text).toContain('already used');
+    // So is the device code: polled again, it is refused (and what it issued is revoked).
+    expect((await poll(started.device_code).expect(400)).body.error).toBe('invalid_grant');
+    await expect(client.fetchUserInfo(config, tokens.access_token, userId)).rejects.toThrow();
+  });
+
+  it('answers authorization_pending, then slow_down to a device polling too fast, then access_denied once the person denies', async () => {
+    const { browser } = await signedInBrowser();
+    const config = await discover(TV.client_id, TV.client_secret);
+    const started = await client.initiateDeviceAuthorization(config, { scope: 'openid' });
+    const tvPoll = () =>
+      request(live.url)
+        .post('/oauth2/token')
+        .auth(TV.client_id, TV.client_secret)
+        .type('form')
+        .send({ grant_type: DEVICE_GRANT, device_code: started.device_code });
+    expect((await tvPoll().expect(400)).body.error).toBe('authorization_pending');
+    expect((await tvPoll().expect(400)).body.error).toBe('slow_down');
+    const denied = await enter(browser, started.user_code, 'deny');
+    expect(denied.status).toBe(200);
+    expect(denied.text).toContain('Request denied');
+    await expect(client.pollDeviceAuthorizationGrant(config, started)).rejects.toMatchObject({
+      error: 'access_denied',
+    });
+  });
+
+  it('answers expired_token to a device whose code expired, and the page says it expired', async () => {
+    const { browser } = await signedInBrowser();
+    const config = await discover(CLI.client_id);
+    const started = await client.initiateDeviceAuthorization(config, { scope: 'openid' });
+    // As ten minutes passing would: the code's expiry moved into the past.
+    const codes = live.t.db.collection('oidc_device_code');
+    const { modifiedCount } = await codes.updateOne(
+      { _id: createHash('sha256').update(started.device_code).digest('base64url') } as object,
+      { $set: { 'payload.exp': Math.floor(Date.now() / 1000) - 1 } },
+    );
+    expect(modifiedCount).toBe(1);
+    const page = await enter(browser, started.user_code);
+    expect(page.status).toBe(410);
+    expect(page.text).toContain('expired');
+    expect((await poll(started.device_code).expect(400)).body.error).toBe('expired_token');
+  });
+
+  it('decides a code once when two approvals race, and sends someone not signed in to sign in first', async () => {
+    const { browser } = await signedInBrowser();
+    const config = await discover(CLI.client_id);
+    const started = await client.initiateDeviceAuthorization(config, { scope: 'openid' });
+    const { token } = await csrfOf(browser);
+    const decide = () =>
+      browser
+        .post('/device')
+        .type('form')
+        .send({ _csrf: token, user_code: started.user_code, decision: 'approve' });
+    const statuses = (await Promise.all([decide(), decide(), decide()])).map((r) => r.status);
+    expect(statuses.sort()).toEqual([200, 410, 410]);
+
+    const stranger = request.agent(live.url);
+    const link = `/device?user_code=${started.user_code}`;
+    const sent = await stranger.get(link).expect(303);
+    const login = new URL(sent.headers.location, live.url);
+    expect(login.pathname).toBe('/login');
+    expect(login.searchParams.get('returnTo')).toBe(link);
+    // Back with the code filled in, once signed in.
+    const { page } = await csrfOf(browser, link);
+    expect(page.text).toContain(`value="${started.user_code}"`);
+  });
+
+  it('refuses a form without its CSRF token', async () => {
+    const { browser } = await signedInBrowser();
+    await csrfOf(browser);
+    await browser.post('/device').type('form').send({ user_code: 'BCDF-GHJK' }).expect(403);
+  });
+
+  it('limits the codes one session enters: wrong guesses stop at the limit, a right code too', async () => {
+    const { browser } = await signedInBrowser();
+    const config = await discover(CLI.client_id);
+    const started = await client.initiateDeviceAuthorization(config, { scope: 'openid' });
+    const { token } = await csrfOf(browser);
+    const guess = (userCode: string) =>
+      browser.post('/device').type('form').send({ _csrf: token, user_code: userCode });
+    for (let attempt = 0; attempt < DEVICE_CODE_LIMITS.perSession; attempt++) {
+      const wrong = await guess('BBBB-BBBB');
+      expect(wrong.status).toBe(400);
+      expect(wrong.text).toContain('not right');
+    }
+    const limited = await guess(started.user_code);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.text).not.toContain('Notes CLI');
+    // Another person's session is not held back by it.
+    const other = await signedInBrowser();
+    expect((await enter(other.browser, started.user_code)).status).toBe(200);
+  });
+
+  it('keeps user codes as keyed hashes: the database holds neither the user code nor the device code', async () => {
+    const config = await discover(CLI.client_id);
+    const started = await client.initiateDeviceAuthorization(config, { scope: 'openid' });
+    const records = await live.t.db.collection('oidc_device_code').find().toArray();
+    expect(records.length).toBeGreaterThan(0);
+    const raw = JSON.stringify(records);
+    const normalized = started.user_code.replace('-', '');
+    for (const secret of [started.device_code, started.user_code, normalized]) {
+      expect(raw).not.toContain(secret);
+    }
+  });
+});
