@@ -12,6 +12,8 @@ export interface OidcClientSettings {
   grant_types: ('authorization_code' | 'refresh_token')[];
   response_types: ['code'];
   scope: string;
+  /** Its authorization requests must be pushed first (RFC 9126 §6); a plain one is refused. */
+  require_pushed_authorization_requests?: boolean;
 }
 
 /** What a client may ask for: OpenID Connect, the email and profile claims, refresh tokens, profile data. */
@@ -27,6 +29,7 @@ const FIELDS = [
   'client_name',
   'grant_types',
   'scope',
+  'require_pushed_authorization_requests',
 ];
 
 type Env = Record<string, string | undefined>;
@@ -139,6 +142,7 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
       `must be a space-separated list including openid, from ${CLIENT_SCOPES.join(' ')}`,
     );
   }
+  const pushedRequests = readPushedRequestsSetting(raw, problem);
   if (problems.length > 0) return { problems };
   const client: OidcClientSettings = {
     client_id: clientId as string,
@@ -150,8 +154,23 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
     grant_types: grants as OidcClientSettings['grant_types'],
     response_types: ['code'],
     scope: scope as string,
+    ...pushedRequests,
   };
   return { client, problems };
+}
+
+/** `require_pushed_authorization_requests`: a boolean, false when left out. */
+function readPushedRequestsSetting(
+  raw: Record<string, unknown>,
+  problem: (field: string, message: string) => void,
+): Pick<OidcClientSettings, 'require_pushed_authorization_requests'> {
+  const required = raw.require_pushed_authorization_requests;
+  if (required === undefined) return {};
+  if (typeof required !== 'boolean') {
+    problem('require_pushed_authorization_requests', 'must be true or false');
+    return {};
+  }
+  return { require_pushed_authorization_requests: required };
 }
 
 /** Absolute http(s) URLs without a fragment. */

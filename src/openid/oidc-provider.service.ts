@@ -21,7 +21,7 @@ import { UsersRepository } from '../users/users.repository';
 import { grantEverythingAsked, grantForInteraction } from './first-party-grants';
 import { policyFollowing } from './interaction-policy';
 import { ACR_VALUES, authenticationOf, stepUpOwed } from './authentication-context';
-import { nextStep, SIGN_IN_OFFERED, STEP_UP_OFFERED } from './interaction-step';
+import { nextStep, resultAskingSignIn, STEP_UP_OFFERED } from './interaction-step';
 import { ServiceSession } from './service-session';
 import { MongoAdapter } from './storage/mongo-adapter';
 import { ProviderRecords } from './storage/provider-records';
@@ -31,6 +31,7 @@ import {
   PROVIDER_METHODS,
 } from './provider-methods';
 import { KEY_CHECK_INTERVAL_MS, SigningKeys } from './signing-keys';
+import { answerAuthorizationByPost } from './authorization-by-post';
 import {
   failingTemporarily,
   orTemporarilyUnavailable,
@@ -131,6 +132,8 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
         ([name, path]) => [path, PROVIDER_METHODS[name as keyof typeof OIDC_ROUTES]] as const,
       ),
       ['/.well-known/openid-configuration', PROVIDER_METHODS.discovery],
+      // RFC 8414's name for the same metadata, which the provider serves too.
+      ['/.well-known/oauth-authorization-server', PROVIDER_METHODS.discovery],
     ]);
     // A key added by `rotate-keys` (on any machine) is published here within a minute, and signs
     // once every instance publishes it (SigningKeys), without a restart.
@@ -196,6 +199,9 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       // The uid after /oauth2/authorize/ is one sign-in's: the metrics get the pattern.
       nameRoute(response, fixed ? path : `${OIDC_ROUTES.authorization}/:uid`);
       if (answeredWithoutProvider(request, response, fixed ?? PROVIDER_METHODS.resume)) return;
+      if (path === OIDC_ROUTES.authorization && request.method === 'POST') {
+        return answerAuthorizationByPost(request, response, `${this.basePath}${path}`);
+      }
       return this.serve(handle, request, response);
     };
   }
@@ -319,8 +325,9 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       return { next: 'answered' };
     }
     if (step.kind === 'sign-in') {
-      if (step.offerOnce) {
-        await provider.interactionResult(request, response, SIGN_IN_OFFERED, {
+      const asking = resultAskingSignIn(interaction, step.offerOnce);
+      if (asking) {
+        await provider.interactionResult(request, response, asking, {
           mergeWithLastSubmission: false,
         });
       }
