@@ -32,6 +32,7 @@ import {
 } from './provider-methods';
 import { KEY_CHECK_INTERVAL_MS, SigningKeys } from './signing-keys';
 import { answerAuthorizationByPost } from './authorization-by-post';
+import { specificationSettings } from './specification-settings';
 import {
   failingTemporarily,
   orTemporarilyUnavailable,
@@ -226,6 +227,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       hkdfSync('sha256', this.openid.oidcKeySecret, '', 'provider-cookies', 32),
     );
     return {
+      ...specificationSettings(),
       clients: this.openid.oidcClients.map((client) => ({ ...client })),
       routes: { ...OIDC_ROUTES },
       // Our GET /oauth2/logout (LogoutController), announced where apps look for it.
