@@ -51,7 +51,7 @@ describe('OpenID Connect provider: the specifications', () => {
       // A GET follows: a top-level GET carries the SameSite=Lax session cookie, which a
       // cross-site POST does not.
       expect(posted.status).toBe(303);
-      const again = new URL(posted.headers.location as string, live.url);
+      const again = new URL(posted.headers.location, live.url);
       expect(again.pathname).toBe('/oauth2/authorize');
       expect([...again.searchParams].sort()).toEqual([...asked.url.searchParams].sort());
 
@@ -65,10 +65,7 @@ describe('OpenID Connect provider: the specifications', () => {
       const { browser, account, userId } = await oidc.signedInBrowser();
       await browser.post('/auth/logout').expect(204);
       const { config, asked, posted } = await postAuthorization(browser);
-      const atLogin = await oidc.follow(
-        browser,
-        new URL(posted.headers.location as string, live.url),
-      );
+      const atLogin = await oidc.follow(browser, new URL(posted.headers.location, live.url));
       expect(atLogin.pathname).toBe('/login');
       await oidc.signInAgain(browser, account.email);
       const callback = await oidc.returnFrom(browser, atLogin);
@@ -208,7 +205,7 @@ describe('OpenID Connect provider: the specifications', () => {
       expect(sessions.length).toBeGreaterThan(0);
     };
 
-    it.each([{ prompt: 'login' }, { max_age: '0' }])(
+    it.each<Record<string, string>>([{ prompt: 'login' }, { max_age: '0' }])(
       '%o: a sign-in within the same second as the request completes it, after one sign-in page; auth_time moves forward',
       async (extra) => {
         const { browser, account, userId } = await oidc.signedInBrowser();
