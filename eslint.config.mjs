@@ -11,6 +11,8 @@ export default tseslint.config(
       '.data/',
       '.venv-secantus/',
       '.venv-schemathesis/',
+      '.venv-conformance/',
+      '.go-conformance/',
       'test-output/',
       'eslint.config.mjs',
       'jest.config.js',

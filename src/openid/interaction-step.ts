@@ -23,6 +23,26 @@ export type InteractionStep =
 /** Kept in the interaction's result while the browser is at /login for a hinted request. */
 export const SIGN_IN_OFFERED = { signInOffered: true };
 
+/**
+ * What the interaction's result keeps when it sends the browser to sign in: SIGN_IN_OFFERED for a
+ * hinted request, and the moment (in milliseconds) it first asked, which a fresh sign-in follows
+ * (see needsFreshSignIn). Undefined when there is nothing new to keep.
+ */
+export function resultAskingSignIn(
+  interaction: Interaction,
+  offerOnce: boolean,
+  now = Date.now(),
+): Record<string, unknown> | undefined {
+  const result = interaction.result ?? {};
+  const firstAsk = typeof result.signInAskedAt !== 'number';
+  if (!firstAsk && (!offerOnce || result.signInOffered === true)) return undefined;
+  return {
+    ...result,
+    ...(offerOnce && SIGN_IN_OFFERED),
+    ...(firstAsk && { signInAskedAt: now }),
+  };
+}
+
 /** Kept in the interaction's result once a second factor was asked for (acr_values=mfa). */
 export const STEP_UP_OFFERED = { stepUpOffered: true };
 
@@ -58,11 +78,18 @@ function hintedAccountOf(interaction: Interaction): string | undefined {
 
 /**
  * `prompt=login`, or a `max_age` the sign-in here is older than: the person signs in again first
- * (after the request began, for prompt=login).
+ * (after the request began, for prompt=login). What the sign-in proved is compared against the
+ * request to the millisecond: a sign-in finishing within the same second as the request is as
+ * fresh as one a second later (judged by whole seconds, the sign-in page would come back again
+ * and again until the clock turned).
  */
 function needsFreshSignIn(interaction: Interaction, { session }: Auth): boolean {
   const signedInAt = session.authenticatedAt.getTime();
-  // Signed in after the second the request began (iat counts whole seconds): as fresh as it gets.
+  // Signed in since this request sent the person to sign in: what it asked for was proved, also
+  // for max_age=0 (the milliseconds since are the way back here, not an old sign-in).
+  const askedAt = interaction.result?.signInAskedAt;
+  if (typeof askedAt === 'number' && signedInAt >= askedAt) return false;
+  // Signed in after the second the request began (iat counts whole seconds).
   if (signedInAt >= (interaction.iat + 1) * 1000) return false;
   const { prompt, max_age } = interaction.params;
   const prompts = typeof prompt === 'string' ? prompt.split(' ') : [];

@@ -123,6 +123,29 @@ describe('OIDC_CLIENTS', () => {
     ]);
   });
 
+  it('reads require_pushed_authorization_requests (RFC 9126), a boolean', () => {
+    const { clients, problems } = read([
+      { ...CONFIDENTIAL, require_pushed_authorization_requests: true },
+    ]);
+    expect(problems).toEqual([]);
+    expect(clients[0].require_pushed_authorization_requests).toBe(true);
+    expect(read([CONFIDENTIAL]).clients[0]).not.toHaveProperty(
+      'require_pushed_authorization_requests',
+    );
+    expect(read([{ ...CONFIDENTIAL, require_pushed_authorization_requests: 'yes' }])).toEqual({
+      clients: [],
+      problems: ['OIDC_CLIENTS[0].require_pushed_authorization_requests: must be true or false'],
+    });
+  });
+
+  it('refuses client metadata this service does not offer, such as unsigned ID tokens (oidcc-idtoken-unsigned)', () => {
+    const { clients, problems } = read([{ ...CONFIDENTIAL, id_token_signed_response_alg: 'none' }]);
+    expect(clients).toEqual([]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^OIDC_CLIENTS\[0\]\.id_token_signed_response_alg: is not supported/),
+    ]);
+  });
+
   it('stops start-up with every problem, and needs OIDC_KEY_SECRET in production', () => {
     expect(() =>
       openIdConfig.fromEnvironment({ OIDC_CLIENTS: JSON.stringify([{ client_id: 'x' }]) }),

@@ -14,6 +14,8 @@ export interface OidcClientSettings {
   /** None for a device-only client. */
   response_types: ['code'] | [];
   scope: string;
+  /** Its authorization requests must be pushed first (RFC 9126 §6); a plain one is refused. */
+  require_pushed_authorization_requests?: boolean;
 }
 
 /** The grant a device polls the token endpoint with (RFC 8628 §3.4; device-flow.ts). */
@@ -32,6 +34,7 @@ const FIELDS = [
   'client_name',
   'grant_types',
   'scope',
+  'require_pushed_authorization_requests',
 ];
 
 type Env = Record<string, string | undefined>;
@@ -148,6 +151,7 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
       `must be a space-separated list including openid, from ${CLIENT_SCOPES.join(' ')}`,
     );
   }
+  const pushedRequests = readPushedRequestsSetting(raw, problem);
   if (problems.length > 0) return { problems };
   const client: OidcClientSettings = {
     client_id: clientId as string,
@@ -159,6 +163,7 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
     grant_types: grants as OidcClientSettings['grant_types'],
     response_types: codeFlow ? ['code'] : [],
     scope: scope as string,
+    ...pushedRequests,
   };
   return { client, problems };
 }
@@ -169,6 +174,20 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
  */
 function usesCodeFlow(grantTypes: unknown): boolean {
   return !Array.isArray(grantTypes) || grantTypes.includes('authorization_code');
+}
+
+/** `require_pushed_authorization_requests`: a boolean, false when left out. */
+function readPushedRequestsSetting(
+  raw: Record<string, unknown>,
+  problem: (field: string, message: string) => void,
+): Pick<OidcClientSettings, 'require_pushed_authorization_requests'> {
+  const required = raw.require_pushed_authorization_requests;
+  if (required === undefined) return {};
+  if (typeof required !== 'boolean') {
+    problem('require_pushed_authorization_requests', 'must be true or false');
+    return {};
+  }
+  return { require_pushed_authorization_requests: required };
 }
 
 /** Absolute http(s) URLs without a fragment. */

@@ -21,7 +21,7 @@ import { UsersRepository } from '../users/users.repository';
 import { grantEverythingAsked, grantForInteraction } from './first-party-grants';
 import { policyFollowing } from './interaction-policy';
 import { ACR_VALUES, authenticationOf, stepUpOwed } from './authentication-context';
-import { nextStep, SIGN_IN_OFFERED, STEP_UP_OFFERED } from './interaction-step';
+import { nextStep, resultAskingSignIn, STEP_UP_OFFERED } from './interaction-step';
 import { ServiceSession } from './service-session';
 import { MongoAdapter } from './storage/mongo-adapter';
 import { ProviderRecords } from './storage/provider-records';
@@ -34,6 +34,8 @@ import { KEY_CHECK_INTERVAL_MS, SigningKeys } from './signing-keys';
 import { DEVICE_PAGE_PATH, deviceFlowFeature, devicePolling } from './device-flow';
 import { DeviceRequests } from './device-requests';
 import { DeviceCodes } from './storage/device-codes';
+import { answerAuthorizationByPost } from './authorization-by-post';
+import { specificationSettings } from './specification-settings';
 import {
   failingTemporarily,
   orTemporarilyUnavailable,
@@ -150,6 +152,8 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
         ([name, path]) => [path, PROVIDER_METHODS[name as keyof typeof OIDC_ROUTES]] as const,
       ),
       ['/.well-known/openid-configuration', PROVIDER_METHODS.discovery],
+      // RFC 8414's name for the same metadata, which the provider serves too.
+      ['/.well-known/oauth-authorization-server', PROVIDER_METHODS.discovery],
     ]);
     // A key added by `rotate-keys` (on any machine) is published here within a minute, and signs
     // once every instance publishes it (SigningKeys), without a restart.
@@ -221,6 +225,9 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       // The uid after /oauth2/authorize/ is one sign-in's: the metrics get the pattern.
       nameRoute(response, fixed ? path : `${OIDC_ROUTES.authorization}/:uid`);
       if (answeredWithoutProvider(request, response, fixed ?? PROVIDER_METHODS.resume)) return;
+      if (path === OIDC_ROUTES.authorization && request.method === 'POST') {
+        return answerAuthorizationByPost(request, response, `${this.basePath}${path}`);
+      }
       return this.serve(handle, request, response);
     };
   }
@@ -245,6 +252,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       hkdfSync('sha256', this.openid.oidcKeySecret, '', 'provider-cookies', 32),
     );
     return {
+      ...specificationSettings(),
       clients: this.openid.oidcClients.map((client) => ({ ...client })),
       routes: { ...OIDC_ROUTES, code_verification: DEVICE_PAGE_PATH },
       // Our GET /oauth2/logout (LogoutController), announced where apps look for it.
@@ -346,8 +354,9 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       return { next: 'answered' };
     }
     if (step.kind === 'sign-in') {
-      if (step.offerOnce) {
-        await provider.interactionResult(request, response, SIGN_IN_OFFERED, {
+      const asking = resultAskingSignIn(interaction, step.offerOnce);
+      if (asking) {
+        await provider.interactionResult(request, response, asking, {
           mergeWithLastSubmission: false,
         });
       }

@@ -10,12 +10,12 @@ export interface EndpointMethods {
 
 /**
  * What oidc-provider's router takes on each endpoint with this service's configuration, by route
- * name (node_modules/oidc-provider/lib/helpers/initialize_app.js). The authorization endpoint
- * takes POST too only with `enableHttpPostMethods`, which is off; `resume` is
+ * name (node_modules/oidc-provider/lib/helpers/initialize_app.js). The authorization endpoint's
+ * POST is answered before the provider (authorization-by-post.ts: a 303 to the GET); `resume` is
  * `/oauth2/authorize/:uid`, where a sign-in returns to.
  */
 export const PROVIDER_METHODS = {
-  authorization: { takes: ['GET'], preflight: false },
+  authorization: { takes: ['GET', 'POST'], preflight: false },
   resume: { takes: ['GET'], preflight: false },
   token: { takes: ['POST'], preflight: true },
   userinfo: { takes: ['GET', 'POST'], preflight: true },

@@ -74,7 +74,7 @@ describe("methods the OpenID Connect provider's endpoints do not take", () => {
 
   /** Each endpoint and what oidc-provider takes there (with HEAD wherever GET, and OPTIONS). */
   const ENDPOINTS: [path: string, allow: string][] = [
-    ['/oauth2/authorize', 'GET, HEAD, OPTIONS'],
+    ['/oauth2/authorize', 'GET, HEAD, POST, OPTIONS'],
     ['/oauth2/authorize/a-sign-in-uid', 'GET, HEAD, OPTIONS'],
     ['/oauth2/token', 'POST, OPTIONS'],
     ['/oauth2/userinfo', 'GET, HEAD, POST, OPTIONS'],
@@ -166,7 +166,7 @@ describe("methods the OpenID Connect provider's endpoints do not take", () => {
       .set('Origin', origin)
       .set('Access-Control-Request-Method', 'GET')
       .expect(204);
-    expect(authorization.headers.allow).toBe('GET, HEAD, OPTIONS');
+    expect(authorization.headers.allow).toBe('GET, HEAD, POST, OPTIONS');
     expect(authorization.headers['access-control-allow-origin']).toBeUndefined();
   });
 });

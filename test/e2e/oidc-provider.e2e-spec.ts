@@ -179,10 +179,12 @@ describe('OpenID Connect provider', () => {
     expect(tokens.claims()?.sub).toBe(userId);
 
     // A request_uri is used once: the same address again gives the app an error, no second code.
-    const again = await follow(browser, url);
-    expect(again.origin + again.pathname).toBe(APP.redirect_uris[0]);
-    expect(again.searchParams.get('error')).toBe('invalid_request_uri');
-    expect(again.searchParams.get('code')).toBeNull();
+    // Used, it no longer says where the app's redirect_uri is (which a request must name, Core
+    // 3.1.2.1): the error page here, no code and no redirect.
+    const again = await browser.get(url.pathname + url.search);
+    expect(again.status).toBe(400);
+    expect(again.headers.location).toBeUndefined();
+    expect(again.text).toContain('invalid_request_uri');
 
     // Only the app itself pushes: a wrong secret is refused.
     const impostor = await discover(APP.client_id, 'not-the-secret-of-the-notes-app-at-all');
