@@ -115,6 +115,7 @@ describe('OpenID Connect provider: the specifications', () => {
       introspection_endpoint: ['POST'],
       revocation_endpoint: ['POST'],
       pushed_authorization_request_endpoint: ['POST'],
+      device_authorization_endpoint: ['POST'],
       end_session_endpoint: ['GET'],
       jwks_uri: ['GET'],
     };
