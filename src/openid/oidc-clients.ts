@@ -12,6 +12,8 @@ export interface OidcClientSettings {
   grant_types: ('authorization_code' | 'refresh_token')[];
   response_types: ['code'];
   scope: string;
+  /** False: the app is another party's, and people consent to what it asks for (app-consent.ts). */
+  first_party: boolean;
 }
 
 /** What a client may ask for: OpenID Connect, the email and profile claims, refresh tokens, profile data. */
@@ -27,6 +29,7 @@ const FIELDS = [
   'client_name',
   'grant_types',
   'scope',
+  'first_party',
 ];
 
 type Env = Record<string, string | undefined>;
@@ -139,6 +142,7 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
       `must be a space-separated list including openid, from ${CLIENT_SCOPES.join(' ')}`,
     );
   }
+  const firstParty = readFirstParty(raw.first_party, problem);
   if (problems.length > 0) return { problems };
   const client: OidcClientSettings = {
     client_id: clientId as string,
@@ -150,8 +154,22 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
     grant_types: grants as OidcClientSettings['grant_types'],
     response_types: ['code'],
     scope: scope as string,
+    first_party: firstParty,
   };
   return { client, problems };
+}
+
+/**
+ * `first_party`: true (the default: the team's own apps, which sign people in without asking), or
+ * false for an app of another party, which shows the consent page.
+ */
+function readFirstParty(
+  value: unknown,
+  problem: (field: string, message: string) => void,
+): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean') problem('first_party', 'must be true or false');
+  return value !== false;
 }
 
 /** Absolute http(s) URLs without a fragment. */
