@@ -15,6 +15,8 @@ export const PAGE_PATHS = [
   '/cancel-email-change',
   '/forgot-password',
   '/reset-password',
+  // The consent page of an app of another party (ConsentPageController).
+  '/oauth2/interaction',
 ];
 
 /**

@@ -9,6 +9,9 @@ import { ProfileFieldsModule } from '../users/profile-fields/profile-fields.modu
 import { RecoveryModule } from '../account/recovery/recovery.module';
 import { VerificationModule } from '../account/email-verification/verification.module';
 import { ErrorPages } from '../platform/http/error-pages';
+import { OidcModule } from '../openid/oidc.module';
+import { AppsModule } from '../openid/apps/apps.module';
+import { ConsentPageController } from './consent-page.controller';
 import { AuthPagesController } from './auth-pages.controller';
 import { CsrfGuard } from './csrf.guard';
 import { CsrfService } from './csrf.service';
@@ -38,6 +41,8 @@ import { WaysInSettingsController } from './settings/ways-in-settings.controller
     VerificationModule,
     RecoveryModule,
     ProfileFieldsModule,
+    OidcModule,
+    AppsModule,
   ],
   controllers: [
     AuthPagesController,
@@ -51,6 +56,7 @@ import { WaysInSettingsController } from './settings/ways-in-settings.controller
     ConfirmItsYouController,
     DeleteAccountController,
     EmailPagesController,
+    ConsentPageController,
   ],
   providers: [
     CsrfService,
