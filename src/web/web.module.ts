@@ -24,6 +24,7 @@ import { DeleteAccountController } from './settings/delete-account.controller';
 import { PasskeysSettingsController } from './settings/passkeys-settings.controller';
 import { ProfileSettingsController } from './settings/profile-settings.controller';
 import { SessionsSettingsController } from './settings/sessions-settings.controller';
+import { AppsSettingsController } from './settings/apps-settings.controller';
 import { SettingsController } from './settings/settings.controller';
 import { SettingsPage } from './settings/settings-page';
 import { TwoStepSettingsController } from './settings/two-step-settings.controller';
@@ -53,6 +54,7 @@ import { WaysInSettingsController } from './settings/ways-in-settings.controller
     PasskeysSettingsController,
     TwoStepSettingsController,
     SessionsSettingsController,
+    AppsSettingsController,
     ConfirmItsYouController,
     DeleteAccountController,
     EmailPagesController,

@@ -302,15 +302,81 @@ describe('Apps with access (consent, /me/apps)', () => {
     await request(live.url).delete('/me/apps/partner').expect(401);
   });
 
+  /** Time passes: the account's sign-ins are no longer recent. */
+  const age = (userId: string) =>
+    live.t.db
+      .collection('sessions')
+      .updateMany(
+        { userId: new Types.ObjectId(userId) },
+        { $set: { authenticatedAt: new Date(Date.now() - 3600_000) } },
+      );
+
+  /** The settings page, and its forms' CSRF token. */
+  async function settings(browser: Browser) {
+    const page = await browser.get('/settings').set('Accept', 'text/html').expect(200);
+    return { text: page.text, csrf: /name="_csrf" value="([^"]+)"/.exec(page.text)![1] };
+  }
+
+  it("shows the apps with access in the settings, and removes one after confirming it's you", async () => {
+    const { browser, userId } = await signedInBrowser();
+    const before = await settings(browser);
+    expect(before.text).toContain('Apps with access');
+    expect(before.text).toContain('No app has access to your account.');
+
+    const { config, tokens } = await partnerTokens(browser, 'openid email');
+    const listed = await settings(browser);
+    const section = listed.text.slice(listed.text.indexOf('id="apps-heading"'));
+    expect(section).toContain('Partner Planner');
+    expect(section).toContain('See your email address, and whether it is confirmed');
+    expect(section).toContain('action="/settings/apps/partner/remove"');
+
+    // Not recent: "Confirm it's you" first, and the app keeps its access.
+    await age(userId);
+    const asked = await browser
+      .post('/settings/apps/partner/remove')
+      .set('Accept', 'text/html')
+      .type('form')
+      .send({ _csrf: listed.csrf });
+    expect(asked.status).toBe(401);
+    expect(asked.text).toContain("Confirm it's you");
+    expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
+    await browser
+      .post('/settings/confirm')
+      .type('form')
+      .send({ _csrf: listed.csrf, password: GOOD_PASSWORD })
+      .expect(303);
+
+    const { csrf } = await settings(browser);
+    // Without the form's token, nothing happens.
+    await browser
+      .post('/settings/apps/partner/remove')
+      .set('Accept', 'text/html')
+      .type('form')
+      .send({})
+      .expect(403);
+    expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
+    const removed = await browser
+      .post('/settings/apps/partner/remove')
+      .type('form')
+      .send({ _csrf: csrf })
+      .expect(303);
+    expect(removed.headers.location).toMatch(/\/settings$/);
+    expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
+    const after = await settings(browser);
+    expect(after.text).toContain('The app no longer has access to your account');
+    expect(after.text).toContain('No app has access to your account.');
+
+    // Removed already: the settings say so, with 404.
+    const again = await browser
+      .post('/settings/apps/partner/remove')
+      .set('Accept', 'text/html')
+      .type('form')
+      .send({ _csrf: after.csrf });
+    expect(again.status).toBe(404);
+    expect(again.text).toContain('No app with that client id has access to your account.');
+  });
+
   describe('DELETE /me/apps/{clientId}', () => {
-    /** Time passes: the account's sign-ins are no longer recent. */
-    const age = (userId: string) =>
-      live.t.db
-        .collection('sessions')
-        .updateMany(
-          { userId: new Types.ObjectId(userId) },
-          { $set: { authenticatedAt: new Date(Date.now() - 3600_000) } },
-        );
 
     it("revokes the app's grant and tokens: refresh refused, access token dead, consent asked again; another account's access untouched", async () => {
       const { browser, userId } = await signedInBrowser();
