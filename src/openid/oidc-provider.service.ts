@@ -510,7 +510,10 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       session.grantIdFor(clientId, grant.jti);
     }
     // None yet for another party's app: an empty one, which the consent prompt finds lacking.
-    oidc.entity('Grant', grant ?? new oidc.provider.Grant({ accountId: login.accountId, clientId }));
+    oidc.entity(
+      'Grant',
+      grant ?? new oidc.provider.Grant({ accountId: login.accountId, clientId }),
+    );
   }
 }
 

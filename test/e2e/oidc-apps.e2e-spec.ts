@@ -98,7 +98,7 @@ describe('Apps with access (consent, /me/apps)', () => {
       .type('form')
       .send({ _csrf: csrf, decision })
       .expect(303);
-    return follow(browser, new URL(posted.headers.location as string, url));
+    return follow(browser, new URL(posted.headers.location, url));
   }
 
   /** Signs in to the partner app with consent (Allow), and returns its tokens. */
@@ -197,7 +197,10 @@ describe('Apps with access (consent, /me/apps)', () => {
 
     // The same person in another browser: what they allowed is theirs, not the first browser's.
     const other = request.agent(live.url);
-    await other.post('/auth/login').send({ login: account.email, password: GOOD_PASSWORD }).expect(200);
+    await other
+      .post('/auth/login')
+      .send({ login: account.email, password: GOOD_PASSWORD })
+      .expect(200);
     const elsewhere = await authorize(config, PARTNER.redirect_uris[0], 'openid');
     const otherCallback = await follow(other, elsewhere.url);
     expect(otherCallback.origin + otherCallback.pathname).toBe(PARTNER.redirect_uris[0]);
@@ -260,10 +263,13 @@ describe('Apps with access (consent, /me/apps)', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const { config, tokens } = await partnerTokens(browser, 'openid profile offline_access');
 
-    await waitFor(async () => (await apps(browser)).every(({ lastUsedAt }) => lastUsedAt !== null), {
-      timeoutMs: 5000,
-      what: 'lastUsedAt of both apps',
-    });
+    await waitFor(
+      async () => (await apps(browser)).every(({ lastUsedAt }) => lastUsedAt !== null),
+      {
+        timeoutMs: 5000,
+        what: 'lastUsedAt of both apps',
+      },
+    );
     const listed = await apps(browser);
     expect(listed).toEqual([
       {
@@ -286,12 +292,12 @@ describe('Apps with access (consent, /me/apps)', () => {
     // A refresh is a use: lastUsedAt moves forward.
     await new Promise((resolve) => setTimeout(resolve, 20));
     await client.refreshTokenGrant(config, tokens.refresh_token!);
-    await waitFor(
-      async () => Date.parse((await apps(browser))[0].lastUsedAt as string) > usedAt,
-      { timeoutMs: 5000, what: 'lastUsedAt after a refresh' },
-    );
+    await waitFor(async () => Date.parse((await apps(browser))[0].lastUsedAt as string) > usedAt, {
+      timeoutMs: 5000,
+      what: 'lastUsedAt after a refresh',
+    });
     // Nothing about the grant's records (ids, hashes, tokens) leaks into the answer.
-    const text = JSON.stringify(await browser.get('/me/apps').expect(200).then((r) => r.body));
+    const text = (await browser.get('/me/apps').expect(200)).text;
     expect(text).not.toContain(tokens.refresh_token!);
     expect(text).not.toContain('_id');
   });
@@ -377,7 +383,6 @@ describe('Apps with access (consent, /me/apps)', () => {
   });
 
   describe('DELETE /me/apps/{clientId}', () => {
-
     it("revokes the app's grant and tokens: refresh refused, access token dead, consent asked again; another account's access untouched", async () => {
       const { browser, userId } = await signedInBrowser();
       const { config, tokens } = await partnerTokens(browser);

@@ -70,7 +70,8 @@ export class AppGrants {
       byApp.set(clientId, app);
     }
     return [...byApp.values()].sort(
-      (a, b) => b.grantedAt.getTime() - a.grantedAt.getTime() || a.clientId.localeCompare(b.clientId),
+      (a, b) =>
+        b.grantedAt.getTime() - a.grantedAt.getTime() || a.clientId.localeCompare(b.clientId),
     );
   }
 
