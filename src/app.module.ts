@@ -23,6 +23,7 @@ import { PasskeysModule } from './sign-in/methods/passkeys/passkeys.module';
 import { LoggingModule } from './platform/logging/logging.module';
 import { MetricsModule } from './platform/metrics/metrics.module';
 import { OidcModule } from './openid/oidc.module';
+import { AppsModule } from './openid/apps/apps.module';
 import { OidcStorageModule } from './openid/storage/oidc-storage.module';
 import { ProfileFieldsModule } from './users/profile-fields/profile-fields.module';
 import { MongoThrottlerStorage } from './platform/rate-limits/mongo-throttler.storage';
@@ -69,6 +70,7 @@ import { SignInConfig, signInConfig } from './sign-in/sign-in-config';
     // Answers AppSignIns, through which sign-in ends what the apps hold (also with no apps).
     OidcStorageModule,
     OidcModule,
+    AppsModule,
     HealthModule,
     WebModule,
     AdminModule,

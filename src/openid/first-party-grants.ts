@@ -37,8 +37,13 @@ export async function grantForInteraction(
   const missing = interaction.prompt.details as {
     missingOIDCScope?: string[];
     missingOIDCClaims?: string[];
+    missingResourceScopes?: Record<string, string[]>;
   };
   if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
   if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  // An API's scopes too (resource indicators), or the consent prompt would ask for them again.
+  for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+    grant.addResourceScope(resource, scopes.join(' '));
+  }
   return grant.save();
 }

@@ -10,7 +10,8 @@ import { INTERACTION_PATH, OidcProvider } from './oidc-provider.service';
 /**
  * Where an app's authorization request needs the person: the provider finishes it for whoever is
  * signed in here (OidcProvider.finishInteraction), or the browser goes to /login (or, for a second
- * factor an app asks for, /login/second-factor), and comes back here afterwards. The apps are first-party: there is no consent screen.
+ * factor an app asks for, /login/second-factor), and comes back here afterwards. An app of another
+ * party asks for consent on the consent page first (ConsentPageController).
  */
 @ApiExcludeController()
 @Public()
@@ -32,6 +33,11 @@ export class InteractionController {
     const outcome = await this.oidc.finishInteraction(request, response);
     if (outcome.next === 'answered') return;
     const returnTo = `${INTERACTION_PATH}/${uid}`;
+    if (outcome.next === 'consent') {
+      // Another party's app: the consent page (web/), under this path for the interaction's cookie.
+      response.redirect(303, `${this.config.basePath}${returnTo}/consent`);
+      return;
+    }
     if (outcome.next === 'second-factor') {
       this.sessions.setSecondStepCookie(response, outcome.step);
       response.redirect(303, this.secondStepPage.url(returnTo));

@@ -26,6 +26,7 @@ describe('OIDC_CLIENTS', () => {
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         scope: 'openid email profile offline_access data',
+        first_party: true,
       },
       expect.objectContaining({ client_id: 'spa', token_endpoint_auth_method: 'none' }),
     ]);
@@ -88,6 +89,11 @@ describe('OIDC_CLIENTS', () => {
       'OIDC_CLIENTS: client_id "notes" appears twice',
     ],
     ['an object instead of an array', { client_id: 'x' }, 'OIDC_CLIENTS must be a JSON array'],
+    [
+      'first_party as a string',
+      [{ ...CONFIDENTIAL, first_party: 'false' }],
+      'OIDC_CLIENTS[0].first_party: must be true or false',
+    ],
   ])('names the entry and the field of a problem: %s', (_case, clients, message) => {
     const { problems } = read(clients);
     expect(problems.join('\n')).toContain(message);
@@ -112,6 +118,18 @@ describe('OIDC_CLIENTS', () => {
     expect(
       read([{ client_id: 'r', grant_types: ['refresh_token'] }]).problems.join('\n'),
     ).toContain(`grant_types: must list authorization_code or ${DEVICE_CODE_GRANT}`);
+  });
+
+  it('takes an app of another party (first_party: false), which shows the consent page', () => {
+    const { clients, problems } = read([
+      { ...CONFIDENTIAL, first_party: false },
+      { ...CONFIDENTIAL, client_id: 'own', first_party: true },
+    ]);
+    expect(problems).toEqual([]);
+    expect(clients.map(({ client_id, first_party }) => ({ client_id, first_party }))).toEqual([
+      { client_id: 'notes', first_party: false },
+      { client_id: 'own', first_party: true },
+    ]);
   });
 
   it('reads OIDC_CLIENTS_FILE, and refuses both variables at once', () => {

@@ -16,6 +16,8 @@ export interface OidcClientSettings {
   scope: string;
   /** Its authorization requests must be pushed first (RFC 9126 §6); a plain one is refused. */
   require_pushed_authorization_requests?: boolean;
+  /** False: the app is another party's, and people consent to what it asks for (app-consent.ts). */
+  first_party: boolean;
 }
 
 /** The grant a device polls the token endpoint with (RFC 8628 §3.4; device-flow.ts). */
@@ -35,6 +37,7 @@ const FIELDS = [
   'grant_types',
   'scope',
   'require_pushed_authorization_requests',
+  'first_party',
 ];
 
 type Env = Record<string, string | undefined>;
@@ -152,6 +155,7 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
     );
   }
   const pushedRequests = readPushedRequestsSetting(raw, problem);
+  const firstParty = readFirstParty(raw.first_party, problem);
   if (problems.length > 0) return { problems };
   const client: OidcClientSettings = {
     client_id: clientId as string,
@@ -164,6 +168,7 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
     response_types: codeFlow ? ['code'] : [],
     scope: scope as string,
     ...pushedRequests,
+    first_party: firstParty,
   };
   return { client, problems };
 }
@@ -188,6 +193,19 @@ function readPushedRequestsSetting(
     return {};
   }
   return { require_pushed_authorization_requests: required };
+}
+
+/**
+ * `first_party`: true (the default: the team's own apps, which sign people in without asking), or
+ * false for an app of another party, which shows the consent page.
+ */
+function readFirstParty(
+  value: unknown,
+  problem: (field: string, message: string) => void,
+): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== 'boolean') problem('first_party', 'must be true or false');
+  return value !== false;
 }
 
 /** Absolute http(s) URLs without a fragment. */

@@ -18,7 +18,9 @@ import { nameRoute } from '../platform/metrics/route-label';
 import { User } from '../users/schemas/user.schema';
 import { profileDataOf } from '../users/profile-data';
 import { UsersRepository } from '../users/users.repository';
-import { grantEverythingAsked, grantForInteraction } from './first-party-grants';
+import { grantForInteraction } from './first-party-grants';
+import { AppConsent, type ConsentAsked, recordAppUse } from './app-consent';
+import { AppGrants } from './storage/app-grants';
 import { policyFollowing } from './interaction-policy';
 import { ACR_VALUES, authenticationOf, stepUpOwed } from './authentication-context';
 import { nextStep, resultAskingSignIn, STEP_UP_OFFERED } from './interaction-step';
@@ -62,10 +64,12 @@ export const OIDC_ROUTES = {
 /**
  * What finishInteraction did: answered the browser itself; or the browser is to sign in here first
  * (`twoFactors`: the app asks for two, and a passkey gives them), or to give two-step sign-in's
- * code to the pending second step `step` (its cookie still to set).
+ * code to the pending second step `step` (its cookie still to set); or the app of another party
+ * asks for consent (the consent page: consentAsked, answerConsent).
  */
 export type InteractionOutcome =
   | { next: 'answered' }
+  | { next: 'consent' }
   | { next: 'sign-in'; twoFactors: boolean }
   | { next: 'second-factor'; step: SecondStepRequired };
 
@@ -107,6 +111,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
   private keyCheck?: NodeJS.Timeout;
   /** The key of the device flow's user codes as stored (MongoAdapter's userCodeDigest). */
   private readonly userCodeKey: Buffer;
+  private readonly consent: AppConsent;
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
@@ -117,8 +122,10 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     private readonly serviceSession: ServiceSession,
     private readonly records: ProviderRecords,
     private readonly secondStep: SecondStepSignIn,
+    private readonly appGrants: AppGrants,
   ) {
     this.basePath = config.basePath;
+    this.consent = new AppConsent(openid.oidcClients, appGrants);
     this.userCodeKey = Buffer.from(
       hkdfSync('sha256', openid.oidcKeySecret, '', 'device-user-codes', 32),
     );
@@ -204,6 +211,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     provider.proxy = true;
     sayWhenToRetry(provider);
     provider.use(devicePolling(new DeviceCodes(db, this.userCodeKey)));
+    recordAppUse(provider, this.appGrants, this.logger);
     provider.on('server_error', (_ctx: unknown, error: Error) =>
       this.logger.error({ err: error }, 'OpenID Connect provider error'),
     );
@@ -299,7 +307,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       issueRefreshToken: (_ctx, client, code) =>
         client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
       rotateRefreshToken: true,
-      loadExistingGrant: (ctx) => grantEverythingAsked(ctx),
+      loadExistingGrant: (ctx) => this.consent.loadGrant(ctx),
       ttl: {
         AccessToken: 3600,
         AuthorizationCode: 60,
@@ -373,20 +381,95 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
         ? { next: 'second-factor', step: await this.secondStep.stepUp(step.auth) }
         : { next: 'sign-in', twoFactors: true };
     }
-    const login = providerLogin(step.auth);
+    if (!this.consent.firstParty(interaction.params.client_id as string)) {
+      // Another party's app: its consent prompt shows the consent page; a sign-in finishes
+      // alone, and the provider then asks for consent if the grant lacks anything.
+      if (interaction.prompt.name === 'consent') return { next: 'consent' };
+      await this.finishAs(request, response, interaction, step.auth, { consent: false });
+      return { next: 'answered' };
+    }
+    await this.finishAs(request, response, interaction, step.auth, { consent: true });
+    return { next: 'answered' };
+  }
+
+  /**
+   * What the consent page shows, when the interaction is at the consent prompt of another
+   * party's app and the person is signed in here; else undefined (the interaction decides again).
+   */
+  async consentAsked(request: Request, response: Response): Promise<ConsentAsked | undefined> {
+    const interaction = await this.consentInteraction(request, response);
+    return interaction && this.consent.asked(interaction.details);
+  }
+
+  /**
+   * The person's answer on the consent page: Allow grants what the app asked for and sends the
+   * browser on to the app with its code; Deny sends the app `access_denied` (with its state).
+   * False when there is no such question any more (the interaction decides again).
+   */
+  async answerConsent(request: Request, response: Response, allow: boolean): Promise<boolean> {
+    const interaction = await this.consentInteraction(request, response);
+    if (!interaction) return false;
+    if (allow) {
+      await this.finishAs(request, response, interaction.details, interaction.auth, {
+        consent: true,
+      });
+    } else {
+      await this.instance.interactionFinished(
+        request,
+        response,
+        { error: 'access_denied', error_description: 'The person did not allow the app access' },
+        { mergeWithLastSubmission: false },
+      );
+    }
+    return true;
+  }
+
+  /** The interaction, when it waits for consent to another party's app from who is signed in. */
+  private async consentInteraction(request: Request, response: Response) {
+    const details = await this.instance.interactionDetails(request, response).catch(() => {
+      throw new AppError(
+        'SIGN_IN_REQUEST_EXPIRED',
+        'This sign-in request has expired or was already used. Go back to the app and sign in again.',
+      );
+    });
+    const step = nextStep(details, await this.serviceSession.of(request));
+    if (
+      step.kind !== 'finish' ||
+      details.prompt.name !== 'consent' ||
+      this.consent.firstParty(details.params.client_id as string)
+    ) {
+      return undefined;
+    }
+    return { details, auth: step.auth };
+  }
+
+  /**
+   * Finishes the interaction as `auth`'s person: signed in as they signed in here, and with
+   * `consent` what the provider found missing added to their grant.
+   */
+  private async finishAs(
+    request: Request,
+    response: Response,
+    interaction: Interaction,
+    auth: Auth,
+    { consent }: { consent: boolean },
+  ): Promise<void> {
+    const provider = this.instance;
+    const login = providerLogin(auth);
     const { accountId } = login;
     await this.leaveForeignSession(interaction, accountId);
-    const grantId = await grantForInteraction(provider, interaction, accountId);
+    const grantId = consent
+      ? await grantForInteraction(provider, interaction, accountId)
+      : undefined;
     await provider.interactionFinished(
       request,
       response,
       {
         login: { accountId, ts: login.loginTs, amr: login.amr, acr: login.acr },
-        consent: { grantId },
+        ...(grantId && { consent: { grantId } }),
       },
       { mergeWithLastSubmission: false },
     );
-    return { next: 'answered' };
   }
 
   /**
@@ -456,11 +539,17 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     if (loaded) return;
     // What oidc-provider's loadAccount and loadGrant did before the checks, for this account.
     oidc.entity('Account', account);
-    const grant = await grantEverythingAsked(ctx);
+    const grant = await this.consent.loadGrant(ctx);
     const clientId = oidc.client!.clientId;
-    session.ensureClientContainer(clientId);
-    session.grantIdFor(clientId, grant!.jti);
-    oidc.entity('Grant', grant);
+    if (grant) {
+      session.ensureClientContainer(clientId);
+      session.grantIdFor(clientId, grant.jti);
+    }
+    // None yet for another party's app: an empty one, which the consent prompt finds lacking.
+    oidc.entity(
+      'Grant',
+      grant ?? new oidc.provider.Grant({ accountId: login.accountId, clientId }),
+    );
   }
 }
 

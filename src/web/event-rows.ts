@@ -79,6 +79,7 @@ const DESCRIBE: Record<EventType, Describe> = {
   'api_key.created': () => 'API key created',
   'api_key.revoked': () => 'API key revoked',
   'signing_key.rotated': () => 'Signing key rotated',
+  'app_access.revoked': (d) => `App's access removed: ${String(d.clientId)}`,
 };
 
 const BY: Record<string, string> = {

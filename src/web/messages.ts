@@ -11,6 +11,8 @@ export const NOTICES: Record<string, string> = {
   'provider-unlinked': 'The provider is disconnected.',
   'session-ended': 'That session is signed out.',
   'other-sessions-ended': 'You are signed out everywhere else.',
+  'app-removed':
+    'The app no longer has access to your account: its tokens stop working, and it asks you again the next time.',
   'account-deleted': 'Your account and everything in it are deleted.',
   registered: 'Welcome! Your account is ready.',
   'registered-profile-unsaved':

@@ -16,6 +16,8 @@ export const PAGE_PATHS = [
   '/forgot-password',
   '/reset-password',
   '/device',
+  // The consent page of an app of another party (ConsentPageController).
+  '/oauth2/interaction',
 ];
 
 /**

@@ -12,6 +12,8 @@ import { ErrorPages } from '../platform/http/error-pages';
 import { RateLimitsModule } from '../platform/rate-limits/rate-limits.module';
 import { OidcModule } from '../openid/oidc.module';
 import { DevicePageController } from './device-page.controller';
+import { AppsModule } from '../openid/apps/apps.module';
+import { ConsentPageController } from './consent-page.controller';
 import { AuthPagesController } from './auth-pages.controller';
 import { CsrfGuard } from './csrf.guard';
 import { CsrfService } from './csrf.service';
@@ -24,6 +26,7 @@ import { DeleteAccountController } from './settings/delete-account.controller';
 import { PasskeysSettingsController } from './settings/passkeys-settings.controller';
 import { ProfileSettingsController } from './settings/profile-settings.controller';
 import { SessionsSettingsController } from './settings/sessions-settings.controller';
+import { AppsSettingsController } from './settings/apps-settings.controller';
 import { SettingsController } from './settings/settings.controller';
 import { SettingsPage } from './settings/settings-page';
 import { TwoStepSettingsController } from './settings/two-step-settings.controller';
@@ -43,6 +46,7 @@ import { WaysInSettingsController } from './settings/ways-in-settings.controller
     ProfileFieldsModule,
     OidcModule,
     RateLimitsModule,
+    AppsModule,
   ],
   controllers: [
     AuthPagesController,
@@ -53,10 +57,12 @@ import { WaysInSettingsController } from './settings/ways-in-settings.controller
     PasskeysSettingsController,
     TwoStepSettingsController,
     SessionsSettingsController,
+    AppsSettingsController,
     ConfirmItsYouController,
     DeleteAccountController,
     EmailPagesController,
     DevicePageController,
+    ConsentPageController,
   ],
   providers: [
     CsrfService,

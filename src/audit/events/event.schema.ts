@@ -33,6 +33,7 @@ export const EVENT_TYPES = [
   'api_key.created',
   'api_key.revoked',
   'signing_key.rotated',
+  'app_access.revoked',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

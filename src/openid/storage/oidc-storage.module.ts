@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { AppSignIns } from '../../sign-in/app-sign-ins';
+import { AppGrants } from './app-grants';
 import { ProviderRecords } from './provider-records';
 
 /**
@@ -9,7 +10,7 @@ import { ProviderRecords } from './provider-records';
  */
 @Global()
 @Module({
-  providers: [ProviderRecords, { provide: AppSignIns, useExisting: ProviderRecords }],
-  exports: [ProviderRecords, AppSignIns],
+  providers: [ProviderRecords, AppGrants, { provide: AppSignIns, useExisting: ProviderRecords }],
+  exports: [ProviderRecords, AppGrants, AppSignIns],
 })
 export class OidcStorageModule {}

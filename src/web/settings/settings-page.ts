@@ -18,12 +18,14 @@ import type { FieldErrors } from '../forms';
 import { PagesService } from '../pages.service';
 import { profileFormValues, profileInputs } from '../profile-form';
 import { sessionRows } from '../session-rows';
+import { AppsWithAccess } from '../../openid/apps/apps-with-access';
+import { appRows } from '../app-rows';
 
 /** What went wrong with a settings form, shown on the settings page. */
 export interface SettingsProblems {
   status: number;
   /** Which form the problem is about, so it shows in the right place. */
-  form?: 'profile' | 'password' | 'connections' | 'passkeys' | 'twoStep' | 'sessions';
+  form?: 'profile' | 'password' | 'connections' | 'passkeys' | 'twoStep' | 'sessions' | 'apps';
   /** The passkey whose rename form the problem is about. */
   passkey?: string;
   error?: string;
@@ -51,7 +53,7 @@ const RECENT_EVENTS = 10;
 
 /**
  * The settings page, with every form on it (profile, password, connections, passkeys, two-step
- * sign-in, sessions) and the
+ * sign-in, sessions, apps with access) and the
  * account's latest activity; the settings controllers show it again with a form's problems.
  */
 @Injectable()
@@ -65,6 +67,7 @@ export class SettingsPage {
     private readonly sessions: SessionsService,
     private readonly events: EventsService,
     private readonly profileFields: ProfileFields,
+    private readonly apps: AppsWithAccess,
   ) {
     this.methods = new SignInMethods(pages.providers.map(({ key }) => key));
   }
@@ -124,6 +127,7 @@ export class SettingsPage {
         twoStep: twoStepState(auth.user),
         sessions,
         otherSessions: sessions.some(({ current }) => !current),
+        apps: appRows(await this.apps.list(auth.user._id)),
         activity,
         problems,
         values: { ...toUserView(auth.user), ...problems.typed },
