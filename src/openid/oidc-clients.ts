@@ -1,23 +1,32 @@
 import { readFileSync } from 'node:fs';
+import { type ApiClientSettings, readApiClientFields } from './api-clients';
 
 /** The apps that sign their users in here, in RFC 7591 client metadata as the operator wrote it. */
-export interface OidcClientSettings {
+export interface OidcClientSettings extends ApiClientSettings {
   client_id: string;
   /** Absent: a public client (a browser or mobile app), which must use PKCE. */
   client_secret?: string;
-  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'none';
+  token_endpoint_auth_method:
+    | 'client_secret_basic'
+    | 'client_secret_post'
+    | 'client_secret_jwt'
+    | 'private_key_jwt'
+    | 'none';
+  /** Empty for a backend (client_credentials only). */
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   client_name?: string;
-  grant_types: ('authorization_code' | 'refresh_token')[];
-  response_types: ['code'];
+  grant_types: ('authorization_code' | 'refresh_token' | 'client_credentials')[];
+  /** Empty for a backend (client_credentials only). */
+  response_types: ['code'] | [];
   scope: string;
 }
 
 /** What a client may ask for: OpenID Connect, the email and profile claims, refresh tokens, profile data. */
 export const CLIENT_SCOPES = ['openid', 'email', 'profile', 'offline_access', 'data'];
-const GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
-const AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
+const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+/** The methods of a client with a secret; one with `jwks` uses private_key_jwt (api-clients.ts). */
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt'] as const;
 const FIELDS = [
   'client_id',
   'client_secret',
@@ -27,6 +36,8 @@ const FIELDS = [
   'client_name',
   'grant_types',
   'scope',
+  'jwks',
+  'dpop_bound_access_tokens',
 ];
 
 type Env = Record<string, string | undefined>;
@@ -36,7 +47,10 @@ type Env = Record<string, string | undefined>;
  * problem names the entry and its field, so a bad entry stops start-up with a message that says
  * what to fix.
  */
-export function readOidcClients(env: Env): { clients: OidcClientSettings[]; problems: string[] } {
+export function readOidcClients(
+  env: Env,
+  resourceScopes: string[] = [],
+): { clients: OidcClientSettings[]; problems: string[] } {
   const inline = env.OIDC_CLIENTS?.trim();
   const file = env.OIDC_CLIENTS_FILE?.trim();
   if (inline && file) {
@@ -66,7 +80,7 @@ export function readOidcClients(env: Env): { clients: OidcClientSettings[]; prob
   }
   const problems: string[] = [];
   const clients = entries.flatMap((entry: unknown, index) => {
-    const found = readClient(entry);
+    const found = readClient(entry, resourceScopes);
     for (const [field, message] of found.problems) {
       problems.push(`${source}[${index}]${field ? `.${field}` : ''}: ${message}`);
     }
@@ -82,7 +96,10 @@ export function readOidcClients(env: Env): { clients: OidcClientSettings[]; prob
 type Problem = [field: string | undefined, message: string];
 
 /** One entry, checked field by field: the client, or what is wrong with it. */
-function readClient(entry: unknown): { client?: OidcClientSettings; problems: Problem[] } {
+function readClient(
+  entry: unknown,
+  resourceScopes: string[],
+): { client?: OidcClientSettings; problems: Problem[] } {
   const problems: Problem[] = [];
   const problem = (field: string | undefined, message: string) => problems.push([field, message]);
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
@@ -108,37 +125,45 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
   if (secret !== undefined && !AUTH_METHODS.includes(method as (typeof AUTH_METHODS)[number])) {
     problem('token_endpoint_auth_method', `must be one of ${AUTH_METHODS.join(', ')}`);
   }
-  if (secret === undefined && method !== 'none') {
+  if (secret === undefined && method !== 'none' && method !== 'private_key_jwt') {
     problem(
       'token_endpoint_auth_method',
       'must be "none" (or left out) for a client without a secret',
     );
   }
-  const redirects = urls(raw.redirect_uris, 'redirect_uris', problem, true);
+  const grants = raw.grant_types ?? [...GRANT_TYPES.slice(0, 2)];
+  // A backend (client_credentials only) sends no browser anywhere.
+  const browserFlow = !Array.isArray(grants) || grants.includes('authorization_code');
+  const redirects = urls(raw.redirect_uris, 'redirect_uris', problem, browserFlow);
   const logouts = urls(raw.post_logout_redirect_uris, 'post_logout_redirect_uris', problem, false);
   const name = raw.client_name;
   if (name !== undefined && (typeof name !== 'string' || name.length < 1 || name.length > 100)) {
     problem('client_name', 'must be a string of 1-100 characters');
   }
-  const grants = raw.grant_types ?? [...GRANT_TYPES];
   if (
     !Array.isArray(grants) ||
-    !grants.includes('authorization_code') ||
+    !(grants.includes('authorization_code') || grants.includes('client_credentials')) ||
+    (grants.includes('refresh_token') && !grants.includes('authorization_code')) ||
     grants.some((grant) => !GRANT_TYPES.includes(grant as (typeof GRANT_TYPES)[number]))
   ) {
-    problem('grant_types', 'must list authorization_code, and optionally refresh_token');
+    problem(
+      'grant_types',
+      'must list authorization_code (optionally with refresh_token), client_credentials, or both',
+    );
   }
-  const scope = raw.scope ?? CLIENT_SCOPES.join(' ');
+  const scope = raw.scope ?? (browserFlow ? CLIENT_SCOPES.join(' ') : undefined);
+  const allowed = [...CLIENT_SCOPES, ...resourceScopes];
   if (
     typeof scope !== 'string' ||
-    !scope.split(' ').includes('openid') ||
-    scope.split(' ').some((value) => !CLIENT_SCOPES.includes(value))
+    (browserFlow && !scope.split(' ').includes('openid')) ||
+    scope.split(' ').some((value) => !allowed.includes(value))
   ) {
     problem(
       'scope',
-      `must be a space-separated list including openid, from ${CLIENT_SCOPES.join(' ')}`,
+      `must be a space-separated list${browserFlow ? ' including openid' : ''}, from ${CLIENT_SCOPES.join(' ')} and OIDC_RESOURCES' scopes`,
     );
   }
+  const api = readApiClientFields(raw, method, grants, problem);
   if (problems.length > 0) return { problems };
   const client: OidcClientSettings = {
     client_id: clientId as string,
@@ -148,8 +173,9 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
     post_logout_redirect_uris: logouts,
     ...(name !== undefined && { client_name: name as string }),
     grant_types: grants as OidcClientSettings['grant_types'],
-    response_types: ['code'],
+    response_types: browserFlow ? ['code'] : [],
     scope: scope as string,
+    ...api,
   };
   return { client, problems };
 }
