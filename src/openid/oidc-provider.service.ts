@@ -31,6 +31,7 @@ import {
   PROVIDER_METHODS,
 } from './provider-methods';
 import { KEY_CHECK_INTERVAL_MS, SigningKeys } from './signing-keys';
+import { accessTokenTtl, apiFeatures, CLIENT_AUTH_METHODS } from './api-access';
 import {
   failingTemporarily,
   orTemporarilyUnavailable,
@@ -258,7 +259,9 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
         },
         // GET /oauth2/logout is ours (LogoutController): it ends this service's session too.
         rpInitiatedLogout: { enabled: false },
+        ...apiFeatures(this.openid.oidcResources, this.openid.oidcKeySecret),
       },
+      clientAuthMethods: [...CLIENT_AUTH_METHODS],
       // Public clients must prove the code is theirs; confidential ones may.
       pkce: { required: (_ctx, client) => client.tokenEndpointAuthMethod === 'none' },
       cookies: { keys: [cookieKey.toString('base64url')] },
@@ -267,7 +270,8 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       rotateRefreshToken: true,
       loadExistingGrant: (ctx) => grantEverythingAsked(ctx),
       ttl: {
-        AccessToken: 3600,
+        AccessToken: accessTokenTtl(3600),
+        ClientCredentials: accessTokenTtl(3600),
         AuthorizationCode: 60,
         IdToken: ID_TOKEN_TTL_SECONDS,
         Interaction: 3600,
