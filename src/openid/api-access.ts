@@ -1,12 +1,13 @@
 import { hkdfSync } from 'node:crypto';
 import {
-  type Client,
   type Configuration,
   errors,
   type KoaContextWithOIDC,
   type ResourceServer,
 } from 'oidc-provider';
+import type { OidcClientSettings } from './oidc-clients';
 import type { OidcResource } from './oidc-resources';
+import type { OpenIdConfig } from './openid-config';
 
 type Features = NonNullable<Configuration['features']>;
 
@@ -28,23 +29,33 @@ export const CLIENT_AUTH_METHODS = [
  * (RFC 8707 resource indicators), client credentials for backends, and DPoP (RFC 9449) with
  * nonces, which every instance derives from OIDC_KEY_SECRET and so accepts from one another.
  */
-export function apiFeatures(
-  resources: OidcResource[],
-  keySecret: string,
-): Pick<Features, 'resourceIndicators' | 'clientCredentials' | 'dPoP'> {
-  const byIndicator = new Map(resources.map((resource) => [resource.indicator, resource]));
+export function apiFeatures({
+  oidcResources,
+  oidcClients,
+  oidcKeySecret,
+}: OpenIdConfig): Pick<Features, 'resourceIndicators' | 'clientCredentials' | 'dPoP'> {
+  const byIndicator = new Map(oidcResources.map((resource) => [resource.indicator, resource]));
+  const scopesOf = new Map(
+    oidcClients.map(({ client_id, scope }) => [client_id, new Set(scope.split(' '))]),
+  );
   return {
     resourceIndicators: {
       enabled: true,
-      // One resource asked for at the authorization endpoint is the one a token is for.
-      defaultResource: (_ctx, _client, oneOf) => oneOf,
+      // One resource asked for at the authorization endpoint is the one a token is for. A backend
+      // names its API: a token for none would carry no scope.
+      defaultResource: (ctx, _client, oneOf) => {
+        if (!oneOf && ctx.oidc.params?.grant_type === 'client_credentials') {
+          throw new errors.InvalidTarget('resource is required: the indicator of a declared API');
+        }
+        return oneOf;
+      },
       getResourceServerInfo: (ctx, indicator, client) =>
-        resourceServer(ctx, byIndicator.get(indicator), client),
+        resourceServer(ctx, byIndicator.get(indicator), scopesOf.get(client.clientId) ?? new Set()),
     },
     clientCredentials: { enabled: true },
     dPoP: {
       enabled: true,
-      nonceSecret: Buffer.from(hkdfSync('sha256', keySecret, '', 'dpop-nonces', 32)),
+      nonceSecret: Buffer.from(hkdfSync('sha256', oidcKeySecret, '', 'dpop-nonces', 32)),
       requireNonce: () => true,
     },
   };
@@ -59,10 +70,9 @@ export function apiFeatures(
 function resourceServer(
   ctx: KoaContextWithOIDC,
   resource: OidcResource | undefined,
-  client: Client,
+  allowed: Set<string>,
 ): ResourceServer {
   if (!resource) throw new errors.InvalidTarget('resource indicator is not a declared API');
-  const allowed = new Set(client.scope?.split(' '));
   const requested = ctx.oidc.params?.scope;
   const asked = typeof requested === 'string' ? requested.split(' ') : [];
   const beyond = asked.find((scope) => scope !== '' && !allowed.has(scope));
@@ -78,6 +88,25 @@ function resourceServer(
     accessTokenFormat: 'jwt',
     jwt: { sign: { alg: 'RS256' } },
   };
+}
+
+/**
+ * A client as the provider knows it: its `scope` without the APIs' scopes, which the provider
+ * only takes among its own (OpenID Connect) ones. resourceServer() allows those from the client's
+ * whole `scope`, so an opaque (userinfo) token never carries an API's scope.
+ */
+export function withoutApiScopes(
+  client: OidcClientSettings,
+  resources: OidcResource[],
+): Omit<OidcClientSettings, 'scope'> & { scope?: string } {
+  const apiScopes = new Set(resources.flatMap(({ scopes }) => scopes));
+  const scope = client.scope
+    .split(' ')
+    .filter((value) => !apiScopes.has(value))
+    .join(' ');
+  const provided: Omit<OidcClientSettings, 'scope'> & { scope?: string } = { ...client, scope };
+  if (!scope) delete provided.scope;
+  return provided;
 }
 
 /**

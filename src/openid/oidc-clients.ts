@@ -7,11 +7,7 @@ export interface OidcClientSettings extends ApiClientSettings {
   /** Absent: a public client (a browser or mobile app), which must use PKCE. */
   client_secret?: string;
   token_endpoint_auth_method:
-    | 'client_secret_basic'
-    | 'client_secret_post'
-    | 'client_secret_jwt'
-    | 'private_key_jwt'
-    | 'none';
+    'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
   /** Empty for a backend (client_credentials only). */
   redirect_uris: string[];
   post_logout_redirect_uris: string[];

@@ -31,7 +31,7 @@ import {
   PROVIDER_METHODS,
 } from './provider-methods';
 import { KEY_CHECK_INTERVAL_MS, SigningKeys } from './signing-keys';
-import { accessTokenTtl, apiFeatures, CLIENT_AUTH_METHODS } from './api-access';
+import { accessTokenTtl, apiFeatures, CLIENT_AUTH_METHODS, withoutApiScopes } from './api-access';
 import {
   failingTemporarily,
   orTemporarilyUnavailable,
@@ -221,7 +221,9 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       hkdfSync('sha256', this.openid.oidcKeySecret, '', 'provider-cookies', 32),
     );
     return {
-      clients: this.openid.oidcClients.map((client) => ({ ...client })),
+      clients: this.openid.oidcClients.map((client) =>
+        withoutApiScopes(client, this.openid.oidcResources),
+      ),
       routes: { ...OIDC_ROUTES },
       // Our GET /oauth2/logout (LogoutController), announced where apps look for it.
       discovery: { end_session_endpoint: `${this.config.publicUrl}/oauth2/logout` },
@@ -259,7 +261,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
         },
         // GET /oauth2/logout is ours (LogoutController): it ends this service's session too.
         rpInitiatedLogout: { enabled: false },
-        ...apiFeatures(this.openid.oidcResources, this.openid.oidcKeySecret),
+        ...apiFeatures(this.openid),
       },
       clientAuthMethods: [...CLIENT_AUTH_METHODS],
       // Public clients must prove the code is theirs; confidential ones may.

@@ -69,7 +69,10 @@ function readResource(entry: unknown): { resource?: OidcResource; problems: Prob
   const indicator = raw.indicator;
   // As the provider judges a `resource` parameter (RFC 8707 §2): absolute, without a fragment.
   if (typeof indicator !== 'string' || !URL.canParse(indicator) || indicator.includes('#')) {
-    problem('indicator', 'must be an absolute URI without a fragment (e.g. https://api.example.com)');
+    problem(
+      'indicator',
+      'must be an absolute URI without a fragment (e.g. https://api.example.com)',
+    );
   }
   const scopes = raw.scopes;
   if (!Array.isArray(scopes) || scopes.length === 0) {
