@@ -15,5 +15,5 @@ function inThisRealm(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, inThisRealm(item)]));
 }
 
-globalThis.structuredClone = ((value: unknown, options?: StructuredSerializeOptions) =>
+globalThis.structuredClone = ((value: unknown, options?: Parameters<typeof structuredClone>[1]) =>
   inThisRealm(nodeClone(value, options))) as typeof structuredClone;
