@@ -12,8 +12,12 @@ const database = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };
 
-// Known warnings stay out of every file's output (see test/support/known-warnings.ts).
-const setupFiles = ['<rootDir>/test/support/known-warnings.ts'];
+// Known warnings stay out of every file's output (see test/support/known-warnings.ts);
+// structuredClone's copies belong to the test's realm (see test/support/same-realm-clone.ts).
+const setupFiles = [
+  '<rootDir>/test/support/known-warnings.ts',
+  '<rootDir>/test/support/same-realm-clone.ts',
+];
 
 // ESM-only packages are loaded from CommonJS bundles of themselves (see test/support/esm-bundles.ts).
 const moduleNameMapper = {

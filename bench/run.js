@@ -12,6 +12,8 @@
 //   g. database commands (round trips) per GET /me (and per sign-in), from the server's own
 //      count of the requests it received                                   → 1
 // BENCH_SECONDS (default 8) sets the length of the longer phases.
+// bench/api-tokens.js measures, on its own, an API's local check of a JWT access token against
+// token introspection (bench/api-tokens.md).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');

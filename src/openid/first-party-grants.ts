@@ -1,4 +1,5 @@
 import type { Interaction, KoaContextWithOIDC, Provider } from 'oidc-provider';
+import { grantMissingResourceScopes, grantResourceScopesAsked } from './resource-grants';
 
 /**
  * The apps are first-party: the grant covers whatever the app asked for, with no consent screen,
@@ -15,6 +16,7 @@ export async function grantEverythingAsked(ctx: KoaContextWithOIDC) {
     new oidc.provider.Grant({ accountId, clientId });
   grant.addOIDCScope([...oidc.requestParamScopes].join(' '));
   if (oidc.requestParamClaims.size > 0) grant.addOIDCClaims([...oidc.requestParamClaims]);
+  grantResourceScopesAsked(grant, ctx);
   await grant.save();
   return grant;
 }
@@ -41,9 +43,6 @@ export async function grantForInteraction(
   };
   if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
   if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-  // An API's scopes too (resource indicators), or the consent prompt would ask for them again.
-  for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-    grant.addResourceScope(resource, scopes.join(' '));
-  }
+  grantMissingResourceScopes(grant, missing);
   return grant.save();
 }

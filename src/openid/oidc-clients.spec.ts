@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,16 @@ const CONFIDENTIAL = {
   redirect_uris: ['https://notes.example.com/callback'],
 };
 const read = (clients: unknown) => readOidcClients({ OIDC_CLIENTS: JSON.stringify(clients) });
+const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const PUBLIC_JWK = publicKey.export({ format: 'jwk' });
+const PRIVATE_JWK = privateKey.export({ format: 'jwk' });
+const KEY_CLIENT = {
+  client_id: 'reports',
+  token_endpoint_auth_method: 'private_key_jwt',
+  jwks: { keys: [PUBLIC_JWK] },
+  grant_types: ['client_credentials'],
+  scope: 'openid',
+};
 
 describe('OIDC_CLIENTS', () => {
   it('reads confidential and public clients with the defaults of RFC 7591 metadata', () => {
@@ -94,6 +105,47 @@ describe('OIDC_CLIENTS', () => {
       [{ ...CONFIDENTIAL, first_party: 'false' }],
       'OIDC_CLIENTS[0].first_party: must be true or false',
     ],
+    [
+      'a private key in jwks',
+      [{ ...KEY_CLIENT, jwks: { keys: [PRIVATE_JWK] } }],
+      'OIDC_CLIENTS[0].jwks.keys[0]: holds a private key (d): register the public key only',
+    ],
+    [
+      'a symmetric key in jwks',
+      [{ ...KEY_CLIENT, jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] } }],
+      'OIDC_CLIENTS[0].jwks.keys[0]: holds a private key (k)',
+    ],
+    [
+      'private_key_jwt without jwks',
+      [{ ...KEY_CLIENT, jwks: undefined }],
+      'OIDC_CLIENTS[0].jwks: is required for token_endpoint_auth_method "private_key_jwt"',
+    ],
+    [
+      'jwks on a client with a secret',
+      [{ ...CONFIDENTIAL, jwks: { keys: [PUBLIC_JWK] } }],
+      'OIDC_CLIENTS[0].jwks: is only for token_endpoint_auth_method "private_key_jwt"',
+    ],
+    [
+      'client_credentials for a public client',
+      [
+        {
+          client_id: 'p',
+          redirect_uris: ['https://p/cb'],
+          grant_types: ['authorization_code', 'client_credentials'],
+        },
+      ],
+      'OIDC_CLIENTS[0].grant_types: client_credentials is for a client that authenticates',
+    ],
+    [
+      'refresh_token without authorization_code',
+      [{ ...CONFIDENTIAL, grant_types: ['client_credentials', 'refresh_token'], scope: 'openid' }],
+      'OIDC_CLIENTS[0].grant_types: must list authorization_code',
+    ],
+    [
+      'a non-boolean dpop_bound_access_tokens',
+      [{ ...CONFIDENTIAL, dpop_bound_access_tokens: 'yes' }],
+      'OIDC_CLIENTS[0].dpop_bound_access_tokens: must be true or false',
+    ],
   ])('names the entry and the field of a problem: %s', (_case, clients, message) => {
     const { problems } = read(clients);
     expect(problems.join('\n')).toContain(message);
@@ -129,6 +181,23 @@ describe('OIDC_CLIENTS', () => {
     expect(clients.map(({ client_id, first_party }) => ({ client_id, first_party }))).toEqual([
       { client_id: 'notes', first_party: false },
       { client_id: 'own', first_party: true },
+    ]);
+  });
+
+  it('reads backends, client_secret_jwt, private_key_jwt with public keys, and DPoP-bound clients', () => {
+    const { clients, problems } = read([
+      KEY_CLIENT,
+      { ...CONFIDENTIAL, client_id: 'jwt', token_endpoint_auth_method: 'client_secret_jwt' },
+      { ...CONFIDENTIAL, client_id: 'bound', dpop_bound_access_tokens: true },
+    ]);
+    expect(problems).toEqual([]);
+    expect(clients).toEqual([
+      { ...KEY_CLIENT, redirect_uris: [], post_logout_redirect_uris: [], response_types: [] },
+      expect.objectContaining({
+        client_id: 'jwt',
+        token_endpoint_auth_method: 'client_secret_jwt',
+      }),
+      expect.objectContaining({ client_id: 'bound', dpop_bound_access_tokens: true }),
     ]);
   });
 

@@ -1,17 +1,19 @@
 import { readFileSync } from 'node:fs';
+import { type ApiClientSettings, readApiClientFields } from './api-clients';
 
 /** The apps that sign their users in here, in RFC 7591 client metadata as the operator wrote it. */
-export interface OidcClientSettings {
+export interface OidcClientSettings extends ApiClientSettings {
   client_id: string;
   /** Absent: a public client (a browser or mobile app), which must use PKCE. */
   client_secret?: string;
-  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'none';
-  /** Empty for a device-only client (no browser comes back to it). */
+  token_endpoint_auth_method:
+    'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
+  /** Empty for a client no browser comes back to (a device-only client, a backend). */
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
   client_name?: string;
   grant_types: (typeof GRANT_TYPES)[number][];
-  /** None for a device-only client. */
+  /** Empty for a client no browser comes back to. */
   response_types: ['code'] | [];
   scope: string;
   /** Its authorization requests must be pushed first (RFC 9126 §6); a plain one is refused. */
@@ -25,8 +27,14 @@ export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** What a client may ask for: OpenID Connect, the email and profile claims, refresh tokens, profile data. */
 export const CLIENT_SCOPES = ['openid', 'email', 'profile', 'offline_access', 'data'];
-const GRANT_TYPES = ['authorization_code', 'refresh_token', DEVICE_CODE_GRANT] as const;
-const AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
+const GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  DEVICE_CODE_GRANT,
+] as const;
+/** The methods of a client with a secret; one with `jwks` uses private_key_jwt (api-clients.ts). */
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt'] as const;
 const FIELDS = [
   'client_id',
   'client_secret',
@@ -38,6 +46,8 @@ const FIELDS = [
   'scope',
   'require_pushed_authorization_requests',
   'first_party',
+  'jwks',
+  'dpop_bound_access_tokens',
 ];
 
 type Env = Record<string, string | undefined>;
@@ -47,7 +57,10 @@ type Env = Record<string, string | undefined>;
  * problem names the entry and its field, so a bad entry stops start-up with a message that says
  * what to fix.
  */
-export function readOidcClients(env: Env): { clients: OidcClientSettings[]; problems: string[] } {
+export function readOidcClients(
+  env: Env,
+  resourceScopes: string[] = [],
+): { clients: OidcClientSettings[]; problems: string[] } {
   const inline = env.OIDC_CLIENTS?.trim();
   const file = env.OIDC_CLIENTS_FILE?.trim();
   if (inline && file) {
@@ -77,7 +90,7 @@ export function readOidcClients(env: Env): { clients: OidcClientSettings[]; prob
   }
   const problems: string[] = [];
   const clients = entries.flatMap((entry: unknown, index) => {
-    const found = readClient(entry);
+    const found = readClient(entry, resourceScopes);
     for (const [field, message] of found.problems) {
       problems.push(`${source}[${index}]${field ? `.${field}` : ''}: ${message}`);
     }
@@ -93,7 +106,10 @@ export function readOidcClients(env: Env): { clients: OidcClientSettings[]; prob
 type Problem = [field: string | undefined, message: string];
 
 /** One entry, checked field by field: the client, or what is wrong with it. */
-function readClient(entry: unknown): { client?: OidcClientSettings; problems: Problem[] } {
+function readClient(
+  entry: unknown,
+  resourceScopes: string[],
+): { client?: OidcClientSettings; problems: Problem[] } {
   const problems: Problem[] = [];
   const problem = (field: string | undefined, message: string) => problems.push([field, message]);
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
@@ -119,43 +135,50 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
   if (secret !== undefined && !AUTH_METHODS.includes(method as (typeof AUTH_METHODS)[number])) {
     problem('token_endpoint_auth_method', `must be one of ${AUTH_METHODS.join(', ')}`);
   }
-  if (secret === undefined && method !== 'none') {
+  if (secret === undefined && method !== 'none' && method !== 'private_key_jwt') {
     problem(
       'token_endpoint_auth_method',
       'must be "none" (or left out) for a client without a secret',
     );
   }
-  const codeFlow = usesCodeFlow(raw.grant_types);
+  const grants = raw.grant_types ?? ['authorization_code', 'refresh_token'];
+  // Only the code flow sends a browser back to the app: a device-only client or a backend has no
+  // redirect_uris. Both the code flow and the device flow sign people in (scope openid).
+  const codeFlow = !Array.isArray(grants) || grants.includes('authorization_code');
+  const signsPeopleIn = codeFlow || (grants as unknown[]).includes(DEVICE_CODE_GRANT);
   const redirects = urls(raw.redirect_uris, 'redirect_uris', problem, codeFlow);
   const logouts = urls(raw.post_logout_redirect_uris, 'post_logout_redirect_uris', problem, false);
   const name = raw.client_name;
   if (name !== undefined && (typeof name !== 'string' || name.length < 1 || name.length > 100)) {
     problem('client_name', 'must be a string of 1-100 characters');
   }
-  const grants = raw.grant_types ?? ['authorization_code', 'refresh_token'];
+  const peopleGrants = ['authorization_code', DEVICE_CODE_GRANT];
   if (
     !Array.isArray(grants) ||
-    !(grants.includes('authorization_code') || grants.includes(DEVICE_CODE_GRANT)) ||
+    ![...peopleGrants, 'client_credentials'].some((grant) => grants.includes(grant)) ||
+    (grants.includes('refresh_token') && !peopleGrants.some((grant) => grants.includes(grant))) ||
     grants.some((grant) => !GRANT_TYPES.includes(grant as (typeof GRANT_TYPES)[number]))
   ) {
     problem(
       'grant_types',
-      `must list authorization_code or ${DEVICE_CODE_GRANT} (or both), and optionally refresh_token`,
+      `must list authorization_code or ${DEVICE_CODE_GRANT} (either optionally with refresh_token), client_credentials, or several of them`,
     );
   }
-  const scope = raw.scope ?? CLIENT_SCOPES.join(' ');
+  const scope = raw.scope ?? (signsPeopleIn ? CLIENT_SCOPES.join(' ') : undefined);
+  const allowed = [...CLIENT_SCOPES, ...resourceScopes];
   if (
     typeof scope !== 'string' ||
-    !scope.split(' ').includes('openid') ||
-    scope.split(' ').some((value) => !CLIENT_SCOPES.includes(value))
+    (signsPeopleIn && !scope.split(' ').includes('openid')) ||
+    scope.split(' ').some((value) => !allowed.includes(value))
   ) {
     problem(
       'scope',
-      `must be a space-separated list including openid, from ${CLIENT_SCOPES.join(' ')}`,
+      `must be a space-separated list${signsPeopleIn ? ' including openid' : ''}, from ${CLIENT_SCOPES.join(' ')} and OIDC_RESOURCES' scopes`,
     );
   }
   const pushedRequests = readPushedRequestsSetting(raw, problem);
   const firstParty = readFirstParty(raw.first_party, problem);
+  const api = readApiClientFields(raw, method, grants, problem);
   if (problems.length > 0) return { problems };
   const client: OidcClientSettings = {
     client_id: clientId as string,
@@ -169,16 +192,9 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
     scope: scope as string,
     ...pushedRequests,
     first_party: firstParty,
+    ...api,
   };
   return { client, problems };
-}
-
-/**
- * Whether the client signs people in through a browser (the authorization code flow), and so
- * needs redirect_uris; a device-only client (RFC 8628: a CLI, a TV) lists only the device grant.
- */
-function usesCodeFlow(grantTypes: unknown): boolean {
-  return !Array.isArray(grantTypes) || grantTypes.includes('authorization_code');
 }
 
 /** `require_pushed_authorization_requests`: a boolean, false when left out. */

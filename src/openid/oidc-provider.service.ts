@@ -38,6 +38,7 @@ import { DeviceRequests } from './device-requests';
 import { DeviceCodes } from './storage/device-codes';
 import { answerAuthorizationByPost } from './authorization-by-post';
 import { specificationSettings } from './specification-settings';
+import { accessTokenTtl, apiFeatures, CLIENT_AUTH_METHODS, withoutApiScopes } from './api-access';
 import {
   failingTemporarily,
   orTemporarilyUnavailable,
@@ -261,7 +262,9 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     );
     return {
       ...specificationSettings(),
-      clients: this.openid.oidcClients.map((client) => ({ ...client })),
+      clients: this.openid.oidcClients.map((client) =>
+        withoutApiScopes(client, this.openid.oidcResources),
+      ),
       routes: { ...OIDC_ROUTES, code_verification: DEVICE_PAGE_PATH },
       // Our GET /oauth2/logout (LogoutController), announced where apps look for it.
       discovery: { end_session_endpoint: `${this.config.publicUrl}/oauth2/logout` },
@@ -300,7 +303,9 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
         // GET /oauth2/logout is ours (LogoutController): it ends this service's session too.
         rpInitiatedLogout: { enabled: false },
         deviceFlow: deviceFlowFeature(),
+        ...apiFeatures(this.openid),
       },
+      clientAuthMethods: [...CLIENT_AUTH_METHODS],
       // Public clients must prove the code is theirs; confidential ones may.
       pkce: { required: (_ctx, client) => client.tokenEndpointAuthMethod === 'none' },
       cookies: { keys: [cookieKey.toString('base64url')] },
@@ -309,7 +314,8 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
       rotateRefreshToken: true,
       loadExistingGrant: (ctx) => this.consent.loadGrant(ctx),
       ttl: {
-        AccessToken: 3600,
+        AccessToken: accessTokenTtl(3600),
+        ClientCredentials: accessTokenTtl(3600),
         AuthorizationCode: 60,
         IdToken: ID_TOKEN_TTL_SECONDS,
         Interaction: 3600,

@@ -2,6 +2,7 @@ import { Transform } from 'class-transformer';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { configArea, emptyAsUnset } from '../platform/config/config-area';
 import { OidcClientSettings, readOidcClients } from './oidc-clients';
+import { OidcResource, readOidcResources } from './oidc-resources';
 
 /** This service as the OpenID Connect provider of other apps: the apps, and the provider's secret. */
 export class OpenIdConfig {
@@ -23,6 +24,18 @@ export class OpenIdConfig {
   oidcClients: OidcClientSettings[] = [];
 
   /**
+   * The APIs that take this provider's JWT access tokens (RFC 8707 resource indicators): a JSON
+   * array of `{ indicator, scopes, accessTokenTtlSeconds }`. Read by readOidcResources().
+   */
+  @Transform(emptyAsUnset)
+  @IsOptional()
+  @IsString()
+  OIDC_RESOURCES?: string;
+
+  /** The declared APIs, checked (see src/openid/oidc-resources.ts). */
+  oidcResources: OidcResource[] = [];
+
+  /**
    * Encrypts the provider's private signing keys in MongoDB and signs its cookies. Required in
    * production when apps are configured; every instance must share it.
    */
@@ -42,9 +55,14 @@ export class OpenIdConfig {
 }
 
 export const openIdConfig = configArea('openid', OpenIdConfig, (config, { env, platform }) => {
-  const clients = readOidcClients(env);
+  const resources = readOidcResources(env);
+  config.oidcResources = resources.resources;
+  const clients = readOidcClients(
+    env,
+    resources.resources.flatMap(({ scopes }) => scopes),
+  );
   config.oidcClients = clients.clients;
-  const problems = [...clients.problems];
+  const problems = [...resources.problems, ...clients.problems];
   if (platform.isProduction && config.oidcClients.length > 0 && !config.OIDC_KEY_SECRET) {
     problems.push(
       'OIDC_KEY_SECRET is required when NODE_ENV=production and OIDC_CLIENTS are configured (it encrypts the signing keys)',
