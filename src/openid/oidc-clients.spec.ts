@@ -192,7 +192,13 @@ describe('OIDC_CLIENTS', () => {
     ]);
     expect(problems).toEqual([]);
     expect(clients).toEqual([
-      { ...KEY_CLIENT, redirect_uris: [], post_logout_redirect_uris: [], response_types: [] },
+      {
+        ...KEY_CLIENT,
+        redirect_uris: [],
+        post_logout_redirect_uris: [],
+        response_types: [],
+        first_party: true,
+      },
       expect.objectContaining({
         client_id: 'jwt',
         token_endpoint_auth_method: 'client_secret_jwt',
