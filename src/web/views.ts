@@ -15,6 +15,8 @@ export const PAGE_PATHS = [
   '/cancel-email-change',
   '/forgot-password',
   '/reset-password',
+  // An app's sign-out (RP-initiated logout): its form post, and the confirmation page's.
+  '/oauth2/logout',
 ];
 
 /**

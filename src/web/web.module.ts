@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccountModule } from '../account/account.module';
+import { OidcModule } from '../openid/oidc.module';
 import { AuthModule } from '../sign-in/auth.module';
 import { SocialAuthModule } from '../sign-in/methods/identities/social-auth.module';
 import { LinkingModule } from '../sign-in/methods/identities/linking/linking.module';
@@ -13,6 +14,7 @@ import { AuthPagesController } from './auth-pages.controller';
 import { CsrfGuard } from './csrf.guard';
 import { CsrfService } from './csrf.service';
 import { EmailPagesController } from './email-pages.controller';
+import { OAuthLogoutController } from './oauth-logout.controller';
 import { PageErrorFilter } from './page-error.filter';
 import { PagesService } from './pages.service';
 import { SecondFactorPageController } from './second-factor-page.controller';
@@ -38,6 +40,7 @@ import { WaysInSettingsController } from './settings/ways-in-settings.controller
     VerificationModule,
     RecoveryModule,
     ProfileFieldsModule,
+    OidcModule,
   ],
   controllers: [
     AuthPagesController,
@@ -51,6 +54,7 @@ import { WaysInSettingsController } from './settings/ways-in-settings.controller
     ConfirmItsYouController,
     DeleteAccountController,
     EmailPagesController,
+    OAuthLogoutController,
   ],
   providers: [
     CsrfService,
