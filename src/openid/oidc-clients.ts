@@ -12,6 +12,10 @@ export interface OidcClientSettings {
   grant_types: ('authorization_code' | 'refresh_token')[];
   response_types: ['code'];
   scope: string;
+  /** Where the app takes logout tokens (OpenID Connect Back-Channel Logout 1.0). */
+  backchannel_logout_uri?: string;
+  /** Its ID tokens carry `sid`, and so do its logout tokens. */
+  backchannel_logout_session_required?: boolean;
 }
 
 /** What a client may ask for: OpenID Connect, the email and profile claims, refresh tokens, profile data. */
@@ -27,6 +31,8 @@ const FIELDS = [
   'client_name',
   'grant_types',
   'scope',
+  'backchannel_logout_uri',
+  'backchannel_logout_session_required',
 ];
 
 type Env = Record<string, string | undefined>;
@@ -139,6 +145,7 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
       `must be a space-separated list including openid, from ${CLIENT_SCOPES.join(' ')}`,
     );
   }
+  const backchannel = readBackchannelLogout(raw, problem);
   if (problems.length > 0) return { problems };
   const client: OidcClientSettings = {
     client_id: clientId as string,
@@ -150,8 +157,42 @@ function readClient(entry: unknown): { client?: OidcClientSettings; problems: Pr
     grant_types: grants as OidcClientSettings['grant_types'],
     response_types: ['code'],
     scope: scope as string,
+    ...backchannel,
   };
   return { client, problems };
+}
+
+/**
+ * Back-channel logout (OpenID Connect Back-Channel Logout 1.0 §2.2): an absolute http(s) URL
+ * without a fragment, which may be on the operator's own network; and whether the app needs `sid`.
+ */
+function readBackchannelLogout(
+  raw: Record<string, unknown>,
+  problem: (field: string, message: string) => void,
+): Pick<OidcClientSettings, 'backchannel_logout_uri' | 'backchannel_logout_session_required'> {
+  const uri = raw.backchannel_logout_uri;
+  const sessionRequired = raw.backchannel_logout_session_required;
+  if (uri !== undefined && !isWebUrl(uri)) {
+    problem('backchannel_logout_uri', 'must be an absolute http(s) URL without a fragment');
+  }
+  if (sessionRequired !== undefined && typeof sessionRequired !== 'boolean') {
+    problem('backchannel_logout_session_required', 'must be true or false');
+  }
+  if (sessionRequired === true && uri === undefined) {
+    problem('backchannel_logout_session_required', 'needs a backchannel_logout_uri');
+  }
+  return {
+    ...(isWebUrl(uri) && { backchannel_logout_uri: uri }),
+    ...(typeof sessionRequired === 'boolean' && {
+      backchannel_logout_session_required: sessionRequired,
+    }),
+  };
+}
+
+function isWebUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || !URL.canParse(value)) return false;
+  const url = new URL(value);
+  return ['http:', 'https:'].includes(url.protocol) && !url.hash;
 }
 
 /** Absolute http(s) URLs without a fragment. */

@@ -23,6 +23,7 @@ import { policyFollowing } from './interaction-policy';
 import { ACR_VALUES, authenticationOf, stepUpOwed } from './authentication-context';
 import { nextStep, SIGN_IN_OFFERED, STEP_UP_OFFERED } from './interaction-step';
 import { ServiceSession } from './service-session';
+import { backchannelLogoutFeature } from './backchannel/backchannel-logout-feature';
 import { MongoAdapter } from './storage/mongo-adapter';
 import { ProviderRecords } from './storage/provider-records';
 import {
@@ -222,7 +223,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     return {
       clients: this.openid.oidcClients.map((client) => ({ ...client })),
       routes: { ...OIDC_ROUTES },
-      // Our GET /oauth2/logout (LogoutController), announced where apps look for it.
+      // Our /oauth2/logout (OAuthLogoutController, a page), announced where apps look for it.
       discovery: { end_session_endpoint: `${this.config.publicUrl}/oauth2/logout` },
       // The authorization code flow only (no implicit or hybrid responses).
       responseTypes: ['code'],
@@ -256,8 +257,9 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
           enabled: true,
           allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
         },
-        // GET /oauth2/logout is ours (LogoutController): it ends this service's session too.
+        // /oauth2/logout is ours (OAuthLogoutController): it ends this service's session too.
         rpInitiatedLogout: { enabled: false },
+        backchannelLogout: backchannelLogoutFeature(),
       },
       // Public clients must prove the code is theirs; confidential ones may.
       pkce: { required: (_ctx, client) => client.tokenEndpointAuthMethod === 'none' },

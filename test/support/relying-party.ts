@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
 import request from 'supertest';
-import { newAccount } from './accounts';
+import { newAccount, sessionCookie } from './accounts';
 import type { LiveApp } from './live-app';
 
 export type Browser = ReturnType<typeof request.agent>;
@@ -12,6 +12,13 @@ export interface AppMetadata {
   redirect_uris: string[];
   post_logout_redirect_uris?: string[];
   [field: string]: unknown;
+}
+
+export interface SignedInBrowser {
+  browser: Browser;
+  userId: string;
+  email: string;
+  cookie: string;
 }
 
 /**
@@ -35,16 +42,24 @@ export class RelyingParty {
     );
   }
 
-  /** A browser signed in here with a new account. */
-  async signedInBrowser(): Promise<{ browser: Browser; userId: string; email: string }> {
+  /** A browser signed in here with a new account, and its session cookie (`name=value`). */
+  async signedInBrowser(): Promise<SignedInBrowser> {
     const browser = request.agent(this.live.url);
     const account = newAccount();
     const registered = await browser.post('/auth/register').send(account).expect(201);
-    return { browser, userId: registered.body.user.id as string, email: account.email };
+    return {
+      browser,
+      userId: registered.body.user.id as string,
+      email: account.email,
+      cookie: sessionCookie(registered),
+    };
   }
 
   /** The app's sign-in in `browser`, to the end: its tokens (the ID token among them). */
-  async signIn(browser: Browser, scope = 'openid email'): Promise<client.TokenEndpointResponse> {
+  async signIn(
+    browser: Browser,
+    scope = 'openid email',
+  ): Promise<client.TokenEndpointResponse & client.TokenEndpointResponseHelpers> {
     const config = await this.discover();
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();

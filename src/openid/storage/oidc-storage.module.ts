@@ -1,5 +1,8 @@
 import { Global, Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
 import { AppSignIns } from '../../sign-in/app-sign-ins';
+import { BackchannelLogout, BackchannelLogoutSchema } from './backchannel-logout.schema';
+import { BackchannelLogouts } from './backchannel-logouts';
 import { ProviderRecords } from './provider-records';
 
 /**
@@ -9,7 +12,15 @@ import { ProviderRecords } from './provider-records';
  */
 @Global()
 @Module({
-  providers: [ProviderRecords, { provide: AppSignIns, useExisting: ProviderRecords }],
-  exports: [ProviderRecords, AppSignIns],
+  imports: [
+    MongooseModule.forFeature([{ name: BackchannelLogout.name, schema: BackchannelLogoutSchema }]),
+  ],
+  providers: [
+    ProviderRecords,
+    { provide: AppSignIns, useExisting: ProviderRecords },
+    BackchannelLogouts,
+  ],
+  // The back-channel outbox, for its relay (OidcModule).
+  exports: [ProviderRecords, AppSignIns, BackchannelLogouts, MongooseModule],
 })
 export class OidcStorageModule {}
