@@ -105,7 +105,8 @@ export class OAuthLogoutController {
     description:
       'The same parameters as the GET, as a form. Answered with a redirect to the GET carrying them, where the browser sends its session cookie; nothing ends here.',
   })
-  @ApiConsumes('application/x-www-form-urlencoded')
+  // A form, as apps send it; the JSON every route reads is taken too.
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ schema: PARAMETERS_SCHEMA })
   @ApiResponse({ status: 303, headers: LOCATION, description: 'To GET /oauth2/logout.' })
   @ApiErrors('VALIDATION_FAILED')
