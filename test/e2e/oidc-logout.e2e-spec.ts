@@ -98,7 +98,7 @@ describe('OpenID provider: RP-initiated logout', () => {
         .send(form)
         .expect(303);
       await stillSignedIn(browser);
-      const next = new URL(posted.headers.location as string, live.url);
+      const next = new URL(posted.headers.location, live.url);
       expect(next.pathname).toBe('/oauth2/logout');
       expect(Object.fromEntries(next.searchParams)).toEqual(form);
       const back = await get(browser, next).expect(303);
@@ -109,7 +109,7 @@ describe('OpenID provider: RP-initiated logout', () => {
     it('ends the session here without going anywhere when no post_logout_redirect_uri is given', async () => {
       const { browser, idToken } = await signedInToNotes();
       const back = await get(browser, await endSessionUrl({ id_token_hint: idToken })).expect(303);
-      expect(new URL(back.headers.location as string).pathname).toBe('/login');
+      expect(new URL(back.headers.location).pathname).toBe('/login');
       await signedOut(browser);
     });
 
@@ -158,7 +158,7 @@ describe('OpenID provider: RP-initiated logout', () => {
         .send({ ...form, _csrf: formToken(page.text) })
         .expect(303);
       await signedOut(browser);
-      return confirmed.headers.location as string;
+      return confirmed.headers.location;
     }
 
     it('no hint: asks, and once confirmed signs out without going back to the app (nothing proves the app asked)', async () => {

@@ -89,7 +89,7 @@ describe('conformance: RP-initiated and back-channel logout', () => {
       .type('form')
       .send({ ...form, _csrf: formToken(response.text) })
       .expect(303);
-    expectSignedOutPage(confirmed.headers.location as string);
+    expectSignedOutPage(confirmed.headers.location);
     await expectLoggedOut(browser);
   }
 
@@ -115,7 +115,7 @@ describe('conformance: RP-initiated and back-channel logout', () => {
         state,
       });
       expect(response.status).toBe(303);
-      const back = new URL(response.headers.location as string);
+      const back = new URL(response.headers.location);
       // CheckPostLogoutState, CheckForUnexpectedParametersInPostLogoutRedirect.
       expect(`${back.origin}${back.pathname}`).toBe(PLR);
       expect(Object.fromEntries(back.searchParams)).toEqual({ state });
@@ -211,7 +211,7 @@ describe('conformance: RP-initiated and back-channel logout', () => {
       const { browser, idToken } = await authorizationFlow();
       const response = await endSession(browser, { id_token_hint: idToken });
       expect(response.status).toBe(303);
-      expectSignedOutPage(response.headers.location as string);
+      expectSignedOutPage(response.headers.location);
       await expectLoggedOut(browser);
     });
   });
