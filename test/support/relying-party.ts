@@ -11,7 +11,6 @@ export interface AppMetadata {
   client_secret?: string;
   redirect_uris: string[];
   post_logout_redirect_uris?: string[];
-  [field: string]: unknown;
 }
 
 export interface SignedInBrowser {
