@@ -31,8 +31,11 @@ export interface CheckedLogout {
   app?: OidcClientSettings;
   /** Where the browser goes once signed out: the app's registered address, with its `state`. */
   returnTo?: string;
-  /** An address to return to was asked for, and will not be used (unregistered, or no proof). */
-  returnRefused: boolean;
+  /**
+   * Why an address to return to that was asked for will not be used: the hint's app did not
+   * register it, or nothing proves which app asks (no valid hint).
+   */
+  returnRefused?: 'unregistered' | 'unproven';
 }
 
 /** The parameters from a query or a form: each once at most, a string, not too long. */
@@ -94,12 +97,13 @@ export class LogoutRequests {
         returnTo = url.href;
       }
     }
+    const refused = post_logout_redirect_uri !== undefined && returnTo === undefined;
     return {
       parameters,
       hint,
       app,
       returnTo,
-      returnRefused: post_logout_redirect_uri !== undefined && returnTo === undefined,
+      returnRefused: refused ? (app ? 'unregistered' : 'unproven') : undefined,
     };
   }
 }

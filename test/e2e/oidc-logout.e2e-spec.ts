@@ -169,7 +169,7 @@ describe('OpenID provider: RP-initiated logout', () => {
         state: 'abc',
       };
       const page = await expectAsked(browser, await endSessionUrl(form));
-      expect(page.text).toContain('not one the app registered');
+      expect(page.text).toContain('nothing shows which app asks');
       const location = await confirm(browser, page, form);
       expect(new URL(location).pathname).toBe('/login');
     });
@@ -209,6 +209,7 @@ describe('OpenID provider: RP-initiated logout', () => {
       ['issued to another app than client_id', 'other-audience'],
       ['unsigned (alg none)', 'none'],
       ['not a JWT at all', 'garbage'],
+      ['of another kind (a logout token, signed by this provider)', 'logout-token'],
     ])('a hint %s is no hint: asks, and never goes back to the app', async (_what, forgery) => {
       const { browser, idToken } = await signedInToNotes();
       let hint: string;
@@ -222,12 +223,23 @@ describe('OpenID provider: RP-initiated logout', () => {
       } else if (forgery === 'other-audience') {
         hint = (await reports.signIn(browser)).id_token!;
         extra.client_id = NOTES.client_id;
+      } else if (forgery === 'logout-token') {
+        const { key, kid } = await providerKey();
+        const claims = JSON.parse(Buffer.from(idToken.split('.')[1], 'base64url').toString());
+        hint = await new SignJWT({
+          ...claims,
+          events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+        })
+          .setProtectedHeader({ alg: 'RS256', kid, typ: 'logout+jwt' })
+          .sign(key);
       } else if (forgery === 'none') {
         const [, payload] = idToken.split('.');
         const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
         hint = `${header}.${payload}.`;
-      } else {
+      } else if (forgery === 'garbage') {
         hint = 'not.a.jwt';
+      } else {
+        throw new Error(`No forgery ${forgery}`);
       }
       const form = {
         id_token_hint: hint,
