@@ -266,6 +266,25 @@ describe('OpenID provider: back-channel logout', () => {
     expect(stored).toMatchObject({ state: 'delivered', attempts: 2 });
   });
 
+  it('keeps a token while the app is down (shown in the backlog gauge), and delivers it once the app is back', async () => {
+    const { browser, userId } = await signedInEverywhere();
+    await reportsEndpoint.stop();
+    try {
+      await browser.post('/auth/logout').expect(204);
+      const owed = () => outbox().findOne({ sub: userId, clientId: REPORTS.client_id });
+      await waitFor(async () => typeof (await owed())?.lastError === 'string', {
+        what: 'a failed attempt',
+      });
+      expect(await owed()).toMatchObject({ state: 'pending' });
+      const metrics = await request(live.url).get('/metrics').expect(200);
+      const pending = /^oidc_backchannel_logout_pending (\S+)$/m.exec(metrics.text)?.[1];
+      expect(Number(pending)).toBeGreaterThanOrEqual(1);
+    } finally {
+      await reportsEndpoint.listen();
+    }
+    expect((await delivered(userId)).reports).toHaveLength(1);
+  });
+
   it('two sign-outs of the same session at the same moment owe each app one token', async () => {
     const { userId, notesSid, cookie } = await signedInEverywhere();
     await Promise.all(
