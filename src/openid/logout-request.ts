@@ -14,8 +14,11 @@ export const LOGOUT_PARAMETERS = [
 
 export type LogoutParameters = Partial<Record<(typeof LOGOUT_PARAMETERS)[number], string>>;
 
+/** The specification's other parameters (§2, §4), which an app may send and which are ignored. */
+export const IGNORED_LOGOUT_PARAMETERS = ['logout_hint', 'ui_locales'] as const;
+
 /** Longest value taken for each: an ID token of many claims, an app's opaque state. */
-const MAX_LENGTH: Record<keyof LogoutParameters, number> = {
+export const MAX_LENGTH: Record<keyof LogoutParameters, number> = {
   id_token_hint: 8192,
   client_id: 128,
   post_logout_redirect_uri: 2048,
@@ -38,12 +41,24 @@ export interface CheckedLogout {
   returnRefused?: 'unregistered' | 'unproven';
 }
 
-/** The parameters from a query or a form: each once at most, a string, not too long. */
-export function readLogoutParameters(source: unknown): LogoutParameters {
+/**
+ * The parameters from a query or a form: each once at most, a string, not too long. `onlyKnown`
+ * (an app's form post): a field the specification does not define is refused, as on every body
+ * this service reads.
+ */
+export function readLogoutParameters(
+  source: unknown,
+  { onlyKnown = false } = {},
+): LogoutParameters {
   const values = (typeof source === 'object' && source !== null ? source : {}) as Record<
     string,
     unknown
   >;
+  const known: readonly string[] = [...LOGOUT_PARAMETERS, ...IGNORED_LOGOUT_PARAMETERS];
+  const unknown = onlyKnown ? Object.keys(values).find((name) => !known.includes(name)) : undefined;
+  if (unknown !== undefined) {
+    throw new AppError('VALIDATION_FAILED', `Unknown field "${unknown}".`, unknown);
+  }
   const parameters: LogoutParameters = {};
   for (const name of LOGOUT_PARAMETERS) {
     const value = values[name];

@@ -15,8 +15,10 @@ import { ApiErrors } from '../platform/http/api-errors.decorator';
 import { CrossSiteAllowed } from '../platform/http/cross-site-request.guard';
 import {
   type CheckedLogout,
+  IGNORED_LOGOUT_PARAMETERS,
   LOGOUT_PARAMETERS,
   LogoutRequests,
+  MAX_LENGTH,
   readLogoutParameters,
 } from '../openid/logout-request';
 import { RequireFormToken } from './csrf.guard';
@@ -26,9 +28,18 @@ const LOCATION = {
   Location: { description: 'Where the browser goes.', schema: { type: 'string' } },
 };
 
-const PARAMETERS_SCHEMA = {
-  type: 'object',
-  properties: Object.fromEntries(LOGOUT_PARAMETERS.map((name) => [name, { type: 'string' }])),
+/** Each parameter's schema: a string of at most its length (the ignored ones: any string). */
+const PARAMETER_SCHEMAS = {
+  ...Object.fromEntries(
+    LOGOUT_PARAMETERS.map((name) => [name, { type: 'string', maxLength: MAX_LENGTH[name] }]),
+  ),
+  ...Object.fromEntries(IGNORED_LOGOUT_PARAMETERS.map((name) => [name, { type: 'string' }])),
+} as Record<string, { type: 'string'; maxLength?: number }>;
+
+const BODY_SCHEMA = {
+  type: 'object' as const,
+  properties: PARAMETER_SCHEMAS,
+  additionalProperties: false,
 };
 
 /**
@@ -53,10 +64,14 @@ export class OAuthLogoutController {
     description:
       "The end_session_endpoint of the discovery document. With an `id_token_hint` this provider issued to the app (and to `client_id` when given) for the person signed in here, signs out here at once; otherwise shows a page that asks the person (nothing ends until they confirm). Goes back to `post_logout_redirect_uri`, with `state`, only when the hint's app registered it exactly. The rest of the provider (/oauth2/authorize, /oauth2/token, /.well-known/openid-configuration …) is described by that document, not here.",
   })
-  @ApiQuery({ name: 'id_token_hint', required: false })
-  @ApiQuery({ name: 'client_id', required: false })
-  @ApiQuery({ name: 'post_logout_redirect_uri', required: false })
-  @ApiQuery({ name: 'state', required: false })
+  @ApiQuery({ name: 'id_token_hint', required: false, schema: PARAMETER_SCHEMAS.id_token_hint })
+  @ApiQuery({ name: 'client_id', required: false, schema: PARAMETER_SCHEMAS.client_id })
+  @ApiQuery({
+    name: 'post_logout_redirect_uri',
+    required: false,
+    schema: PARAMETER_SCHEMAS.post_logout_redirect_uri,
+  })
+  @ApiQuery({ name: 'state', required: false, schema: PARAMETER_SCHEMAS.state })
   @ApiResponse({
     status: 200,
     description: 'The page that asks the person to confirm signing out (HTML).',
@@ -103,15 +118,15 @@ export class OAuthLogoutController {
   @ApiOperation({
     summary: "An app's sign-out by form post (OpenID Connect RP-Initiated Logout 1.0)",
     description:
-      'The same parameters as the GET, as a form. Answered with a redirect to the GET carrying them, where the browser sends its session cookie; nothing ends here.',
+      'The same parameters as the GET, as a form (with `logout_hint` and `ui_locales` taken and ignored; any other field is refused). Answered with a redirect to the GET carrying them, where the browser sends its session cookie; nothing ends here.',
   })
   // A form, as apps send it; the JSON every route reads is taken too.
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
-  @ApiBody({ schema: PARAMETERS_SCHEMA })
+  @ApiBody({ schema: BODY_SCHEMA, required: false })
   @ApiResponse({ status: 303, headers: LOCATION, description: 'To GET /oauth2/logout.' })
   @ApiErrors('VALIDATION_FAILED')
   logoutByPost(@Body() body: unknown, @Res() response: Response): void {
-    const parameters = new URLSearchParams(readLogoutParameters(body));
+    const parameters = new URLSearchParams(readLogoutParameters(body, { onlyKnown: true }));
     const query = parameters.size > 0 ? `?${parameters.toString()}` : '';
     response.redirect(303, `${this.pages.base}/oauth2/logout${query}`);
   }

@@ -281,7 +281,7 @@ describe('OpenID provider: RP-initiated logout', () => {
     });
   });
 
-  it('refuses a parameter given twice or too long with a 400 naming it, and changes nothing', async () => {
+  it('refuses a parameter given twice or too long, or an unknown field in a form, with a 400 naming it, and changes nothing', async () => {
     const { browser } = await signedInToNotes();
     const twice = await browser
       .get('/oauth2/logout?state=a&state=b')
@@ -293,6 +293,19 @@ describe('OpenID provider: RP-initiated logout', () => {
       .set('Accept', 'application/json')
       .expect(400);
     expect(long.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'id_token_hint' });
+    // An app's form: the specification's fields only (logout_hint and ui_locales are ignored).
+    const unknown = await browser
+      .post('/oauth2/logout')
+      .type('form')
+      .send({ state: 's', ui_locales: 'fr', session: 'x' })
+      .expect(400);
+    expect(unknown.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'session' });
+    const ignored = await browser
+      .post('/oauth2/logout')
+      .type('form')
+      .send({ state: 's', ui_locales: 'fr', logout_hint: 'someone' })
+      .expect(303);
+    expect(ignored.headers.location).toBe('/oauth2/logout?state=s');
     await stillSignedIn(browser);
   });
 });
