@@ -20,9 +20,9 @@ export const IGNORED_LOGOUT_PARAMETERS = ['logout_hint', 'ui_locales'] as const;
 /** Longest value taken for each: an ID token of many claims, an app's opaque state. */
 export const MAX_LENGTH: Record<keyof LogoutParameters, number> = {
   id_token_hint: 8192,
-  client_id: 128,
+  client_id: 2048,
   post_logout_redirect_uri: 2048,
-  state: 512,
+  state: 2048,
 };
 
 /** An app's sign-out request, checked. */
@@ -58,6 +58,11 @@ export function readLogoutParameters(
   const unknown = onlyKnown ? Object.keys(values).find((name) => !known.includes(name)) : undefined;
   if (unknown !== undefined) {
     throw new AppError('VALIDATION_FAILED', `Unknown field "${unknown}".`, unknown);
+  }
+  for (const name of IGNORED_LOGOUT_PARAMETERS) {
+    if (values[name] !== undefined && typeof values[name] !== 'string') {
+      throw new AppError('VALIDATION_FAILED', `${name} must be given once, as a string.`, name);
+    }
   }
   const parameters: LogoutParameters = {};
   for (const name of LOGOUT_PARAMETERS) {
