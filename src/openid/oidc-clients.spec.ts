@@ -254,3 +254,39 @@ describe('OIDC_CLIENTS', () => {
     ).toThrow(/OIDC_KEY_SECRET is required/);
   });
 });
+
+describe('OIDC_CLIENTS: back-channel logout', () => {
+  it('reads backchannel_logout_uri (also on the operator’s own network) and backchannel_logout_session_required', () => {
+    const { clients, problems } = read([
+      {
+        ...CONFIDENTIAL,
+        backchannel_logout_uri: 'http://10.0.0.7:8080/logout?from=accounts',
+        backchannel_logout_session_required: true,
+      },
+    ]);
+    expect(problems).toEqual([]);
+    expect(clients[0]).toMatchObject({
+      backchannel_logout_uri: 'http://10.0.0.7:8080/logout?from=accounts',
+      backchannel_logout_session_required: true,
+    });
+    expect(read([CONFIDENTIAL]).clients[0]).not.toHaveProperty('backchannel_logout_uri');
+  });
+
+  it.each([
+    [{ backchannel_logout_uri: 'notes/logout' }, 'backchannel_logout_uri: must be an absolute'],
+    [{ backchannel_logout_uri: 'https://n/logout#x' }, 'backchannel_logout_uri: must be'],
+    [{ backchannel_logout_uri: ['https://n/logout'] }, 'backchannel_logout_uri: must be'],
+    [
+      { backchannel_logout_uri: 'https://n/l', backchannel_logout_session_required: 'yes' },
+      'backchannel_logout_session_required: must be true or false',
+    ],
+    [
+      { backchannel_logout_session_required: true },
+      'backchannel_logout_session_required: needs a backchannel_logout_uri',
+    ],
+  ])('names the field of a problem: %j', (fields, message) => {
+    expect(read([{ ...CONFIDENTIAL, ...fields }]).problems.join('\n')).toContain(
+      `OIDC_CLIENTS[0].${message}`,
+    );
+  });
+});

@@ -20,6 +20,10 @@ export interface OidcClientSettings extends ApiClientSettings {
   require_pushed_authorization_requests?: boolean;
   /** False: the app is another party's, and people consent to what it asks for (app-consent.ts). */
   first_party: boolean;
+  /** Where the app takes logout tokens (OpenID Connect Back-Channel Logout 1.0). */
+  backchannel_logout_uri?: string;
+  /** Its ID tokens carry `sid`, and so do its logout tokens. */
+  backchannel_logout_session_required?: boolean;
 }
 
 /** The grant a device polls the token endpoint with (RFC 8628 §3.4; device-flow.ts). */
@@ -48,6 +52,8 @@ const FIELDS = [
   'first_party',
   'jwks',
   'dpop_bound_access_tokens',
+  'backchannel_logout_uri',
+  'backchannel_logout_session_required',
 ];
 
 type Env = Record<string, string | undefined>;
@@ -179,6 +185,7 @@ function readClient(
   const pushedRequests = readPushedRequestsSetting(raw, problem);
   const firstParty = readFirstParty(raw.first_party, problem);
   const api = readApiClientFields(raw, method, grants, problem);
+  const backchannel = readBackchannelLogout(raw, problem);
   if (problems.length > 0) return { problems };
   const client: OidcClientSettings = {
     client_id: clientId as string,
@@ -193,6 +200,7 @@ function readClient(
     ...pushedRequests,
     first_party: firstParty,
     ...api,
+    ...backchannel,
   };
   return { client, problems };
 }
@@ -222,6 +230,39 @@ function readFirstParty(
   if (value === undefined) return true;
   if (typeof value !== 'boolean') problem('first_party', 'must be true or false');
   return value !== false;
+}
+
+/**
+ * Back-channel logout (OpenID Connect Back-Channel Logout 1.0 §2.2): an absolute http(s) URL
+ * without a fragment, which may be on the operator's own network; and whether the app needs `sid`.
+ */
+function readBackchannelLogout(
+  raw: Record<string, unknown>,
+  problem: (field: string, message: string) => void,
+): Pick<OidcClientSettings, 'backchannel_logout_uri' | 'backchannel_logout_session_required'> {
+  const uri = raw.backchannel_logout_uri;
+  const sessionRequired = raw.backchannel_logout_session_required;
+  if (uri !== undefined && !isWebUrl(uri)) {
+    problem('backchannel_logout_uri', 'must be an absolute http(s) URL without a fragment');
+  }
+  if (sessionRequired !== undefined && typeof sessionRequired !== 'boolean') {
+    problem('backchannel_logout_session_required', 'must be true or false');
+  }
+  if (sessionRequired === true && uri === undefined) {
+    problem('backchannel_logout_session_required', 'needs a backchannel_logout_uri');
+  }
+  return {
+    ...(isWebUrl(uri) && { backchannel_logout_uri: uri }),
+    ...(typeof sessionRequired === 'boolean' && {
+      backchannel_logout_session_required: sessionRequired,
+    }),
+  };
+}
+
+function isWebUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || !URL.canParse(value)) return false;
+  const url = new URL(value);
+  return ['http:', 'https:'].includes(url.protocol) && !url.hash;
 }
 
 /** Absolute http(s) URLs without a fragment. */

@@ -25,6 +25,7 @@ import { policyFollowing } from './interaction-policy';
 import { ACR_VALUES, authenticationOf, stepUpOwed } from './authentication-context';
 import { nextStep, resultAskingSignIn, STEP_UP_OFFERED } from './interaction-step';
 import { ServiceSession } from './service-session';
+import { backchannelLogoutFeature } from './backchannel/backchannel-logout-feature';
 import { MongoAdapter } from './storage/mongo-adapter';
 import { ProviderRecords } from './storage/provider-records';
 import {
@@ -266,7 +267,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
         withoutApiScopes(client, this.openid.oidcResources),
       ),
       routes: { ...OIDC_ROUTES, code_verification: DEVICE_PAGE_PATH },
-      // Our GET /oauth2/logout (LogoutController), announced where apps look for it.
+      // Our /oauth2/logout (OAuthLogoutController, a page), announced where apps look for it.
       discovery: { end_session_endpoint: `${this.config.publicUrl}/oauth2/logout` },
       // The authorization code flow only (no implicit or hybrid responses).
       responseTypes: ['code'],
@@ -300,10 +301,11 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
           enabled: true,
           allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
         },
-        // GET /oauth2/logout is ours (LogoutController): it ends this service's session too.
+        // /oauth2/logout is ours (OAuthLogoutController): it ends this service's session too.
         rpInitiatedLogout: { enabled: false },
         deviceFlow: deviceFlowFeature(),
         ...apiFeatures(this.openid),
+        backchannelLogout: backchannelLogoutFeature(),
       },
       clientAuthMethods: [...CLIENT_AUTH_METHODS],
       // Public clients must prove the code is theirs; confidential ones may.

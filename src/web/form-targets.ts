@@ -11,13 +11,16 @@ export function providerFormTargets({ providers }: ProvidersConfig): string[] {
 }
 
 /**
- * Origins a sign-in form ends up at when an app asked for the sign-in: after /login, the browser
- * goes through the provider's redirects back to the app's registered redirect URI.
+ * Origins a form ends up at when an app asked for it: after /login, the browser goes through the
+ * provider's redirects back to the app's registered redirect URI; after confirming an app's
+ * sign-out, to its registered post-logout redirect URI.
  */
 export function appFormTargets({ oidcClients }: OpenIdConfig): string[] {
   return [
     ...new Set(
-      oidcClients.flatMap(({ redirect_uris }) => redirect_uris.map((uri) => new URL(uri).origin)),
+      oidcClients.flatMap(({ redirect_uris, post_logout_redirect_uris }) =>
+        [...redirect_uris, ...post_logout_redirect_uris].map((uri) => new URL(uri).origin),
+      ),
     ),
   ];
 }

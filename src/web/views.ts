@@ -18,6 +18,8 @@ export const PAGE_PATHS = [
   '/device',
   // The consent page of an app of another party (ConsentPageController).
   '/oauth2/interaction',
+  // An app's sign-out (RP-initiated logout): its form post, and the confirmation page's.
+  '/oauth2/logout',
 ];
 
 /**

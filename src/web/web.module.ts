@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccountModule } from '../account/account.module';
+import { OidcModule } from '../openid/oidc.module';
 import { AuthModule } from '../sign-in/auth.module';
 import { SocialAuthModule } from '../sign-in/methods/identities/social-auth.module';
 import { LinkingModule } from '../sign-in/methods/identities/linking/linking.module';
@@ -10,7 +11,6 @@ import { RecoveryModule } from '../account/recovery/recovery.module';
 import { VerificationModule } from '../account/email-verification/verification.module';
 import { ErrorPages } from '../platform/http/error-pages';
 import { RateLimitsModule } from '../platform/rate-limits/rate-limits.module';
-import { OidcModule } from '../openid/oidc.module';
 import { DevicePageController } from './device-page.controller';
 import { AppsModule } from '../openid/apps/apps.module';
 import { ConsentPageController } from './consent-page.controller';
@@ -18,6 +18,7 @@ import { AuthPagesController } from './auth-pages.controller';
 import { CsrfGuard } from './csrf.guard';
 import { CsrfService } from './csrf.service';
 import { EmailPagesController } from './email-pages.controller';
+import { OAuthLogoutController } from './oauth-logout.controller';
 import { PageErrorFilter } from './page-error.filter';
 import { PagesService } from './pages.service';
 import { SecondFactorPageController } from './second-factor-page.controller';
@@ -63,6 +64,7 @@ import { WaysInSettingsController } from './settings/ways-in-settings.controller
     EmailPagesController,
     DevicePageController,
     ConsentPageController,
+    OAuthLogoutController,
   ],
   providers: [
     CsrfService,

@@ -747,53 +747,6 @@ describe('OpenID Connect provider', () => {
     });
   });
 
-  describe('GET /oauth2/logout', () => {
-    const logout = (browser: ReturnType<typeof request.agent>, query: Record<string, string>) =>
-      browser.get(`/oauth2/logout?${new URLSearchParams(query).toString()}`).expect(303);
-
-    it('signs out here and returns to a registered address, with the state', async () => {
-      const { browser } = await signedInBrowser();
-      const back = await logout(browser, {
-        client_id: APP.client_id,
-        post_logout_redirect_uri: APP.post_logout_redirect_uris[0],
-        state: 'xyz',
-      });
-      expect(back.headers.location).toBe(`${APP.post_logout_redirect_uris[0]}?state=xyz`);
-      await browser.get('/me').expect(401);
-    });
-
-    it("never goes to an unregistered address: the app's first registered one instead", async () => {
-      const { browser } = await signedInBrowser();
-      const back = await logout(browser, {
-        client_id: APP.client_id,
-        post_logout_redirect_uri: 'https://evil.example.net/',
-      });
-      expect(back.headers.location).toBe(APP.post_logout_redirect_uris[0]);
-    });
-
-    it('finds the app from id_token_hint when client_id is left out', async () => {
-      const { browser } = await signedInBrowser();
-      const config = await discover(APP.client_id, APP.client_secret);
-      const { url, verifier, state } = await authorize(config, 'openid');
-      const tokens = await client.authorizationCodeGrant(config, await follow(browser, url), {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-      });
-      const back = await logout(browser, { id_token_hint: tokens.id_token! });
-      expect(back.headers.location).toBe(APP.post_logout_redirect_uris[0]);
-      await browser.get('/me').expect(401);
-    });
-
-    it('shows the signed-out page for an app without one, or an unknown app', async () => {
-      for (const query of [{ client_id: PUBLIC_APP.client_id }, { client_id: 'nobody' }]) {
-        const { browser } = await signedInBrowser();
-        const back = await logout(browser, query);
-        expect(back.headers.location).toBe('/login?notice=signed-out');
-        await browser.get('/me').expect(401);
-      }
-    });
-  });
-
   describe('revocation', () => {
     /** An app holding an access and a refresh token for a signed-in browser. */
     async function appWithTokens() {

@@ -34,6 +34,8 @@ interface Session {
   pending?: { verifier: string; state: string };
   /** The signed-in person: the ID token's claims, with the userinfo claims over them. */
   user?: Record<string, unknown>;
+  /** The ID token, the hint of its sign-out (RP-Initiated Logout 1.0). */
+  idToken?: string;
 }
 
 const COOKIE = 'sample_app_session';
@@ -149,6 +151,7 @@ ${claims}
       }
       const config = await configuration();
       let user: Record<string, unknown>;
+      let idToken: string | undefined;
       try {
         const tokens = await client.authorizationCodeGrant(config, await callbackOf(request, url), {
           pkceCodeVerifier: pending.verifier,
@@ -158,6 +161,7 @@ ${claims}
         if (!claims) throw new Error('No ID token');
         const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
         user = { ...claims, ...info };
+        idToken = tokens.id_token;
       } catch (error) {
         page(response, 400, `<p role="alert">Sign-in failed: ${escape(explain(error))}</p>`);
         return;
@@ -166,12 +170,13 @@ ${claims}
       }
       // A new session id on sign-in (no session fixation).
       sessions.delete(found.id);
-      startSession(response).user = user;
+      Object.assign(startSession(response), { user, idToken });
       redirect(response, '/');
     },
 
     '/logout': (request, response) => {
       const found = sessionOf(request);
+      const idToken = found?.session.idToken;
       if (found) sessions.delete(found.id);
       response.setHeader('Set-Cookie', `${COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
       if (!issuer) throw new Error('The sample app has no issuer yet (call useIssuer)');
@@ -179,7 +184,9 @@ ${claims}
       logoutStates.add(state);
       // Under the issuer's path (PUBLIC_URL may have one).
       const target = new URL('oauth2/logout', issuer.href.replace(/\/?$/, '/'));
+      // The ID token proves the app asks for its person: the service signs out without asking.
       target.search = new URLSearchParams({
+        ...(idToken && { id_token_hint: idToken }),
         client_id: clientId,
         post_logout_redirect_uri: `${url}/`,
         state,

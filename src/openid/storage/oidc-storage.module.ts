@@ -1,6 +1,9 @@
 import { Global, Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
 import { AppSignIns } from '../../sign-in/app-sign-ins';
 import { AppGrants } from './app-grants';
+import { BackchannelLogout, BackchannelLogoutSchema } from './backchannel-logout.schema';
+import { BackchannelLogouts } from './backchannel-logouts';
 import { ProviderRecords } from './provider-records';
 
 /**
@@ -10,7 +13,16 @@ import { ProviderRecords } from './provider-records';
  */
 @Global()
 @Module({
-  providers: [ProviderRecords, AppGrants, { provide: AppSignIns, useExisting: ProviderRecords }],
-  exports: [ProviderRecords, AppGrants, AppSignIns],
+  imports: [
+    MongooseModule.forFeature([{ name: BackchannelLogout.name, schema: BackchannelLogoutSchema }]),
+  ],
+  providers: [
+    ProviderRecords,
+    AppGrants,
+    { provide: AppSignIns, useExisting: ProviderRecords },
+    BackchannelLogouts,
+  ],
+  // The back-channel outbox, for its relay (OidcModule).
+  exports: [ProviderRecords, AppGrants, AppSignIns, BackchannelLogouts, MongooseModule],
 })
 export class OidcStorageModule {}

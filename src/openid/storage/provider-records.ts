@@ -3,6 +3,8 @@ import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { AppSignIns } from '../../sign-in/app-sign-ins';
 import { Migrations } from '../../platform/database/migrations';
+import { currentTransaction, Transactions } from '../../platform/database/transactions';
+import { BackchannelLogouts, type EndedSession } from './backchannel-logouts';
 import { collectionName, hashOf, MongoAdapter } from './mongo-adapter';
 
 /** What oidc-provider stores, one collection each (see MongoAdapter). */
@@ -29,13 +31,16 @@ export const HASHED_KEYS_MIGRATION = 'oidc: records keyed by hashes';
 /**
  * The provider's records, for the changes that must reach the apps: deleting the account,
  * changing its password and signing out everywhere revoke every grant, token and code; signing out
- * ends the provider's sessions; a code or refresh token used twice revokes its grant.
+ * ends the provider's sessions; a code or refresh token used twice revokes its grant. Every ending
+ * of a provider session goes through endProviderSessions, which tells the apps (back-channel logout).
  */
 @Injectable()
 export class ProviderRecords implements AppSignIns {
   constructor(
     @InjectConnection() private readonly connection: Connection,
     private readonly migrations: Migrations,
+    private readonly transactions: Transactions,
+    private readonly logouts: BackchannelLogouts,
   ) {}
 
   /**
@@ -71,12 +76,40 @@ export class ProviderRecords implements AppSignIns {
 
   /** Access tokens stop working at userinfo and introspection; refresh tokens are refused. */
   async revokeAccount(accountId: string): Promise<void> {
-    await this.deleteFrom(PROVIDER_MODELS, accountId);
+    await this.endProviderSessions(accountId);
+    await this.deleteFrom(
+      PROVIDER_MODELS.filter((model) => model !== 'Session'),
+      accountId,
+    );
   }
 
   /** The provider forgets that this account signed in (its apps' grants stay). */
   async endSessions(accountId: string): Promise<void> {
-    await this.deleteFrom(['Session'], accountId);
+    await this.endProviderSessions(accountId);
+  }
+
+  /**
+   * Ends the account's provider sessions, and owes each app they signed in that takes logout
+   * tokens one for each session, in one transaction (the caller's, when it runs in one). Each
+   * session is deleted by one atomic statement that returns it: of two endings at the same moment,
+   * only the one that deleted it writes its messages.
+   */
+  private async endProviderSessions(accountId: string): Promise<void> {
+    if (!this.logouts.wanted) return this.deleteFrom(['Session'], accountId);
+    const sessions = this.connection.db!.collection<EndedSession>(collectionName('Session'));
+    await this.transactions.run(async () => {
+      const session = currentTransaction();
+      const ended: EndedSession[] = [];
+      for (;;) {
+        const deleted = await sessions.findOneAndDelete(
+          { 'payload.accountId': accountId },
+          { session, projection: { payload: 1, expiresAt: 1 } },
+        );
+        if (!deleted) break;
+        ended.push(deleted);
+      }
+      await this.logouts.enqueue(ended);
+    });
   }
 
   private async deleteFrom(models: string[], accountId: string): Promise<void> {

@@ -1,7 +1,17 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AppConfig } from '../config/app-config';
 import { AppError } from './app-error';
+import { RouteMarker } from './route-marker';
+
+const CROSS_SITE_ALLOWED = 'crossSiteAllowed';
+
+/**
+ * A route that other sites may post to (an app's form to the provider's logout endpoint): it must
+ * change nothing itself, since the guard lets any site's request through to it.
+ */
+export const CrossSiteAllowed = () => SetMetadata(CROSS_SITE_ALLOWED, true);
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -17,14 +27,16 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 @Injectable()
 export class CrossSiteRequestGuard implements CanActivate {
   private readonly trustedOrigins: Set<string>;
+  private readonly crossSiteAllowed: RouteMarker<boolean>;
 
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, reflector: Reflector) {
     this.trustedOrigins = config.trustedOrigins;
+    this.crossSiteAllowed = new RouteMarker(reflector, CROSS_SITE_ALLOWED);
   }
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Request>();
-    if (SAFE_METHODS.has(request.method)) return true;
+    if (SAFE_METHODS.has(request.method) || this.crossSiteAllowed.of(context)) return true;
     const origin = request.headers.origin;
     const fetchSite = request.headers['sec-fetch-site'];
     if ((origin !== undefined && !this.trustedOrigins.has(origin)) || fetchSite === 'cross-site') {

@@ -7,6 +7,12 @@ describe('redactUrl', () => {
     );
   });
 
+  it("replaces an app's sign-out hint (an ID token)", () => {
+    expect(redactUrl('/oauth2/logout?id_token_hint=eyJ.eyJ.sig&client_id=notes')).toBe(
+      '/oauth2/logout?id_token_hint=redacted&client_id=notes',
+    );
+  });
+
   it('leaves URLs without a query alone', () => {
     expect(redactUrl('/me')).toBe('/me');
   });

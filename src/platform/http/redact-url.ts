@@ -1,5 +1,15 @@
-/** Query parameters that carry credentials: provider callbacks bring a code and a state. */
-const SECRET_QUERY_PARAMETERS = ['code', 'state', 'access_token', 'id_token', 'token'];
+/**
+ * Query parameters that carry credentials: provider callbacks bring a code and a state; an app's
+ * sign-out (/oauth2/logout) brings an ID token as its hint.
+ */
+const SECRET_QUERY_PARAMETERS = [
+  'code',
+  'state',
+  'access_token',
+  'id_token',
+  'token',
+  'id_token_hint',
+];
 
 /** The URL as logged: secret query values replaced, so a log never holds a usable code. */
 export function redactUrl(url: string): string {
