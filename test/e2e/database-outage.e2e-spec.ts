@@ -78,11 +78,11 @@ describe('while the database is unreachable', () => {
   const settingsPage = () =>
     request(t.http).get('/settings').set('Cookie', cookie).set('Accept', 'text/html');
   const tokenExchange = () =>
-    request(t.http)
-      .post('/oauth2/token')
-      .auth(APP.client_id, APP.client_secret)
-      .type('form')
-      .send({ grant_type: 'authorization_code', code: 'a-code-never-issued' });
+    request(t.http).post('/oauth2/token').auth(APP.client_id, APP.client_secret).type('form').send({
+      grant_type: 'authorization_code',
+      code: 'a-code-never-issued',
+      redirect_uri: APP.redirect_uris[0],
+    });
 
   /** The request's response, and how long it took. */
   async function timed(send: () => request.Test) {

@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { AppError } from './app-error';
 import { RouteMarker } from './route-marker';
 
-const CROSS_SITE_ALLOWED = 'crossSiteAllowed';
+export const CROSS_SITE_ALLOWED = 'crossSiteAllowed';
 
 /**
  * A route that other sites may post to (an app's form to the provider's logout endpoint): it must
