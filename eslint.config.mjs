@@ -11,6 +11,7 @@ export default tseslint.config(
       '.data/',
       '.venv-secantus/',
       '.venv-schemathesis/',
+      '.node/',
       'test-output/',
       'eslint.config.mjs',
       'jest.config.js',
