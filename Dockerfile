@@ -3,7 +3,7 @@
 # Production image of the account service. It needs a MongoDB: set MONGODB_URI (see docker-compose.yml).
 
 # argon2 ships prebuilt binaries, so no compiler is needed in any stage.
-FROM node:20-bookworm-slim AS base
+FROM node:24-bookworm-slim AS base
 WORKDIR /app
 # swagger-ui-dist pulls in @scarf/scarf, whose install script reports usage; package.json opts out.
 ENV SCARF_ANALYTICS=false
@@ -21,7 +21,7 @@ FROM base AS deps
 RUN npm ci --omit=dev && npm cache clean --force
 
 # Runtime: production dependencies and the compiled service, run as the unprivileged node user.
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -13,6 +13,7 @@ export default tseslint.config(
       '.venv-schemathesis/',
       '.venv-conformance/',
       '.go-conformance/',
+      '.node/',
       'test-output/',
       'eslint.config.mjs',
       'jest.config.js',

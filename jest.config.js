@@ -12,17 +12,19 @@ const database = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };
 
-// Known warnings stay out of every file's output (see test/support/known-warnings.ts);
-// structuredClone's copies belong to the test's realm (see test/support/same-realm-clone.ts).
-const setupFiles = [
-  '<rootDir>/test/support/known-warnings.ts',
-  '<rootDir>/test/support/same-realm-clone.ts',
-];
+// ESM-only packages (oidc-provider, openid-client) are loaded as they are, with require(esm), as the
+// service loads them. Jest does that on Node 24.9+ with vm modules, which Node keeps behind
+// --experimental-vm-modules: .npmrc's node-options adds it to every npm and npx command.
+const vm = require('node:vm');
+if (typeof vm.SourceTextModule?.prototype.hasAsyncGraph !== 'function') {
+  throw new Error(
+    `jest needs Node.js 24.9 or later (this is ${process.version}) with --experimental-vm-modules: ` +
+      'run it as npm test or npx jest, which add the flag from .npmrc.',
+  );
+}
 
-// ESM-only packages are loaded from CommonJS bundles of themselves (see test/support/esm-bundles.ts).
-const moduleNameMapper = {
-  '^(oidc-provider|openid-client)$': '<rootDir>/test-output/esm/$1.cjs',
-};
+// structuredClone's copies belong to the test's realm (see test/support/same-realm-clone.ts).
+const setupFiles = ['<rootDir>/test/support/same-realm-clone.ts'];
 
 module.exports = {
   // End-to-end tests start apps and databases; give them room (no test relies on timing out).
@@ -37,14 +39,11 @@ module.exports = {
   // line's reporter (test/support/closing-line-reporter.js) ends the process a few seconds after
   // the results. It also writes the run's last line, after jest's summary.
   reporters: ['default', '<rootDir>/test/support/closing-line-reporter.js'],
-  // Once before any project: the CommonJS bundles of the ESM-only packages.
-  globalSetup: '<rootDir>/test/support/esm-bundles.ts',
   projects: [
     {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      moduleNameMapper,
       setupFiles,
       // test/docs checks the links of README.md and docs/ (test/docs/links.spec.ts).
       roots: ['<rootDir>/src', '<rootDir>/test/docs'],
@@ -55,7 +54,6 @@ module.exports = {
       testEnvironment: 'node',
       ...database,
       transform,
-      moduleNameMapper,
       setupFiles,
       roots: ['<rootDir>/test'],
       testRegex: '\\.e2e-spec\\.ts$',
@@ -67,7 +65,6 @@ module.exports = {
       testEnvironment: 'node',
       ...database,
       transform,
-      moduleNameMapper,
       setupFiles,
       roots: ['<rootDir>/test'],
       testRegex: '\\.medium-spec\\.ts$',
@@ -79,7 +76,6 @@ module.exports = {
       testEnvironment: 'node',
       ...database,
       transform,
-      moduleNameMapper,
       setupFiles,
       roots: ['<rootDir>/test'],
       testRegex: '\\.model-spec\\.ts$',
@@ -90,7 +86,6 @@ module.exports = {
       testEnvironment: 'node',
       ...database,
       transform,
-      moduleNameMapper,
       setupFiles,
       roots: ['<rootDir>/test'],
       testRegex: '\\.browser-spec\\.ts$',

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
   AuthenticationResponseJSON,
-  AuthenticatorTransportFuture,
   generateAuthenticationOptions,
   generateRegistrationOptions,
   PublicKeyCredentialCreationOptionsJSON,
@@ -42,6 +41,13 @@ type AssertionFailure =
 
 /** Transports as WebAuthn names them; anything else a client sends is dropped. */
 const TRANSPORTS = new Set(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']);
+
+/**
+ * The public key algorithms offered and accepted for new passkeys (COSE ids): EdDSA, ES256, RS256,
+ * which every authenticator has. @simplewebauthn/server 14 would add ML-DSA-44 where Node's Web
+ * Crypto has it, which Node 24 marks experimental (and warns about on first use).
+ */
+const PUBLIC_KEY_ALGORITHMS = [-8, -7, -257];
 
 /** Assertions with credentials of no account: one event per client address and quarter hour. */
 const UNKNOWN_PASSKEY_TALLY: Tally = { windowMs: 15 * 60_000, keepMs: 24 * 3600_000 };
@@ -84,9 +90,10 @@ export class PasskeyCeremonies {
       attestationType: 'none',
       excludeCredentials: exclude.map((passkey) => ({
         id: passkey.credentialId,
-        transports: transportsOf(passkey),
+        transports: passkey.transports,
       })),
       authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+      supportedAlgorithmIDs: PUBLIC_KEY_ALGORITHMS,
     });
     await this.challenges.issue(options.challenge, issued);
     return options;
@@ -117,6 +124,7 @@ export class PasskeyCeremonies {
         expectedOrigin: this.rp.origin,
         expectedRPID: this.rp.id,
         requireUserVerification: true,
+        supportedAlgorithmIDs: PUBLIC_KEY_ALGORITHMS,
       });
       info = verified.verified ? verified.registrationInfo : undefined;
     } catch (error) {
@@ -190,7 +198,7 @@ export class PasskeyCeremonies {
           id: passkey.credentialId,
           publicKey: Buffer.from(passkey.publicKey, 'base64url'),
           counter: 0,
-          transports: transportsOf(passkey),
+          transports: passkey.transports,
         },
         requireUserVerification: true,
       });
@@ -253,9 +261,4 @@ function challengeOf(response: object): string | undefined {
 
 function rejected(message: string): AppError {
   return new AppError('PASSKEY_REJECTED', message, 'response');
-}
-
-/** The transports the browser named when the passkey was added, stored as they came. */
-function transportsOf(passkey: Passkey): AuthenticatorTransportFuture[] | undefined {
-  return passkey.transports as AuthenticatorTransportFuture[] | undefined;
 }

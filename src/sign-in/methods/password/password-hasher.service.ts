@@ -15,7 +15,7 @@ const START_UP_KEY = 'start-up';
  */
 @Injectable()
 export class PasswordHasher implements OnModuleInit {
-  private readonly options: argon2.Options & { raw?: false };
+  private readonly options: argon2.HashOptions;
   /** Verified against when an account does not exist, so a miss costs the same time as a hit. */
   private dummyHash = '';
 
