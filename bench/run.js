@@ -51,8 +51,9 @@ async function main() {
     MONGODB_URI: database.uri(databaseName),
     SMTP_URL: mail.url,
     MAIL_FROM: 'Bench <bench@example.test>',
-    // Required in production; a fresh one per run.
+    // Required in production; fresh ones per run.
     CSRF_SECRET: randomBytes(32).toString('base64url'),
+    TWO_STEP_SECRET: randomBytes(32).toString('base64url'),
     // Every request comes from one address, and each account signs in hundreds of times a minute:
     // the per-client and per-account limits (20 a minute by default) would refuse nearly all.
     SIGN_IN_RATE_LIMIT: '100000',
@@ -387,7 +388,7 @@ function renderResults(r) {
     '## How',
     '',
     '- The production build (`dist/main.js`) runs as a process of its own with `NODE_ENV=production`,',
-    '  `MONGODB_URI` (a fresh database, dropped afterwards), `CSRF_SECRET`, `SMTP_URL` and `MAIL_FROM` (a local SMTP',
+    '  `MONGODB_URI` (a fresh database, dropped afterwards), `CSRF_SECRET`, `TWO_STEP_SECRET`, `SMTP_URL` and `MAIL_FROM` (a local SMTP',
     '  server that takes every message), request logging at `info` to a file, every other setting at',
     '  its default but two limits, which the bench lifts: **`SIGN_IN_RATE_LIMIT=100000`**, since',
     '  every request comes from one address and each account signs in hundreds of times a minute',
