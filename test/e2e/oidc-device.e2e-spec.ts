@@ -59,7 +59,7 @@ describe('OpenID Connect provider: device authorization', () => {
   // together would reach: each test starts as a quarter of an hour later would, the limits test
   // included.
   beforeEach(() =>
-    live.t.db.collection('rate_limits').deleteMany({ _id: /^device-codes:address:/ } as object),
+    live.t.db.collection('rate_limits').deleteMany({ _id: /^device-codes:address:/ }),
   );
 
   const discover = (id: string, secret?: string) =>
