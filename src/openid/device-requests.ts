@@ -95,13 +95,13 @@ export class DeviceRequests {
    * `access_denied`; an approval gives it its tokens, with the APIs' scopes it asked for (JWT
    * access tokens for those APIs, as the code flow's).
    * A device that asks for two factors (`acr_values=mfa`), approved by someone signed in with one
-   * who could give a second (two-step sign-in on, or a passkey), is not approved yet: the person
-   * gives the second factor first (`stepUpFirst`), and approves again with a session of two, so
-   * the tokens say `acr: mfa`. Unlike the code flow, which asks once and then lets the sign-in
-   * through as it is, the page asks until it is given: there is no interaction to remember the
-   * offer in, the person can always give it (that is what
-   * `stepUp` means) or deny, and a device's sign-in lasts (refresh tokens) where a browser
-   * app's can ask again. An account that can give only one factor approves as it signed in.
+   * who could give a second (two-step sign-in on, or a passkey), is not approved yet
+   * (`stepUpFirst`): the page has them give it, and they approve again with a session of two, so
+   * the tokens say `acr: mfa`. The code flow asks once, then lets the sign-in through as it is;
+   * here it is asked for until given, which is simpler and as sound: the code stays undecided
+   * meanwhile (no interaction to remember an offer in), the person can always give it (that is
+   * what `stepUp` means) or deny, and a device's sign-in lasts (refresh tokens). An account that
+   * can give only one factor approves as it signed in.
    */
   async decide(typed: string, auth: Auth, approve: boolean): Promise<DeviceDecision> {
     const userCode = normalizeUserCode(typed);

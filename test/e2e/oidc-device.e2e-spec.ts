@@ -462,6 +462,15 @@ describe('OpenID Connect provider: device authorization', () => {
       expect(tokens.claims()?.amr).toContain('mfa');
     });
 
+    it('lets someone who owes the second factor deny without giving it', async () => {
+      const { browser } = await withTwoStep();
+      const { started } = await mfaDevice();
+      const denied = await enter(browser, started.user_code, 'deny');
+      expect(denied.status).toBe(200);
+      expect(denied.text).toContain('Request denied');
+      expect((await poll(started.device_code).expect(400)).body.error).toBe('access_denied');
+    });
+
     it('approves at once for an account that can give only one factor: the device sees no acr', async () => {
       const { browser, userId } = await signedInBrowser();
       const { config, started } = await mfaDevice();
