@@ -138,6 +138,7 @@ export class OidcProvider implements OnModuleInit, OnModuleDestroy {
     return new DeviceRequests(
       this.instance,
       new DeviceCodes(this.connection.db!, this.userCodeKey),
+      this.openid,
       providerLogin,
     );
   }

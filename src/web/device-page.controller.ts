@@ -5,6 +5,10 @@ import { AppError } from '../platform/http/app-error';
 import { Public } from '../platform/http/public.decorator';
 import { MongoThrottlerStorage } from '../platform/rate-limits/mongo-throttler.storage';
 import type { Auth } from '../sign-in/authenticated-request';
+import { BrowserSessions } from '../sign-in/sessions/browser-sessions';
+import { SecondStepPage } from '../sign-in/two-step/second-step-page';
+import { SecondStepSignIn } from '../sign-in/two-step/second-step-sign-in';
+import type { StepUp } from '../openid/authentication-context';
 import { DEVICE_PAGE_PATH } from '../openid/device-flow';
 import type { DeviceRequestProblem, DeviceRequestView } from '../openid/device-requests';
 import { OidcProvider } from '../openid/oidc-provider.service';
@@ -50,6 +54,9 @@ export class DevicePageController {
     private readonly pages: PagesService,
     private readonly oidc: OidcProvider,
     private readonly limits: MongoThrottlerStorage,
+    private readonly secondStep: SecondStepSignIn,
+    private readonly secondStepPage: SecondStepPage,
+    private readonly sessions: BrowserSessions,
   ) {}
 
   @Get()
@@ -93,7 +100,8 @@ export class DevicePageController {
     const outcome =
       decision === 'approve' || decision === 'deny'
         ? await requests.decide(userCode, auth, decision === 'approve')
-        : await requests.find(userCode);
+        : await requests.find(userCode, auth);
+    if ('stepUpFirst' in outcome) return this.stepUp(response, auth, outcome.stepUpFirst);
     if ('problem' in outcome) {
       const status = outcome.problem === 'unknown' ? 400 : 410;
       return this.render(
@@ -110,6 +118,25 @@ export class DevicePageController {
       });
     }
     await this.render(request, response, { step: 'confirm', ...view(outcome.found) });
+  }
+
+  /**
+   * The device asks for two factors and the person signed in with one: off to give the second,
+   * as an app's sign-in does (two-step sign-in's code, or the sign-in page for a passkey), and
+   * back here with the code filled in, to approve with a session of two (DeviceRequests.decide).
+   */
+  private async stepUp(
+    response: Response,
+    auth: Auth,
+    { userCode, stepUp }: DeviceRequestView & { stepUp: StepUp },
+  ): Promise<void> {
+    const back = `${DEVICE_PAGE_PATH}?${new URLSearchParams({ user_code: userCode }).toString()}`;
+    if (stepUp === 'second-factor') {
+      this.sessions.setSecondStepCookie(response, await this.secondStep.stepUp(auth));
+      return this.pages.redirectTo(response, this.secondStepPage.url(back));
+    }
+    const query = new URLSearchParams({ returnTo: back, notice: 'two-factors-asked' });
+    this.pages.redirect(response, `/login?${query.toString()}`);
   }
 
   /** The person signed in here; otherwise off to /login, coming back here with the code. */
@@ -165,5 +192,7 @@ function view(found: DeviceRequestView) {
     userCode: found.userCode,
     appName: found.appName,
     scopes: found.scopes.map((scope) => ({ scope, words: SCOPE_WORDS[scope] ?? scope })),
+    apis: found.apis.map(({ indicator, scopes }) => ({ indicator, scopes: scopes.join(', ') })),
+    stepUp: found.stepUp,
   };
 }
