@@ -13,6 +13,7 @@ import { DEVICE_PAGE_PATH } from '../openid/device-flow';
 import type { DeviceRequestProblem, DeviceRequestView } from '../openid/device-requests';
 import { OidcProvider } from '../openid/oidc-provider.service';
 import { RequireFormToken } from './csrf.guard';
+import { scopeWords } from './app-access-words';
 import { formField } from './forms';
 import { PageErrorFilter } from './page-error.filter';
 import { PagesService } from './pages.service';
@@ -23,15 +24,6 @@ import { PagesService } from './pages.service';
  * few to guess one of the 20^8 codes alive for ten minutes.
  */
 export const DEVICE_CODE_LIMITS = { perSession: 10, perAddress: 30, windowMs: 15 * 60_000 };
-
-/** What each scope lets an app do, as the page says it. */
-const SCOPE_WORDS: Record<string, string> = {
-  openid: 'Know who you are (your account id)',
-  email: 'See your email address',
-  profile: 'See your name and username',
-  data: 'See your profile details',
-  offline_access: 'Stay signed in, also when you are not using it',
-};
 
 const PROBLEM_WORDS: Record<DeviceRequestProblem, string> = {
   unknown: 'That code is not right. Check the code on your device and try again.',
@@ -191,7 +183,7 @@ function view(found: DeviceRequestView) {
   return {
     userCode: found.userCode,
     appName: found.appName,
-    scopes: found.scopes.map((scope) => ({ scope, words: SCOPE_WORDS[scope] ?? scope })),
+    scopes: found.scopes.map((scope) => ({ scope, words: scopeWords(scope) })),
     apis: found.apis.map(({ indicator, scopes }) => ({ indicator, scopes: scopes.join(', ') })),
     stepUp: found.stepUp,
   };

@@ -95,8 +95,8 @@ describe('the /device page, in a real browser', () => {
       await expect(heading()).resolves.toBe('Connect Orders CLI?');
       await expect(page.locator('main').textContent()).resolves.toContain(started.user_code);
       await expect(page.locator('main li').allTextContents()).resolves.toEqual([
-        'Know who you are (your account id)',
-        'See your email address',
+        'Know who you are here (your account ID)',
+        'See your email address, and whether it is confirmed',
         `Use ${ORDERS.indicator} as you: orders:read`,
       ]);
       await screenshot(page, 'device-confirm');
