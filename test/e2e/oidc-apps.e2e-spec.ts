@@ -3,7 +3,7 @@ import * as client from 'openid-client';
 import request from 'supertest';
 import { GOOD_PASSWORD } from '../support/accounts';
 import { LiveApp, startLiveApp } from '../support/live-app';
-import { type Browser, oidcBrowsing } from '../support/oidc-browser';
+import { type Browser, formToken, oidcBrowsing } from '../support/oidc-browser';
 import { waitFor } from '../support/wait-for';
 
 /** The team's own app: signs in without asking. */
@@ -42,9 +42,7 @@ describe('Apps with access (consent, /me/apps)', () => {
   /** The consent page at `url`: its text and the form's CSRF token. */
   async function consentPage(browser: Browser, url: URL) {
     const page = await browser.get(url.pathname).expect(200);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
-    expect(csrf).toEqual(expect.any(String));
-    return { text: page.text, csrf: csrf! };
+    return { text: page.text, csrf: formToken(page.text) };
   }
 
   /** Answers the consent page at `url`, and follows on to the app. */
@@ -280,7 +278,7 @@ describe('Apps with access (consent, /me/apps)', () => {
   /** The settings page, and its forms' CSRF token. */
   async function settings(browser: Browser) {
     const page = await browser.get('/settings').set('Accept', 'text/html').expect(200);
-    return { text: page.text, csrf: /name="_csrf" value="([^"]+)"/.exec(page.text)![1] };
+    return { text: page.text, csrf: formToken(page.text) };
   }
 
   it("shows the apps with access in the settings, and removes one after confirming it's you", async () => {

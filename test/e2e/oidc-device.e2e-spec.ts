@@ -4,7 +4,7 @@ import * as client from 'openid-client';
 import request from 'supertest';
 import { Types } from 'mongoose';
 import { LiveApp, startLiveApp } from '../support/live-app';
-import { type Browser, oidcBrowsing } from '../support/oidc-browser';
+import { type Browser, formToken, oidcBrowsing } from '../support/oidc-browser';
 import { SoftAuthenticator } from '../support/webauthn';
 import { DEVICE_CODE_LIMITS } from '../../src/web/device-page.controller';
 import { totpCodeOf } from '../../src/sign-in/two-step/totp';
@@ -66,9 +66,7 @@ describe('OpenID Connect provider: device authorization', () => {
   /** The /device page's CSRF token, from the form. */
   async function csrfOf(browser: Browser, path = '/device') {
     const page = await browser.get(path).expect(200);
-    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
-    if (!token) throw new Error(`No CSRF token at ${path}`);
-    return { token, page };
+    return { token: formToken(page.text), page };
   }
 
   /** Enters the user code, then (when given) approves or denies: the last page. */
@@ -395,7 +393,7 @@ describe('OpenID Connect provider: device authorization', () => {
         );
 
         const page = await browser.get(secondStep.pathname + secondStep.search).expect(200);
-        const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+        const token = formToken(page.text);
         const answered = await browser
           .post('/login/second-factor')
           .type('form')

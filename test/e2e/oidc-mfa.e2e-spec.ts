@@ -4,7 +4,7 @@ import request from 'supertest';
 import { totpCodeOf } from '../../src/sign-in/two-step/totp';
 import { GOOD_PASSWORD } from '../support/accounts';
 import { LiveApp, startLiveApp } from '../support/live-app';
-import { type Browser, oidcBrowsing } from '../support/oidc-browser';
+import { type Browser, formToken, oidcBrowsing } from '../support/oidc-browser';
 import { SoftAuthenticator } from '../support/webauthn';
 
 const APP = {
@@ -79,11 +79,11 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
       .expect(200);
   }
 
-  /** A page's form token. */
-  async function formToken(browser: Browser, url: URL): Promise<string> {
+  /** The form token of the page at `url`. */
+  async function formTokenAt(browser: Browser, url: URL): Promise<string> {
     const page = await browser.get(url.pathname + url.search).set('Accept', 'text/html');
     expect(page.status).toBe(200);
-    return /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+    return formToken(page.text);
   }
 
   it('publishes the acr it gives (mfa), and amr and acr among its claims', async () => {
@@ -111,7 +111,7 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
 
     // The sign-in page as the interaction asks: the right password leads to the second step.
     // (The form's token first: the agent attaches its cookies when a request is made.)
-    const loginToken = await formToken(browser, atLogin);
+    const loginToken = await formTokenAt(browser, atLogin);
     const signIn = await browser
       .post('/login')
       .type('form')
@@ -123,7 +123,7 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
     // No session yet: the app gets nothing from a password alone.
     await browser.get('/me').expect(401);
 
-    const stepToken = await formToken(browser, secondStep);
+    const stepToken = await formTokenAt(browser, secondStep);
     const answered = await browser
       .post('/login/second-factor')
       .type('form')

@@ -4,7 +4,7 @@ import * as client from 'openid-client';
 import request from 'supertest';
 import { GOOD_PASSWORD, newAccount } from '../support/accounts';
 import { LiveApp, startLiveApp } from '../support/live-app';
-import { type Browser, oidcBrowsing } from '../support/oidc-browser';
+import { type Browser, formToken, oidcBrowsing } from '../support/oidc-browser';
 import { createTestApp } from '../support/test-app';
 import { OidcProvider } from '../../src/openid/oidc-provider.service';
 import { BrowserSessions } from '../../src/sign-in/sessions/browser-sessions';
@@ -450,8 +450,11 @@ describe('OpenID Connect provider', () => {
       await signInToTheApp(browser);
       expect(await providerSessionsOf(userId)).toBe(1);
       const settings = await browser.get('/settings').set('Accept', 'text/html').expect(200);
-      const token = /name="_csrf" value="([^"]+)"/.exec(settings.text)?.[1];
-      await browser.post('/logout').type('form').send({ _csrf: token }).expect(303);
+      await browser
+        .post('/logout')
+        .type('form')
+        .send({ _csrf: formToken(settings.text) })
+        .expect(303);
       await browser.get('/me').expect(401);
       expect(await providerSessionsOf(userId)).toBe(0);
     });
@@ -738,7 +741,7 @@ describe('OpenID Connect provider', () => {
       const waiting = await client.initiateDeviceAuthorization(cli, { scope: 'openid' });
       const approved = await client.initiateDeviceAuthorization(cli, { scope: 'openid' });
       const form = await browser.get('/device').expect(200);
-      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+      const csrf = formToken(form.text);
       await browser
         .post('/device')
         .type('form')

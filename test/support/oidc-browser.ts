@@ -26,6 +26,13 @@ export interface RedeemOptions {
   DPoP?: client.DPoPHandle;
 }
 
+/** The CSRF token of the page's forms. */
+export function formToken(html: string): string {
+  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (!token) throw new Error(`No form token in the page: ${html.slice(0, 500)}`);
+  return token;
+}
+
 /** A sign-in page of this service: /login and its next steps (/login/second-factor). */
 const isSignInPage = (url: URL) => url.pathname === '/login' || url.pathname.startsWith('/login/');
 const isConsentPage = (url: URL) => /^\/oauth2\/interaction\/[\w-]+\/consent$/.test(url.pathname);

@@ -64,10 +64,3 @@ export class RelyingParty {
     return this.oidc.follow(browser, asked.url);
   }
 }
-
-/** The CSRF token of the page's forms. */
-export function formToken(html: string): string {
-  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-  if (!token) throw new Error(`No form token in the page: ${html.slice(0, 500)}`);
-  return token;
-}
