@@ -2,8 +2,6 @@ import type * as client from 'openid-client';
 import type { LiveApp } from './live-app';
 import { type Browser, oidcBrowsing } from './oidc-browser';
 
-export type { Browser } from './oidc-browser';
-
 /** An app registered in OIDC_CLIENTS, as the tests write it. */
 export interface AppMetadata {
   client_id: string;
