@@ -10,8 +10,8 @@ import {
 } from 'jose';
 import * as client from 'openid-client';
 import request from 'supertest';
-import { newAccount } from '../support/accounts';
 import { LiveApp, startLiveApp } from '../support/live-app';
+import { type Browser, oidcBrowsing } from '../support/oidc-browser';
 import { ApiGuard, type ApiCaller } from '../../examples/api-guard';
 import { CLIENT_AUTH_METHODS } from '../../src/openid/api-access';
 
@@ -90,7 +90,6 @@ function ordersApi(issuer: string) {
  */
 describe('OpenID Connect provider: APIs and backends', () => {
   let live: LiveApp;
-  let issuer: URL;
   let api: INestApplication;
   let backendKey: client.CryptoKey;
 
@@ -118,7 +117,6 @@ describe('OpenID Connect provider: APIs and backends', () => {
         ]),
       },
     });
-    issuer = new URL(live.url);
     api = await NestFactory.create(ordersApi(live.url), { logger: false });
     await api.init();
   });
@@ -127,54 +125,24 @@ describe('OpenID Connect provider: APIs and backends', () => {
     await live?.close();
   });
 
-  /** openid-client's view of the provider for one client (plain http is allowed for the test). */
-  const discover = (id: string, auth?: client.ClientAuth) =>
-    client.discovery(issuer, id, undefined, auth, { execute: [client.allowInsecureRequests] });
+  const oidc = oidcBrowsing(() => live.url);
+  /** openid-client's view of the provider for one client, authenticating as `auth` says. */
+  const discover = (id: string, auth?: client.ClientAuth) => oidc.discover(id, undefined, auth);
   const shop = () => discover(SHOP.client_id, client.ClientSecretBasic(SHOP.client_secret));
   const warehouse = () =>
     discover(POST_BACKEND.client_id, client.ClientSecretPost(POST_BACKEND.client_secret));
   const callOrders = (token: string, path = '/orders') =>
     request(api.getHttpServer()).get(path).set('Authorization', `Bearer ${token}`);
 
-  /** A browser signed in here, and its account's id. */
-  async function signedInBrowser() {
-    const browser = request.agent(live.url);
-    const registered = await browser.post('/auth/register').send(newAccount()).expect(201);
-    return { browser, userId: registered.body.user.id as string };
-  }
-
-  /** Follows the redirects in `browser` until they leave this service. */
-  async function follow(browser: ReturnType<typeof request.agent>, start: URL): Promise<URL> {
-    let url = start;
-    for (let step = 0; step < 10 && url.origin === issuer.origin; step++) {
-      const response = await browser.get(url.pathname + url.search);
-      const location = response.headers.location as string | undefined;
-      if (!location) throw new Error(`${response.status} at ${url.pathname}: ${response.text}`);
-      url = new URL(location, url);
-    }
-    return url;
-  }
-
   /** An authorization code flow (PKCE) of a signed-in browser, up to the app's callback. */
   async function authorize(
     config: client.Configuration,
-    browser: ReturnType<typeof request.agent>,
+    browser: Browser,
     parameters: Record<string, string>,
     redirectUri: string,
   ) {
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: redirectUri,
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      ...parameters,
-    });
-    return {
-      callback: await follow(browser, url),
-      checks: { pkceCodeVerifier: verifier, expectedState: state },
-    };
+    const asked = await oidc.authorize(config, redirectUri, parameters);
+    return { callback: await oidc.follow(browser, asked.url), asked };
   }
 
   it('advertises exactly the client authentication methods OIDC_CLIENTS can register, and DPoP', async () => {
@@ -258,16 +226,16 @@ describe('OpenID Connect provider: APIs and backends', () => {
   });
 
   it("gives an app that asks with resource= a JWT access token for that API, which the API's guard verifies locally", async () => {
-    const { browser, userId } = await signedInBrowser();
+    const { browser, userId } = await oidc.signedInBrowser();
     const config = await shop();
-    const { callback, checks } = await authorize(
+    const { callback, asked } = await authorize(
       config,
       browser,
       { scope: 'openid email orders:read', resource: ORDERS.indicator },
       SHOP.redirect_uris[0],
     );
-    const tokens = await client.authorizationCodeGrant(config, callback, checks, {
-      resource: ORDERS.indicator,
+    const tokens = await oidc.redeem(config, callback, asked, {
+      parameters: { resource: ORDERS.indicator },
     });
     expect(decodeProtectedHeader(tokens.access_token)).toMatchObject({
       typ: 'at+jwt',
@@ -297,15 +265,15 @@ describe('OpenID Connect provider: APIs and backends', () => {
   });
 
   it('keeps the opaque token for userinfo when the token request names no resource', async () => {
-    const { browser, userId } = await signedInBrowser();
+    const { browser, userId } = await oidc.signedInBrowser();
     const config = await shop();
-    const { callback, checks } = await authorize(
+    const { callback, asked } = await authorize(
       config,
       browser,
       { scope: 'openid email offline_access orders:read', resource: ORDERS.indicator },
       SHOP.redirect_uris[0],
     );
-    const tokens = await client.authorizationCodeGrant(config, callback, checks);
+    const tokens = await oidc.redeem(config, callback, asked);
     expect(tokens.access_token.split('.')).toHaveLength(1);
     expect((await client.fetchUserInfo(config, tokens.access_token, userId)).sub).toBe(userId);
     await callOrders(tokens.access_token).expect(401);
@@ -319,7 +287,7 @@ describe('OpenID Connect provider: APIs and backends', () => {
   });
 
   it("refuses an API the app may not ask for, and a scope beyond the app's, at the authorization endpoint", async () => {
-    const { browser } = await signedInBrowser();
+    const { browser } = await oidc.signedInBrowser();
     const config = await shop();
     const undeclared = await authorize(
       config,
@@ -443,16 +411,16 @@ describe('OpenID Connect provider: APIs and backends', () => {
   });
 
   it("the API's guard refuses an ID token, a token whose signature was changed, and a DPoP-bound token", async () => {
-    const { browser } = await signedInBrowser();
+    const { browser } = await oidc.signedInBrowser();
     const config = await shop();
-    const { callback, checks } = await authorize(
+    const { callback, asked } = await authorize(
       config,
       browser,
       { scope: 'openid orders:read', resource: ORDERS.indicator },
       SHOP.redirect_uris[0],
     );
-    const tokens = await client.authorizationCodeGrant(config, callback, checks, {
-      resource: ORDERS.indicator,
+    const tokens = await oidc.redeem(config, callback, asked, {
+      parameters: { resource: ORDERS.indicator },
     });
     await callOrders(tokens.access_token).expect(200);
     // An ID token is signed by the same key, but it is not an access token (nor for this API).
@@ -488,24 +456,19 @@ describe('OpenID Connect provider: APIs and backends', () => {
       parameters: Record<string, string> = {},
       tokenParameters?: Record<string, string>,
     ) {
-      const { browser, userId } = await signedInBrowser();
+      const { browser, userId } = await oidc.signedInBrowser();
       const config = await discover(SPA.client_id, client.None());
       const DPoP = client.getDPoPHandle(config, keys);
-      const { callback, checks } = await authorize(
+      const { callback, asked } = await authorize(
         config,
         browser,
         { scope: 'openid email offline_access', ...parameters },
         SPA.redirect_uris[0],
       );
-      const tokens = await client.authorizationCodeGrant(
-        config,
-        callback,
-        checks,
-        tokenParameters,
-        {
-          DPoP,
-        },
-      );
+      const tokens = await oidc.redeem(config, callback, asked, {
+        parameters: tokenParameters,
+        DPoP,
+      });
       return { config, DPoP, tokens, userId };
     }
 

@@ -1,8 +1,9 @@
 import { Types } from 'mongoose';
 import * as client from 'openid-client';
 import request from 'supertest';
-import { GOOD_PASSWORD, newAccount } from '../support/accounts';
+import { GOOD_PASSWORD } from '../support/accounts';
 import { LiveApp, startLiveApp } from '../support/live-app';
+import { type Browser, formToken, oidcBrowsing } from '../support/oidc-browser';
 import { waitFor } from '../support/wait-for';
 
 /** The team's own app: signs in without asking. */
@@ -21,73 +22,27 @@ const PARTNER = {
   first_party: false,
 };
 
-type Browser = ReturnType<typeof request.agent>;
-
 /** Apps with access: consent for apps of other parties, GET /me/apps, DELETE /me/apps/{clientId}. */
 describe('Apps with access (consent, /me/apps)', () => {
   let live: LiveApp;
-  let issuer: URL;
 
   beforeAll(async () => {
     live = await startLiveApp({ env: { OIDC_CLIENTS: JSON.stringify([OWN_APP, PARTNER]) } });
-    issuer = new URL(live.url);
   });
   afterAll(() => live.close());
 
+  const oidc = oidcBrowsing(() => live.url);
   const discover = (app: { client_id: string; client_secret: string }) =>
-    client.discovery(issuer, app.client_id, app.client_secret, undefined, {
-      execute: [client.allowInsecureRequests],
-    });
-
-  async function signedInBrowser() {
-    const browser = request.agent(live.url);
-    const account = newAccount({ name: 'Grace Hopper' });
-    const registered = await browser.post('/auth/register').send(account).expect(201);
-    return { browser, account, userId: registered.body.user.id as string };
-  }
-
-  /**
-   * Follows the redirects in `browser` until they leave this service, or reach the sign-in page or
-   * a consent page (both answer 200).
-   */
-  async function follow(browser: Browser, start: URL): Promise<URL> {
-    let url = start;
-    for (let step = 0; step < 10 && url.origin === issuer.origin; step++) {
-      if (url.pathname === '/login' || url.pathname.endsWith('/consent')) return url;
-      const response = await browser.get(url.pathname + url.search);
-      const location = response.headers.location as string | undefined;
-      if (!location) throw new Error(`${response.status} at ${url.pathname}: ${response.text}`);
-      url = new URL(location, url);
-    }
-    return url;
-  }
-
-  /** An authorization request with PKCE for `app`. */
-  async function authorize(
-    config: client.Configuration,
-    redirectUri: string,
-    scope: string,
-    extra: Record<string, string> = {},
-  ) {
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: redirectUri,
-      scope,
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      ...extra,
-    });
-    return { url, checks: { pkceCodeVerifier: verifier, expectedState: state }, state };
-  }
+    oidc.discover(app.client_id, app.client_secret);
+  const signedInBrowser = () => oidc.signedInBrowser('Grace Hopper');
+  /** Follows the redirects in `browser` as far as the next page: an app's, sign-in or consent. */
+  const follow = (browser: Browser, start: URL) =>
+    oidc.follow(browser, start, { stopAtConsent: true });
 
   /** The consent page at `url`: its text and the form's CSRF token. */
   async function consentPage(browser: Browser, url: URL) {
     const page = await browser.get(url.pathname).expect(200);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
-    expect(csrf).toEqual(expect.any(String));
-    return { text: page.text, csrf: csrf! };
+    return { text: page.text, csrf: formToken(page.text) };
   }
 
   /** Answers the consent page at `url`, and follows on to the app. */
@@ -104,11 +59,11 @@ describe('Apps with access (consent, /me/apps)', () => {
   /** Signs in to the partner app with consent (Allow), and returns its tokens. */
   async function partnerTokens(browser: Browser, scope = 'openid email offline_access') {
     const config = await discover(PARTNER);
-    const { url, checks } = await authorize(config, PARTNER.redirect_uris[0], scope);
-    const consent = await follow(browser, url);
+    const asked = await oidc.authorize(config, PARTNER.redirect_uris[0], { scope });
+    const consent = await follow(browser, asked.url);
     expect(consent.pathname).toMatch(/^\/oauth2\/interaction\/[\w-]+\/consent$/);
     const callback = await answer(browser, consent, 'allow');
-    return { config, tokens: await client.authorizationCodeGrant(config, callback, checks) };
+    return { config, tokens: await oidc.redeem(config, callback, asked) };
   }
 
   const apps = async (browser: Browser) =>
@@ -117,12 +72,10 @@ describe('Apps with access (consent, /me/apps)', () => {
   it('asks for consent on a page of its own, listing the app and what it asks for, and Allow signs in', async () => {
     const { browser, account, userId } = await signedInBrowser();
     const config = await discover(PARTNER);
-    const { url, checks } = await authorize(
-      config,
-      PARTNER.redirect_uris[0],
-      'openid email profile offline_access',
-    );
-    const consent = await follow(browser, url);
+    const asked = await oidc.authorize(config, PARTNER.redirect_uris[0], {
+      scope: 'openid email profile offline_access',
+    });
+    const consent = await follow(browser, asked.url);
     expect(consent.pathname).toMatch(/\/consent$/);
     const page = await consentPage(browser, consent);
     expect(page.text).toContain('Allow Partner Planner to use your account?');
@@ -142,7 +95,7 @@ describe('Apps with access (consent, /me/apps)', () => {
 
     const callback = await answer(browser, consent, 'allow');
     expect(callback.origin + callback.pathname).toBe(PARTNER.redirect_uris[0]);
-    const tokens = await client.authorizationCodeGrant(config, callback, checks);
+    const tokens = await oidc.redeem(config, callback, asked);
     expect(tokens.claims()).toMatchObject({ sub: userId, email: account.email });
     expect(tokens.refresh_token).toEqual(expect.any(String));
     expect(await client.fetchUserInfo(config, tokens.access_token, userId)).toMatchObject({
@@ -153,11 +106,11 @@ describe('Apps with access (consent, /me/apps)', () => {
   it('Deny sends the app access_denied with its state, and grants nothing', async () => {
     const { browser } = await signedInBrowser();
     const config = await discover(PARTNER);
-    const { url, state } = await authorize(config, PARTNER.redirect_uris[0], 'openid email');
-    const callback = await answer(browser, await follow(browser, url), 'deny');
+    const asked = await oidc.authorize(config, PARTNER.redirect_uris[0], { scope: 'openid email' });
+    const callback = await answer(browser, await follow(browser, asked.url), 'deny');
     expect(callback.origin + callback.pathname).toBe(PARTNER.redirect_uris[0]);
     expect(callback.searchParams.get('error')).toBe('access_denied');
-    expect(callback.searchParams.get('state')).toBe(state);
+    expect(callback.searchParams.get('state')).toBe(asked.state);
     expect(callback.searchParams.get('code')).toBeNull();
     expect(await apps(browser)).toEqual([]);
   });
@@ -165,8 +118,8 @@ describe('Apps with access (consent, /me/apps)', () => {
   it('refuses an answer without the form token, or without a decision', async () => {
     const { browser } = await signedInBrowser();
     const config = await discover(PARTNER);
-    const { url } = await authorize(config, PARTNER.redirect_uris[0], 'openid');
-    const consent = await follow(browser, url);
+    const asked = await oidc.authorize(config, PARTNER.redirect_uris[0], { scope: 'openid' });
+    const consent = await follow(browser, asked.url);
     const { csrf } = await consentPage(browser, consent);
     const forged = await browser
       .post(consent.pathname)
@@ -190,23 +143,22 @@ describe('Apps with access (consent, /me/apps)', () => {
     await partnerTokens(browser, 'openid email');
     const config = await discover(PARTNER);
 
-    const again = await authorize(config, PARTNER.redirect_uris[0], 'openid email');
+    const again = await oidc.authorize(config, PARTNER.redirect_uris[0], { scope: 'openid email' });
     const callback = await follow(browser, again.url);
     expect(callback.origin + callback.pathname).toBe(PARTNER.redirect_uris[0]);
-    await client.authorizationCodeGrant(config, callback, again.checks);
+    await oidc.redeem(config, callback, again);
 
     // The same person in another browser: what they allowed is theirs, not the first browser's.
     const other = request.agent(live.url);
-    await other
-      .post('/auth/login')
-      .send({ login: account.email, password: GOOD_PASSWORD })
-      .expect(200);
-    const elsewhere = await authorize(config, PARTNER.redirect_uris[0], 'openid');
+    await oidc.signInAgain(other, account.email);
+    const elsewhere = await oidc.authorize(config, PARTNER.redirect_uris[0], { scope: 'openid' });
     const otherCallback = await follow(other, elsewhere.url);
     expect(otherCallback.origin + otherCallback.pathname).toBe(PARTNER.redirect_uris[0]);
-    await client.authorizationCodeGrant(config, otherCallback, elsewhere.checks);
+    await oidc.redeem(config, otherCallback, elsewhere);
 
-    const more = await authorize(config, PARTNER.redirect_uris[0], 'openid email profile');
+    const more = await oidc.authorize(config, PARTNER.redirect_uris[0], {
+      scope: 'openid email profile',
+    });
     const consent = await follow(browser, more.url);
     expect(consent.pathname).toMatch(/\/consent$/);
     const page = await consentPage(browser, consent);
@@ -214,10 +166,11 @@ describe('Apps with access (consent, /me/apps)', () => {
     expect(page.text).toMatch(/See your name and username <span class="status">New<\/span>/);
     expect(page.text).not.toMatch(/See your email address[^<]*<span class="status">New/);
     const moreCallback = await answer(browser, consent, 'allow');
-    const tokens = await client.authorizationCodeGrant(config, moreCallback, more.checks);
+    const tokens = await oidc.redeem(config, moreCallback, more);
     expect(tokens.scope?.split(' ').sort()).toEqual(['email', 'openid', 'profile']);
 
-    const asked = await authorize(config, PARTNER.redirect_uris[0], 'openid', {
+    const asked = await oidc.authorize(config, PARTNER.redirect_uris[0], {
+      scope: 'openid',
       prompt: 'consent',
     });
     expect((await follow(browser, asked.url)).pathname).toMatch(/\/consent$/);
@@ -226,7 +179,8 @@ describe('Apps with access (consent, /me/apps)', () => {
   it('answers prompt=none with consent_required without a grant that covers the request', async () => {
     const { browser } = await signedInBrowser();
     const config = await discover(PARTNER);
-    const silent = await authorize(config, PARTNER.redirect_uris[0], 'openid email', {
+    const silent = await oidc.authorize(config, PARTNER.redirect_uris[0], {
+      scope: 'openid email',
       prompt: 'none',
     });
     const refused = await follow(browser, silent.url);
@@ -235,10 +189,14 @@ describe('Apps with access (consent, /me/apps)', () => {
     expect(refused.searchParams.get('state')).toBe(silent.state);
 
     await partnerTokens(browser, 'openid email');
-    const covered = await authorize(config, PARTNER.redirect_uris[0], 'openid', { prompt: 'none' });
+    const covered = await oidc.authorize(config, PARTNER.redirect_uris[0], {
+      scope: 'openid',
+      prompt: 'none',
+    });
     const answered = await follow(browser, covered.url);
     expect(answered.searchParams.get('code')).toEqual(expect.any(String));
-    const beyond = await authorize(config, PARTNER.redirect_uris[0], 'openid profile', {
+    const beyond = await oidc.authorize(config, PARTNER.redirect_uris[0], {
+      scope: 'openid profile',
       prompt: 'none',
     });
     expect((await follow(browser, beyond.url)).searchParams.get('error')).toBe('consent_required');
@@ -247,18 +205,18 @@ describe('Apps with access (consent, /me/apps)', () => {
   it('lets the team’s own apps in without asking', async () => {
     const { browser } = await signedInBrowser();
     const config = await discover(OWN_APP);
-    const { url, checks } = await authorize(config, OWN_APP.redirect_uris[0], 'openid email');
-    const callback = await follow(browser, url);
+    const asked = await oidc.authorize(config, OWN_APP.redirect_uris[0], { scope: 'openid email' });
+    const callback = await follow(browser, asked.url);
     expect(callback.origin + callback.pathname).toBe(OWN_APP.redirect_uris[0]);
-    await client.authorizationCodeGrant(config, callback, checks);
+    await oidc.redeem(config, callback, asked);
   });
 
   it('lists the apps with access, first-party ones too, newest first, with when they were last used', async () => {
     const { browser } = await signedInBrowser();
     expect(await apps(browser)).toEqual([]);
     const own = await discover(OWN_APP);
-    const first = await authorize(own, OWN_APP.redirect_uris[0], 'openid email');
-    await client.authorizationCodeGrant(own, await follow(browser, first.url), first.checks);
+    const first = await oidc.authorize(own, OWN_APP.redirect_uris[0], { scope: 'openid email' });
+    await oidc.redeem(own, await follow(browser, first.url), first);
     // grantedAt counts whole seconds: the second app's grant is a second newer.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const { config, tokens } = await partnerTokens(browser, 'openid profile offline_access');
@@ -320,7 +278,7 @@ describe('Apps with access (consent, /me/apps)', () => {
   /** The settings page, and its forms' CSRF token. */
   async function settings(browser: Browser) {
     const page = await browser.get('/settings').set('Accept', 'text/html').expect(200);
-    return { text: page.text, csrf: /name="_csrf" value="([^"]+)"/.exec(page.text)![1] };
+    return { text: page.text, csrf: formToken(page.text) };
   }
 
   it("shows the apps with access in the settings, and removes one after confirming it's you", async () => {
@@ -406,7 +364,9 @@ describe('Apps with access (consent, /me/apps)', () => {
       expect(await apps(browser)).toEqual([]);
 
       // Its next sign-in asks for consent again.
-      const next = await authorize(config, PARTNER.redirect_uris[0], 'openid email');
+      const next = await oidc.authorize(config, PARTNER.redirect_uris[0], {
+        scope: 'openid email',
+      });
       expect((await follow(browser, next.url)).pathname).toMatch(/\/consent$/);
 
       // The other account's access to the same app goes on.

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { GOOD_PASSWORD } from '../support/accounts';
 import { LiveApp, startLiveApp } from '../support/live-app';
 import { MailServer, tokenIn } from '../support/mail';
+import { oidcBrowsing } from '../support/oidc-browser';
 import { RelyingParty, SignedInBrowser } from '../support/relying-party';
 import { waitFor } from '../support/wait-for';
 import { ReceivedWebhook, WebhookReceiver } from '../support/webhook-receiver';
@@ -51,6 +52,7 @@ describe('OpenID provider: back-channel logout', () => {
   let notes: RelyingParty;
   let reports: RelyingParty;
   let wiki: RelyingParty;
+  const oidc = oidcBrowsing(() => live.url);
 
   beforeAll(async () => {
     mail = await MailServer.start();
@@ -189,10 +191,7 @@ describe('OpenID provider: back-channel logout', () => {
   it('"sign out everywhere": one token per app and session, each session with its own sid', async () => {
     const first = await signedInEverywhere();
     const second = request.agent(live.url);
-    await second
-      .post('/auth/login')
-      .send({ login: first.email, password: GOOD_PASSWORD })
-      .expect(200);
+    await oidc.signInAgain(second, first.email);
     const secondSid = (await notes.signIn(second)).claims()?.sid as string;
     await first.browser.delete('/me/sessions').expect(204);
     const tokens = await delivered(first.userId);

@@ -3,8 +3,8 @@ import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import request from 'supertest';
 import { Types } from 'mongoose';
-import { newAccount } from '../support/accounts';
 import { LiveApp, startLiveApp } from '../support/live-app';
+import { type Browser, formToken, oidcBrowsing } from '../support/oidc-browser';
 import { SoftAuthenticator } from '../support/webauthn';
 import { DEVICE_CODE_LIMITS } from '../../src/web/device-page.controller';
 import { totpCodeOf } from '../../src/sign-in/two-step/totp';
@@ -43,7 +43,6 @@ const ORDERS_CLI = {
  */
 describe('OpenID Connect provider: device authorization', () => {
   let live: LiveApp;
-  let issuer: URL;
 
   beforeAll(async () => {
     live = await startLiveApp({
@@ -52,7 +51,6 @@ describe('OpenID Connect provider: device authorization', () => {
         OIDC_RESOURCES: JSON.stringify([ORDERS]),
       },
     });
-    issuer = new URL(live.url);
   });
   afterAll(() => live.close());
   // Every browser here comes from one address, whose limit (30 codes in 15 minutes) the tests
@@ -62,29 +60,17 @@ describe('OpenID Connect provider: device authorization', () => {
     live.t.db.collection('rate_limits').deleteMany({ _id: /^device-codes:address:/ }),
   );
 
-  const discover = (id: string, secret?: string) =>
-    client.discovery(issuer, id, secret, undefined, { execute: [client.allowInsecureRequests] });
-
-  async function signedInBrowser() {
-    const browser = request.agent(live.url);
-    const registered = await browser.post('/auth/register').send(newAccount()).expect(201);
-    return { browser, userId: registered.body.user.id as string };
-  }
+  const oidc = oidcBrowsing(() => live.url);
+  const { discover, signedInBrowser } = oidc;
 
   /** The /device page's CSRF token, from the form. */
-  async function csrfOf(browser: ReturnType<typeof request.agent>, path = '/device') {
+  async function csrfOf(browser: Browser, path = '/device') {
     const page = await browser.get(path).expect(200);
-    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
-    if (!token) throw new Error(`No CSRF token at ${path}`);
-    return { token, page };
+    return { token: formToken(page.text), page };
   }
 
   /** Enters the user code, then (when given) approves or denies: the last page. */
-  async function enter(
-    browser: ReturnType<typeof request.agent>,
-    userCode: string,
-    decision?: 'approve' | 'deny',
-  ) {
+  async function enter(browser: Browser, userCode: string, decision?: 'approve' | 'deny') {
     const { token } = await csrfOf(browser);
     const confirm = await browser
       .post('/device')
@@ -398,7 +384,7 @@ describe('OpenID Connect provider: device authorization', () => {
         // Approving goes to the second step first, and decides nothing yet.
         const approving = await enter(browser, started.user_code, 'approve');
         expect(approving.status).toBe(303);
-        const secondStep = new URL(approving.headers.location, issuer);
+        const secondStep = new URL(approving.headers.location, oidc.issuer());
         expect(secondStep.pathname).toBe('/login/second-factor');
         const back = secondStep.searchParams.get('returnTo');
         expect(back).toBe(`/device?user_code=${started.user_code}`);
@@ -407,13 +393,15 @@ describe('OpenID Connect provider: device authorization', () => {
         );
 
         const page = await browser.get(secondStep.pathname + secondStep.search).expect(200);
-        const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+        const token = formToken(page.text);
         const answered = await browser
           .post('/login/second-factor')
           .type('form')
           .send({ _csrf: token, code: totpCodeOf(secret), returnTo: back });
         expect(answered.status).toBe(303);
-        expect(new URL(answered.headers.location, issuer).href).toBe(new URL(back!, issuer).href);
+        expect(new URL(answered.headers.location, oidc.issuer()).href).toBe(
+          new URL(back!, oidc.issuer()).href,
+        );
 
         // Back with two factors: the page no longer asks, and approving approves.
         const confirmed = await enter(browser, started.user_code);
@@ -443,7 +431,7 @@ describe('OpenID Connect provider: device authorization', () => {
         expect(confirm.text).toContain('sign in with a passkey');
         const approving = await enter(browser, started.user_code, 'approve');
         expect(approving.status).toBe(303);
-        const login = new URL(approving.headers.location, issuer);
+        const login = new URL(approving.headers.location, oidc.issuer());
         expect(login.pathname).toBe('/login');
         expect(login.searchParams.get('notice')).toBe('two-factors-asked');
         expect(login.searchParams.get('returnTo')).toBe(`/device?user_code=${started.user_code}`);

@@ -1,7 +1,8 @@
 import { generateKeyPair, importJWK, type KeyLike, SignJWT } from 'jose';
 import * as client from 'openid-client';
 import { LiveApp, startLiveApp } from '../support/live-app';
-import { Browser, formToken, RelyingParty } from '../support/relying-party';
+import { type Browser, formToken } from '../support/oidc-browser';
+import { RelyingParty } from '../support/relying-party';
 import { SigningKeys } from '../../src/openid/signing-keys';
 
 const NOTES = {

@@ -2,8 +2,9 @@ import { Types } from 'mongoose';
 import * as client from 'openid-client';
 import request from 'supertest';
 import { totpCodeOf } from '../../src/sign-in/two-step/totp';
-import { GOOD_PASSWORD, newAccount } from '../support/accounts';
+import { GOOD_PASSWORD } from '../support/accounts';
 import { LiveApp, startLiveApp } from '../support/live-app';
+import { type Browser, formToken, oidcBrowsing } from '../support/oidc-browser';
 import { SoftAuthenticator } from '../support/webauthn';
 
 const APP = {
@@ -12,73 +13,31 @@ const APP = {
   redirect_uris: ['http://ledger.example.test/callback'],
 };
 
-type Browser = ReturnType<typeof request.agent>;
-
 /**
  * What the apps learn of how someone signed in (amr and acr in ID tokens, RFC 8176), and an app
  * asking for two factors (acr_values=mfa), with openid-client as the app, over HTTP.
  */
 describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
   let live: LiveApp;
-  let issuer: URL;
   const users = () => live.t.db.collection('users');
   const sessions = () => live.t.db.collection('sessions');
 
   beforeAll(async () => {
     live = await startLiveApp({ env: { OIDC_CLIENTS: JSON.stringify([APP]) } });
-    issuer = new URL(live.url);
   });
   afterAll(() => live?.close());
 
-  const discover = () =>
-    client.discovery(issuer, APP.client_id, APP.client_secret, undefined, {
-      execute: [client.allowInsecureRequests],
-    });
+  const oidc = oidcBrowsing(() => live.url);
+  const discover = () => oidc.discover(APP.client_id, APP.client_secret);
+  const { follow, returnToOf } = oidc;
 
   /** The app's authorization request (code + PKCE), with `extra` parameters. */
   async function authorize(extra: Record<string, string> = {}, scope = 'openid email') {
     const config = await discover();
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: APP.redirect_uris[0],
-      scope,
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      ...extra,
-    });
+    const asked = await oidc.authorize(config, APP.redirect_uris[0], { scope, ...extra });
     /** The app redeems the code its callback got. */
-    const redeem = (callback: URL) =>
-      client.authorizationCodeGrant(config, callback, {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-      });
-    return { config, url, redeem };
-  }
-
-  /** Follows redirects in `browser` until they leave this service or reach a sign-in page. */
-  async function follow(browser: Browser, start: URL): Promise<URL> {
-    let url = start;
-    for (let step = 0; step < 10; step++) {
-      if (url.origin !== issuer.origin || url.pathname.startsWith('/login')) return url;
-      const response = await browser.get(url.pathname + url.search);
-      const location = response.headers.location as string | undefined;
-      if (!location) throw new Error(`${response.status} at ${url.pathname}: ${response.text}`);
-      url = new URL(location, url);
-    }
-    throw new Error(`Too many redirects, at ${url.href}`);
-  }
-
-  /** Where a sign-in page sends the browser back to (its returnTo), as a URL here. */
-  const returnToOf = (page: URL) => new URL(page.searchParams.get('returnTo')!, issuer);
-
-  /** A password account signed in, in its own browser. */
-  async function member() {
-    const browser = request.agent(live.url);
-    const account = newAccount();
-    const registered = await browser.post('/auth/register').send(account).expect(201);
-    return { browser, account, id: registered.body.user.id as string };
+    const redeem = (callback: URL) => oidc.redeem(config, callback, asked);
+    return { config, url: asked.url, redeem };
   }
 
   /** The last code's time step is long gone: the next code is a fresh one. */
@@ -87,20 +46,20 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
 
   /** A member who turned two-step sign-in on (their session still of one factor). */
   async function withTwoStep() {
-    const someone = await member();
+    const someone = await oidc.signedInBrowser();
     const setUp = await someone.browser.post('/me/two-step').expect(200);
     const secret = setUp.body.secret as string;
     const confirmed = await someone.browser
       .post('/me/two-step/confirm')
       .send({ code: totpCodeOf(secret) })
       .expect(200);
-    await timePasses(someone.id);
+    await timePasses(someone.userId);
     return { ...someone, secret, recoveryCodes: confirmed.body.recoveryCodes as string[] };
   }
 
   /** A member with a passkey (on their own software authenticator). */
   async function withPasskey({ synced = false } = {}) {
-    const someone = await member();
+    const someone = await oidc.signedInBrowser();
     const authenticator = new SoftAuthenticator(live.url);
     authenticator.synced = synced;
     const options = await someone.browser.post('/me/passkeys/options').expect(200);
@@ -120,11 +79,11 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
       .expect(200);
   }
 
-  /** A page's form token. */
-  async function formToken(browser: Browser, url: URL): Promise<string> {
+  /** The form token of the page at `url`. */
+  async function formTokenAt(browser: Browser, url: URL): Promise<string> {
     const page = await browser.get(url.pathname + url.search).set('Accept', 'text/html');
     expect(page.status).toBe(200);
-    return /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+    return formToken(page.text);
   }
 
   it('publishes the acr it gives (mfa), and amr and acr among its claims', async () => {
@@ -134,7 +93,7 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
   });
 
   it('a password sign-in: amr ["pwd"] and no acr', async () => {
-    const { browser } = await member();
+    const { browser } = await oidc.signedInBrowser();
     const { url, redeem } = await authorize();
     const claims = (await redeem(await follow(browser, url))).claims()!;
     expect(claims.amr).toEqual(['pwd']);
@@ -152,25 +111,25 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
 
     // The sign-in page as the interaction asks: the right password leads to the second step.
     // (The form's token first: the agent attaches its cookies when a request is made.)
-    const loginToken = await formToken(browser, atLogin);
+    const loginToken = await formTokenAt(browser, atLogin);
     const signIn = await browser
       .post('/login')
       .type('form')
       .send({ _csrf: loginToken, login: account.email, password: GOOD_PASSWORD, returnTo });
     expect(signIn.status).toBe(303);
-    const secondStep = new URL(signIn.headers.location, issuer);
+    const secondStep = new URL(signIn.headers.location, oidc.issuer());
     expect(secondStep.pathname).toBe('/login/second-factor');
     expect(returnToOf(secondStep).pathname).toBe(returnTo);
     // No session yet: the app gets nothing from a password alone.
     await browser.get('/me').expect(401);
 
-    const stepToken = await formToken(browser, secondStep);
+    const stepToken = await formTokenAt(browser, secondStep);
     const answered = await browser
       .post('/login/second-factor')
       .type('form')
       .send({ _csrf: stepToken, code: totpCodeOf(secret), returnTo });
     expect(answered.status).toBe(303);
-    const back = new URL(answered.headers.location, issuer);
+    const back = new URL(answered.headers.location, oidc.issuer());
     expect(back.pathname).toBe(returnTo);
 
     const callback = await follow(browser, back);
@@ -203,7 +162,7 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
       [false, 'hwk'],
       [true, 'swk'],
     ] as const) {
-      const { authenticator, passkeyId, id } = await withPasskey({ synced });
+      const { authenticator, passkeyId, userId: id } = await withPasskey({ synced });
       const browser = request.agent(live.url);
       const { url, redeem } = await authorize();
       const atLogin = await follow(browser, url);
@@ -212,7 +171,7 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
       expect(
         await sessions().findOne({ userId: new Types.ObjectId(id), method: 'passkey' }),
       ).toMatchObject({ passkey: passkeyId, passkeyBackedUp: synced });
-      const claims = (await redeem(await follow(browser, returnToOf(atLogin)))).claims()!;
+      const claims = (await redeem(await oidc.returnFrom(browser, atLogin))).claims()!;
       expect({ synced, amr: claims.amr, acr: claims.acr }).toEqual({
         synced,
         amr: [kind, 'user', 'mfa'],
@@ -223,7 +182,7 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
 
   describe('acr_values=mfa', () => {
     it('asks a session of one factor for the code when two-step sign-in is on; the app gets two factors', async () => {
-      const { browser, secret, id } = await withTwoStep();
+      const { browser, secret, userId: id } = await withTwoStep();
       const before = await sessions().findOne({ userId: new Types.ObjectId(id) });
 
       // Without acr_values, the session of one factor is enough (and says so).
@@ -245,7 +204,7 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
         .post('/auth/second-factor')
         .send({ code: totpCodeOf(secret) })
         .expect(200);
-      const claims = (await redeem(await follow(browser, returnToOf(asked)))).claims()!;
+      const claims = (await redeem(await oidc.returnFrom(browser, asked))).claims()!;
       expect(claims).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], acr: 'mfa', sub: id });
 
       // The browser's session of one factor was replaced by one of two.
@@ -271,7 +230,7 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
       expect(page.text).toContain('asks for a stronger sign-in');
 
       await passkeySignIn(browser, authenticator);
-      const claims = (await redeem(await follow(browser, returnToOf(asked)))).claims()!;
+      const claims = (await redeem(await oidc.returnFrom(browser, asked))).claims()!;
       expect(claims).toMatchObject({ amr: ['hwk', 'user', 'mfa'], acr: 'mfa' });
     });
 
@@ -280,11 +239,8 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
       const { url, redeem } = await authorize({ acr_values: 'mfa' });
       const asked = await follow(browser, url);
       expect(asked.pathname).toBe('/login');
-      await browser
-        .post('/auth/login')
-        .send({ login: account.email, password: GOOD_PASSWORD })
-        .expect(200);
-      const callback = await follow(browser, returnToOf(asked));
+      await oidc.signInAgain(browser, account.email);
+      const callback = await oidc.returnFrom(browser, asked);
       expect(callback.origin + callback.pathname).toBe(APP.redirect_uris[0]);
       const claims = (await redeem(callback)).claims()!;
       expect(claims.amr).toEqual(['pwd']);
@@ -292,7 +248,7 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
     });
 
     it('an account with neither two-step sign-in nor a passkey gets the app its sign-in as it is, also with prompt=none', async () => {
-      const { browser } = await member();
+      const { browser } = await oidc.signedInBrowser();
       const asks: Record<string, string>[] = [
         { acr_values: 'mfa' },
         { acr_values: 'mfa', prompt: 'none' },
@@ -317,7 +273,7 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
       const atLogin = await follow(browser, url);
       expect(atLogin.pathname).toBe('/login');
       await passkeySignIn(browser, authenticator);
-      const callback = await follow(browser, returnToOf(atLogin));
+      const callback = await oidc.returnFrom(browser, atLogin);
       expect(callback.origin + callback.pathname).toBe(APP.redirect_uris[0]);
       expect((await redeem(callback)).claims()?.acr).toBe('mfa');
     });
@@ -325,7 +281,7 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
 
   describe('removing a passkey', () => {
     it('ends the sessions that signed in with it, and only those; the one removing it stays', async () => {
-      const { browser: owner, authenticator, passkeyId, id } = await withPasskey();
+      const { browser: owner, authenticator, passkeyId, userId: id } = await withPasskey();
       // A second passkey, on another authenticator.
       const other = new SoftAuthenticator(live.url);
       const options = await owner.post('/me/passkeys/options').expect(200);
@@ -354,7 +310,7 @@ describe('OpenID provider: two factors (amr, acr, acr_values=mfa)', () => {
     });
 
     it('ends a session from before its passkey was recorded too (it may have signed in with it)', async () => {
-      const { browser: owner, authenticator, passkeyId, id } = await withPasskey();
+      const { browser: owner, authenticator, passkeyId, userId: id } = await withPasskey();
       const older = request.agent(live.url);
       await passkeySignIn(older, authenticator);
       await sessions().updateOne(

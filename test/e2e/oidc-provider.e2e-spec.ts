@@ -4,6 +4,7 @@ import * as client from 'openid-client';
 import request from 'supertest';
 import { GOOD_PASSWORD, newAccount } from '../support/accounts';
 import { LiveApp, startLiveApp } from '../support/live-app';
+import { type Browser, formToken, oidcBrowsing } from '../support/oidc-browser';
 import { createTestApp } from '../support/test-app';
 import { OidcProvider } from '../../src/openid/oidc-provider.service';
 import { BrowserSessions } from '../../src/sign-in/sessions/browser-sessions';
@@ -39,7 +40,7 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('bas
 /** This service as the OpenID Connect provider, driven by openid-client (a certified relying party). */
 describe('OpenID Connect provider', () => {
   let live: LiveApp;
-  let issuer: URL;
+  const oidc = oidcBrowsing(() => live.url);
 
   beforeAll(async () => {
     live = await startLiveApp({
@@ -48,64 +49,13 @@ describe('OpenID Connect provider', () => {
         PROFILE_FIELDS: JSON.stringify([{ key: 'team', label: 'Team', type: 'text' }]),
       },
     });
-    issuer = new URL(live.url);
   });
   afterAll(() => live.close());
 
-  /** openid-client's view of the provider for one app (plain http is allowed for the test). */
-  const discover = (id: string, secret?: string) =>
-    client.discovery(issuer, id, secret, undefined, { execute: [client.allowInsecureRequests] });
-
-  /** A browser signed in here (a cookie jar on the live app). */
-  async function signedInBrowser() {
-    const browser = request.agent(live.url);
-    const account = newAccount({ name: 'Ada Lovelace' });
-    const registered = await browser.post('/auth/register').send(account).expect(201);
-    return { browser, account, userId: registered.body.user.id as string };
-  }
-
-  /**
-   * Follows the redirects in `browser` until they leave this service (or reach `/login`); the
-   * cookies set on the way (`name=value`) go into `cookies` when given.
-   */
-  async function follow(
-    browser: ReturnType<typeof request.agent>,
-    start: URL,
-    cookies?: string[],
-  ): Promise<URL> {
-    let url = start;
-    for (
-      let step = 0;
-      step < 10 && url.origin === issuer.origin && url.pathname !== '/login';
-      step++
-    ) {
-      const response = await browser.get(url.pathname + url.search);
-      const setCookies = (response.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
-      cookies?.push(...setCookies.map((line) => line.split(';')[0]));
-      const location = response.headers.location as string | undefined;
-      if (!location) throw new Error(`${response.status} at ${url.pathname}: ${response.text}`);
-      url = new URL(location, url);
-    }
-    return url;
-  }
-
-  /** The authorization request with PKCE, as the app starts it. */
-  async function authorize(
-    config: client.Configuration,
-    scope = 'openid email profile',
-    redirectUri = APP.redirect_uris[0],
-  ) {
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: redirectUri,
-      scope,
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-    });
-    return { url, verifier, state };
-  }
+  const { discover, signedInBrowser, follow } = oidc;
+  /** The authorization request of the Notes app (PKCE, nonce), with `extra` parameters. */
+  const authorize = (config: client.Configuration, extra: Record<string, string> = {}) =>
+    oidc.authorize(config, APP.redirect_uris[0], extra);
 
   it('publishes its discovery document and keys with the FusionAuth-style endpoints', async () => {
     const config = await discover(APP.client_id, APP.client_secret);
@@ -201,14 +151,11 @@ describe('OpenID Connect provider', () => {
   it('signs a browser with a session in at once (code + PKCE), with the claims at userinfo', async () => {
     const { browser, account, userId } = await signedInBrowser();
     const config = await discover(APP.client_id, APP.client_secret);
-    const { url, verifier, state } = await authorize(config);
-    const callback = await follow(browser, url);
+    const asked = await authorize(config);
+    const callback = await follow(browser, asked.url);
     expect(callback.origin + callback.pathname).toBe(APP.redirect_uris[0]);
 
-    const tokens = await client.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-    });
+    const tokens = await oidc.redeem(config, callback, asked);
     const claims = tokens.claims()!;
     expect(claims).toMatchObject({
       iss: live.url,
@@ -230,11 +177,8 @@ describe('OpenID Connect provider', () => {
       .expect(200);
     const config = await discover(APP.client_id, APP.client_secret);
     const claimsFor = async (scope: string) => {
-      const { url, verifier, state } = await authorize(config, scope);
-      const tokens = await client.authorizationCodeGrant(config, await follow(browser, url), {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-      });
+      const asked = await authorize(config, { scope });
+      const tokens = await oidc.redeem(config, await follow(browser, asked.url), asked);
       return client.fetchUserInfo(config, tokens.access_token, userId);
     };
     expect(await claimsFor('openid data')).toEqual({
@@ -248,21 +192,15 @@ describe('OpenID Connect provider', () => {
     const { account } = await signedInBrowser();
     const browser = request.agent(live.url);
     const config = await discover(APP.client_id, APP.client_secret);
-    const { url, verifier, state } = await authorize(config);
-    const location = await follow(browser, url);
+    const asked = await authorize(config);
+    const location = await follow(browser, asked.url);
     expect(location.pathname).toBe('/login');
     const returnTo = location.searchParams.get('returnTo')!;
     expect(returnTo).toMatch(/^\/oauth2\/interaction\/[\w-]+$/);
 
-    await browser
-      .post('/auth/login')
-      .send({ login: account.email, password: GOOD_PASSWORD })
-      .expect(200);
-    const callback = await follow(browser, new URL(returnTo, issuer));
-    const tokens = await client.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-    });
+    await oidc.signInAgain(browser, account.email);
+    const callback = await oidc.returnFrom(browser, location);
+    const tokens = await oidc.redeem(config, callback, asked);
     expect(tokens.claims()?.email).toBe(account.email);
   });
   it("reads this service's session once per request of an authorization, whatever asks for it", async () => {
@@ -274,35 +212,29 @@ describe('OpenID Connect provider', () => {
       /** Follows the redirects like follow(), noting how often each request read the session. */
       async function readsAlong(start: URL) {
         const steps: { path: string; reads: number }[] = [];
-        let url = start;
-        while (url.origin === issuer.origin && url.pathname !== '/login') {
-          reads.mockClear();
-          const response = await browser.get(url.pathname + url.search);
-          const path = url.pathname.replace(/^(\/oauth2\/\w+)\/[\w-]+$/, '$1/:uid');
-          steps.push({ path, reads: reads.mock.calls.length });
-          url = new URL(response.headers.location, url);
-        }
+        reads.mockClear();
+        const url = await follow(browser, start, {
+          onResponse: (at) => {
+            const path = at.pathname.replace(/^(\/oauth2\/\w+)\/[\w-]+$/, '$1/:uid');
+            steps.push({ path, reads: reads.mock.calls.length });
+            reads.mockClear();
+          },
+        });
         return { steps, url };
       }
-      const { url, verifier, state } = await authorize(config);
-      const before = await readsAlong(url);
+      const asked = await authorize(config);
+      const before = await readsAlong(asked.url);
       expect(before.steps).toEqual([
         { path: '/oauth2/authorize', reads: 1 },
         { path: '/oauth2/interaction/:uid', reads: 1 },
       ]);
-      await browser
-        .post('/auth/login')
-        .send({ login: account.email, password: GOOD_PASSWORD })
-        .expect(200);
-      const after = await readsAlong(new URL(before.url.searchParams.get('returnTo')!, issuer));
+      await oidc.signInAgain(browser, account.email);
+      const after = await readsAlong(oidc.returnToOf(before.url));
       expect(after.steps).toEqual([
         { path: '/oauth2/interaction/:uid', reads: 1 },
         { path: '/oauth2/authorize/:uid', reads: 1 },
       ]);
-      const tokens = await client.authorizationCodeGrant(config, after.url, {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-      });
+      const tokens = await oidc.redeem(config, after.url, asked);
       expect(tokens.claims()?.email).toBe(account.email);
     } finally {
       reads.mockRestore();
@@ -312,11 +244,10 @@ describe('OpenID Connect provider', () => {
   it('refuses a replayed code with invalid_grant, and what it issued stops working', async () => {
     const { browser, userId } = await signedInBrowser();
     const config = await discover(APP.client_id, APP.client_secret);
-    const { url, verifier, state } = await authorize(config);
-    const callback = await follow(browser, url);
-    const checks = { pkceCodeVerifier: verifier, expectedState: state };
-    const tokens = await client.authorizationCodeGrant(config, callback, checks);
-    await expect(client.authorizationCodeGrant(config, callback, checks)).rejects.toMatchObject({
+    const asked = await authorize(config);
+    const callback = await follow(browser, asked.url);
+    const tokens = await oidc.redeem(config, callback, asked);
+    await expect(oidc.redeem(config, callback, asked)).rejects.toMatchObject({
       error: 'invalid_grant',
     });
     await expect(client.fetchUserInfo(config, tokens.access_token, userId)).rejects.toThrow();
@@ -325,11 +256,8 @@ describe('OpenID Connect provider', () => {
   it('issues a refresh token for offline_access, and rotates it', async () => {
     const { browser } = await signedInBrowser();
     const config = await discover(APP.client_id, APP.client_secret);
-    const { url, verifier, state } = await authorize(config, 'openid email offline_access');
-    const tokens = await client.authorizationCodeGrant(config, await follow(browser, url), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-    });
+    const asked = await authorize(config, { scope: 'openid email offline_access' });
+    const tokens = await oidc.redeem(config, await follow(browser, asked.url), asked);
     expect(tokens.refresh_token).toEqual(expect.any(String));
     const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
     expect(refreshed.refresh_token).toEqual(expect.any(String));
@@ -371,7 +299,9 @@ describe('OpenID Connect provider', () => {
   it('refuses a redirect_uri the app did not register, and an expired or unknown sign-in request', async () => {
     const { browser } = await signedInBrowser();
     const config = await discover(APP.client_id, APP.client_secret);
-    const { url } = await authorize(config, 'openid', 'https://evil.example.net/callback');
+    const { url } = await oidc.authorize(config, 'https://evil.example.net/callback', {
+      scope: 'openid',
+    });
     const refused = await browser.get(url.pathname + url.search).expect(400);
     expect(refused.text).toContain('redirect_uri');
     expect(refused.headers.location).toBeUndefined();
@@ -385,27 +315,21 @@ describe('OpenID Connect provider', () => {
 
   it('authenticates an app with client_secret_post when it registered that', async () => {
     const { browser, userId } = await signedInBrowser();
-    const config = await client.discovery(
-      issuer,
+    const config = await discover(
       POST_APP.client_id,
       { client_secret: POST_APP.client_secret, token_endpoint_auth_method: 'client_secret_post' },
       client.ClientSecretPost(POST_APP.client_secret),
-      { execute: [client.allowInsecureRequests] },
     );
-    const { url, verifier, state } = await authorize(config, 'openid', POST_APP.redirect_uris[0]);
-    const tokens = await client.authorizationCodeGrant(config, await follow(browser, url), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-    });
+    const asked = await oidc.authorize(config, POST_APP.redirect_uris[0], { scope: 'openid' });
+    const tokens = await oidc.redeem(config, await follow(browser, asked.url), asked);
     expect(tokens.claims()?.sub).toBe(userId);
   });
 
   describe('prompt and max_age', () => {
     /** The authorization request with extra parameters; returns where the browser ends up. */
-    async function ask(browser: ReturnType<typeof request.agent>, extra: Record<string, string>) {
+    async function ask(browser: Browser, extra: Record<string, string>) {
       const config = await discover(APP.client_id, APP.client_secret);
-      const { url } = await authorize(config);
-      for (const [name, value] of Object.entries(extra)) url.searchParams.set(name, value);
+      const { url } = await authorize(config, extra);
       return follow(browser, url);
     }
 
@@ -431,24 +355,16 @@ describe('OpenID Connect provider', () => {
     it('prompt=login completes once the person has signed in again', async () => {
       const { browser, account } = await signedInBrowser();
       const config = await discover(APP.client_id, APP.client_secret);
-      const { url, verifier, state } = await authorize(config);
-      url.searchParams.set('prompt', 'login');
-      const atLogin = await follow(browser, url);
+      const asked = await authorize(config, { prompt: 'login' });
+      const atLogin = await follow(browser, asked.url);
       expect(atLogin.pathname).toBe('/login');
       // The request began a while ago (its iat counts whole seconds); the person signs in now.
       await live.t.db
         .collection('oidc_interaction')
         .updateMany({}, { $inc: { 'payload.iat': -5 } });
-      await browser
-        .post('/auth/login')
-        .send({ login: account.email, password: GOOD_PASSWORD })
-        .expect(200);
-      const returnTo = new URL(atLogin.searchParams.get('returnTo')!, issuer);
-      const callback = await follow(browser, returnTo);
-      const tokens = await client.authorizationCodeGrant(config, callback, {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-      });
+      await oidc.signInAgain(browser, account.email);
+      const callback = await oidc.returnFrom(browser, atLogin);
+      const tokens = await oidc.redeem(config, callback, asked);
       expect(tokens.claims()?.email).toBe(account.email);
     });
 
@@ -491,15 +407,12 @@ describe('OpenID Connect provider', () => {
 
   describe('one browser, one person after another', () => {
     /** The app's sign-in in `browser`, to the end: the tokens and the grant's account. */
-    async function signInToTheApp(browser: ReturnType<typeof request.agent>) {
+    async function signInToTheApp(browser: Browser) {
       const config = await discover(APP.client_id, APP.client_secret);
-      const { url, verifier, state } = await authorize(config, 'openid email offline_access');
-      const callback = await follow(browser, url);
+      const asked = await authorize(config, { scope: 'openid email offline_access' });
+      const callback = await follow(browser, asked.url);
       expect(callback.origin + callback.pathname).toBe(APP.redirect_uris[0]);
-      return client.authorizationCodeGrant(config, callback, {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-      });
+      return oidc.redeem(config, callback, asked);
     }
     /** The provider's sessions (oidc_session) that name the account. */
     const providerSessionsOf = (accountId: string) =>
@@ -537,8 +450,11 @@ describe('OpenID Connect provider', () => {
       await signInToTheApp(browser);
       expect(await providerSessionsOf(userId)).toBe(1);
       const settings = await browser.get('/settings').set('Accept', 'text/html').expect(200);
-      const token = /name="_csrf" value="([^"]+)"/.exec(settings.text)?.[1];
-      await browser.post('/logout').type('form').send({ _csrf: token }).expect(303);
+      await browser
+        .post('/logout')
+        .type('form')
+        .send({ _csrf: formToken(settings.text) })
+        .expect(303);
       await browser.get('/me').expect(401);
       expect(await providerSessionsOf(userId)).toBe(0);
     });
@@ -547,25 +463,15 @@ describe('OpenID Connect provider', () => {
       const { browser, userId: first } = await signedInBrowser();
       expect((await signInToTheApp(browser)).claims()?.sub).toBe(first);
       const second = await signedInBrowser();
-      await browser
-        .post('/auth/login')
-        .send({ login: second.account.email, password: GOOD_PASSWORD })
-        .expect(200);
+      await oidc.signInAgain(browser, second.account.email);
       expect((await signInToTheApp(browser)).claims()?.sub).toBe(second.userId);
 
       const third = await signedInBrowser();
-      await browser
-        .post('/auth/login')
-        .send({ login: third.account.email, password: GOOD_PASSWORD })
-        .expect(200);
+      await oidc.signInAgain(browser, third.account.email);
       const config = await discover(APP.client_id, APP.client_secret);
-      const { url, verifier, state } = await authorize(config, 'openid');
-      url.searchParams.set('prompt', 'none');
-      const callback = await follow(browser, url);
-      const tokens = await client.authorizationCodeGrant(config, callback, {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-      });
+      const asked = await authorize(config, { scope: 'openid', prompt: 'none' });
+      const callback = await follow(browser, asked.url);
+      const tokens = await oidc.redeem(config, callback, asked);
       expect(tokens.claims()?.sub).toBe(third.userId);
     });
 
@@ -574,42 +480,33 @@ describe('OpenID Connect provider', () => {
       expect((await signInToTheApp(browser)).claims()?.sub).toBe(first);
       const second = await signedInBrowser();
       const config = await discover(APP.client_id, APP.client_secret);
-      const { url, verifier, state } = await authorize(config, 'openid');
-      url.searchParams.set('prompt', 'login');
-      const atLogin = await follow(browser, url);
+      const asked = await authorize(config, { scope: 'openid', prompt: 'login' });
+      const atLogin = await follow(browser, asked.url);
       expect(atLogin.pathname).toBe('/login');
       await live.t.db
         .collection('oidc_interaction')
         .updateMany({}, { $inc: { 'payload.iat': -5 } });
-      await browser
-        .post('/auth/login')
-        .send({ login: second.account.email, password: GOOD_PASSWORD })
-        .expect(200);
-      const returnTo = new URL(atLogin.searchParams.get('returnTo')!, issuer);
-      const tokens = await client.authorizationCodeGrant(config, await follow(browser, returnTo), {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-      });
+      await oidc.signInAgain(browser, second.account.email);
+      const tokens = await oidc.redeem(config, await oidc.returnFrom(browser, atLogin), asked);
       expect(tokens.claims()?.sub).toBe(second.userId);
     });
   });
 
   describe('id_token_hint', () => {
     /** An ID token of the person signed in in `browser`. */
-    async function idTokenIn(browser: ReturnType<typeof request.agent>) {
+    async function idTokenIn(browser: Browser) {
       const config = await discover(APP.client_id, APP.client_secret);
-      const { url, verifier, state } = await authorize(config, 'openid');
-      const tokens = await client.authorizationCodeGrant(config, await follow(browser, url), {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-      });
+      const asked = await authorize(config, { scope: 'openid' });
+      const tokens = await oidc.redeem(config, await follow(browser, asked.url), asked);
       return tokens.id_token!;
     }
-    async function silently(browser: ReturnType<typeof request.agent>, idTokenHint: string) {
+    async function silently(browser: Browser, idTokenHint: string) {
       const config = await discover(APP.client_id, APP.client_secret);
-      const { url } = await authorize(config, 'openid');
-      url.searchParams.set('prompt', 'none');
-      url.searchParams.set('id_token_hint', idTokenHint);
+      const { url } = await authorize(config, {
+        scope: 'openid',
+        prompt: 'none',
+        id_token_hint: idTokenHint,
+      });
       const back = await follow(browser, url);
       expect(back.origin + back.pathname).toBe(APP.redirect_uris[0]);
       return back.searchParams;
@@ -629,19 +526,15 @@ describe('OpenID Connect provider', () => {
 
       // …and in one that has not (the same person signed in there too).
       const other = request.agent(live.url);
-      await other
-        .post('/auth/login')
-        .send({ login: account.email, password: GOOD_PASSWORD })
-        .expect(200);
+      await oidc.signInAgain(other, account.email);
       expect((await silently(other, someoneElse)).get('error')).toBe('login_required');
       expect((await silently(other, own)).get('code')).toEqual(expect.any(String));
     });
 
     /** The app's request naming `idTokenHint`, without prompt=none: where the browser stops. */
-    async function hinting(browser: ReturnType<typeof request.agent>, idTokenHint: string) {
+    async function hinting(browser: Browser, idTokenHint: string) {
       const config = await discover(APP.client_id, APP.client_secret);
-      const started = await authorize(config, 'openid');
-      started.url.searchParams.set('id_token_hint', idTokenHint);
+      const started = await authorize(config, { scope: 'openid', id_token_hint: idTokenHint });
       return { config, ...started, place: await follow(browser, started.url) };
     }
 
@@ -653,14 +546,8 @@ describe('OpenID Connect provider', () => {
       // Signing in again as the same person is not signing in as the hinted one.
       const first = await hinting(browser, someoneElse);
       expect(first.place.pathname).toBe('/login');
-      await browser
-        .post('/auth/login')
-        .send({ login: account.email, password: GOOD_PASSWORD })
-        .expect(200);
-      const refused = await follow(
-        browser,
-        new URL(first.place.searchParams.get('returnTo')!, issuer),
-      );
+      await oidc.signInAgain(browser, account.email);
+      const refused = await oidc.returnFrom(browser, first.place);
       expect(refused.origin + refused.pathname).toBe(APP.redirect_uris[0]);
       expect(refused.searchParams.get('error')).toBe('login_required');
       expect(refused.searchParams.get('state')).toBe(first.state);
@@ -669,10 +556,7 @@ describe('OpenID Connect provider', () => {
       // Coming back without signing in at all: the same answer, and the person stays signed in here.
       const second = await hinting(browser, someoneElse);
       expect(second.place.pathname).toBe('/login');
-      const back = await follow(
-        browser,
-        new URL(second.place.searchParams.get('returnTo')!, issuer),
-      );
+      const back = await oidc.returnFrom(browser, second.place);
       expect(back.searchParams.get('error')).toBe('login_required');
       expect(back.searchParams.get('state')).toBe(second.state);
       await browser.get('/me').expect(200);
@@ -681,12 +565,10 @@ describe('OpenID Connect provider', () => {
       const fresh = request.agent(live.url);
       const third = await hinting(fresh, someoneElse);
       expect(third.place.pathname).toBe('/login');
-      await fresh
-        .post('/auth/login')
-        .send({ login: account.email, password: GOOD_PASSWORD })
-        .expect(200);
-      const returnTo = new URL(third.place.searchParams.get('returnTo')!, issuer);
-      expect((await follow(fresh, returnTo)).searchParams.get('error')).toBe('login_required');
+      await oidc.signInAgain(fresh, account.email);
+      expect((await oidc.returnFrom(fresh, third.place)).searchParams.get('error')).toBe(
+        'login_required',
+      );
     });
 
     it('without prompt=none, the hinted person signing in completes the request as them', async () => {
@@ -696,29 +578,17 @@ describe('OpenID Connect provider', () => {
       const hint = await idTokenIn(hinted.browser);
 
       for (const place of [browser, request.agent(live.url)]) {
-        const { config, verifier, state, place: atLogin } = await hinting(place, hint);
+        const { config, place: atLogin, ...asked } = await hinting(place, hint);
         expect(atLogin.pathname).toBe('/login');
-        await place
-          .post('/auth/login')
-          .send({ login: hinted.account.email, password: GOOD_PASSWORD })
-          .expect(200);
-        const callback = await follow(
-          place,
-          new URL(atLogin.searchParams.get('returnTo')!, issuer),
-        );
-        const tokens = await client.authorizationCodeGrant(config, callback, {
-          pkceCodeVerifier: verifier,
-          expectedState: state,
-        });
+        await oidc.signInAgain(place, hinted.account.email);
+        const callback = await oidc.returnFrom(place, atLogin);
+        const tokens = await oidc.redeem(config, callback, asked);
         expect(tokens.claims()?.sub).toBe(hinted.userId);
       }
 
       // Signed in as the hinted person already: no sign-in page.
-      const { config, verifier, state, place } = await hinting(hinted.browser, hint);
-      const tokens = await client.authorizationCodeGrant(config, place, {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-      });
+      const { config, place, ...asked } = await hinting(hinted.browser, hint);
+      const tokens = await oidc.redeem(config, place, asked);
       expect(tokens.claims()?.sub).toBe(hinted.userId);
     });
 
@@ -728,18 +598,12 @@ describe('OpenID Connect provider', () => {
       const other = await signedInBrowser();
       const browser = request.agent(live.url);
       const { state, place: atLogin } = await hinting(browser, hint);
-      await browser
-        .post('/auth/login')
-        .send({ login: hinted.account.email, password: GOOD_PASSWORD })
-        .expect(200);
+      await oidc.signInAgain(browser, hinted.account.email);
       const finished = await browser.get(atLogin.searchParams.get('returnTo')!).expect(303);
       // The provider resumes the request with the hinted person's sign-in, but this browser is
       // someone else's by then: the provider follows this service's session.
-      await browser
-        .post('/auth/login')
-        .send({ login: other.account.email, password: GOOD_PASSWORD })
-        .expect(200);
-      const back = await follow(browser, new URL(finished.headers.location, issuer));
+      await oidc.signInAgain(browser, other.account.email);
+      const back = await follow(browser, new URL(finished.headers.location, oidc.issuer()));
       expect(back.origin + back.pathname).toBe(APP.redirect_uris[0]);
       expect(back.searchParams.get('error')).toBe('login_required');
       expect(back.searchParams.get('state')).toBe(state);
@@ -752,15 +616,8 @@ describe('OpenID Connect provider', () => {
     async function appWithTokens() {
       const signedIn = await signedInBrowser();
       const config = await discover(APP.client_id, APP.client_secret);
-      const { url, verifier, state } = await authorize(config, 'openid email offline_access');
-      const tokens = await client.authorizationCodeGrant(
-        config,
-        await follow(signedIn.browser, url),
-        {
-          pkceCodeVerifier: verifier,
-          expectedState: state,
-        },
-      );
+      const asked = await authorize(config, { scope: 'openid email offline_access' });
+      const tokens = await oidc.redeem(config, await follow(signedIn.browser, asked.url), asked);
       return { ...signedIn, config, tokens };
     }
     async function expectRevoked(
@@ -809,9 +666,9 @@ describe('OpenID Connect provider', () => {
       request(live.url).get('/oauth2/userinfo').auth(accessToken, { type: 'bearer' });
 
     /** A code for `browser`, with what redeeming it takes. */
-    async function codeFor(browser: ReturnType<typeof request.agent>, scope = 'openid email') {
+    async function codeFor(browser: Browser, scope = 'openid email') {
       const config = await discover(APP.client_id, APP.client_secret);
-      const { url, verifier } = await authorize(config, scope);
+      const { url, verifier } = await authorize(config, { scope });
       const code = (await follow(browser, url)).searchParams.get('code');
       if (!code) throw new Error('No code came back');
       return {
@@ -857,18 +714,22 @@ describe('OpenID Connect provider', () => {
     it('a database reader finds no code, token or session cookie in any oidc_* record, and every lookup still works', async () => {
       const { browser, userId } = await signedInBrowser();
       const config = await discover(APP.client_id, APP.client_secret);
+      /** The cookies set on the way (`name=value`). */
       const cookies: string[] = [];
-      const { url, verifier, state } = await authorize(config, 'openid email offline_access');
-      const callback = await follow(browser, url, cookies);
-      const tokens = await client.authorizationCodeGrant(config, callback, {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-      });
+      const noteCookies = {
+        onResponse: (_: URL, response: request.Response) => {
+          const setCookies =
+            (response.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
+          cookies.push(...setCookies.map((line) => line.split(';')[0]));
+        },
+      };
+      const asked = await authorize(config, { scope: 'openid email offline_access' });
+      const callback = await follow(browser, asked.url, noteCookies);
+      const tokens = await oidc.redeem(config, callback, asked);
       const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
       // A sign-in request left waiting at /login holds the provider's session (prompt=login).
-      const again = await authorize(config);
-      again.url.searchParams.set('prompt', 'login');
-      expect((await follow(browser, again.url, cookies)).pathname).toBe('/login');
+      const again = await authorize(config, { prompt: 'login' });
+      expect((await follow(browser, again.url, noteCookies)).pathname).toBe('/login');
 
       const sessionCookies = cookies
         .filter((cookie) => cookie.startsWith('_session='))
@@ -880,7 +741,7 @@ describe('OpenID Connect provider', () => {
       const waiting = await client.initiateDeviceAuthorization(cli, { scope: 'openid' });
       const approved = await client.initiateDeviceAuthorization(cli, { scope: 'openid' });
       const form = await browser.get('/device').expect(200);
-      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+      const csrf = formToken(form.text);
       await browser
         .post('/device')
         .type('form')
@@ -1006,11 +867,8 @@ describe('OpenID Connect provider', () => {
     async function idToken(): Promise<string> {
       const { browser } = await signedInBrowser();
       const config = await discover(APP.client_id, APP.client_secret);
-      const { url, verifier, state } = await authorize(config, 'openid');
-      const tokens = await client.authorizationCodeGrant(config, await follow(browser, url), {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-      });
+      const asked = await authorize(config, { scope: 'openid' });
+      const tokens = await oidc.redeem(config, await follow(browser, asked.url), asked);
       return tokens.id_token!;
     }
     const kidOf = (token: string) => decodeProtectedHeader(token).kid;

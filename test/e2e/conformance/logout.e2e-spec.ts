@@ -2,7 +2,8 @@ import { createLocalJWKSet, type JSONWebKeySet, jwtVerify, SignJWT } from 'jose'
 import * as client from 'openid-client';
 import request from 'supertest';
 import { LiveApp, startLiveApp } from '../../support/live-app';
-import { Browser, formToken, RelyingParty } from '../../support/relying-party';
+import { type Browser, formToken } from '../../support/oidc-browser';
+import { RelyingParty } from '../../support/relying-party';
 import { waitFor } from '../../support/wait-for';
 import { WebhookReceiver } from '../../support/webhook-receiver';
 
