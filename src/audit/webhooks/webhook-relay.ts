@@ -11,7 +11,8 @@ import { Model } from 'mongoose';
 import { backOff, DELIVERS_OUTBOXES, OutboxWorker } from '../../platform/database/outbox-worker';
 import { GracefulShutdown } from '../../platform/shutdown/graceful-shutdown';
 import { WebhookMessage } from './webhook-message.schema';
-import { ATTEMPT_TIMEOUT_MS, WebhookTransport } from './webhook-transport';
+import { WebhookTransport } from './webhook-transport';
+import { ATTEMPT_TIMEOUT_MS, describeDeliveryFailure } from '../../platform/http/outbound-post';
 import { WebhooksConfig, webhooksConfig } from './webhooks-config';
 
 /** How often each instance looks for webhooks due (it also looks right after each change). */
@@ -80,7 +81,7 @@ export class WebhookRelay implements OnApplicationBootstrap, OnApplicationShutdo
     try {
       await this.transport.post(message.url, message.webhookId, message.body ?? '');
     } catch (error) {
-      await this.failed(message, describe(error));
+      await this.failed(message, describeDeliveryFailure(error));
       return;
     }
     const now = new Date();
@@ -119,15 +120,4 @@ export class WebhookRelay implements OnApplicationBootstrap, OnApplicationShutdo
 /** What the logs say of a webhook: where it goes by origin only (a path or query may hold a token). */
 function logFields({ webhookId, type, url, attempts }: WebhookMessage) {
   return { webhookId, type, url: new URL(url).origin, attempts };
-}
-
-/** The failure in one line: the status, or the network error's code. */
-function describe(error: unknown): string {
-  const { name, message, cause } = (error ?? {}) as {
-    name?: string;
-    message?: string;
-    cause?: { code?: string };
-  };
-  if (name === 'TimeoutError') return `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s`;
-  return [cause?.code, message ?? 'unknown error'].filter(Boolean).join(' ').slice(0, 300);
 }

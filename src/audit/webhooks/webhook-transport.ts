@@ -1,18 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { AppConfig } from '../../platform/config/app-config';
+import { postOutbound } from '../../platform/http/outbound-post';
 import { WebhooksConfig, webhooksConfig } from './webhooks-config';
-
-/** How long one delivery attempt may take, answer included. */
-export const ATTEMPT_TIMEOUT_MS = 10_000;
-
-/** A receiver answered, but not with a 2xx. */
-export class WebhookRefused extends Error {
-  constructor(readonly status: number) {
-    super(`HTTP ${status}`);
-    this.name = 'WebhookRefused';
-  }
-}
 
 /**
  * Sends one webhook as the Standard Webhooks specification describes: a JSON POST with
@@ -33,9 +23,9 @@ export class WebhookTransport {
   async post(url: string, webhookId: string, body: string): Promise<void> {
     if (!this.signer) throw new Error('WEBHOOK_SECRET is not set');
     const timestamp = new Date();
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: {
+    await postOutbound(
+      url,
+      {
         'content-type': 'application/json',
         'user-agent': this.userAgent,
         'webhook-id': webhookId,
@@ -43,12 +33,6 @@ export class WebhookTransport {
         'webhook-signature': this.signer.sign(webhookId, timestamp, body),
       },
       body,
-      // A redirect is not a delivery: it is retried like any other answer that is not a 2xx.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
-    });
-    // The answer's body is of no interest (and may be large): not read.
-    await response.body?.cancel().catch(() => undefined);
-    if (!response.ok) throw new WebhookRefused(response.status);
+    );
   }
 }

@@ -17,7 +17,8 @@ import type { OidcClientSettings } from '../oidc-clients';
 import { OpenIdConfig, openIdConfig } from '../openid-config';
 import { BackchannelLogout } from '../storage/backchannel-logout.schema';
 import { BackchannelLogouts } from '../storage/backchannel-logouts';
-import { ATTEMPT_TIMEOUT_MS, postLogoutToken } from './backchannel-logout-transport';
+import { postLogoutToken } from './backchannel-logout-transport';
+import { ATTEMPT_TIMEOUT_MS, describeDeliveryFailure } from '../../platform/http/outbound-post';
 import { LogoutTokens } from './logout-token';
 
 /** How often each instance looks for logout tokens due (it also looks right after each ending). */
@@ -106,7 +107,7 @@ export class BackchannelLogoutRelay implements OnApplicationBootstrap, OnApplica
       });
       await postLogoutToken(uri, token, this.userAgent);
     } catch (error) {
-      await this.failed(message, uri, describe(error));
+      await this.failed(message, uri, describeDeliveryFailure(error));
       return;
     }
     const now = new Date();
@@ -144,15 +145,4 @@ export class BackchannelLogoutRelay implements OnApplicationBootstrap, OnApplica
 /** What the logs say of a message: the app, its address by origin only, never the token. */
 function logFields({ clientId, jti, attempts }: BackchannelLogout, uri?: string) {
   return { clientId, jti, attempts, ...(uri && { to: new URL(uri).origin }) };
-}
-
-/** The failure in one line: the status, or the network error's code. */
-function describe(error: unknown): string {
-  const { name, message, cause } = (error ?? {}) as {
-    name?: string;
-    message?: string;
-    cause?: { code?: string };
-  };
-  if (name === 'TimeoutError') return `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s`;
-  return [cause?.code, message ?? 'unknown error'].filter(Boolean).join(' ').slice(0, 300);
 }
