@@ -36,11 +36,18 @@ function pinnedAuthlib(): string {
   return /^Authlib==(\S+)$/m.exec(requirements)![1];
 }
 
-function check(result: ReturnType<typeof spawnSync>, what: string): void {
+/** A step of the set-up that failed, saying what it needs (a missing program names itself). */
+function check(result: ReturnType<typeof spawnSync>, what: string, needs: string): void {
   if (result.status !== 0) {
-    throw new Error(`${what} failed (${result.status}): ${String(result.stderr ?? '')}`);
+    const why = result.error?.message ?? `exit ${result.status}`;
+    throw new Error(`${what} failed (${why}): ${String(result.stderr ?? '')}\n${needs}`);
   }
 }
+
+const NEEDS_PYTHON =
+  'The Authlib relying party needs Python 3 with venv and access to PyPI (PYTHON names another python).';
+const NEEDS_GO =
+  'The go-oidc relying party needs Go (see test/conformance/go-oidc-rp/go.mod) and access to the Go module proxy (GO names another go).';
 
 /** The virtual environment's python with the pinned Authlib, installed on first use (~20 s). */
 export function authlibPython(): string {
@@ -53,6 +60,7 @@ export function authlibPython(): string {
     check(
       spawnSync(process.env.PYTHON ?? 'python3', ['-m', 'venv', VENV], { encoding: 'utf8' }),
       'python3 -m venv',
+      NEEDS_PYTHON,
     );
     const pip = join(VENV, 'bin', 'pip');
     const requirements = join(SOURCES, 'requirements.txt');
@@ -61,6 +69,7 @@ export function authlibPython(): string {
         encoding: 'utf8',
       }),
       'pip install (test/conformance/requirements.txt)',
+      NEEDS_PYTHON,
     );
   }
   return python;
@@ -81,6 +90,7 @@ export function goOidcProgram(): string {
         encoding: 'utf8',
       }),
       'go build (test/conformance/go-oidc-rp)',
+      NEEDS_GO,
     );
   }
   return GO_RP;
