@@ -7,13 +7,14 @@ import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { Writable } from 'node:stream';
 import type { App } from 'supertest/types';
 import { AppModule } from '../../src/app.module';
 import { AppConfig } from '../../src/platform/config/app-config';
 import { configureApp } from '../../src/configure-app';
 import { configurationProviders, readConfiguration } from '../../src/configuration';
-import { LOG_DESTINATION } from '../../src/platform/logging/logger.options';
+import { LOG_DESTINATION, REQUEST_LOGGER } from '../../src/platform/logging/logger.options';
+import type { RequestLog } from '../../src/platform/logging/request-log';
 import { testServerUri, withDatabase } from './mongo-uri';
 
 export interface TestApp {
@@ -76,8 +77,13 @@ export async function createTestApp({
   // module-level one): each app gets its own, or this one's logs could land in an earlier app's.
   __resetOutOfContextForTests();
   let logged = '';
-  const sink = new PassThrough();
-  sink.on('data', (chunk: Buffer) => (logged += chunk.toString()));
+  // Takes each write at once, so that what flush() hands over is in `logged` when it returns.
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logged += chunk.toString();
+      done();
+    },
+  });
 
   let builder = Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(LOG_DESTINATION)
@@ -100,7 +106,11 @@ export async function createTestApp({
     config: configuration.app,
     db,
     database,
-    logs: () => logged,
+    logs: () => {
+      // Request lines wait a moment to be written together (RequestLines).
+      app.get<RequestLog>(REQUEST_LOGGER).flush();
+      return logged;
+    },
     close: async () => {
       await db.dropDatabase().catch(() => undefined);
       await app.close();

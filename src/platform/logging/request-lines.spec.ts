@@ -1,5 +1,7 @@
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
+import { execFileSync } from 'node:child_process';
+import { waitFor } from '../../../test/support/wait-for';
 import { RequestLines } from './request-lines';
 
 /** A stream that keeps what is written to it. */
@@ -32,18 +34,20 @@ describe('RequestLines', () => {
     pino({ level: 'info' }, fromPino.stream).info(fields, 'request completed');
     const ours = capture();
     const time = (JSON.parse(fromPino.written[0]) as { time: number }).time;
-    new RequestLines(ours.stream).write(fields, 'request completed', time);
-    await new Promise((resolve) => setImmediate(resolve));
+    const lines = new RequestLines(ours.stream);
+    lines.write(fields, 'request completed', time);
+    lines.flush();
     expect(ours.written).toEqual(fromPino.written);
   });
 
-  it('hands the lines of one turn of the event loop to the stream in one write, in order', async () => {
+  it('hands the lines of a moment to the stream in one write, in order', async () => {
     const { stream, written } = capture();
     const lines = new RequestLines(stream);
     lines.write({ n: 1 }, 'request completed', 1);
+    await new Promise((resolve) => setImmediate(resolve));
     lines.write({ n: 2 }, 'request completed', 2);
     expect(written).toEqual([]);
-    await new Promise((resolve) => setImmediate(resolve));
+    await waitFor(() => written.length > 0, { timeoutMs: 2000 });
     expect(written).toHaveLength(1);
     expect(
       written[0]
@@ -55,7 +59,32 @@ describe('RequestLines', () => {
       expect.objectContaining({ n: 2, time: 2 }),
     ]);
     lines.write({ n: 3 }, 'request completed', 3);
-    await new Promise((resolve) => setImmediate(resolve));
+    lines.flush();
     expect(written).toHaveLength(2);
+  });
+
+  it('writes at once when the lines waiting grow large', () => {
+    const { stream, written } = capture();
+    const lines = new RequestLines(stream);
+    const long = 'x'.repeat(1000);
+    for (let n = 0; n < 100 && written.length === 0; n++)
+      lines.write({ n, long }, 'request completed');
+    expect(written).toHaveLength(1);
+    lines.flush();
+  });
+
+  it('writes what waits when the process exits', () => {
+    const script = `
+      const { RequestLines } = require(${JSON.stringify(require.resolve('./request-lines.ts'))});
+      new RequestLines(process.stdout).write({ n: 1 }, 'request completed');
+      process.exitCode = 0;
+    `;
+    // Node 24 runs the TypeScript source itself.
+    const output = execFileSync(
+      process.execPath,
+      ['--experimental-transform-types', '--no-warnings', '-e', script],
+      { encoding: 'utf8' },
+    );
+    expect(JSON.parse(output)).toMatchObject({ n: 1, msg: 'request completed' });
   });
 });

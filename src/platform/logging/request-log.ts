@@ -59,6 +59,11 @@ export class RequestLog {
     private readonly lines: RequestLines | undefined,
   ) {}
 
+  /** Writes the request lines still waiting (RequestLines), for a reader that wants them now. */
+  flush(): void {
+    this.lines?.flush();
+  }
+
   /** Mounted before anything that can answer, so that every request gets its line. */
   readonly middleware: RequestHandler = (request, response, next) => {
     const req = request as LoggedRequestState;
