@@ -1,6 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import mongoose, { HydratedDocument, Types } from 'mongoose';
 import type { ProfileData } from '../profile-data';
+import { SEARCHED_FIELDS, SearchedField } from '../search-keys';
 
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -150,6 +151,20 @@ export class Passkey {
 
 export const PasskeySchema = SchemaFactory.createForClass(Passkey);
 
+/** A string whose prefixes find the account in the admin search (see search-keys.ts). */
+@Schema({ _id: false, versionKey: false, strict: 'throw' })
+export class SearchKey {
+  /** Folded: NFKD, lower case, no combining marks (searchText). */
+  @Prop({ type: String, required: true })
+  key!: string;
+
+  /** The field it comes from, so that a change to that field replaces only its keys. */
+  @Prop({ type: String, enum: SEARCHED_FIELDS, required: true })
+  of!: SearchedField;
+}
+
+export const SearchKeySchema = SchemaFactory.createForClass(SearchKey);
+
 @Schema({ collection: 'users', timestamps: true, strict: 'throw', versionKey: false })
 export class User {
   _id!: Types.ObjectId;
@@ -225,6 +240,13 @@ export class User {
   @Prop({ type: mongoose.Schema.Types.Mixed })
   data?: ProfileData;
 
+  /**
+   * The admin search's keys: the email, the username, the name and the name from each of its
+   * words, folded (searchFields). Kept in step with those fields by every write that changes them.
+   */
+  @Prop({ type: [SearchKeySchema], default: undefined })
+  searchKeys?: SearchKey[];
+
   createdAt!: Date;
   updatedAt!: Date;
 }
@@ -265,3 +287,8 @@ UserSchema.index(
 // The last-admin rule counts the enabled admins in every change that takes one away: an index of
 // the admins alone lets it read a handful of entries instead of every account.
 UserSchema.index({ role: 1 }, { name: 'admins', partialFilterExpression: { role: 'admin' } });
+// The admin search: a range of this index for the prefix, whatever the number of accounts.
+UserSchema.index({ 'searchKeys.key': 1 }, { name: 'search_keys' });
+// The admin search also finds an account by a provider subject alone (identity_unique leads with
+// the provider, so it cannot serve that).
+UserSchema.index({ 'identities.subject': 1 }, { name: 'identity_subject' });
