@@ -29,10 +29,13 @@ interface KeysWrite {
  * from, so a change made meanwhile (which writes its own keys) is never overwritten. A record the
  * validator refuses is left as it is and named in a warning.
  */
-export async function fillSearchKeys(users: mongo.Collection): Promise<void> {
+export async function fillSearchKeys(
+  users: mongo.Collection,
+  batchSize = SEARCH_KEYS_BATCH,
+): Promise<{ changed: number; refused: string[] }> {
   const records = users
     .find<SearchedRecord>({}, { projection: { email: 1, username: 1, name: 1, searchKeys: 1 } })
-    .batchSize(SEARCH_KEYS_BATCH);
+    .batchSize(batchSize);
   let changed = 0;
   const refused: string[] = [];
   let writes: KeysWrite[] = [];
@@ -52,7 +55,7 @@ export async function fillSearchKeys(users: mongo.Collection): Promise<void> {
       name: record.name ?? null,
     };
     writes.push({ updateOne: { filter: unchanged, update: { $set: fields } } });
-    if (writes.length >= SEARCH_KEYS_BATCH) await flush();
+    if (writes.length >= batchSize) await flush();
   }
   if (writes.length > 0) await flush();
   if (changed > 0) logger.log(`Gave ${changed} accounts the admin search's keys`);
@@ -61,6 +64,7 @@ export async function fillSearchKeys(users: mongo.Collection): Promise<void> {
       `These accounts do not fit the validator, so the admin search cannot find them until they are fixed by hand: ${refused.join(', ')}`,
     );
   }
+  return { changed, refused };
 }
 
 /** One batch's writes, unordered; those the validator refuses are named, not thrown. */
