@@ -1,7 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import mongoose, { HydratedDocument, Types } from 'mongoose';
 import type { ProfileData } from '../profile-data';
-import { SEARCHED_FIELDS, SearchedField } from '../search-keys';
+import type { SearchKey } from '../search-keys';
 
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -151,20 +151,6 @@ export class Passkey {
 
 export const PasskeySchema = SchemaFactory.createForClass(Passkey);
 
-/** A string whose prefixes find the account in the admin search (see search-keys.ts). */
-@Schema({ _id: false, versionKey: false, strict: 'throw' })
-export class SearchKey {
-  /** Folded: NFKD, lower case, no combining marks (searchText). */
-  @Prop({ type: String, required: true })
-  key!: string;
-
-  /** The field it comes from, so that a change to that field replaces only its keys. */
-  @Prop({ type: String, enum: SEARCHED_FIELDS, required: true })
-  of!: SearchedField;
-}
-
-export const SearchKeySchema = SchemaFactory.createForClass(SearchKey);
-
 @Schema({ collection: 'users', timestamps: true, strict: 'throw', versionKey: false })
 export class User {
   _id!: Types.ObjectId;
@@ -243,8 +229,10 @@ export class User {
   /**
    * The admin search's keys: the email, the username, the name and the name from each of its
    * words, folded (searchFields). Kept in step with those fields by every write that changes them.
+   * Plain objects here (not subdocuments, which mongoose would track for nothing); the collection's
+   * validator checks their shape.
    */
-  @Prop({ type: [SearchKeySchema], default: undefined })
+  @Prop({ type: [mongoose.Schema.Types.Mixed], default: undefined })
   searchKeys?: SearchKey[];
 
   createdAt!: Date;
