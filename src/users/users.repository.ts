@@ -128,7 +128,9 @@ export class UsersRepository implements OnModuleInit {
     // Only now that the plain unique index of emails exists (init built it).
     await dropCollatedEmailIndexes(this.users.collection);
     // Only now that the validator accepts the field.
-    await this.migrations.once('users: search keys', () => fillSearchKeys(this.users.collection));
+    await this.migrations.once('users: search keys', async () => {
+      await fillSearchKeys(this.users.collection);
+    });
   }
 
   /** A new account; other accounts' pending changes to its email are void. Call in a transaction. */
@@ -823,7 +825,10 @@ function updateOf({ set, unset }: UpdateParts): {
   const changed = SEARCHED_FIELDS.filter((field) => field in set || field in unset);
   if (changed.length === 0) return { update: { $set: set, $unset: unset }, options: {} };
   const keys = changed.flatMap((field) => searchKeysOf(field, set[field] as string | undefined));
-  const literals = Object.entries(set).map(([path, value]) => [path, { $literal: value }]);
+  const literals = Object.entries(set).map(([path, value]): [string, { $literal: unknown }] => [
+    path,
+    { $literal: value },
+  ]);
   const pipeline: UpdateWithAggregationPipeline = [
     {
       $set: {

@@ -28,7 +28,7 @@ function stagesOf(plan: unknown): Array<{ stage?: string; indexName?: string }> 
   const children = ['inputStage', 'queryPlan', 'winningPlan']
     .map((key) => node[key])
     .concat((node.inputStages as unknown[]) ?? []);
-  return [node as { stage?: string }, ...children.flatMap(stagesOf)];
+  return [node, ...children.flatMap(stagesOf)];
 }
 
 /** The admin search's keys, its migration and its index, against the real database. */
@@ -120,7 +120,8 @@ describe('user search', () => {
       expect(usesIndex(stages)).toBe(true);
       expect(stages.map(({ stage }) => stage)).not.toContain('COLLSCAN');
     }
-    expect((await users().find(filter).toArray()).map(({ username }) => username).sort()).toEqual(
+    const found = await users().find<{ username: string }>(filter).toArray();
+    expect(found.map(({ username }) => username).sort()).toEqual(
       Array.from({ length: 10 }, (_, i) => `old_12${i}`),
     );
   });
