@@ -39,7 +39,7 @@ export class AdminUsersController {
   @ApiOperation({
     summary: 'Find accounts',
     description:
-      'By part of an email, username or name (any case), or a provider subject (exactly); newest first, with the total.',
+      'By the start of an email, username, name or a word of the name (case and accents ignored), or a provider subject (exactly); newest first, with the total.',
   })
   @ApiOkResponse({ type: AdminUserPage })
   async search(@Query() dto: SearchUsersDto): Promise<AdminUserPage> {

@@ -21,7 +21,7 @@ import { AdminCaller, assertMayChange, FULL_ADMIN } from './admin-caller';
 export type UserId = string | Types.ObjectId;
 
 export interface UserSearch {
-  /** Part of an email, username or name, or a provider subject; empty or absent: everyone. */
+  /** The start of an email, username, name or word of a name, or a provider subject; empty or absent: everyone. */
   query?: string;
   /** From 1. */
   page: number;

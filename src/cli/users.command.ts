@@ -28,7 +28,10 @@ abstract class UserCommand extends CommandRunner {
 @SubCommand({
   name: 'find',
   arguments: '<query>',
-  argsDescription: { query: 'an id; or part of an email, username or name, or a provider subject' },
+  argsDescription: {
+    query:
+      'an id; or the start of an email, username, name or word of a name, or a provider subject',
+  },
   description: `Find accounts: by id, or as GET /admin/users?query= does (newest first, at most ${FIND_LIMIT})`,
 })
 export class FindUsersCommand extends UserCommand {

@@ -1,6 +1,14 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import mongoose, { isValidObjectId, Model, PipelineStage, QueryFilter, Types } from 'mongoose';
+import mongoose, {
+  isValidObjectId,
+  Model,
+  PipelineStage,
+  QueryFilter,
+  Types,
+  UpdateQuery,
+  UpdateWithAggregationPipeline,
+} from 'mongoose';
 import { AppError } from '../platform/http/app-error';
 import { Migrations } from '../platform/database/migrations';
 import { inTransaction } from '../platform/database/transactions';
@@ -11,6 +19,8 @@ import type { ProfileData, ProfileDataChanges } from './profile-data';
 import { MailSentAt, MAX_PASSKEYS, Passkey, Role, User } from './schemas/user.schema';
 import { canonicaliseStoredEmails, dropCollatedEmailIndexes } from './canonical-emails.migration';
 import { migrateUsers } from './users.migration';
+import { fillSearchKeys } from './search-keys.migration';
+import { SEARCHED_FIELDS, searchFields, searchKeysFilter, searchKeysOf } from './search-keys';
 import { applyUsersValidator, warnOfUnfitUsers } from './users.validator';
 
 export interface NewUser {
@@ -117,6 +127,10 @@ export class UsersRepository implements OnModuleInit {
     await this.users.init();
     // Only now that the plain unique index of emails exists (init built it).
     await dropCollatedEmailIndexes(this.users.collection);
+    // Only now that the validator accepts the field.
+    await this.migrations.once('users: search keys', async () => {
+      await fillSearchKeys(this.users.collection);
+    });
   }
 
   /** A new account; other accounts' pending changes to its email are void. Call in a transaction. */
@@ -445,16 +459,41 @@ export class UsersRepository implements OnModuleInit {
   }
 
   /**
-   * Accounts whose email, username or name contains `query` (in any case), or with an identity
-   * whose subject is exactly `query`; all accounts without a query. Newest first (by _id, which
-   * MongoDB's default ObjectIds order by creation). A query reads every record: see docs/admin.md.
+   * Accounts whose email, username, name or a word of the name starts with `query` (ignoring case
+   * and accents: see search-keys.ts), or with an identity whose subject is exactly `query`; all
+   * accounts without a query. Newest first (by _id, which MongoDB's default ObjectIds order by
+   * creation). Served by indexes: a search reads the accounts it finds, not the others.
    */
   async search(query: string | undefined, skip: number, limit: number): Promise<UserPage> {
-    const filter: QueryFilter<User> = query ? searchFilter(query) : {};
+    if (!query) {
+      const [users, total] = await Promise.all([
+        this.users.find({}).sort({ _id: -1 }).skip(skip).limit(limit).lean<User[]>().exec(),
+        // Everyone: the collection's own count, which reads no record.
+        this.users.estimatedDocumentCount().exec(),
+      ]);
+      return { users, total };
+    }
+    const byKeys = searchKeysFilter(query);
+    const keysFilter: QueryFilter<User> | undefined =
+      byKeys &&
+      Object.fromEntries(Object.entries(byKeys).map(([k, v]) => [k, mongoose.trusted(v)]));
+    // Asked beside the prefix search: a query is rarely a subject, and then it is asked again.
+    const [found, holders] = await Promise.all([
+      keysFilter ? this.page(keysFilter, skip, limit) : { users: [], total: 0 },
+      this.users
+        .find({ 'identities.subject': query }, { _id: 1 })
+        .lean<Pick<User, '_id'>[]>()
+        .exec(),
+    ]);
+    if (holders.length === 0) return found;
+    const bySubject = { _id: mongoose.trusted({ $in: holders.map(({ _id }) => _id) }) };
+    return this.page(keysFilter ? { $or: [keysFilter, bySubject] } : bySubject, skip, limit);
+  }
+
+  private async page(filter: QueryFilter<User>, skip: number, limit: number): Promise<UserPage> {
     const [users, total] = await Promise.all([
       this.users.find(filter).sort({ _id: -1 }).skip(skip).limit(limit).lean<User[]>().exec(),
-      // Everyone: the collection's own count, which reads no record.
-      query ? this.users.countDocuments(filter).exec() : this.users.estimatedDocumentCount().exec(),
+      this.users.countDocuments(filter).exec(),
     ]);
     return { users, total };
   }
@@ -524,14 +563,17 @@ export class UsersRepository implements OnModuleInit {
    */
   async applyPendingEmail(id: Types.ObjectId, email: string): Promise<User | null> {
     const address = normaliseEmail(email);
+    const { update, options } = updateOf({
+      set: { email: address, emailVerified: true },
+      unset: { pendingEmail: 1 },
+    });
     let user: User | null;
     try {
       user = await this.users
-        .findOneAndUpdate(
-          { _id: id, pendingEmail: address },
-          { $set: { email: address, emailVerified: true }, $unset: { pendingEmail: 1 } },
-          { returnDocument: 'after' },
-        )
+        .findOneAndUpdate({ _id: id, pendingEmail: address }, update, {
+          ...options,
+          returnDocument: 'after',
+        })
         .lean<User>()
         .exec();
     } catch (error) {
@@ -546,10 +588,15 @@ export class UsersRepository implements OnModuleInit {
    * someone else just proved control of it. Returns that account, if there was one.
    */
   async releaseUnverifiedEmail(email: string): Promise<User | null> {
+    const { update, options } = updateOf({
+      set: { emailVerified: false },
+      unset: { email: 1, pendingEmail: 1 },
+    });
     return this.users
       .findOneAndUpdate(
         { email: normaliseEmail(email), emailVerified: mongoose.trusted({ $ne: true }) },
-        { $unset: { email: 1, pendingEmail: 1 }, $set: { emailVerified: false } },
+        update,
+        options,
       )
       .lean<User>()
       .exec();
@@ -680,10 +727,12 @@ export class UsersRepository implements OnModuleInit {
   }
 
   private async insert(doc: Partial<User> & { username: string }): Promise<User> {
+    const email = doc.email === undefined ? undefined : normaliseEmail(doc.email);
     try {
       const created = await this.users.create({
         ...doc,
-        email: doc.email === undefined ? undefined : normaliseEmail(doc.email),
+        email,
+        ...searchFields({ email, username: doc.username, name: doc.name }),
       });
       return created.toObject<User>();
     } catch (error) {
@@ -691,14 +740,11 @@ export class UsersRepository implements OnModuleInit {
     }
   }
 
-  private async applyChanges(id: Types.ObjectId, update: UpdateParts): Promise<User | null> {
+  private async applyChanges(id: Types.ObjectId, parts: UpdateParts): Promise<User | null> {
+    const { update, options } = updateOf(parts);
     try {
       return await this.users
-        .findOneAndUpdate(
-          { _id: id },
-          { $set: update.set, $unset: update.unset },
-          { returnDocument: 'after' },
-        )
+        .findOneAndUpdate({ _id: id }, update, { ...options, returnDocument: 'after' })
         .lean<User>()
         .exec();
     } catch (error) {
@@ -766,18 +812,43 @@ function profileUpdate(changes: ProfileChanges): UpdateParts {
   return { set, unset };
 }
 
-/** Case-insensitive substring on email, username and name; exact on a provider subject. */
-function searchFilter(query: string): QueryFilter<User> {
-  const contains = () =>
-    mongoose.trusted({ $regex: query.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), $options: 'i' });
-  return {
-    $or: [
-      { email: contains() },
-      { username: contains() },
-      { name: contains() },
-      { 'identities.subject': query },
-    ],
-  };
+/**
+ * The update that sets and unsets these fields, and its options. When it changes a field the
+ * search reads, that field's search keys are replaced in the same write: an update pipeline,
+ * which keeps the other fields' keys as they are (parallel changes to two fields both land), with
+ * every value a literal.
+ */
+function updateOf({ set, unset }: UpdateParts): {
+  update: UpdateQuery<User> | UpdateWithAggregationPipeline;
+  options: { updatePipeline?: true };
+} {
+  const changed = SEARCHED_FIELDS.filter((field) => field in set || field in unset);
+  if (changed.length === 0) return { update: { $set: set, $unset: unset }, options: {} };
+  const keys = changed.flatMap((field) => searchKeysOf(field, set[field] as string | undefined));
+  const literals = Object.entries(set).map(([path, value]): [string, { $literal: unknown }] => [
+    path,
+    { $literal: value },
+  ]);
+  const pipeline: UpdateWithAggregationPipeline = [
+    {
+      $set: {
+        ...Object.fromEntries(literals),
+        searchKeys: {
+          $concatArrays: [
+            {
+              $filter: {
+                input: { $ifNull: ['$searchKeys', []] },
+                cond: { $not: [{ $in: ['$$this.of', changed] }] },
+              },
+            },
+            { $literal: keys },
+          ],
+        },
+      },
+    },
+  ];
+  if (Object.keys(unset).length > 0) pipeline.push({ $unset: Object.keys(unset) });
+  return { update: pipeline, options: { updatePipeline: true } };
 }
 
 function identityFields(identity: NewIdentity, linkedAt: Date) {

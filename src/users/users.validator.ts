@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { mongo } from 'mongoose';
 import { USERNAME_PATTERN } from './identifiers';
 import { MAX_PASSKEYS, ROLES } from './schemas/user.schema';
+import { SEARCHED_FIELDS } from './search-keys';
 
 /**
  * A stored email: trimmed and lower case, as normaliseEmail leaves it. Only ASCII capitals are
@@ -77,6 +78,17 @@ const twoStep = {
   },
 };
 
+/** The admin search's keys (search-keys.ts); not required, so records of earlier versions fit. */
+const searchKey = {
+  bsonType: 'object',
+  required: ['key', 'of'],
+  additionalProperties: false,
+  properties: {
+    key: { bsonType: 'string', minLength: 1 },
+    of: { enum: [...SEARCHED_FIELDS] },
+  },
+};
+
 /**
  * The users collection's `$jsonSchema` validator: the invariants of the User schema, enforced by
  * MongoDB itself, so a hand edit that would break one is refused (code 121). No field outside the
@@ -105,6 +117,7 @@ export const USERS_VALIDATOR = {
       mailSentAt,
       twoStep,
       data: { bsonType: 'object' },
+      searchKeys: { bsonType: 'array', items: searchKey },
       createdAt: { bsonType: 'date' },
       updatedAt: { bsonType: 'date' },
     },

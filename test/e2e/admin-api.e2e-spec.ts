@@ -232,17 +232,133 @@ describe('admin API', () => {
       }
     });
 
-    it('finds accounts by part of the email, username or name, in any case, newest first with the total', async () => {
-      const byEmail = await admin.get(`/admin/users?query=${tag.toUpperCase()}.PERSON`).expect(200);
+    const search = (query: string, extra = '') =>
+      admin.get(`/admin/users?query=${encodeURIComponent(query)}${extra}`).expect(200);
+    const found = async (query: string) => idsOf((await search(query)).body);
+
+    it('finds accounts by the start of the email, username or name, in any case, newest first with the total', async () => {
+      const byEmail = await search(`${tag.toUpperCase()}.PERSON`);
       expect(byEmail.body).toMatchObject({ total: 3, page: 1, limit: 20 });
       expect(idsOf(byEmail.body)).toEqual([...made].reverse());
+      expect(await found(`${tag}.person1@example.te`)).toEqual([made[1]]);
 
-      const byUsername = await admin.get(`/admin/users?query=${tag}_1`).expect(200);
-      expect(idsOf(byUsername.body)).toEqual([made[1]]);
+      expect(await found(`${tag}_1`)).toEqual([made[1]]);
+      expect(await found(`${tag}_`)).toEqual([...made].reverse());
 
-      const byName = await admin.get(`/admin/users?query=${encodeURIComponent('grace hop')}`);
-      expect(idsOf(byName.body)).toContain(made[1]);
-      expect(idsOf(byName.body)).not.toContain(made[0]);
+      const byName = await found('grace hop');
+      expect(byName).toContain(made[1]);
+      expect(byName).not.toContain(made[0]);
+    });
+
+    it('finds an account by the start of any word of its name, whatever its accents and case', async () => {
+      expect(await found(`lovelace ${tag}`)).toEqual([made[0]]);
+      expect(await found(`TURING ${tag.toUpperCase()}`)).toEqual([made[2]]);
+      expect(await found(tag)).toEqual([...made].reverse());
+      const { user } = await newUser('free', { name: `Élodie Ångström-Ｎ${tag}` });
+      for (const query of [`elodie angstrom-n${tag}`, `ÅNGSTRÖM-n${tag}`, `n${tag}`, `Ｎ${tag}`]) {
+        expect({ query, ids: await found(query) }).toEqual({ query, ids: [user.id] });
+      }
+    });
+
+    it('no longer finds an account by a part in the middle of a field', async () => {
+      for (const query of [
+        `${tag.slice(2)}.person0`, // inside the email
+        `erson0@example.test`,
+        `${tag.slice(1)}_0`, // inside the username
+        'ovelace', // inside a word of the name
+        '@example.test',
+      ]) {
+        const response = await search(query);
+        expect({ query, ids: idsOf(response.body) }).toEqual({ query, ids: [] });
+        expect(response.body.total).toBe(0);
+      }
+    });
+
+    it('finds what the latest change says: edits by the owner and by an admin, and a confirmed new email', async () => {
+      const before = { email: `${tag}.before@example.test`, username: `${tag}_before` };
+      const { user, cookie, account } = await newUser('free', {
+        ...before,
+        name: `Before ${tag}`,
+      });
+      expect(await found(`before ${tag}`)).toEqual([user.id]);
+
+      // The owner renames themselves: only the name's keys change.
+      await request(http())
+        .patch('/me')
+        .set('Cookie', cookie)
+        .send({ name: `Renamed Owner${tag}` })
+        .expect(200);
+      expect(await found(`before ${tag}`)).toEqual([]);
+      expect(await found(`owner${tag}`)).toEqual([user.id]);
+      expect(await found(before.email)).toEqual([user.id]);
+      expect(await found(before.username)).toEqual([user.id]);
+
+      // An admin changes the username and removes the name.
+      await admin
+        .patch(`/admin/users/${user.id}`, { username: `${tag}_after`, name: null })
+        .expect(200);
+      expect(await found(before.username)).toEqual([]);
+      expect(await found(`${tag}_after`)).toEqual([user.id]);
+      expect(await found(`owner${tag}`)).toEqual([]);
+      expect(await found(before.email)).toEqual([user.id]);
+
+      // The owner verifies the address, asks for a new one, and confirms it from its link.
+      const verification = tokenIn(await mail.next(account.email), '/verify-email');
+      await request(http())
+        .post('/auth/email/verify')
+        .set('Cookie', cookie)
+        .send({ token: verification })
+        .expect(200);
+      const to = `${tag}.after@example.test`;
+      await request(http()).patch('/me').set('Cookie', cookie).send({ email: to }).expect(202);
+      // Pending, the new address finds nobody yet.
+      expect(await found(to)).toEqual([]);
+      const confirm = tokenIn(await mail.next(to), '/verify-email');
+      await request(http())
+        .post('/auth/email/verify')
+        .set('Cookie', cookie)
+        .send({ token: confirm })
+        .expect(200);
+      expect(await found(to)).toEqual([user.id]);
+      expect(await found(before.email)).toEqual([]);
+      expect(await found(`${tag}_after`)).toEqual([user.id]);
+    });
+
+    it('finds an account made by a provider sign-in by its name', async () => {
+      const identity = newIdentity({ name: `Hedy Lamarr${tag}` });
+      const signedUp = await world.browser().signIn(world.provider('okta'), identity);
+      expect(signedUp.status).toBe(200);
+      expect(await found(`lamarr${tag}`)).toEqual([signedUp.body.user.id]);
+      expect(await found(identity.email!)).toEqual([signedUp.body.user.id]);
+    });
+
+    it('answers any query with 200, regular expression characters and operators as plain text', async () => {
+      const { user } = await newUser('free', { name: `C++ (${tag}) .* a|b` });
+      expect(await found(`c++ (${tag})`)).toEqual([user.id]);
+      expect(await found(`c++ (${tag}) .* a|b`)).toEqual([user.id]);
+      for (const query of [
+        '.*',
+        '^',
+        '\\',
+        '(',
+        '[a-',
+        '$where',
+        '{"$gt":""}',
+        '\u0000',
+        '%',
+        '\u0301',
+        '😀',
+        '\udbff\udfff',
+        'a'.repeat(254),
+      ]) {
+        const response = await admin.get(`/admin/users?query=${encodeURIComponent(query)}`);
+        expect({ query, status: response.status }).toEqual({ query, status: 200 });
+        expect({ query, ids: idsOf(response.body) }).toEqual({ query, ids: [] });
+      }
+      const raw = await admin.get('/admin/users?query[$gt]=');
+      expect(raw.status).toBe(400);
+      // Query strings are parsed flat: no operator object ever reaches the search.
+      expect(raw.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'query[$gt]' });
     });
 
     it('finds an account by the exact subject of a provider identity', async () => {

@@ -272,13 +272,16 @@ describe('the CLI', () => {
   });
 
   describe('users', () => {
-    it('finds accounts by id, and by part of their email or username', async () => {
+    it('finds accounts by id, and by the start of their email or username', async () => {
       const person = await register(t.http, newAccount({ username: `finder${Date.now()}` }));
-      const byEmail = await cli('users', 'find', person.account.email.slice(6, 20).toUpperCase());
+      const byEmail = await cli('users', 'find', person.account.email.slice(0, 20).toUpperCase());
       expect(byEmail.code).toBe(0);
       expect(byEmail.out).toMatch(/^ID\s+EMAIL\s+USERNAME\s+ROLE\s+STATUS\s+CREATED/);
       expect(byEmail.out).toContain(person.user.id);
       expect((await cli('users', 'find', person.user.username)).out).toContain(person.user.id);
+      // A part from the middle of the email is no match.
+      const middle = await cli('users', 'find', person.account.email.slice(6, 20));
+      expect(middle).toMatchObject({ code: 1, out: '' });
       expect((await cli('users', 'find', person.user.id)).out).toContain(person.account.email);
 
       const none = await cli('users', 'find', 'nobody-at-all');

@@ -10,7 +10,7 @@ export class SearchUsersDto {
     example: 'ada',
     maxLength: SEARCH_QUERY_MAX_LENGTH,
     description:
-      'Part of an email, username or name (any case), or a provider subject (exactly). Empty or absent: every account.',
+      'The start of an email, a username, a name or any word of a name (case and accents ignored), or exactly a provider subject. A part from the middle (not at a word) matches nothing. Empty or absent: every account.',
   })
   @IsOptionalNotNull()
   @IsString({ message: 'query must be a string' })

@@ -1,6 +1,7 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import mongoose, { HydratedDocument, Types } from 'mongoose';
 import type { ProfileData } from '../profile-data';
+import type { SearchKey } from '../search-keys';
 
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -225,6 +226,15 @@ export class User {
   @Prop({ type: mongoose.Schema.Types.Mixed })
   data?: ProfileData;
 
+  /**
+   * The admin search's keys: the email, the username, the name and the name from each of its
+   * words, folded (searchFields). Kept in step with those fields by every write that changes them.
+   * Plain objects here (not subdocuments, which mongoose would track for nothing); the collection's
+   * validator checks their shape.
+   */
+  @Prop({ type: [mongoose.Schema.Types.Mixed], default: undefined })
+  searchKeys?: SearchKey[];
+
   createdAt!: Date;
   updatedAt!: Date;
 }
@@ -265,3 +275,8 @@ UserSchema.index(
 // The last-admin rule counts the enabled admins in every change that takes one away: an index of
 // the admins alone lets it read a handful of entries instead of every account.
 UserSchema.index({ role: 1 }, { name: 'admins', partialFilterExpression: { role: 'admin' } });
+// The admin search: a range of this index for the prefix, whatever the number of accounts.
+UserSchema.index({ 'searchKeys.key': 1 }, { name: 'search_keys' });
+// The admin search also finds an account by a provider subject alone (identity_unique leads with
+// the provider, so it cannot serve that).
+UserSchema.index({ 'identities.subject': 1 }, { name: 'identity_subject' });
