@@ -169,6 +169,60 @@ export class UsersRepository implements OnModuleInit {
       .exec();
   }
 
+  /**
+   * The account `login` (an email or username, as findByLogin) or `id` names, read after `update`
+   * (an update pipeline over its `signInChecks`: AccountAttempts) in the same atomic operation;
+   * null when there is none. 'unrecordable' when the validator refuses the update (a record edited
+   * by hand that breaks it accepts no update until it is fixed). Not a change of the account:
+   * `updatedAt` stays.
+   */
+  async checkingSignIn(
+    account: { login: string } | { id: Types.ObjectId },
+    update: Record<string, unknown>[],
+  ): Promise<User | null | 'unrecordable'> {
+    const filter: QueryFilter<User> =
+      'id' in account
+        ? { _id: account.id }
+        : account.login.includes('@')
+          ? { email: normaliseEmail(account.login) }
+          : { username: normaliseUsername(account.login) };
+    try {
+      return await this.users
+        .findOneAndUpdate(filter, update, {
+          returnDocument: 'after',
+          updatePipeline: true,
+          timestamps: false,
+        })
+        .lean<User>()
+        .exec();
+    } catch (error) {
+      if ((error as { code?: unknown }).code === DOCUMENT_VALIDATION_FAILURE) return 'unrecordable';
+      throw error;
+    }
+  }
+
+  /** An update of the account's `signInChecks` (a plain update or a pipeline), as a batch write. */
+  updatingSignInChecks(
+    id: Types.ObjectId,
+    update: Record<string, unknown> | Record<string, unknown>[],
+  ): UpdateOneWrite {
+    return { target: this.users, updateOne: { filter: { _id: id }, update } };
+  }
+
+  /** Sends updatingSignInChecks' write on its own; a record the validator refuses stays as it is. */
+  async updateSignInChecks(
+    id: Types.ObjectId,
+    update: Record<string, unknown> | Record<string, unknown>[],
+  ): Promise<void> {
+    try {
+      await this.users
+        .updateOne({ _id: id }, update, { updatePipeline: true, timestamps: false })
+        .exec();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== DOCUMENT_VALIDATION_FAILURE) throw error;
+    }
+  }
+
   async findByIdentity(provider: string, subject: string): Promise<User | null> {
     return this.users
       .findOne({ identities: mongoose.trusted({ $elemMatch: { provider, subject } }) })
