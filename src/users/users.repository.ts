@@ -8,7 +8,7 @@ import { UpdateOneWrite } from '../platform/database/write-batches';
 import { duplicateKeyField } from './duplicate-key';
 import { normaliseEmail, normaliseUsername, usernameCandidates } from './identifiers';
 import type { ProfileData, ProfileDataChanges } from './profile-data';
-import { MailSentAt, MAX_PASSKEYS, Passkey, Role, User } from './schemas/user.schema';
+import { MailSentAt, MAX_PASSKEYS, Passkey, Role, SignInChecks, User } from './schemas/user.schema';
 import { canonicaliseStoredEmails, dropCollatedEmailIndexes } from './canonical-emails.migration';
 import { migrateUsers } from './users.migration';
 import { applyUsersValidator, warnOfUnfitUsers } from './users.validator';
@@ -199,6 +199,28 @@ export class UsersRepository implements OnModuleInit {
       if ((error as { code?: unknown }).code === DOCUMENT_VALIDATION_FAILURE) return 'unrecordable';
       throw error;
     }
+  }
+
+  /** The ids of every account, `size` at a time (for start-up migrations). */
+  async *idBatches(size: number): AsyncGenerator<Types.ObjectId[]> {
+    let batch: Types.ObjectId[] = [];
+    const cursor = this.users.collection.find({}, { projection: { _id: 1 }, batchSize: size });
+    for await (const { _id } of cursor) {
+      batch.push(_id as Types.ObjectId);
+      if (batch.length === size) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  /** Gives the account `checks` kept elsewhere until now, unless it has counts of its own. */
+  async adoptSignInChecks(id: Types.ObjectId, checks: SignInChecks): Promise<void> {
+    await this.users.collection.updateOne(
+      { _id: id, signInChecks: { $exists: false } },
+      { $set: { signInChecks: checks } },
+    );
   }
 
   /** An update of the account's `signInChecks` (a plain update or a pipeline), as a batch write. */

@@ -1,5 +1,8 @@
 import { mongo } from 'mongoose';
 import request from 'supertest';
+import { accountKeyOfLogin, accountKeyOfUser } from '../../src/sign-in/limits/account-key';
+import { signInFailureId } from '../../src/sign-in/limits/sign-in-failures';
+import { accountChecks, StoredChecks } from '../support/check-counts';
 import { GOOD_PASSWORD, newAccount, register, sessionCookie } from '../support/accounts';
 import { testServerUri, withDatabase } from '../support/mongo-uri';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
@@ -212,5 +215,51 @@ describe('a flood of refused attempts', () => {
     const againOnA = await answerAndCommands(a, changeOn(a));
     expect(againOnA.response.status).toBe(429);
     expect(againOnA.commands).not.toContain('findAndModify users');
+  });
+});
+
+describe('counts kept by earlier versions in sign_in_failures', () => {
+  const apps: TestApp[] = [];
+  afterAll(async () => {
+    for (const t of apps) await t.close();
+  });
+
+  it('move onto the accounts at start-up: a locked account stays locked, unknown logins stay', async () => {
+    const database = newDatabaseName();
+    const first = await createTestApp({ database });
+    apps.push(first);
+    const account = newAccount();
+    const { user } = await register(first.http, account);
+    const failures = first.db.collection<{ _id: string } & Partial<StoredChecks>>(
+      'sign_in_failures',
+    );
+    const accountRecord = signInFailureId(accountKeyOfUser(user.id));
+    const loginRecord = signInFailureId(accountKeyOfLogin('someone_unknown'));
+    await failures.insertMany([
+      { _id: accountRecord, failures: 100, retryAt: null, attempt: 'old', expiresAt: null },
+      {
+        _id: loginRecord,
+        failures: 2,
+        retryAt: null,
+        attempt: 'old',
+        expiresAt: new Date(Date.now() + 600_000),
+      },
+    ]);
+    // As on a database an earlier version ran on: the migration has not run there yet.
+    await first.db.collection('migrations').deleteMany({});
+
+    const upgraded = await createTestApp({ database });
+    apps.push(upgraded);
+    expect(await accountChecks(upgraded, user.id)).toMatchObject({
+      failures: 100,
+      expiresAt: null,
+    });
+    expect(await failures.countDocuments({ _id: accountRecord })).toBe(0);
+    expect(await failures.countDocuments({ _id: loginRecord })).toBe(1);
+    const refused = await request(upgraded.http)
+      .post('/auth/login')
+      .send({ login: account.email, password: GOOD_PASSWORD })
+      .expect(429);
+    expect(refused.body.error.code).toBe('SIGN_IN_LOCKED');
   });
 });

@@ -1,4 +1,7 @@
 import { AppError } from '../../platform/http/app-error';
+import type { Model } from 'mongoose';
+import type { Migrations } from '../../platform/database/migrations';
+import type { SignInFailure } from './sign-in-failure.schema';
 import type { UsersRepository } from '../../users/users.repository';
 import type { SignInConfig } from '../sign-in-config';
 import { AccountAttempts } from './account-attempts';
@@ -27,6 +30,8 @@ function setup(admission: Admission) {
     failures as unknown as SignInFailures,
     users as unknown as UsersRepository,
     config,
+    undefined as unknown as Migrations,
+    undefined as unknown as Model<SignInFailure>,
   );
   return { attempts, failures };
 }

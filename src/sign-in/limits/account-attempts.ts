@@ -1,6 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
 import { randomUUID } from 'node:crypto';
-import { Types } from 'mongoose';
+import { Model, Types } from 'mongoose';
+import { Migrations } from '../../platform/database/migrations';
 import { AppError } from '../../platform/http/app-error';
 import { BatchWrite } from '../../platform/database/write-batches';
 import { BlockMemory } from '../../platform/rate-limits/block-memory';
@@ -13,7 +15,9 @@ import {
   namesAnAccount,
   userIdOf,
 } from './account-key';
+import { moveAccountCounts } from './account-counts.migration';
 import { Admission, CheckCounts, Counted } from './check-counts';
+import { SignInFailure } from './sign-in-failure.schema';
 import { SignInFailures, signInFailureId } from './sign-in-failures';
 import { SignInConfig, signInConfig } from '../sign-in-config';
 
@@ -66,7 +70,7 @@ interface CountsStore {
  * trip; a lock is remembered for REMEMBER_LOCK_MS.
  */
 @Injectable()
-export class AccountAttempts {
+export class AccountAttempts implements OnModuleInit {
   /** The refusals this instance has seen, by account key (`user:…` and `login:…`). */
   readonly blocks = new BlockMemory<RememberedRefusal>();
   private readonly counts: CheckCounts;
@@ -75,8 +79,16 @@ export class AccountAttempts {
     private readonly failures: SignInFailures,
     private readonly users: UsersRepository,
     @Inject(signInConfig.KEY) private readonly config: SignInConfig,
+    private readonly migrations: Migrations,
+    @InjectModel(SignInFailure.name) private readonly failureRecords: Model<SignInFailure>,
   ) {
     this.counts = new CheckCounts(config, 'signInChecks.');
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.migrations.once('sign-in limits: accounts keep their own counts', () =>
+      moveAccountCounts(this.users, this.failureRecords),
+    );
   }
 
   /**
