@@ -206,7 +206,7 @@ export class UsersRepository implements OnModuleInit {
     let batch: Types.ObjectId[] = [];
     const cursor = this.users.collection.find({}, { projection: { _id: 1 }, batchSize: size });
     for await (const { _id } of cursor) {
-      batch.push(_id as Types.ObjectId);
+      batch.push(_id);
       if (batch.length === size) {
         yield batch;
         batch = [];

@@ -1,5 +1,4 @@
 import type { Model } from 'mongoose';
-import type { SignInChecks } from '../../users/schemas/user.schema';
 import type { UsersRepository } from '../../users/users.repository';
 import { accountKeyOfUser } from './account-key';
 import type { SignInFailure } from './sign-in-failure.schema';
@@ -24,7 +23,7 @@ export async function moveAccountCounts(
       .toArray();
     for (const record of records) {
       const { _id, ...counts } = record as unknown as SignInFailure;
-      await users.adoptSignInChecks(byRecord.get(_id)!, counts as SignInChecks);
+      await users.adoptSignInChecks(byRecord.get(_id)!, counts);
       await failures.collection.deleteOne({ _id } as Record<string, unknown>);
     }
   }
