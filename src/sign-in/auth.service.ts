@@ -111,15 +111,14 @@ export class AuthService {
   }
 
   private async checkCredentials(login: string, password: string): Promise<SignInRecord> {
-    const user = await this.users.findByLogin(login);
-    // Counted per account, or per login typed when there is none: the answers are the same.
-    const key = user ? accountKeyOfUser(user._id) : accountKeyOfLogin(login);
-    // A disabled account signs in nowhere: its right password sets the failures back at once.
-    const deferred: BatchWrite[] | undefined = user?.disabled === true ? undefined : [];
-    const { matches, locked } = await this.attempts.check(
-      key,
-      () => this.hasher.verify(user?.passwordHash, password, key),
-      deferred,
+    // The account and the admission of the check in one round trip; counted per login typed when
+    // there is no account: the answers are the same.
+    const deferred: BatchWrite[] = [];
+    const { user, matches, locked } = await this.attempts.checkLogin(
+      login,
+      (found, key) => this.hasher.verify(found?.passwordHash, password, key),
+      // A disabled account signs in nowhere: its right password sets the failures back at once.
+      (found) => (found?.disabled === true ? undefined : deferred),
     );
     if (locked) await this.reportLocked(user);
     if (!user || !matches) {
@@ -128,7 +127,7 @@ export class AuthService {
     }
     if (user.disabled === true) throw accountDisabledError();
     await this.upgradeHash(user, password);
-    return new SignInRecord(user, { method: 'password' }, deferred ?? [], true);
+    return new SignInRecord(user, { method: 'password' }, deferred, true);
   }
 
   /**

@@ -16,7 +16,7 @@ import { UpdateOneWrite } from '../platform/database/write-batches';
 import { duplicateKeyField } from './duplicate-key';
 import { normaliseEmail, normaliseUsername, usernameCandidates } from './identifiers';
 import type { ProfileData, ProfileDataChanges } from './profile-data';
-import { MailSentAt, MAX_PASSKEYS, Passkey, Role, User } from './schemas/user.schema';
+import { MailSentAt, MAX_PASSKEYS, Passkey, Role, SignInChecks, User } from './schemas/user.schema';
 import { canonicaliseStoredEmails, dropCollatedEmailIndexes } from './canonical-emails.migration';
 import { migrateUsers } from './users.migration';
 import { fillSearchKeys } from './search-keys.migration';
@@ -181,6 +181,82 @@ export class UsersRepository implements OnModuleInit {
       .findOne({ email: normaliseEmail(login) })
       .lean<User>()
       .exec();
+  }
+
+  /**
+   * The account `login` (an email or username, as findByLogin) or `id` names, read after `update`
+   * (an update pipeline over its `signInChecks`: AccountAttempts) in the same atomic operation;
+   * null when there is none. 'unrecordable' when the validator refuses the update (a record edited
+   * by hand that breaks it accepts no update until it is fixed). Not a change of the account:
+   * `updatedAt` stays.
+   */
+  async checkingSignIn(
+    account: { login: string } | { id: Types.ObjectId },
+    update: Record<string, unknown>[],
+  ): Promise<User | null | 'unrecordable'> {
+    const filter: QueryFilter<User> =
+      'id' in account
+        ? { _id: account.id }
+        : account.login.includes('@')
+          ? { email: normaliseEmail(account.login) }
+          : { username: normaliseUsername(account.login) };
+    try {
+      return await this.users
+        .findOneAndUpdate(filter, update, {
+          returnDocument: 'after',
+          updatePipeline: true,
+          timestamps: false,
+        })
+        .lean<User>()
+        .exec();
+    } catch (error) {
+      if ((error as { code?: unknown }).code === DOCUMENT_VALIDATION_FAILURE) return 'unrecordable';
+      throw error;
+    }
+  }
+
+  /** The ids of every account, `size` at a time (for start-up migrations). */
+  async *idBatches(size: number): AsyncGenerator<Types.ObjectId[]> {
+    let batch: Types.ObjectId[] = [];
+    const cursor = this.users.collection.find({}, { projection: { _id: 1 }, batchSize: size });
+    for await (const { _id } of cursor) {
+      batch.push(_id);
+      if (batch.length === size) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  /** Gives the account `checks` kept elsewhere until now, unless it has counts of its own. */
+  async adoptSignInChecks(id: Types.ObjectId, checks: SignInChecks): Promise<void> {
+    await this.users.collection.updateOne(
+      { _id: id, signInChecks: { $exists: false } },
+      { $set: { signInChecks: checks } },
+    );
+  }
+
+  /** An update of the account's `signInChecks` (a plain update or a pipeline), as a batch write. */
+  updatingSignInChecks(
+    id: Types.ObjectId,
+    update: Record<string, unknown> | Record<string, unknown>[],
+  ): UpdateOneWrite {
+    return { target: this.users, updateOne: { filter: { _id: id }, update } };
+  }
+
+  /** Sends updatingSignInChecks' write on its own; a record the validator refuses stays as it is. */
+  async updateSignInChecks(
+    id: Types.ObjectId,
+    update: Record<string, unknown> | Record<string, unknown>[],
+  ): Promise<void> {
+    try {
+      await this.users
+        .updateOne({ _id: id }, update, { updatePipeline: true, timestamps: false })
+        .exec();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== DOCUMENT_VALIDATION_FAILURE) throw error;
+    }
   }
 
   async findByIdentity(provider: string, subject: string): Promise<User | null> {

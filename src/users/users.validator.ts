@@ -89,6 +89,22 @@ const searchKey = {
   },
 };
 
+const dateOrNull = { bsonType: ['date', 'null'] };
+
+const signInChecks = {
+  bsonType: 'object',
+  required: ['failures'],
+  additionalProperties: false,
+  properties: {
+    failures: { bsonType: ['int', 'long', 'double'], minimum: 0 },
+    retryAt: dateOrNull,
+    attempt: { bsonType: ['string', 'null'] },
+    checks: { bsonType: ['int', 'long', 'double'], minimum: 0 },
+    checksUntil: dateOrNull,
+    expiresAt: dateOrNull,
+  },
+};
+
 /**
  * The users collection's `$jsonSchema` validator: the invariants of the User schema, enforced by
  * MongoDB itself, so a hand edit that would break one is refused (code 121). No field outside the
@@ -116,6 +132,7 @@ export const USERS_VALIDATOR = {
       lastSignInAt: { bsonType: 'date' },
       mailSentAt,
       twoStep,
+      signInChecks,
       data: { bsonType: 'object' },
       searchKeys: { bsonType: 'array', items: searchKey },
       createdAt: { bsonType: 'date' },

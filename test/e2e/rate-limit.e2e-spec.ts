@@ -15,6 +15,7 @@ import {
 import { appWithMail, AppWithMail, twoInstances } from '../support/fixtures';
 import { linkIn, MailServer, tokenIn } from '../support/mail';
 import { createTestApp, TestApp } from '../support/test-app';
+import { accountChecks, forgetBlocks, setAccountChecks } from '../support/check-counts';
 
 const WRONG = 'a wrong guess of a password';
 
@@ -40,7 +41,7 @@ interface FailureRecord {
   _id: string;
   failures: number;
   retryAt: Date | null;
-  attempt: string;
+  attempt: string | null;
   expiresAt: Date | null;
 }
 
@@ -121,6 +122,8 @@ describe('sign-in rate limit per client', () => {
     // The window is over but the block is not: still refused, and the refusals are not counted.
     await attempt(ip, 'nobody_in_particular', WRONG).expect(429);
     await moveBack(['blockedUntil']);
+    // This instance remembered the block until its stored end: that end has passed for it too.
+    forgetBlocks(t);
     expect(await remaining()).toBe(2);
   });
 
@@ -306,8 +309,9 @@ describe('password checks per account a minute (SIGN_IN_RATE_LIMIT)', () => {
 
     // Once the minute is over (its end moved into the past), the account signs in.
     await b.db
-      .collection('sign_in_failures')
-      .updateMany({}, { $set: { checksUntil: new Date(Date.now() - 1) } });
+      .collection('users')
+      .updateMany({}, { $set: { 'signInChecks.checksUntil': new Date(Date.now() - 1) } });
+    forgetBlocks(a, b);
     await signIn('guessed_at', GOOD_PASSWORD, b).expect(200);
   });
 
@@ -442,14 +446,14 @@ describe('consecutive failed password checks per account', () => {
   });
 
   const failures = () => a.db.collection<FailureRecord>('sign_in_failures');
-  const recordOf = (id: string) =>
-    failures().findOne({ _id: signInFailureId(accountKeyOfUser(id)) });
+  const recordOf = (id: string) => accountChecks(a, id);
   const unknownRecord = (login: string) =>
     failures().findOne({ _id: signInFailureId(accountKeyOfLogin(login)) });
-  /** The wait is over: its end moved into the past, as if the time had passed. */
-  const waitOver = (recordId: string) =>
-    failures().updateOne({ _id: recordId }, { $set: { retryAt: new Date(Date.now() - 1) } });
-  const idOf = (userId: string) => signInFailureId(accountKeyOfUser(userId));
+  /** The account's wait is over: its end moved into the past, as if the time had passed. */
+  const waitOver = async (userId: string) => {
+    await setAccountChecks(a, userId, { retryAt: new Date(Date.now() - 1) });
+    forgetBlocks(a, b);
+  };
 
   /** Alternates between the instances; each attempt from a new client address. */
   let turn = 0;
@@ -471,15 +475,15 @@ describe('consecutive failed password checks per account', () => {
       expect(refused.headers['set-cookie']).toBeUndefined();
       expect(Number(refused.headers['retry-after'])).toBe(expected);
       waits.push(refused.body.error.message as string);
-      await waitOver(idOf(id));
+      await waitOver(id);
       await signIn('slowed_down', WRONG).expect(401);
     }
     expect(waits[1]).toBe('Too many attempts on this account. Please try again in 2 seconds.');
     expect(await recordOf(id)).toMatchObject({ failures: 10 });
 
     // Further on, the wait stops growing at SIGN_IN_MAX_DELAY_SECONDS.
-    await failures().updateOne({ _id: idOf(id) }, { $set: { failures: 40 } });
-    await waitOver(idOf(id));
+    await setAccountChecks(a, id, { failures: 40 });
+    await waitOver(id);
     await signIn('slowed_down', WRONG).expect(401);
     const capped = await signIn('slowed_down', GOOD_PASSWORD).expect(429);
     expect(Number(capped.headers['retry-after'])).toBe(900);
@@ -523,7 +527,7 @@ describe('consecutive failed password checks per account', () => {
     const { id } = await registerFrom(a, account);
     for (let i = 0; i < 6; i++) await signIn('back_again', WRONG).expect(401);
     await signIn('back_again', GOOD_PASSWORD).expect(429);
-    await waitOver(idOf(id));
+    await waitOver(id);
     await signIn('back_again', GOOD_PASSWORD).expect(200);
     expect(await recordOf(id)).toMatchObject({ failures: 0, retryAt: null });
 
@@ -540,7 +544,7 @@ describe('consecutive failed password checks per account', () => {
         .filter((line) => line.includes('Password sign-in locked') && line.includes(id));
     expect(locked()).toEqual([]);
     for (let i = 0; i < 100; i++) {
-      await waitOver(idOf(id));
+      await waitOver(id);
       await signIn('locked_out', WRONG).expect(401);
     }
     // The hundredth failure was the one that locked it, seen once on whichever instance.
@@ -552,7 +556,7 @@ describe('consecutive failed password checks per account', () => {
     expect(await recordOf(id)).toMatchObject({ failures: 100, expiresAt: null });
 
     const answers = async () => {
-      await waitOver(idOf(id));
+      await waitOver(id);
       const refused = await signIn('locked_out', GOOD_PASSWORD).expect(429);
       expect(refused.body.error).toEqual({
         code: 'SIGN_IN_LOCKED',
@@ -582,16 +586,27 @@ describe('consecutive failed password checks per account', () => {
     await signIn('not_locked', GOOD_PASSWORD).expect(200);
     await request(a.http).get('/me').set('Cookie', cookie).expect(200);
 
-    // What the password reset by email will do.
+    // What the password reset by email will do, here on b: b forgets the lock at once. a (its
+    // own routes: passport's strategy for POST /auth/login is the last instance's in this process)
+    // remembers the lock it saw, with no round trip, for up to a minute (REMEMBER_LOCK_MS).
+    const changeOn = (t: TestApp) =>
+      request(t.http)
+        .put('/me/password')
+        .set('Cookie', cookie)
+        .set('X-Forwarded-For', nextAddress())
+        .send({ currentPassword: GOOD_PASSWORD, newPassword: 'a new passphrase for this one' });
+    expect((await changeOn(a).expect(429)).body.error.code).toBe('SIGN_IN_LOCKED');
     await b.app.get(AccountAttempts).clear(accountKeyOfUser(id));
     await signIn('locked_out', GOOD_PASSWORD).expect(200);
+    expect((await changeOn(a).expect(429)).body.error.code).toBe('SIGN_IN_LOCKED');
+    forgetBlocks(a);
+    await changeOn(a).expect(204);
   });
 
   it('shows the lock on the sign-in page with Retry-After', async () => {
     const account = newAccount({ username: 'locked_page' });
     const { id } = await registerFrom(a, account);
-    await failures().insertOne({
-      _id: idOf(id),
+    await setAccountChecks(a, id, {
       failures: 100,
       retryAt: null,
       attempt: 'earlier',
@@ -614,26 +629,40 @@ describe('consecutive failed password checks per account', () => {
 
   it('counts an unknown login exactly like an account, so the answers do not tell which exist', async () => {
     const { id } = await registerFrom(a, newAccount({ username: 'really_there' }));
-    const answers = async (login: string, recordId: string) => {
+    /** The counts of a login's checks, wherever they are kept, and how to set them. */
+    interface Counts {
+      read: () => Promise<Partial<FailureRecord> | null>;
+      set: (fields: Partial<FailureRecord>) => Promise<unknown>;
+    }
+    const answers = async (login: string, counts: Counts) => {
       const seen: unknown[] = [];
       const note = (response: request.Response) =>
         seen.push([response.status, response.body, response.headers['retry-after']]);
       for (let i = 0; i < 7; i++) note(await signIn(login, WRONG));
-      await waitOver(recordId);
+      // The wait is over, as if the time had passed.
+      await counts.set({ retryAt: new Date(Date.now() - 1) });
+      forgetBlocks(a, b);
       note(await signIn(login, WRONG));
       note(await signIn(login, WRONG));
       // Close to the lock, and at it.
-      await failures().updateOne({ _id: recordId }, { $set: { failures: 99, retryAt: null } });
+      await counts.set({ failures: 99, retryAt: null });
+      forgetBlocks(a, b);
       note(await signIn(login, WRONG));
       note(await signIn(login, GOOD_PASSWORD));
-      const stored = await failures().findOne({ _id: recordId });
-      return { seen, fields: Object.keys(stored ?? {}).sort(), failures: stored?.failures };
+      const stored = (await counts.read()) ?? {};
+      // The same fields, but for the record's own id where it is a record of its own.
+      const fields = Object.keys(stored).filter((field) => field !== '_id');
+      return { seen, fields: fields.sort(), failures: stored.failures };
     };
-    const existing = await answers('really_there', idOf(id));
-    const unknown = await answers(
-      'not_really_there',
-      signInFailureId(accountKeyOfLogin('not_really_there')),
-    );
+    const existing = await answers('really_there', {
+      read: () => accountChecks(a, id),
+      set: (fields) => setAccountChecks(a, id, fields),
+    });
+    const unknownId = signInFailureId(accountKeyOfLogin('not_really_there'));
+    const unknown = await answers('not_really_there', {
+      read: () => failures().findOne({ _id: unknownId }),
+      set: (fields) => failures().updateOne({ _id: unknownId }, { $set: fields }),
+    });
     expect(unknown).toEqual(existing);
     expect(existing.seen.map((answer) => (answer as unknown[])[0])).toEqual([
       401, 401, 401, 401, 401, 401, 429, 401, 429, 401, 429,
@@ -757,10 +786,7 @@ describe('parallel failed password checks on one account', () => {
     // Five free failures and the one that started the wait were checked; the rest refused.
     expect(statuses.filter((status) => status === 401)).toHaveLength(6);
     expect(statuses.filter((status) => status === 429)).toHaveLength(14);
-    const record = await a.db
-      .collection<FailureRecord>('sign_in_failures')
-      .findOne({ _id: signInFailureId(accountKeyOfUser(id)) });
-    expect(record).toMatchObject({ failures: 6 });
+    expect(await accountChecks(a, id)).toMatchObject({ failures: 6 });
   });
 });
 
@@ -788,10 +814,7 @@ describe('parallel failed password checks', () => {
       }),
     );
     expect(statuses).toEqual(Array(50).fill(401));
-    const stored = await a.db
-      .collection<FailureRecord>('sign_in_failures')
-      .findOne({ _id: signInFailureId(accountKeyOfUser(user.id)) });
-    expect(stored).toMatchObject({ failures: 50 });
+    expect(await accountChecks(a, user.id)).toMatchObject({ failures: 50 });
   });
 
   it('signs one account in many times at once, each success setting the count back to zero', async () => {
@@ -806,10 +829,7 @@ describe('parallel failed password checks', () => {
       }),
     );
     expect(statuses).toEqual(Array(30).fill(200));
-    const stored = await a.db
-      .collection<FailureRecord>('sign_in_failures')
-      .findOne({ _id: signInFailureId(accountKeyOfUser(user.id)) });
-    expect(stored).toMatchObject({ failures: 0 });
+    expect(await accountChecks(a, user.id)).toMatchObject({ failures: 0 });
   });
 });
 
@@ -831,7 +851,6 @@ describe('the recovery link and a locked password', () => {
     // The owner confirmed the address: notices go only to a verified one.
     const verification = tokenIn(await mail.next(account.email), '/verify-email');
     await request(t.http).post('/auth/email/verify').send({ token: verification }).expect(200);
-    const recordId = signInFailureId(accountKeyOfUser(user.id));
     const signIn = (password: string) =>
       request(t.http).post('/auth/login').send({ login: account.email, password });
     for (let i = 0; i < 100; i++) await signIn(WRONG).expect(401);
@@ -848,9 +867,7 @@ describe('the recovery link and a locked password', () => {
     const newPassword = 'a recovered passphrase after the lock';
     await request(t.http).post('/auth/password/reset').send({ token, newPassword }).expect(204);
 
-    expect(
-      await t.db.collection<FailureRecord>('sign_in_failures').findOne({ _id: recordId }),
-    ).toMatchObject({ failures: 0 });
+    expect(await accountChecks(t, user.id)).toMatchObject({ failures: 0 });
     await signIn(newPassword).expect(200);
   });
 });

@@ -1,11 +1,10 @@
 import { Types } from 'mongoose';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { accountKeyOfUser } from '../../src/sign-in/limits/account-key';
-import { signInFailureId } from '../../src/sign-in/limits/sign-in-failures';
 import { totpCodeOf } from '../../src/sign-in/two-step/totp';
 import { GOOD_PASSWORD, newAccount, sessionCookie } from '../support/accounts';
 import { socialWorldWithMail, SocialWorldWithMail } from '../support/fixtures';
+import { accountChecks } from '../support/check-counts';
 import { tokenIn } from '../support/mail';
 import { newIdentity } from '../support/social';
 
@@ -276,10 +275,7 @@ describe('two-step sign-in', () => {
       const { agent } = await firstStep(account);
       const right = codeOf(secret);
       const wrong = right === '000000' ? '111111' : '000000';
-      const failures = () =>
-        t()
-          .db.collection<{ _id: string; failures: number }>('sign_in_failures')
-          .findOne({ _id: signInFailureId(accountKeyOfUser(id)) });
+      const failures = () => accountChecks(t(), id);
       await agent.post('/auth/second-factor').send({ code: wrong }).expect(401);
       await agent.post('/auth/second-factor').send({ code: wrong }).expect(401);
       expect((await failures())?.failures).toBe(2);

@@ -17,7 +17,7 @@ function capture(): { stream: Writable; written: string[] } {
 }
 
 describe('RequestLines', () => {
-  it("writes exactly the line pino's info writes for the same fields", async () => {
+  it("writes exactly the line pino's info writes for the same fields", () => {
     const fields = {
       req: {
         id: 'a1b2-"quoted"',

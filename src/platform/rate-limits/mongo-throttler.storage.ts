@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Model } from 'mongoose';
 import { updateOrCreate } from '../database/update-or-create';
+import { BlockMemory } from './block-memory';
 import { RateLimit } from './rate-limit.schema';
 
 /** What `increment` answers (the package does not export the type from its entry point). */
@@ -14,9 +15,16 @@ type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>
  * ended, counts the hit, and blocks the key for `blockDuration` once it goes over `limit`. A blocked
  * hit is not counted; the first hit after the block starts a new window. Times are the instances'
  * clocks, which must agree (NTP); a TTL index removes records once neither window nor block is on.
+ *
+ * A key the database answered blocked is remembered by this instance until its block ends
+ * (BlockMemory): its further hits are refused from memory, with no round trip, as the database
+ * would refuse them (a blocked hit is not counted there either).
  */
 @Injectable()
 export class MongoThrottlerStorage implements ThrottlerStorage, OnModuleInit {
+  /** The blocks this instance has seen, by `<throttler name>:<key>`. */
+  readonly blocks = new BlockMemory();
+
   constructor(@InjectModel(RateLimit.name) private readonly limits: Model<RateLimit>) {}
 
   async onModuleInit(): Promise<void> {
@@ -30,10 +38,22 @@ export class MongoThrottlerStorage implements ThrottlerStorage, OnModuleInit {
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
+    const id = `${throttlerName}:${key}`;
     const now = new Date();
-    const record = await this.hit(`${throttlerName}:${key}`, now, ttl, limit, blockDuration);
     const secondsUntil = (date: Date) => Math.ceil((date.getTime() - now.getTime()) / 1000);
+    const remembered = this.blocks.until(id, now.getTime());
+    if (remembered !== undefined) {
+      const blockedUntil = new Date(remembered);
+      return {
+        totalHits: limit + 1,
+        timeToExpire: secondsUntil(blockedUntil),
+        isBlocked: true,
+        timeToBlockExpire: secondsUntil(blockedUntil),
+      };
+    }
+    const record = await this.hit(id, now, ttl, limit, blockDuration);
     const isBlocked = record.blockedUntil !== null && record.blockedUntil > now;
+    if (isBlocked) this.blocks.remember(id, record.blockedUntil!.getTime(), true);
     return {
       totalHits: record.hits,
       timeToExpire: secondsUntil(record.windowEndsAt),

@@ -1,4 +1,8 @@
 import { AppError } from '../../platform/http/app-error';
+import type { Model } from 'mongoose';
+import type { Migrations } from '../../platform/database/migrations';
+import type { SignInFailure } from './sign-in-failure.schema';
+import type { UsersRepository } from '../../users/users.repository';
 import type { SignInConfig } from '../sign-in-config';
 import { AccountAttempts } from './account-attempts';
 import { accountKeyOfLogin, accountKeyOfUser } from './account-key';
@@ -17,7 +21,18 @@ function setup(admission: Admission) {
     SIGN_IN_MAX_DELAY_SECONDS: 900,
     SIGN_IN_LOCK_AFTER_FAILURES: 100,
   } as SignInConfig;
-  const attempts = new AccountAttempts(failures as unknown as SignInFailures, config);
+  // Counts kept elsewhere than on an account record (as for an account gone meanwhile).
+  const users = {
+    checkingSignIn: jest.fn().mockResolvedValue(null),
+    updateSignInChecks: jest.fn().mockResolvedValue(undefined),
+  };
+  const attempts = new AccountAttempts(
+    failures as unknown as SignInFailures,
+    users as unknown as UsersRepository,
+    config,
+    undefined as unknown as Migrations,
+    undefined as unknown as Model<SignInFailure>,
+  );
   return { attempts, failures };
 }
 
@@ -42,6 +57,25 @@ describe('AccountAttempts.check', () => {
     expect(error.retryAfterSeconds).toBe(4);
     expect(error.message).toBe('Too many attempts on this account. Please try again in 4 seconds.');
     expect(verify).not.toHaveBeenCalled();
+  });
+
+  it('refuses again from memory until the wait ends, asking the store nothing, the wait counting down', async () => {
+    const retryAt = new Date(Date.now() + 3500);
+    const { attempts, failures } = setup({ admitted: false, refusal: 'waiting', retryAt });
+    await refusal(attempts.check(ACCOUNT, jest.fn()));
+    const again = await refusal(attempts.check(ACCOUNT, jest.fn()));
+    expect(failures.admit).toHaveBeenCalledTimes(1);
+    expect(again.code).toBe('TOO_MANY_REQUESTS');
+    expect(again.retryAfterSeconds).toBeLessThanOrEqual(4);
+    expect(again.retryAfterSeconds).toBeGreaterThanOrEqual(3);
+    // A reset on this instance forgets it at once.
+    failures.admit.mockResolvedValue({ admitted: true, failures: 1 });
+    await attempts.clear(ACCOUNT);
+    await expect(attempts.check(ACCOUNT, () => Promise.resolve(true))).resolves.toEqual({
+      matches: true,
+      locked: false,
+    });
+    expect(failures.admit).toHaveBeenCalledTimes(2);
   });
 
   it('refuses a locked account with SIGN_IN_LOCKED, telling the owner to reset the password by email', async () => {

@@ -1,8 +1,24 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { randomUUID } from 'node:crypto';
+import { Model, Types } from 'mongoose';
+import { Migrations } from '../../platform/database/migrations';
 import { AppError } from '../../platform/http/app-error';
 import { BatchWrite } from '../../platform/database/write-batches';
-import { AccountKey, namesAnAccount } from './account-key';
-import { Admission, Counted, SignInFailures, signInFailureId } from './sign-in-failures';
+import { BlockMemory } from '../../platform/rate-limits/block-memory';
+import type { User } from '../../users/schemas/user.schema';
+import { UsersRepository } from '../../users/users.repository';
+import {
+  AccountKey,
+  accountKeyOfLogin,
+  accountKeyOfUser,
+  namesAnAccount,
+  userIdOf,
+} from './account-key';
+import { moveAccountCounts } from './account-counts.migration';
+import { Admission, CheckCounts, Counted } from './check-counts';
+import { SignInFailure } from './sign-in-failure.schema';
+import { SignInFailures, signInFailureId } from './sign-in-failures';
 import { SignInConfig, signInConfig } from '../sign-in-config';
 
 /** The outcome of a password check made through AccountAttempts. */
@@ -10,6 +26,31 @@ export interface PasswordCheck {
   matches: boolean;
   /** This failure locked the account: the moment to tell its owner (for an account that exists). */
   locked: boolean;
+}
+
+/** The outcome of a sign-in's check by login: also the account the login names, if any. */
+export interface LoginCheck extends PasswordCheck {
+  user: User | null;
+}
+
+/**
+ * How long an instance refuses a locked account from memory: a lock has no end of its own, and a
+ * reset by email on another instance must take effect here soon.
+ */
+export const REMEMBER_LOCK_MS = 60_000;
+
+/** A refusal this instance remembers (until its wait or minute ends, a lock for REMEMBER_LOCK_MS). */
+interface RememberedRefusal {
+  refusal: Extract<Admission, { admitted: false }>;
+  /** For a login's entry: the account it named, whose own entry must still be there. */
+  account?: AccountKey;
+}
+
+/** Where an admitted check's counts live, to take it back or start them again. */
+interface CountsStore {
+  forget(): Promise<void>;
+  forgetting(): BatchWrite;
+  release(): Promise<void>;
 }
 
 /**
@@ -20,16 +61,59 @@ export interface PasswordCheck {
  *    SIGN_IN_LOCK_AFTER_FAILURES lock the password until the owner resets it (clear). A success
  *    starts the count again;
  *  - at most SIGN_IN_RATE_LIMIT checks a minute, failed or not.
- * A refused check costs no argon2 work. Unknown logins are counted exactly like accounts, but their
- * records are forgotten minutes after the last check (FORGET_UNKNOWN_LOGIN_AFTER_MS) rather than 30
- * days, so that made-up logins do not fill the database.
+ * An account's counts live on its own record (`signInChecks`), so that a sign-in finds the account
+ * by its login and admits the check in one update (CheckCounts). A login that matches no account is
+ * counted exactly alike in `sign_in_failures` (one more round trip), its record forgotten minutes
+ * after the last check (FORGET_UNKNOWN_LOGIN_AFTER_MS) so that made-up logins do not fill the
+ * database. A refused check costs no argon2 work, and once refused, an account (by its id and by the
+ * login typed) is refused from this instance's memory until its wait or minute ends, with no round
+ * trip; a lock is remembered for REMEMBER_LOCK_MS.
  */
 @Injectable()
-export class AccountAttempts {
+export class AccountAttempts implements OnModuleInit {
+  /** The refusals this instance has seen, by account key (`user:…` and `login:…`). */
+  readonly blocks = new BlockMemory<RememberedRefusal>();
+  private readonly counts: CheckCounts;
+
   constructor(
     private readonly failures: SignInFailures,
+    private readonly users: UsersRepository,
     @Inject(signInConfig.KEY) private readonly config: SignInConfig,
-  ) {}
+    private readonly migrations: Migrations,
+    @InjectModel(SignInFailure.name) private readonly failureRecords: Model<SignInFailure>,
+  ) {
+    this.counts = new CheckCounts(config, 'signInChecks.');
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.migrations.once('sign-in limits: accounts keep their own counts', () =>
+      moveAccountCounts(this.users, this.failureRecords),
+    );
+  }
+
+  /**
+   * A sign-in's check: finds the account `login` names and admits the check in one update, then
+   * checks the password with `verify` (the argon2 work; given no account, it must cost as much).
+   * Throws as check() does when refused. A success's reset of the failures is added to what
+   * `deferFor` gives for the account (the caller sends it with its own writes), or sent at once
+   * when it gives nothing.
+   */
+  async checkLogin(
+    login: string,
+    verify: (user: User | null, key: AccountKey) => Promise<boolean>,
+    deferFor: (user: User | null) => BatchWrite[] | undefined,
+  ): Promise<LoginCheck> {
+    const loginKey = accountKeyOfLogin(login);
+    this.refuseRemembered(loginKey);
+    const { user, key, admission, store } = await this.admitLogin(login, loginKey);
+    if (!admission.admitted) {
+      this.remember(key, admission);
+      if (key !== loginKey) this.remember(loginKey, admission, key);
+      throw this.refusal(admission);
+    }
+    const check = await this.verdict(admission, store, () => verify(user, key), deferFor(user));
+    return { ...check, user };
+  }
 
   /**
    * Checks a password of `account` with `verify` (the argon2 work), within the account's limits.
@@ -43,30 +127,139 @@ export class AccountAttempts {
     verify: () => Promise<boolean>,
     deferred?: BatchWrite[],
   ): Promise<PasswordCheck> {
-    const id = signInFailureId(account);
-    const counted: Counted = namesAnAccount(account) ? 'account' : 'unknown-login';
-    const admission = await this.failures.admit(id, counted);
-    if (!admission.admitted) throw this.refusal(admission);
+    this.refuseRemembered(account);
+    const { admission, store } = await this.admitKey(account);
+    if (!admission.admitted) {
+      this.remember(account, admission);
+      throw this.refusal(admission);
+    }
+    return this.verdict(admission, store, verify, deferred);
+  }
+
+  /**
+   * Forgets the account's failures and so unlocks it: for the password reset by email. This
+   * instance forgets its refusals of the account at once; another remembers them until they end,
+   * a lock at most REMEMBER_LOCK_MS.
+   */
+  async clear(account: AccountKey): Promise<void> {
+    this.blocks.forget(account);
+    const id = userIdOf(account);
+    // Counts kept before they moved to the account, or of a record the validator refuses.
+    await this.failures.forget(signInFailureId(account));
+    if (id !== undefined) {
+      await this.users.updateSignInChecks(new Types.ObjectId(id), this.counts.forgetting());
+    }
+  }
+
+  private async verdict(
+    admission: Extract<Admission, { admitted: true }>,
+    store: CountsStore,
+    verify: () => Promise<boolean>,
+    deferred: BatchWrite[] | undefined,
+  ): Promise<PasswordCheck> {
     let matches: boolean;
     try {
       matches = await verify();
     } catch (error) {
       // No verdict (busy, or broken): not a failure of the person.
-      await this.failures.release(id, counted).catch(() => undefined);
+      await store.release().catch(() => undefined);
       throw error;
     }
     if (matches) {
-      if (deferred) deferred.push(this.failures.forgetting(id));
-      else await this.failures.forget(id);
+      if (deferred) deferred.push(store.forgetting());
+      else await store.forget();
       return { matches, locked: false };
     }
     // Counted when admitted: only the check that reached the threshold sees it exactly.
     return { matches, locked: admission.failures === this.config.SIGN_IN_LOCK_AFTER_FAILURES };
   }
 
-  /** Forgets the account's failures and so unlocks it: for the password reset by email. */
-  async clear(account: AccountKey): Promise<void> {
-    await this.failures.forget(signInFailureId(account));
+  /** The account a login names, if any, and the admission of its check, in one update when it can. */
+  private async admitLogin(login: string, loginKey: AccountKey) {
+    const now = new Date();
+    const attempt = randomUUID();
+    const found = await this.users.checkingSignIn(
+      { login },
+      this.counts.admitting('account', now, attempt),
+    );
+    if (found === null) {
+      return { user: null, key: loginKey, ...(await this.admitElsewhere(loginKey)) };
+    }
+    if (found === 'unrecordable') {
+      const user = await this.users.findByLogin(login);
+      if (user === null) return { user, key: loginKey, ...(await this.admitElsewhere(loginKey)) };
+      const key = accountKeyOfUser(user._id);
+      return { user, key, ...(await this.admitElsewhere(key)) };
+    }
+    const { signInChecks, ...user } = found;
+    return {
+      user: user as User,
+      key: accountKeyOfUser(user._id),
+      admission: this.counts.admission(signInChecks!, now, attempt),
+      store: this.onAccount(user._id),
+    };
+  }
+
+  /** The admission of a check of `account` (an account's key, or a login's). */
+  private async admitKey(account: AccountKey) {
+    const id = userIdOf(account);
+    if (id === undefined) return this.admitElsewhere(account);
+    const now = new Date();
+    const attempt = randomUUID();
+    const userId = new Types.ObjectId(id);
+    const found = await this.users.checkingSignIn(
+      { id: userId },
+      this.counts.admitting('account', now, attempt),
+    );
+    // An account gone meanwhile, or a record the validator refuses: counted on its own record.
+    if (found === null || found === 'unrecordable') return this.admitElsewhere(account);
+    return {
+      admission: this.counts.admission(found.signInChecks!, now, attempt),
+      store: this.onAccount(userId),
+    };
+  }
+
+  /** A check counted in `sign_in_failures`: a login matching no account, or a record refusing it. */
+  private async admitElsewhere(account: AccountKey) {
+    const id = signInFailureId(account);
+    const counted: Counted = namesAnAccount(account) ? 'account' : 'unknown-login';
+    const admission = await this.failures.admit(id, counted);
+    const store: CountsStore = {
+      forget: () => this.failures.forget(id),
+      forgetting: () => this.failures.forgetting(id),
+      release: () => this.failures.release(id, counted),
+    };
+    return { admission, store };
+  }
+
+  private onAccount(userId: Types.ObjectId): CountsStore {
+    return {
+      forget: () => this.users.updateSignInChecks(userId, this.counts.forgetting()),
+      forgetting: () => this.users.updatingSignInChecks(userId, this.counts.forgetting()),
+      release: () => this.users.updateSignInChecks(userId, this.counts.releasing('account')),
+    };
+  }
+
+  /** Throws the refusal this instance remembers for `key`, if any. */
+  private refuseRemembered(key: AccountKey): void {
+    const remembered = this.blocks.get(key);
+    if (remembered === undefined) return;
+    // A login's refusal holds while its account's does (a reset here forgets the account's).
+    if (remembered.account !== undefined && this.blocks.get(remembered.account) === undefined) {
+      this.blocks.forget(key);
+      return;
+    }
+    throw this.refusal(remembered.refusal);
+  }
+
+  private remember(
+    key: AccountKey,
+    refusal: Extract<Admission, { admitted: false }>,
+    account?: AccountKey,
+  ): void {
+    const until =
+      refusal.retryAt === null ? Date.now() + REMEMBER_LOCK_MS : refusal.retryAt.getTime();
+    this.blocks.remember(key, until, { refusal, account });
   }
 
   private refusal({ refusal, retryAt }: Extract<Admission, { admitted: false }>): AppError {

@@ -26,3 +26,8 @@ export function accountKeyOfLogin(login: string): AccountKey {
 export function namesAnAccount(key: AccountKey): boolean {
   return key.startsWith('user:');
 }
+
+/** The account's id in a key made by accountKeyOfUser; undefined for a login's key. */
+export function userIdOf(key: AccountKey): string | undefined {
+  return namesAnAccount(key) ? key.slice('user:'.length) : undefined;
+}

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { Registry } from 'prom-client';
+import { UsersModule } from '../../users/users.module';
 import { PasswordConfig, passwordConfig } from '../methods/password/password-config';
 import { AccountAttempts } from './account-attempts';
 import { HashScheduler } from './hash-scheduler';
@@ -9,12 +10,16 @@ import { SignInFailure, SignInFailureSchema } from './sign-in-failure.schema';
 import { SignInFailures } from './sign-in-failures';
 
 /**
- * What bounds password checking: the per-account limits (in MongoDB, `sign_in_failures`) and the
+ * What bounds password checking: the per-account limits (in MongoDB: on the account's record, and
+ * `sign_in_failures` for logins that match none) and the
  * one scheduler of all argon2 work. Global, so every service that checks a password can inject them.
  */
 @Global()
 @Module({
-  imports: [MongooseModule.forFeature([{ name: SignInFailure.name, schema: SignInFailureSchema }])],
+  imports: [
+    MongooseModule.forFeature([{ name: SignInFailure.name, schema: SignInFailureSchema }]),
+    UsersModule,
+  ],
   providers: [
     AccountAttempts,
     SignInFailures,

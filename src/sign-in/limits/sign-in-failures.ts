@@ -7,37 +7,10 @@ import { UpdateOneWrite } from '../../platform/database/write-batches';
 import { AccountKey } from './account-key';
 import { SignInFailure } from './sign-in-failure.schema';
 import { SignInConfig, signInConfig } from '../sign-in-config';
+import { Admission, CheckCounts, Counted, forgetAfter, forgetUnknownAfter } from './check-counts';
 
-/** An account's record that no check has touched for this long is forgotten (unless it locks it). */
-const FORGET_FAILURES_AFTER_MS = 30 * 24 * 3600 * 1000;
-
-/**
- * A record of a login that matches no account is forgotten this long after its last check, or after
- * the wait or minute that check started, whichever ends later: while someone keeps trying it, it
- * answers as an account would; a credential-stuffing run leaves nothing behind after minutes.
- */
-export const FORGET_UNKNOWN_LOGIN_AFTER_MS = 15 * 60_000;
-
-/**
- * Whose checks a record counts: an existing account's (remembered for 30 days, and a lock until a
- * reset), or a login that matches no account (remembered for minutes: FORGET_UNKNOWN_LOGIN_AFTER_MS).
- */
-export type Counted = 'account' | 'unknown-login';
-
-/** A minute: the window of the per-account limit on checks (SIGN_IN_RATE_LIMIT). */
-const MINUTE_MS = 60_000;
-
-/** Why a password check may not go ahead: a lock, a wait after failures, or this minute's share used. */
-export type Refusal = 'locked' | 'waiting' | 'minute';
-
-/** Whether a password check may go ahead, as admit() answers. */
-export type Admission =
-  | { admitted: true; /** Failures counting this check, should it fail. */ failures: number }
-  | {
-      admitted: false;
-      refusal: Refusal;
-      /** When a check may go again (null: never). */ retryAt: Date | null;
-    };
+export { FORGET_UNKNOWN_LOGIN_AFTER_MS } from './check-counts';
+export type { Admission, Counted, Refusal } from './check-counts';
 
 /**
  * The password checks of each account, in MongoDB (`sign_in_failures`): its failures in a row and
@@ -48,10 +21,14 @@ export type Admission =
  */
 @Injectable()
 export class SignInFailures implements OnModuleInit {
+  private readonly counts: CheckCounts;
+
   constructor(
     @InjectModel(SignInFailure.name) private readonly records: Model<SignInFailure>,
-    @Inject(signInConfig.KEY) private readonly config: SignInConfig,
-  ) {}
+    @Inject(signInConfig.KEY) config: SignInConfig,
+  ) {
+    this.counts = new CheckCounts(config, '');
+  }
 
   async onModuleInit(): Promise<void> {
     await this.records.init();
@@ -66,51 +43,7 @@ export class SignInFailures implements OnModuleInit {
   async admit(id: string, counted: Counted): Promise<Admission> {
     const now = new Date();
     const attempt = randomUUID();
-    const lockAfter = this.config.SIGN_IN_LOCK_AFTER_FAILURES;
-    const update = [
-      { $set: { _newMinute: { $not: [{ $gt: ['$checksUntil', now] }] } } },
-      { $set: { _checks: { $cond: ['$_newMinute', 0, '$checks'] } } },
-      {
-        $set: {
-          _admit: {
-            $and: [
-              { $lt: ['$failures', lockAfter] },
-              { $not: [{ $gt: ['$retryAt', now] }] },
-              { $lt: ['$_checks', this.config.SIGN_IN_RATE_LIMIT] },
-            ],
-          },
-        },
-      },
-      {
-        $set: {
-          failures: { $cond: ['$_admit', { $add: ['$failures', 1] }, '$failures'] },
-          attempt: { $cond: ['$_admit', attempt, '$attempt'] },
-          checks: { $cond: ['$_admit', { $add: ['$_checks', 1] }, '$checks'] },
-          checksUntil: {
-            $cond: [
-              { $and: ['$_admit', '$_newMinute'] },
-              new Date(now.getTime() + MINUTE_MS),
-              '$checksUntil',
-            ],
-          },
-        },
-      },
-      { $set: { _delay: this.delayAfter('$failures') } },
-      {
-        $set: {
-          // No wait is no date: a later check stamped a moment earlier must not find one.
-          retryAt: {
-            $cond: [
-              '$_admit',
-              { $cond: [{ $gt: ['$_delay', 0] }, { $add: [now, '$_delay'] }, null] },
-              '$retryAt',
-            ],
-          },
-        },
-      },
-      { $set: { expiresAt: this.expiryAfterCheck(counted, now) } },
-      { $unset: ['_newMinute', '_checks', '_admit', '_delay'] },
-    ];
+    const update = this.counts.admitting(counted, now, attempt);
     const record = await updateOrCreate(
       () =>
         this.records
@@ -128,12 +61,7 @@ export class SignInFailures implements OnModuleInit {
           expiresAt: counted === 'account' ? forgetAfter(now) : forgetUnknownAfter(now),
         }),
     );
-    if (record.attempt === attempt) return { admitted: true, failures: record.failures };
-    if (record.failures >= lockAfter) return { admitted: false, refusal: 'locked', retryAt: null };
-    if (record.retryAt && record.retryAt > now) {
-      return { admitted: false, refusal: 'waiting', retryAt: record.retryAt };
-    }
-    return { admitted: false, refusal: 'minute', retryAt: record.checksUntil };
+    return this.counts.admission(record, now, attempt);
   }
 
   /**
@@ -149,10 +77,7 @@ export class SignInFailures implements OnModuleInit {
   forgetting(id: string): UpdateOneWrite {
     return {
       target: this.records,
-      updateOne: {
-        filter: { _id: id },
-        update: { $set: { failures: 0, retryAt: null, expiresAt: forgetAfter(new Date()) } },
-      },
+      updateOne: { filter: { _id: id }, update: this.counts.forgetting() },
     };
   }
 
@@ -161,78 +86,13 @@ export class SignInFailures implements OnModuleInit {
    * The wait it started stays, and it still counts in this minute's checks.
    */
   async release(id: string, counted: Counted): Promise<void> {
-    const lockAfter = this.config.SIGN_IN_LOCK_AFTER_FAILURES;
-    const unlocked = [{ $set: { failures: { $max: [{ $subtract: ['$failures', 1] }, 0] } } }];
-    // An unknown login's expiry, set by the check, outlasts the wait that stays.
-    const expiry =
-      counted === 'account'
-        ? [
-            {
-              $set: {
-                expiresAt: {
-                  $cond: [{ $gte: ['$failures', lockAfter] }, null, forgetAfter(new Date())],
-                },
-              },
-            },
-          ]
-        : [];
     await this.records
-      .updateOne({ _id: id }, [...unlocked, ...expiry], { updatePipeline: true })
+      .updateOne({ _id: id }, this.counts.releasing(counted), { updatePipeline: true })
       .exec();
-  }
-
-  /**
-   * The record's expiry after a check (in the update, once `failures` and `retryAt` are the
-   * check's): an account's is 30 days after an admitted check, none once locked; an unknown
-   * login's, minutes after the wait or minute that check started, whichever ends later.
-   */
-  private expiryAfterCheck(counted: Counted, now: Date) {
-    if (counted === 'unknown-login') {
-      const until = { $max: [now, '$retryAt', '$checksUntil'] };
-      return {
-        $cond: ['$_admit', { $add: [until, FORGET_UNKNOWN_LOGIN_AFTER_MS] }, '$expiresAt'],
-      };
-    }
-    return {
-      $cond: [
-        { $gte: ['$failures', this.config.SIGN_IN_LOCK_AFTER_FAILURES] },
-        null,
-        { $cond: ['$_admit', forgetAfter(now), '$expiresAt'] },
-      ],
-    };
-  }
-
-  /** Milliseconds to wait after `failures` failures: none for the free ones, then doubling. */
-  private delayAfter(failures: string) {
-    const free = this.config.SIGN_IN_FREE_FAILURES;
-    // The exponent stops at 31: 2^31 seconds is far past any allowed cap, and nothing overflows.
-    const doublings = { $min: [{ $subtract: [failures, free + 1] }, 31] };
-    return {
-      $cond: [
-        { $lte: [failures, free] },
-        0,
-        {
-          $min: [
-            this.config.SIGN_IN_MAX_DELAY_SECONDS * 1000,
-            {
-              $multiply: [this.config.SIGN_IN_FIRST_DELAY_SECONDS * 1000, { $pow: [2, doublings] }],
-            },
-          ],
-        },
-      ],
-    };
   }
 }
 
 /** The record's id: hashed, so the collection never holds the email or username someone typed. */
 export function signInFailureId(account: AccountKey): string {
   return createHash('sha256').update(account).digest('hex');
-}
-
-function forgetAfter(now: Date): Date {
-  return new Date(now.getTime() + FORGET_FAILURES_AFTER_MS);
-}
-
-function forgetUnknownAfter(now: Date): Date {
-  return new Date(now.getTime() + FORGET_UNKNOWN_LOGIN_AFTER_MS);
 }

@@ -17,6 +17,34 @@ export const EMAIL_INDEX = {
   partialFilterExpression: { email: { $type: 'string' } },
 } as const;
 
+/**
+ * The account's password checks (AccountAttempts' counts, kept on the account so that finding it by
+ * its login and admitting a check are one update): failures in a row, the wait they started, this
+ * minute's checks, and when they are forgotten. Absent before the first check; never shown.
+ */
+@Schema({ _id: false, versionKey: false, strict: 'throw' })
+export class SignInChecks {
+  @Prop({ type: Number, required: true })
+  failures!: number;
+
+  @Prop({ type: Date, default: null })
+  retryAt!: Date | null;
+
+  @Prop({ type: String, default: null })
+  attempt!: string | null;
+
+  @Prop({ type: Number, default: 0 })
+  checks!: number;
+
+  @Prop({ type: Date, default: null })
+  checksUntil!: Date | null;
+
+  @Prop({ type: Date, default: null })
+  expiresAt!: Date | null;
+}
+
+export const SignInChecksSchema = SchemaFactory.createForClass(SignInChecks);
+
 /** A provider account linked to a user: one way to sign in. */
 @Schema({ _id: false, versionKey: false, strict: 'throw' })
 export class Identity {
@@ -214,6 +242,10 @@ export class User {
   /** When a session last started for the account (sign-in or registration); absent before the first. */
   @Prop({ type: Date })
   lastSignInAt?: Date;
+
+  /** The password checks' counts (AccountAttempts); absent before the first check. */
+  @Prop({ type: SignInChecksSchema })
+  signInChecks?: SignInChecks;
 
   /** When each kind of link was last mailed, for the once-a-minute limits; absent before the first. */
   @Prop({ type: MailSentAtSchema })
