@@ -33,13 +33,14 @@ export class PasswordConfig {
 
   /**
    * argon2 computations allowed at once; the rest wait in a queue that is fair across accounts.
-   * Two per core keeps every core busy without letting a flood occupy the whole thread pool.
+   * One per core keeps every core busy (the next starts as soon as one ends); more would not go
+   * faster, and each holds ARGON2_MEMORY_KIB while it runs (19 MiB by default).
    */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(1024)
-  ARGON2_MAX_CONCURRENCY = 2 * availableParallelism();
+  ARGON2_MAX_CONCURRENCY = availableParallelism();
 
   /**
    * How long a password check may wait for its turn before the request fails with 503 BUSY. 500
