@@ -64,7 +64,7 @@ function loadedRecord(i, hash) {
  */
 async function loadAccounts(users, { count, batch, hash, progress = () => undefined }) {
   const started = process.hrtime.bigint();
-  for (let done = 0; done < count; ) {
+  for (let done = 0; done < count;) {
     const size = Math.min(batch, count - done);
     const records = Array.from({ length: size }, (_, k) => loadedRecord(done + k, hash));
     await users.insertMany(records, { ordered: false });

@@ -21,9 +21,13 @@ const oidcEnvironment = () => ({
   OIDC_RESOURCES: JSON.stringify([{ indicator: API, scopes: ['orders:read'] }]),
 });
 
-/** One authorization code for the person whose session cookie is `cookie`. */
+/** One authorization code for the person whose cookies (a Cookie header's value) are `cookie`. */
 async function authorizationCode(url, cookie) {
-  const cookies = new Map([[cookie.split('=')[0], cookie.slice(cookie.indexOf('=') + 1)]]);
+  const cookies = new Map(
+    cookie
+      .split('; ')
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
   let location = `/oauth2/authorize?${new URLSearchParams({
     client_id: APP.client_id,
     redirect_uri: APP.redirect_uris[0],

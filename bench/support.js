@@ -66,7 +66,8 @@ async function startMailSink() {
 /** Every child the bench starts, killed on the way out whatever happens (an error, Ctrl-C). */
 const children = new Set();
 function killChildren() {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 process.on('exit', killChildren);
 
@@ -92,7 +93,7 @@ async function startServer({ script, env, logFile, readyPath, nodeArgs = [] }) {
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null)
+    if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`${script} exited (${child.exitCode}): see ${logFile}`);
     try {
       const answer = await fetch(url + readyPath, { signal: AbortSignal.timeout(5000) });
@@ -111,7 +112,8 @@ async function startServer({ script, env, logFile, readyPath, nodeArgs = [] }) {
     url,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // Gone already: exited, or killed by a signal (Nest re-raises SIGTERM after closing).
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
         child.once('exit', () => {
           clearTimeout(force);
