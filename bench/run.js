@@ -230,9 +230,12 @@ async function measure({ database, client, databaseName, logs, mail, started, re
     url: service.url + '/oauth2/userinfo',
     headers: { authorization: `Bearer ${opaque}` },
   };
-  results.userinfo = await roundTrips.during(() =>
-    cpuPerRequest(userinfo, { pid: service.pid, database, seconds: SECONDS }),
-  );
+  results.userinfo = await cpuPerRequest(userinfo, {
+    pid: service.pid,
+    database,
+    seconds: SECONDS,
+    roundTrips,
+  });
   results.exchange = await codeExchanges(service, meCookie, database, roundTrips);
   results.tokenCheck = await tokenChecks(service, jwt, opaque);
 
@@ -284,11 +287,14 @@ async function signIn(url, username, headers = {}) {
  * CPU per request of the process `pid` (all its threads) over an autocannon load of `target`,
  * after a one-second warm-up, with the database's CPU per request beside it. Every answer 2xx.
  */
-async function cpuPerRequest(target, { pid, database, seconds, connections = 10 }) {
+async function cpuPerRequest(target, { pid, database, seconds, connections = 10, roundTrips }) {
+  const startCounting = roundTrips ? await roundTrips.idle() : undefined;
   await load({ ...target, connections, duration: 1 });
+  const counted = startCounting ? await startCounting() : undefined;
   const cpu = cpuMeter({ process: pid, database: database.pid });
   const run = await load({ ...target, connections, duration: seconds });
   const used = cpu();
+  const received = counted ? await counted() : NaN;
   const count = answered(run);
   if (run.non2xx > 0 || run.errors > 0 || count === 0)
     throw new Error(`${target.url}: ${JSON.stringify(statusCounts(run))}, ${run.errors} errors`);
@@ -298,30 +304,33 @@ async function cpuPerRequest(target, { pid, database, seconds, connections = 10 
     count,
     perSecond: run.requests.average,
     p50: run.latency.p50,
+    roundTrips: received / count,
   };
 }
 
 /**
  * Round trips, counted by the database itself: the requests it received (`serverStatus`
- * `network.numRequests`) while `work` ran, less what it receives while the service is idle (the
- * drivers' monitoring), per operation `work` reports (`count`). Not its opcounters: mongod counts
+ * `network.numRequests`) over a measured phase, less what it receives while the service is idle
+ * (the drivers' monitoring, measured for two seconds first). Not its opcounters: mongod counts
  * each write of a `bulkWrite` there besides the command.
  */
 function roundTripCounter(client) {
   const requests = async () =>
     Number((await client.db().admin().command({ serverStatus: 1 })).network.numRequests);
   return {
-    async during(work) {
+    /** Starts counting; `await idle()` first. The returned function gives the requests since. */
+    async idle() {
       const idleStart = await requests();
       const idleFrom = Date.now();
       await sleep(2000);
       const idlePerMs = ((await requests()) - idleStart) / (Date.now() - idleFrom);
-      const from = Date.now();
-      const before = await requests();
-      const result = await work();
-      // The two serverStatus commands of the count itself are requests too.
-      const received = (await requests()) - before - 1 - idlePerMs * (Date.now() - from);
-      return { ...result, roundTrips: received / result.count };
+      return async () => {
+        const from = Date.now();
+        const before = await requests();
+        return async () =>
+          // The serverStatus commands of the count itself are requests too.
+          (await requests()) - before - 1 - idlePerMs * (Date.now() - from);
+      };
     },
   };
 }
@@ -344,9 +353,12 @@ function ceilingRun(env) {
  */
 async function growthFigures({ service, me, admin, database, roundTrips, signInAccounts }) {
   const figures = {};
-  figures.me = await roundTrips.during(() =>
-    cpuPerRequest(me, { pid: service.pid, database, seconds: SECONDS }),
-  );
+  figures.me = await cpuPerRequest(me, {
+    pid: service.pid,
+    database,
+    seconds: SECONDS,
+    roundTrips,
+  });
   // Sign-ins, one account after another, as many at once as argon2 runs (ARGON2_MAX_CONCURRENCY
   // is 2 per core by default); two rounds, the cheaper counts.
   let next = 0;
@@ -369,9 +381,13 @@ async function growthFigures({ service, me, admin, database, roundTrips, signInA
   };
   const connections = 2 * os.availableParallelism();
   for (let round = 0; round < 2; round++) {
-    const run = await roundTrips.during(() =>
-      cpuPerRequest(logins, { pid: service.pid, database, seconds: SECONDS + 1, connections }),
-    );
+    const run = await cpuPerRequest(logins, {
+      pid: service.pid,
+      database,
+      seconds: SECONDS + 1,
+      connections,
+      roundTrips,
+    });
     if (!figures.signIn || run.cpu < figures.signIn.cpu) figures.signIn = run;
   }
   figures.search = {};
@@ -410,31 +426,34 @@ async function codeExchanges(service, cookie, database, roundTrips) {
   const count = 120;
   await Promise.all(
     Array.from({ length: 4 }, async () => {
-      while (codes.length < count) codes.push(await oidc.authorizationCode(service.url, cookie));
+      for (let minted = 0; minted < count / 4; minted++) {
+        codes.push(await oidc.authorizationCode(service.url, cookie));
+      }
     }),
   );
   let next = 0;
-  return roundTrips.during(async () => {
-    const cpu = cpuMeter({ process: service.pid, database: database.pid });
-    const run = await load({
-      url: service.url,
-      connections: 4,
-      amount: codes.length,
-      requests: [
-        { setupRequest: (request) => ({ ...request, ...oidc.codeExchange(codes[next++]) }) },
-      ],
-    });
-    const used = cpu();
-    const statuses = statusCounts(run);
-    if (statuses[200] !== codes.length)
-      throw new Error(`code exchange: ${JSON.stringify(statuses)}, ${run.errors} errors`);
-    return {
-      cpu: used.process / codes.length,
-      databaseCpu: used.database / codes.length,
-      count: codes.length,
-      p50: run.latency.p50,
-    };
+  const counted = await (await roundTrips.idle())();
+  const cpu = cpuMeter({ process: service.pid, database: database.pid });
+  const run = await load({
+    url: service.url,
+    connections: 4,
+    amount: codes.length,
+    requests: [
+      { setupRequest: (request) => ({ ...request, ...oidc.codeExchange(codes[next++]) }) },
+    ],
   });
+  const used = cpu();
+  const received = await counted();
+  const statuses = statusCounts(run);
+  if (statuses[200] !== codes.length)
+    throw new Error(`code exchange: ${JSON.stringify(statuses)}, ${run.errors} errors`);
+  return {
+    cpu: used.process / codes.length,
+    databaseCpu: used.database / codes.length,
+    count: codes.length,
+    p50: run.latency.p50,
+    roundTrips: received / codes.length,
+  };
 }
 
 /**
