@@ -1,16 +1,18 @@
-// The argon2 verify ceiling: how many verifications a second this machine does with the service's
-// argon2 parameters and parallelism, and how long one takes alone. Run by bench/run.js as a process
-// of its own with the server's environment (ARGON2_*, UV_THREADPOOL_SIZE), so it uses the same
-// number of threads as the service; prints one JSON line.
+// The argon2 verify ceiling: what one verification with the service's argon2 parameters costs in
+// CPU (this whole process's, all threads, per verification, while as many run at once as the
+// service's scheduler allows), how many a second this machine does, and how long one takes alone.
+// Run by bench/run.js as a process of its own with the server's environment (ARGON2_*,
+// UV_THREADPOOL_SIZE), so it uses the same parameters and threads as the service; prints one JSON line.
 'use strict';
 const argon2 = require('argon2');
-const { AppConfig } = require('../dist/platform/config/app-config');
+const { passwordConfig } = require('../dist/sign-in/methods/password/password-config');
+const { cpuSeconds } = require('./support');
 
 const SECONDS = Number(process.env.BENCH_CEILING_SECONDS ?? 6);
 const SINGLE = 20;
 
 async function main() {
-  const config = AppConfig.fromEnvironment(process.env);
+  const config = passwordConfig.fromEnvironment(process.env);
   const options = {
     type: argon2.argon2id,
     memoryCost: config.ARGON2_MEMORY_KIB,
@@ -38,6 +40,7 @@ async function main() {
   let done = 0;
   const deadline = Date.now() + SECONDS * 1000;
   const started = Date.now();
+  const cpuBefore = cpuSeconds(process.pid);
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < deadline) {
@@ -47,6 +50,7 @@ async function main() {
     }),
   );
   const elapsed = (Date.now() - started) / 1000;
+  const cpuPerVerify = (cpuSeconds(process.pid) - cpuBefore) / done;
   process.stdout.write(
     JSON.stringify({
       options,
@@ -54,6 +58,7 @@ async function main() {
       threadpool: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
       perSecond: done / elapsed,
       verifies: done,
+      cpuPerVerify,
       singleMedianMs: single[Math.floor(single.length / 2)],
       singleMinMs: single[0],
     }) + '\n',

@@ -63,6 +63,14 @@ async function startMailSink() {
   return { url: `smtp://127.0.0.1:${server.server.address().port}`, stop: () => server.close() };
 }
 
+/** Every child the bench starts, killed on the way out whatever happens (an error, Ctrl-C). */
+const children = new Set();
+function killChildren() {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+process.on('exit', killChildren);
+
 /**
  * Starts `node <script>` with `env` (over this process's), its output in `logFile`, and waits until
  * `readyPath` answers 200. Returns its pid, url and stop().
@@ -75,24 +83,28 @@ async function startServer({ script, env, logFile, readyPath, nodeArgs = [] }) {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
-  child.once('exit', () => log.end());
-  // Never left running by a bench that stops early (an error, Ctrl-C).
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  child.once('exit', () => {
+    children.delete(child);
+    log.end();
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null)
+    if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`${script} exited (${child.exitCode}): see ${logFile}`);
     try {
-      if ((await fetch(url + readyPath)).status === 200) break;
+      const answer = await fetch(url + readyPath, { signal: AbortSignal.timeout(5000) });
+      if (answer.status === 200) break;
     } catch {
       // Not listening yet.
     }
-    if (Date.now() > deadline)
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
       throw new Error(`${script} did not start within 60 s: see ${logFile}`);
+    }
     await sleep(100);
   }
   return {
@@ -100,8 +112,8 @@ async function startServer({ script, env, logFile, readyPath, nodeArgs = [] }) {
     url,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        process.removeListener('exit', killOnExit);
+        // Gone already: exited, or killed by a signal (Nest re-raises SIGTERM after closing).
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
         child.once('exit', () => {
           clearTimeout(force);
@@ -116,9 +128,13 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const TICKS_PER_SECOND = 100;
 
-/** CPU seconds a process (or one thread: `/proc/<pid>/task/<tid>`) has used: utime + stime. */
-function cpuSeconds(path) {
-  const stat = readFileSync(`${path}/stat`, 'utf8');
+/**
+ * CPU seconds a whole process has used, all its threads: utime + stime of /proc/<pid>/stat, or
+ * NaN when there is no such process here (a database on another machine).
+ */
+function cpuSeconds(pid) {
+  if (!pid) return NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command (which may hold spaces), from the third on.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
@@ -133,35 +149,33 @@ function memoryBytes(pid, field) {
 }
 
 /**
- * CPU used, from now until the returned function is called, by: the server's main thread (its
- * event loop), its other threads (argon2 on libuv's pool, the GC), the database and this process.
+ * CPU seconds used from now until the returned function is called, by each named process
+ * (`{ service: pid, database: pid }`) and by this one (`bench`).
  */
-function cpuMeter(serverPid, databasePid) {
+function cpuMeter(pids) {
   const read = () => ({
-    main: cpuSeconds(`/proc/${serverPid}/task/${serverPid}`),
-    server: cpuSeconds(`/proc/${serverPid}`),
-    database: databasePid ? cpuSeconds(`/proc/${databasePid}`) : NaN,
-    bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+    ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)])),
+    bench: cpuSeconds(process.pid),
   });
   const before = read();
   return () => {
     const after = read();
-    return {
-      mainThread: after.main - before.main,
-      otherThreads: after.server - after.main - (before.server - before.main),
-      database: after.database - before.database,
-      bench: after.bench - before.bench,
-    };
+    return Object.fromEntries(Object.keys(after).map((name) => [name, after[name] - before[name]]));
   };
 }
 
 /** An autocannon run; resolves with its result. */
 function load(options) {
   return new Promise((resolve, reject) => {
-    autocannon({ timeout: 60, ...options }, (error, result) =>
+    autocannon({ timeout: 30, ...options }, (error, result) =>
       error ? reject(error) : resolve(result),
     );
   });
+}
+
+/** Answers of an autocannon run, whatever their status. */
+function answered(result) {
+  return Object.values(statusCounts(result)).reduce((sum, count) => sum + count, 0);
 }
 
 /** Counts per status code of an autocannon result, e.g. { 200: 480, 429: 20 }. */
@@ -184,8 +198,10 @@ module.exports = {
   startMailSink,
   startServer,
   cpuMeter,
+  cpuSeconds,
   memoryBytes,
   load,
+  answered,
   statusCounts,
   versionOf,
   sleep,
