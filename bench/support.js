@@ -75,7 +75,13 @@ process.on('exit', killChildren);
  * Starts `node <script>` with `env` (over this process's), its output in `logFile`, and waits until
  * `readyPath` answers 200. Returns its pid, url and stop().
  */
-async function startServer({ script, env, logFile, readyPath, nodeArgs = [] }) {
+async function startServer({
+  script,
+  env,
+  logFile,
+  readyPath,
+  nodeArgs = script === 'dist/main.js' ? serviceNodeArgs() : [],
+}) {
   const port = await freePort();
   const log = createWriteStream(logFile);
   const child = spawn(process.execPath, [...nodeArgs, resolve(ROOT, script)], {
@@ -122,6 +128,17 @@ async function startServer({ script, env, logFile, readyPath, nodeArgs = [] }) {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * The options `npm start` gives node (package.json's start script, e.g. the young generation's
+ * size): the bench runs the service as it is run in production.
+ */
+function serviceNodeArgs() {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const match = /^node((?: --?[\w-]+(?:=\S+)?)*) dist\/main\.js$/.exec(scripts.start);
+  if (!match) throw new Error(`package.json's start script is not "node [options] dist/main.js"`);
+  return match[1].split(' ').filter(Boolean);
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -16,6 +16,7 @@ import { toUserView, UserEnvelope } from '../users/user.view';
 import { AuthService } from './auth.service';
 import { LoginDto } from './dto/login.dto';
 import { RegisterDto } from './dto/register.dto';
+import { RememberedBlocksGuard } from './limits/remembered-blocks.guard';
 import { LocalAuthGuard } from './methods/password/local-auth.guard';
 import { BrowserSessions } from './sessions/browser-sessions';
 import { SESSION_COOKIE_HEADER } from './sessions/session-cookie';
@@ -58,8 +59,9 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(200)
-  // Counted before passport-local runs, so a blocked client costs no password verification.
-  @UseGuards(ThrottlerGuard, LocalAuthGuard)
+  // An account this instance knows to be blocked is refused first, with no round trip; a client
+  // is counted before passport-local runs, so a blocked one costs no password verification.
+  @UseGuards(RememberedBlocksGuard, ThrottlerGuard, LocalAuthGuard)
   @ApiOperation({ summary: 'Sign in with an email or username and the password' })
   @ApiBody({ type: LoginDto })
   @ApiOkResponse({

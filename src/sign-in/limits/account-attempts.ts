@@ -241,6 +241,14 @@ export class AccountAttempts implements OnModuleInit {
   }
 
   /** Throws the refusal this instance remembers for `key`, if any. */
+  /**
+   * Throws the refusal this instance remembers for the account `login` names, if any, as
+   * checkLogin would: for a guard that runs before anything costs a round trip (RememberedBlocksGuard).
+   */
+  refuseRememberedLogin(login: string): void {
+    this.refuseRemembered(accountKeyOfLogin(login));
+  }
+
   private refuseRemembered(key: AccountKey): void {
     const remembered = this.blocks.get(key);
     if (remembered === undefined) return;
