@@ -14,8 +14,9 @@ export class RememberedBlocksGuard implements CanActivate {
   constructor(private readonly attempts: AccountAttempts) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const { body } = context.switchToHttp().getRequest<Request>();
-    const login = (body as { login?: unknown } | undefined)?.login;
+    const body = context.switchToHttp().getRequest<Request>().body as
+      { login?: unknown } | undefined;
+    const login = body?.login;
     if (typeof login === 'string') this.attempts.refuseRememberedLogin(login);
     return true;
   }
