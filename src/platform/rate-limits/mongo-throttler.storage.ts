@@ -2,7 +2,6 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Model } from 'mongoose';
-import { updateOrCreate } from '../database/update-or-create';
 import { BlockMemory } from './block-memory';
 import { RateLimit } from './rate-limit.schema';
 
@@ -24,6 +23,8 @@ type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>
 export class MongoThrottlerStorage implements ThrottlerStorage, OnModuleInit {
   /** The blocks this instance has seen, by `<throttler name>:<key>`. */
   readonly blocks = new BlockMemory();
+  /** The keys this instance counted in a window still open: their records exist (likely). */
+  private readonly openWindows = new BlockMemory();
 
   constructor(@InjectModel(RateLimit.name) private readonly limits: Model<RateLimit>) {}
 
@@ -60,6 +61,17 @@ export class MongoThrottlerStorage implements ThrottlerStorage, OnModuleInit {
       isBlocked,
       timeToBlockExpire: isBlocked ? secondsUntil(record.blockedUntil!) : 0,
     };
+  }
+
+  /** Inserts `record`; null when a record with its id exists already. */
+  private async inserted(record: RateLimit): Promise<RateLimit | null> {
+    try {
+      await this.limits.collection.insertOne(record as never);
+      return record;
+    } catch (error) {
+      if ((error as { code?: unknown } | null)?.code === 11000) return null;
+      throw error;
+    }
   }
 
   private async hit(
@@ -110,21 +122,37 @@ export class MongoThrottlerStorage implements ThrottlerStorage, OnModuleInit {
       { $set: { expiresAt: { $max: ['$windowEndsAt', '$blockedUntil'] } } },
       { $unset: ['_blocked', '_fresh'] },
     ];
-    return updateOrCreate(
-      () =>
-        this.limits
-          .findOneAndUpdate({ _id: id }, update, { returnDocument: 'after', updatePipeline: true })
-          .lean<RateLimit>()
-          .exec(),
-      // A window that has already ended, which the update then starts afresh.
-      () =>
-        this.limits.create({
-          _id: id,
-          hits: 0,
-          windowEndsAt: new Date(0),
-          blockedUntil: null,
-          expiresAt: later(ttl),
-        }),
-    );
+    // The record the update makes of none: this hit counted in a new window (over a limit of 0,
+    // blocked at once).
+    const windowEndsAt = later(ttl);
+    const blockedUntil =
+      limit < 1 ? (blockDuration > 0 ? later(blockDuration) : windowEndsAt) : null;
+    const firstHit = (): Promise<RateLimit | null> =>
+      this.inserted({
+        _id: id,
+        hits: 1,
+        windowEndsAt,
+        blockedUntil,
+        expiresAt: blockedUntil && blockedUntil > windowEndsAt ? blockedUntil : windowEndsAt,
+      });
+    const counted = (): Promise<RateLimit | null> =>
+      this.limits
+        .findOneAndUpdate({ _id: id }, update, { returnDocument: 'after', updatePipeline: true })
+        .lean<RateLimit>()
+        .exec();
+    // One round trip either way: a key counted here in a window still open has its record, so it
+    // is counted; any other most likely has none (a person's first attempt), so it is inserted
+    // with this hit counted. A guess that turns out wrong costs the other step (a duplicate key,
+    // or no record: the TTL monitor removed it), and each step is applied once or not at all.
+    let insertFirst = this.openWindows.until(id, now.getTime()) === undefined;
+    for (let tries = 0; tries < 3; tries++) {
+      const record = await (insertFirst ? firstHit() : counted());
+      if (record !== null) {
+        this.openWindows.remember(id, record.windowEndsAt.getTime(), true);
+        return record;
+      }
+      insertFirst = !insertFirst;
+    }
+    throw new Error('The record kept vanishing while being created');
   }
 }
