@@ -31,6 +31,8 @@ const {
   startMailSink,
   startServer,
   cpuMeter,
+  poolCpuSeconds,
+  serviceStart,
   memoryBytes,
   load,
   answered,
@@ -83,6 +85,10 @@ async function main() {
     started.push(mail);
     const context = { database, client, databaseName, logs, mail, started, results };
     await Promise.race([measure(context), overDeadline]);
+  } catch (error) {
+    // Said before cleaning up, which may itself take long (a large database to drop).
+    console.error(error);
+    process.exitCode = 1;
   } finally {
     clearTimeout(deadline);
     // At most a minute; past it, exiting kills whatever the bench started (support.js).
@@ -215,6 +221,9 @@ async function measure({ database, client, databaseName, logs, mail, started, re
       if (!results.light[name] || run.cpu < results.light[name].cpu) results.light[name] = run;
     }
   }
+  // The floor under GET /me: the same read by the driver alone, in a plain process.
+  const floors = [driverFloorRun(env), driverFloorRun(env)];
+  results.driverFloor = floors[0].cpuPerRead <= floors[1].cpuPerRead ? floors[0] : floors[1];
   const betterAuthCheck = await fetch(light.betterAuth.url, { headers: light.betterAuth.headers });
   if (!(await betterAuthCheck.json())?.session) throw new Error('Better Auth: no session');
   await betterAuth.server.stop();
@@ -292,8 +301,10 @@ async function cpuPerRequest(target, { pid, database, seconds, connections = 10,
   await load({ ...target, connections, duration: 1 });
   const counted = startCounting ? await startCounting() : undefined;
   const cpu = cpuMeter({ process: pid, database: database.pid });
+  const poolBefore = poolCpuSeconds(pid);
   const run = await load({ ...target, connections, duration: seconds });
   const used = cpu();
+  const pool = poolCpuSeconds(pid) - poolBefore;
   const received = counted ? await counted() : NaN;
   const count = answered(run);
   if (run.non2xx > 0 || run.errors > 0 || count === 0)
@@ -301,6 +312,7 @@ async function cpuPerRequest(target, { pid, database, seconds, connections = 10,
   return {
     cpu: used.process / count,
     databaseCpu: used.database / count,
+    poolCpu: pool / count,
     count,
     perSecond: run.requests.average,
     p50: run.latency.p50,
@@ -335,11 +347,24 @@ function roundTripCounter(client) {
   };
 }
 
+/** One session read by the driver alone (bench/driver-floor.js), in a process of its own. */
+function driverFloorRun(env) {
+  const run = spawnSync(process.execPath, [join(__dirname, 'driver-floor.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (run.status !== 0) throw new Error(`driver-floor.js failed: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
 /** The argon2 ceiling, measured by a process of its own with the service's environment. */
 function ceilingRun(env) {
   const run = spawnSync(process.execPath, [join(__dirname, 'argon2-ceiling.js')], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    // The allocator's settings of `npm start` too: they decide what each verify costs in memory.
+    env: { ...process.env, ...serviceStart().env, ...env },
     encoding: 'utf8',
     timeout: 120_000,
   });

@@ -75,13 +75,12 @@ process.on('exit', killChildren);
  * Starts `node <script>` with `env` (over this process's), its output in `logFile`, and waits until
  * `readyPath` answers 200. Returns its pid, url and stop().
  */
-async function startServer({
-  script,
-  env,
-  logFile,
-  readyPath,
-  nodeArgs = script === 'dist/main.js' ? serviceNodeArgs() : [],
-}) {
+async function startServer({ script, env, logFile, readyPath, nodeArgs = [] }) {
+  if (script === 'dist/main.js') {
+    const start = serviceStart();
+    env = { ...start.env, ...env };
+    nodeArgs = [...start.nodeArgs, ...nodeArgs];
+  }
   const port = await freePort();
   const log = createWriteStream(logFile);
   const child = spawn(process.execPath, [...nodeArgs, resolve(ROOT, script)], {
@@ -131,14 +130,25 @@ async function startServer({
 }
 
 /**
- * The options `npm start` gives node (package.json's start script, e.g. the young generation's
- * size): the bench runs the service as it is run in production.
+ * What `npm start` gives node (package.json's start script: the allocator's settings, the young
+ * generation's size): the bench runs the service as it is run in production.
  */
-function serviceNodeArgs() {
+function serviceStart() {
   const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-  const match = /^node((?: --?[\w-]+(?:=\S+)?)*) dist\/main\.js$/.exec(scripts.start);
-  if (!match) throw new Error(`package.json's start script is not "node [options] dist/main.js"`);
-  return match[1].split(' ').filter(Boolean);
+  const match = /^((?:[A-Z_]+=\S+ )*)node((?: --?[\w-]+(?:=\S+)?)*) dist\/main\.js$/.exec(
+    scripts.start,
+  );
+  if (!match)
+    throw new Error(
+      'package.json\'s start script is not "[VAR=value …] node [options] dist/main.js"',
+    );
+  const env = Object.fromEntries(
+    match[1]
+      .split(' ')
+      .filter(Boolean)
+      .map((assignment) => assignment.split('=')),
+  );
+  return { env, nodeArgs: match[2].split(' ').filter(Boolean) };
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -155,6 +165,24 @@ function cpuSeconds(pid) {
   // Fields after the command (which may hold spaces), from the third on.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds of a process's threads of libuv's pool (`libuv-worker`), where argon2 runs: during
+ * sign-ins, the verify's own cost in the service itself.
+ */
+function poolCpuSeconds(pid) {
+  let seconds = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() === 'libuv-worker') {
+        seconds += cpuSeconds(`${pid}/task/${tid}`);
+      }
+    } catch {
+      // A thread gone meanwhile.
+    }
+  }
+  return seconds;
 }
 
 /** A field of /proc/<pid>/status in bytes (VmRSS, VmHWM). */
@@ -215,6 +243,8 @@ module.exports = {
   startMailSink,
   startServer,
   cpuMeter,
+  poolCpuSeconds,
+  serviceStart,
   cpuSeconds,
   memoryBytes,
   load,
