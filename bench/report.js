@@ -37,6 +37,8 @@ function targetRows(r) {
     .filter(([status]) => Number(status) >= 500)
     .reduce((sum, [, count]) => sum + count, 0);
   const floodRatio = flood.during.p50 / flood.before.p50;
+  // GET /me cannot cost less than the cheapest route plus its one read.
+  const floor = light.live.cpu + r.driverFloor.cpuPerRead;
   const rows = [
     [
       'CPU per request: `GET /health/live` ÷ minimal NestJS app',
@@ -52,11 +54,16 @@ function targetRows(r) {
     ],
     [
       "`GET /me`'s floor: `GET /health/live` + the same read by the driver alone",
-      `${us(light.live.cpu)} + ${us(r.driverFloor.cpuPerRead)} = ${us(light.live.cpu + r.driverFloor.cpuPerRead)} (${ratio((light.live.cpu + r.driverFloor.cpuPerRead) / light.live.cpu)} × live)`,
+      `${us(light.live.cpu)} + ${us(r.driverFloor.cpuPerRead)} = ${us(floor)} (${ratio(floor / light.live.cpu)} × live, ${ratio(floor / light.betterAuth.cpu)} × Better Auth's)`,
       '–',
-      r.driverFloor.cpuPerRead > light.live.cpu
-        ? 'the target above is below it'
-        : 'the target above is above it',
+      `under it: ${
+        [
+          floor > 2 * light.live.cpu && '≤ 2 × live',
+          floor > 0.25 * light.betterAuth.cpu && "≤ 0.25 × Better Auth's",
+        ]
+          .filter(Boolean)
+          .join(', ') || 'neither target'
+      }`,
     ],
     [
       'CPU per password sign-in, outside its argon2 verify',
@@ -135,7 +142,7 @@ function targetRows(r) {
 function rawFigures(r) {
   const { light, empty, ceiling, flood, burst, userinfo, exchange, tokenCheck } = r;
   const per = (run) =>
-    `${us(run.cpu)} per request (database ${Number.isNaN(run.databaseCpu) ? 'not on this machine' : us(run.databaseCpu)}); ${run.count} requests, ${run.perSecond?.toFixed(0) ?? '–'}/s, p50 ${run.p50} ms`;
+    `${us(run.cpu)} per request (${us(run.rawCpu)} less ${(run.idlePerSecond * 1000).toFixed(0)} ms/s of idle work; database ${Number.isNaN(run.databaseCpu) ? 'not on this machine' : us(run.databaseCpu)}); ${run.count} requests, ${run.perSecond?.toFixed(0) ?? '–'}/s, p50 ${run.p50} ms`;
   const growth = (label, figures) => [
     `${label}`,
     `  GET /me                : ${per(figures.me)}; ${figures.me.roundTrips.toFixed(2)} round trips each`,

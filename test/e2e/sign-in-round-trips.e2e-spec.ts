@@ -1,10 +1,10 @@
-import { mongo } from 'mongoose';
 import request from 'supertest';
 import { accountKeyOfLogin, accountKeyOfUser } from '../../src/sign-in/limits/account-key';
 import { signInFailureId } from '../../src/sign-in/limits/sign-in-failures';
 import { accountChecks, StoredChecks } from '../support/check-counts';
 import { GOOD_PASSWORD, newAccount, register, sessionCookie } from '../support/accounts';
 import { testServerUri, withDatabase } from '../support/mongo-uri';
+import { commandsDuring } from '../support/commands';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
 
 const WRONG = 'a wrong guess of a password';
@@ -23,35 +23,6 @@ function monitoredApp(database: string): Promise<TestApp> {
       TRUST_PROXY: 'loopback',
     },
   });
-}
-
-/**
- * The collections a sign-in, a session check or a password check reads or writes. Commands to
- * others (the outbox workers poll theirs meanwhile) are not the request's; the drivers' own
- * monitoring (`hello`) is not reported as commands.
- */
-const REQUEST_COLLECTIONS = ['rate_limits', 'users', 'sign_in_failures', 'events', 'sessions'];
-
-/** Each command `t` sends to those collections while `work` runs: its name and collections. */
-async function commandsDuring(t: TestApp, work: () => Promise<unknown>): Promise<string[]> {
-  const commands: string[] = [];
-  const client = t.db.getClient();
-  const listener = ({ commandName, command }: mongo.CommandStartedEvent) => {
-    const collections =
-      commandName === 'bulkWrite'
-        ? (command.nsInfo as { ns: string }[]).map(({ ns }) => ns.split('.').slice(1).join('.'))
-        : [command[commandName] as string];
-    if (collections.some((name) => REQUEST_COLLECTIONS.includes(name))) {
-      commands.push(`${commandName} ${collections.join(', ')}`);
-    }
-  };
-  client.on('commandStarted', listener);
-  try {
-    await work();
-  } finally {
-    client.off('commandStarted', listener);
-  }
-  return commands;
 }
 
 /** A request's answer and the commands sent for it. */

@@ -1,4 +1,4 @@
-import { mongo, Types } from 'mongoose';
+import { Types } from 'mongoose';
 import request from 'supertest';
 import { SignInRecord } from '../../src/sign-in/sign-in-record';
 import { SignInWrites } from '../../src/sign-in/sign-in-writes';
@@ -11,6 +11,7 @@ import { UsersRepository } from '../../src/users/users.repository';
 import { GOOD_PASSWORD, newAccount, register, sessionCookie } from '../support/accounts';
 import { testServerUri, withDatabase } from '../support/mongo-uri';
 import { newIdentity, SocialWorld, startSocialWorld } from '../support/social';
+import { commandsDuring } from '../support/commands';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
 import { EventsConfig, eventsConfig } from '../../src/audit/events/events-config';
 
@@ -29,34 +30,6 @@ function monitoredApp(overrides: { provide: unknown; useValue: unknown }[] = [])
       SIGN_IN_LOCK_AFTER_FAILURES: '3',
     },
   });
-}
-
-/** The collections a sign-in reads or writes (the mail outbox's worker polls meanwhile). */
-const SIGN_IN_COLLECTIONS = ['rate_limits', 'users', 'sign_in_failures', 'events', 'sessions'];
-
-/**
- * Each command the app sends to a sign-in's collections while `work` runs: its name and the
- * collections it goes to.
- */
-async function commandsDuring(t: TestApp, work: () => Promise<unknown>): Promise<string[]> {
-  const commands: string[] = [];
-  const client = t.db.getClient();
-  const listener = ({ commandName, command }: mongo.CommandStartedEvent) => {
-    const collections =
-      commandName === 'bulkWrite'
-        ? (command.nsInfo as { ns: string }[]).map(({ ns }) => ns.split('.').slice(1).join('.'))
-        : [command[commandName] as string];
-    if (collections.some((name) => SIGN_IN_COLLECTIONS.includes(name))) {
-      commands.push(`${commandName} ${collections.join(', ')}`);
-    }
-  };
-  client.on('commandStarted', listener);
-  try {
-    await work();
-  } finally {
-    client.off('commandStarted', listener);
-  }
-  return commands;
 }
 
 /**
