@@ -338,6 +338,7 @@ async function cpuPerRequest(
   return {
     cpu: Math.max(0, used.process - idleDuring) / count,
     rawCpu: used.process / count,
+    idleShare: Math.min(1, idleDuring / used.process),
     idlePerSecond,
     databaseCpu: used.database / count,
     poolCpu: pool / count,
@@ -406,12 +407,16 @@ function ceilingRun(env) {
  */
 async function growthFigures({ service, me, admin, database, roundTrips, signInAccounts }) {
   const figures = {};
-  figures.me = await cpuPerRequest(me, {
-    pid: service.pid,
-    database,
-    seconds: SECONDS,
-    roundTrips,
-  });
+  // Two rounds, the cheaper counts, as for the cheap routes.
+  for (let round = 0; round < 2; round++) {
+    const run = await cpuPerRequest(me, {
+      pid: service.pid,
+      database,
+      seconds: SECONDS,
+      roundTrips,
+    });
+    if (!figures.me || run.cpu < figures.me.cpu) figures.me = run;
+  }
   // Sign-ins, one account after another, two per core at once (twice ARGON2_MAX_CONCURRENCY's
   // default, so that argon2 always has the next waiting); two rounds, the cheaper counts.
   let next = 0;
