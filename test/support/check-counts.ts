@@ -1,17 +1,11 @@
 import { Types } from 'mongoose';
 import { MongoThrottlerStorage } from '../../src/platform/rate-limits/mongo-throttler.storage';
 import { AccountAttempts } from '../../src/sign-in/limits/account-attempts';
+import type { CheckCountFields } from '../../src/sign-in/limits/check-counts';
 import type { TestApp } from './test-app';
 
 /** An account's password-check counts as stored on its record (`signInChecks`). */
-export interface StoredChecks {
-  failures: number;
-  retryAt: Date | null;
-  attempt: string | null;
-  checks: number;
-  checksUntil: Date | null;
-  expiresAt: Date | null;
-}
+export type StoredChecks = CheckCountFields;
 
 /** The counts on the account's record (null before its first check). */
 export async function accountChecks(t: TestApp, userId: string): Promise<StoredChecks | null> {
