@@ -5,6 +5,7 @@ import { accountChecks, StoredChecks } from '../support/check-counts';
 import { GOOD_PASSWORD, newAccount, register, sessionCookie } from '../support/accounts';
 import { testServerUri, withDatabase } from '../support/mongo-uri';
 import { commandsDuring } from '../support/commands';
+import { PasswordHasher } from '../../src/sign-in/methods/password/password-hasher.service';
 import { createTestApp, newDatabaseName, TestApp } from '../support/test-app';
 
 const WRONG = 'a wrong guess of a password';
@@ -71,18 +72,47 @@ describe('a sign-in’s and a session check’s round trips', () => {
     }
   });
 
-  it('a login that matches no account is counted in sign_in_failures, answering as an account', async () => {
+  /** A sign-in's answer, its commands, and those sent before its password verification began. */
+  async function commandsBeforeVerifying(send: () => request.Test) {
+    const hasher = t.app.get(PasswordHasher);
+    const verifyPassword = hasher.verify.bind(hasher);
+    let beforeVerifying: string[] | undefined;
+    let response!: request.Response;
+    const commands = await commandsDuring(t, async (sentSoFar) => {
+      const watch = jest.spyOn(hasher, 'verify').mockImplementation((...args) => {
+        beforeVerifying = [...sentSoFar];
+        return verifyPassword(...args);
+      });
+      try {
+        response = await send();
+      } finally {
+        watch.mockRestore();
+      }
+    });
+    return { response, commands, beforeVerifying };
+  }
+
+  it('a login that matches no account is counted in sign_in_failures while its password is verified: its answer comes as late as an account’s', async () => {
+    const { account } = await register(t.http, newAccount());
+    // An account's wrong password: its count found and admitted, the verification, the failure.
+    const known = await commandsBeforeVerifying(signIn(account.email, WRONG));
+    expect(known.response.status).toBe(401);
+    expect(known.beforeVerifying).toEqual(['insert rate_limits', 'findAndModify users']);
+    expect(known.commands).toEqual([...known.beforeVerifying!, 'insert events']);
+
+    // A login never seen: its record is created while the verification runs, not before it.
     const login = `nobody_else_${Date.now()}`;
-    const ip = nextAddress();
-    await signIn(login, WRONG, ip)().expect(401);
-    const { response, commands } = await answerAndCommands(t, signIn(login, WRONG, ip));
-    expect(response.status).toBe(401);
-    expect(response.body.error.code).toBe('INVALID_CREDENTIALS');
-    expect(commands.slice(0, 3)).toEqual([
-      'findAndModify rate_limits',
-      'findAndModify users',
-      'findAndModify sign_in_failures',
-    ]);
+    for (const attempt of [1, 2]) {
+      const unknown = await commandsBeforeVerifying(signIn(login, WRONG));
+      expect(unknown.response.status).toBe(401);
+      expect(unknown.response.body).toEqual(known.response.body);
+      expect(unknown.beforeVerifying).toEqual(known.beforeVerifying);
+      expect(unknown.commands).toContain('findAndModify sign_in_failures');
+      const record = await t.db
+        .collection('sign_in_failures')
+        .findOne({ _id: signInFailureId(accountKeyOfLogin(login)) as never });
+      expect(record?.failures).toBe(attempt);
+    }
   });
 });
 

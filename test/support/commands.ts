@@ -9,10 +9,14 @@ import type { TestApp } from './test-app';
 const REQUEST_COLLECTIONS = ['rate_limits', 'users', 'sign_in_failures', 'events', 'sessions'];
 
 /**
- * Each command `t` sends to those collections while `work` runs, as `<command> <collections>`.
- * `t` must be started with `monitorCommands=true` in its MONGODB_URI.
+ * Each command `t` sends to those collections while `work` runs, as `<command> <collections>`;
+ * `work` is given the list as it grows. `t` must be started with `monitorCommands=true` in its
+ * MONGODB_URI.
  */
-export async function commandsDuring(t: TestApp, work: () => Promise<unknown>): Promise<string[]> {
+export async function commandsDuring(
+  t: TestApp,
+  work: (sentSoFar: readonly string[]) => Promise<unknown>,
+): Promise<string[]> {
   const commands: string[] = [];
   const client = t.db.getClient();
   const listener = ({ commandName, command }: mongo.CommandStartedEvent) => {
@@ -26,7 +30,7 @@ export async function commandsDuring(t: TestApp, work: () => Promise<unknown>): 
   };
   client.on('commandStarted', listener);
   try {
-    await work();
+    await work(commands);
   } finally {
     client.off('commandStarted', listener);
   }

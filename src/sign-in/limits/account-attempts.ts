@@ -63,11 +63,12 @@ interface CountsStore {
  *  - at most SIGN_IN_RATE_LIMIT checks a minute, failed or not.
  * An account's counts live on its own record (`signInChecks`), so that a sign-in finds the account
  * by its login and admits the check in one update (CheckCounts). A login that matches no account is
- * counted exactly alike in `sign_in_failures` (one more round trip), its record forgotten minutes
- * after the last check (FORGET_UNKNOWN_LOGIN_AFTER_MS) so that made-up logins do not fill the
- * database. A refused check costs no argon2 work, and once refused, an account (by its id and by the
- * login typed) is refused from this instance's memory until its wait or minute ends, with no round
- * trip; a lock is remembered for REMEMBER_LOCK_MS.
+ * counted exactly alike in `sign_in_failures`, while its password verification runs (so the answer
+ * takes as long), its record forgotten minutes after the last check (FORGET_UNKNOWN_LOGIN_AFTER_MS)
+ * so that made-up logins do not fill the database. A refused check of an account costs no argon2
+ * work, and once refused, an account (by its id and by the login typed) is refused from this
+ * instance's memory until its wait or minute ends, with no round trip; a lock is remembered for
+ * REMEMBER_LOCK_MS.
  */
 @Injectable()
 export class AccountAttempts implements OnModuleInit {
@@ -105,7 +106,11 @@ export class AccountAttempts implements OnModuleInit {
   ): Promise<LoginCheck> {
     const loginKey = accountKeyOfLogin(login);
     this.refuseRemembered(loginKey);
-    const { user, key, admission, store } = await this.admitLogin(login, loginKey);
+    const admitted = await this.admitLogin(login, loginKey);
+    if (admitted === null) {
+      return { ...(await this.checkUnknownLogin(loginKey, () => verify(null, loginKey))), user: null };
+    }
+    const { user, key, admission, store } = admitted;
     if (!admission.admitted) {
       this.remember(key, admission);
       if (key !== loginKey) this.remember(loginKey, admission, key);
@@ -174,7 +179,40 @@ export class AccountAttempts implements OnModuleInit {
     return { matches, locked: admission.failures === this.config.SIGN_IN_LOCK_AFTER_FAILURES };
   }
 
-  /** The account a login names, if any, and the admission of its check, in one update when it can. */
+  /**
+   * A login that names no account, after the one round trip that found none: its check is counted
+   * in `sign_in_failures` while the password verification runs, so that the answer comes as late as
+   * an account's (one round trip, the verification, the failure's write), and the round trips that
+   * counting takes (up to three, the first time) do not tell which logins exist. A refusal still
+   * answers as soon as it is known; the verification started goes on unseen (once per instance and
+   * login: the refusal is remembered).
+   */
+  private async checkUnknownLogin(
+    loginKey: AccountKey,
+    verify: () => Promise<boolean>,
+  ): Promise<PasswordCheck> {
+    const verifying = verify();
+    const counting = this.admitElsewhere(loginKey);
+    let admitted: Awaited<typeof counting>;
+    try {
+      admitted = await counting;
+    } catch (error) {
+      verifying.catch(() => undefined);
+      throw error;
+    }
+    const { admission, store } = admitted;
+    if (!admission.admitted) {
+      verifying.catch(() => undefined);
+      this.remember(loginKey, admission);
+      throw this.refusal(admission);
+    }
+    return this.verdict(admission, store, () => verifying, undefined);
+  }
+
+  /**
+   * The account a login names and the admission of its check, in one update when it can; null when
+   * the login names no account (checkUnknownLogin counts it).
+   */
   private async admitLogin(login: string, loginKey: AccountKey) {
     const now = new Date();
     const attempt = randomUUID();
@@ -182,9 +220,7 @@ export class AccountAttempts implements OnModuleInit {
       { login },
       this.counts.admitting('account', now, attempt),
     );
-    if (found === null) {
-      return { user: null, key: loginKey, ...(await this.admitElsewhere(loginKey)) };
-    }
+    if (found === null) return null;
     if (found === 'unrecordable') {
       const user = await this.users.findByLogin(login);
       if (user === null) return { user, key: loginKey, ...(await this.admitElsewhere(loginKey)) };
