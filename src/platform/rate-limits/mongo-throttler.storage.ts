@@ -82,46 +82,7 @@ export class MongoThrottlerStorage implements ThrottlerStorage, OnModuleInit {
     blockDuration: number,
   ): Promise<RateLimit> {
     const later = (ms: number) => new Date(now.getTime() + ms);
-    // Without a block duration, going over the limit blocks until the window ends.
-    const blockEnd = blockDuration > 0 ? later(blockDuration) : '$windowEndsAt';
-    const update = [
-      {
-        $set: {
-          _blocked: { $gt: ['$blockedUntil', now] },
-          // The window is over, or a block (now over) ended it: start afresh.
-          _fresh: {
-            $or: [
-              { $not: [{ $gt: ['$windowEndsAt', now] }] },
-              { $ne: [{ $ifNull: ['$blockedUntil', null] }, null] },
-            ],
-          },
-        },
-      },
-      {
-        $set: {
-          hits: {
-            $cond: ['$_blocked', '$hits', { $cond: ['$_fresh', 1, { $add: ['$hits', 1] }] }],
-          },
-          windowEndsAt: {
-            $cond: [{ $or: ['$_blocked', { $not: ['$_fresh'] }] }, '$windowEndsAt', later(ttl)],
-          },
-          blockedUntil: { $cond: ['$_blocked', '$blockedUntil', null] },
-        },
-      },
-      {
-        $set: {
-          blockedUntil: {
-            $cond: [
-              { $and: [{ $not: ['$_blocked'] }, { $gt: ['$hits', limit] }] },
-              blockEnd,
-              '$blockedUntil',
-            ],
-          },
-        },
-      },
-      { $set: { expiresAt: { $max: ['$windowEndsAt', '$blockedUntil'] } } },
-      { $unset: ['_blocked', '_fresh'] },
-    ];
+    const update = hitCounting(now, ttl, limit, blockDuration);
     // The record the update makes of none: this hit counted in a new window (over a limit of 0,
     // blocked at once).
     const windowEndsAt = later(ttl);
@@ -155,4 +116,58 @@ export class MongoThrottlerStorage implements ThrottlerStorage, OnModuleInit {
     }
     throw new Error('The record kept vanishing while being created');
   }
+}
+
+/**
+ * The update pipeline of one hit on a key's record at `now`: starts a new window of `ttl` ms when
+ * the last one has ended, counts the hit, and blocks the key for `blockDuration` ms (or until the
+ * window ends) once it goes over `limit`. A blocked hit is not counted.
+ */
+export function hitCounting(
+  now: Date,
+  ttl: number,
+  limit: number,
+  blockDuration: number,
+): Record<string, unknown>[] {
+  const later = (ms: number) => new Date(now.getTime() + ms);
+  // Without a block duration, going over the limit blocks until the window ends.
+  const blockEnd = blockDuration > 0 ? later(blockDuration) : '$windowEndsAt';
+  return [
+    {
+      $set: {
+        _blocked: { $gt: ['$blockedUntil', now] },
+        // The window is over, or a block (now over) ended it: start afresh.
+        _fresh: {
+          $or: [
+            { $not: [{ $gt: ['$windowEndsAt', now] }] },
+            { $ne: [{ $ifNull: ['$blockedUntil', null] }, null] },
+          ],
+        },
+      },
+    },
+    {
+      $set: {
+        hits: {
+          $cond: ['$_blocked', '$hits', { $cond: ['$_fresh', 1, { $add: ['$hits', 1] }] }],
+        },
+        windowEndsAt: {
+          $cond: [{ $or: ['$_blocked', { $not: ['$_fresh'] }] }, '$windowEndsAt', later(ttl)],
+        },
+        blockedUntil: { $cond: ['$_blocked', '$blockedUntil', null] },
+      },
+    },
+    {
+      $set: {
+        blockedUntil: {
+          $cond: [
+            { $and: [{ $not: ['$_blocked'] }, { $gt: ['$hits', limit] }] },
+            blockEnd,
+            '$blockedUntil',
+          ],
+        },
+      },
+    },
+    { $set: { expiresAt: { $max: ['$windowEndsAt', '$blockedUntil'] } } },
+    { $unset: ['_blocked', '_fresh'] },
+  ];
 }

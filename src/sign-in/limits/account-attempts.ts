@@ -108,7 +108,10 @@ export class AccountAttempts implements OnModuleInit {
     this.refuseRemembered(loginKey);
     const admitted = await this.admitLogin(login, loginKey);
     if (admitted === null) {
-      return { ...(await this.checkUnknownLogin(loginKey, () => verify(null, loginKey))), user: null };
+      return {
+        ...(await this.checkUnknownLogin(loginKey, () => verify(null, loginKey))),
+        user: null,
+      };
     }
     const { user, key, admission, store } = admitted;
     if (!admission.admitted) {
