@@ -29,8 +29,8 @@ export class SignInWrites {
    */
   async write(record: SignInRecord, client: SessionClient): Promise<StartingSession> {
     const { user, proof } = record;
-    const started = await this.sessions.starting(user._id, proof, client);
-    const event = record.audited ? [await this.signInEvent(record)] : [];
+    const started = this.sessions.starting(user._id, proof, client);
+    const event = record.audited ? [this.signInEvent(record)] : [];
     const writes = [
       ...record.writes,
       ...event,
@@ -56,7 +56,7 @@ export class SignInWrites {
   }
 
   /** `sign_in.succeeded`, saying how: the method, its provider, and the second factor if any. */
-  private signInEvent({ user, proof }: SignInRecord): Promise<InsertOneWrite> {
+  private signInEvent({ user, proof }: SignInRecord): InsertOneWrite {
     return this.events.recording({
       type: 'sign_in.succeeded',
       userId: user._id,

@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, {
   isValidObjectId,
+  mongo,
   Model,
   PipelineStage,
   QueryFilter,
@@ -10,8 +11,9 @@ import mongoose, {
   UpdateWithAggregationPipeline,
 } from 'mongoose';
 import { AppError } from '../platform/http/app-error';
+import { driverCollection } from '../platform/database/driver-collection';
 import { Migrations } from '../platform/database/migrations';
-import { inTransaction } from '../platform/database/transactions';
+import { currentTransaction, inTransaction } from '../platform/database/transactions';
 import { UpdateOneWrite } from '../platform/database/write-batches';
 import { duplicateKeyField } from './duplicate-key';
 import { normaliseEmail, normaliseUsername, usernameCandidates } from './identifiers';
@@ -188,27 +190,24 @@ export class UsersRepository implements OnModuleInit {
    * (an update pipeline over its `signInChecks`: AccountAttempts) in the same atomic operation;
    * null when there is none. 'unrecordable' when the validator refuses the update (a record edited
    * by hand that breaks it accepts no update until it is fixed). Not a change of the account:
-   * `updatedAt` stays.
+   * `updatedAt` stays. Sent by the driver itself (in the current transaction, as mongoose would):
+   * there is nothing to cast, and mongoose's query would copy and walk the long pipeline.
    */
   async checkingSignIn(
     account: { login: string } | { id: Types.ObjectId },
     update: Record<string, unknown>[],
   ): Promise<User | null | 'unrecordable'> {
-    const filter: QueryFilter<User> =
+    const filter: mongo.Filter<User> =
       'id' in account
         ? { _id: account.id }
         : account.login.includes('@')
           ? { email: normaliseEmail(account.login) }
           : { username: normaliseUsername(account.login) };
     try {
-      return await this.users
-        .findOneAndUpdate(filter, update, {
-          returnDocument: 'after',
-          updatePipeline: true,
-          timestamps: false,
-        })
-        .lean<User>()
-        .exec();
+      return await driverCollection(this.users).findOneAndUpdate(filter, update, {
+        returnDocument: 'after',
+        session: currentTransaction(),
+      });
     } catch (error) {
       if ((error as { code?: unknown }).code === DOCUMENT_VALIDATION_FAILURE) return 'unrecordable';
       throw error;

@@ -139,7 +139,7 @@ describe('the one sign-in door', () => {
     const count = (collection: string) => db.collection(collection).countDocuments({ userId: _id });
     const [sessionsBefore, eventsBefore] = [await count('sessions'), await count('events')];
     // What a method that forgot to check would hand over: the proof and its audit event.
-    const event = await world.t.app.get(EventsService).recording({
+    const event = world.t.app.get(EventsService).recording({
       type: 'sign_in.succeeded',
       userId: _id,
       details: { method: 'password' },

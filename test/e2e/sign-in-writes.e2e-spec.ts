@@ -6,6 +6,8 @@ import { ServerFeatures } from '../../src/platform/database/server-features';
 import { Transactions } from '../../src/platform/database/transactions';
 import { WriteBatches } from '../../src/platform/database/write-batches';
 import { EventsService } from '../../src/audit/events/events.service';
+import { AccountEvent } from '../../src/audit/events/event.schema';
+import { Session } from '../../src/sign-in/sessions/session.schema';
 import { User } from '../../src/users/schemas/user.schema';
 import { UsersRepository } from '../../src/users/users.repository';
 import { GOOD_PASSWORD, newAccount, register, sessionCookie } from '../support/accounts';
@@ -115,6 +117,19 @@ describe.each([
         t.app.get<EventsConfig>(eventsConfig.KEY).EVENTS_RETENTION_DAYS * 24 * 3600 * 1000;
       const { at, expiresAt } = event as unknown as { at: Date; expiresAt: Date };
       expect(expiresAt.getTime() - at.getTime()).toBe(retentionMs);
+      // Built as plain documents: as their schemas would have them, casts and all.
+      const session = await t.db.collection('sessions').findOne({}, { sort: { createdAt: -1 } });
+      for (const [model, stored] of [
+        [Session.name, session],
+        [AccountEvent.name, event],
+      ] as const) {
+        const Model = t.db.model<unknown>(model);
+        const built = new Model(stored);
+        await expect(built.validate()).resolves.toBeUndefined();
+        expect(built.toObject({ depopulate: true, virtuals: false, transform: false })).toEqual(
+          stored,
+        );
+      }
       const stored = await users().findOne({ _id: new Types.ObjectId(user.id) });
       expect(stored?.lastSignInAt).toBeInstanceOf(Date);
       expect(Date.now() - (stored?.lastSignInAt as Date).getTime()).toBeLessThan(60_000);
@@ -173,7 +188,7 @@ describe.each([
       await expect(
         t.app.get(Transactions).run(async () => {
           await t.app.get(WriteBatches).write([
-            await t.app.get(EventsService).recording({
+            t.app.get(EventsService).recording({
               type: 'sign_in.succeeded',
               userId: _id,
               details: { method: 'password' },

@@ -4,7 +4,7 @@ import mongoose, { Model, QueryFilter, Types } from 'mongoose';
 import { createHash } from 'node:crypto';
 import { Transactions } from '../../platform/database/transactions';
 import { updateOrCreate } from '../../platform/database/update-or-create';
-import { buildDocument, InsertOneWrite } from '../../platform/database/write-batches';
+import { InsertOneWrite, plainDocument } from '../../platform/database/write-batches';
 import { WebhookType } from '../webhooks/webhook-message.schema';
 import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { AccountEvent, Actor, EventType } from './event.schema';
@@ -150,14 +150,12 @@ export class EventsService {
    * record() as a write to send with others (WriteBatches), for an event no other backend hears
    * of: the document is the one record() would insert, built and validated now.
    */
-  async recording(event: NewEvent): Promise<InsertOneWrite> {
+  recording(event: NewEvent): InsertOneWrite {
     if (WEBHOOK_OF[event.type]) {
       throw new Error(`A ${event.type} event sends a webhook: record it with record()`);
     }
-    return {
-      target: this.events,
-      insertOne: await buildDocument(this.events, this.newDocument(event)),
-    };
+    const document: AccountEvent = { _id: new Types.ObjectId(), ...this.newDocument(event) };
+    return { target: this.events, insertOne: plainDocument(document) };
   }
 
   private async write(event: NewEvent): Promise<AccountEvent> {

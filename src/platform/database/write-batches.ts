@@ -128,6 +128,21 @@ export async function buildDocument<T>(model: mongoose.Model<T>, fields: object)
   return document.toObject({ depopulate: true, virtuals: false, transform: false }) as T;
 }
 
+/**
+ * A document to insert as it is: for records built in code from typed values only (a session, an
+ * audit event), whose TypeScript type is their schema. Building and validating them as mongoose
+ * documents cost a sign-in about 0.4 ms of CPU and could find nothing the compiler did not; the
+ * tests check such records against their schemas. Fields left undefined are dropped, as mongoose
+ * drops them (the driver would store null).
+ */
+export function plainDocument<T extends object>(fields: T): T {
+  const document: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    if (value !== undefined) document[name] = value;
+  }
+  return document as T;
+}
+
 function namespaceOf({ db, collection }: BatchTarget): string {
   return `${db.name}.${collection.collectionName}`;
 }

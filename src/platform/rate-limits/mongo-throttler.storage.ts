@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Model } from 'mongoose';
+import { driverCollection } from '../database/driver-collection';
 import { BlockMemory } from './block-memory';
 import { RateLimit } from './rate-limit.schema';
 
@@ -66,7 +67,7 @@ export class MongoThrottlerStorage implements ThrottlerStorage, OnModuleInit {
   /** Inserts `record`; null when a record with its id exists already. */
   private async inserted(record: RateLimit): Promise<RateLimit | null> {
     try {
-      await this.limits.collection.insertOne(record as never);
+      await driverCollection(this.limits).insertOne(record);
       return record;
     } catch (error) {
       if ((error as { code?: unknown } | null)?.code === 11000) return null;
@@ -96,11 +97,11 @@ export class MongoThrottlerStorage implements ThrottlerStorage, OnModuleInit {
         blockedUntil,
         expiresAt: blockedUntil && blockedUntil > windowEndsAt ? blockedUntil : windowEndsAt,
       });
+    // By the driver itself: mongoose's query would copy and walk the pipeline on every hit.
     const counted = (): Promise<RateLimit | null> =>
-      this.limits
-        .findOneAndUpdate({ _id: id }, update, { returnDocument: 'after', updatePipeline: true })
-        .lean<RateLimit>()
-        .exec();
+      driverCollection(this.limits).findOneAndUpdate({ _id: id }, update, {
+        returnDocument: 'after',
+      });
     // One round trip either way: a key counted here in a window still open has its record, so it
     // is counted; any other most likely has none (a person's first attempt), so it is inserted
     // with this hit counted. A guess that turns out wrong costs the other step (a duplicate key,

@@ -1,6 +1,8 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
+import { driverCollection } from '../../platform/database/driver-collection';
+import { currentTransaction } from '../../platform/database/transactions';
 import { createHash, randomUUID } from 'node:crypto';
 import { updateOrCreate } from '../../platform/database/update-or-create';
 import { UpdateOneWrite } from '../../platform/database/write-batches';
@@ -45,11 +47,13 @@ export class SignInFailures implements OnModuleInit {
     const attempt = randomUUID();
     const update = this.counts.admitting(counted, now, attempt);
     const record = await updateOrCreate(
+      // By the driver itself (in the current transaction, as mongoose would): mongoose's query
+      // would copy and walk the pipeline on every check.
       () =>
-        this.records
-          .findOneAndUpdate({ _id: id }, update, { returnDocument: 'after', updatePipeline: true })
-          .lean<SignInFailure>()
-          .exec(),
+        driverCollection(this.records).findOneAndUpdate({ _id: id }, update, {
+          returnDocument: 'after',
+          session: currentTransaction(),
+        }),
       () =>
         this.records.create({
           _id: id,

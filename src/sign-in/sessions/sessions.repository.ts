@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { Model, PipelineStage, QueryFilter, Types } from 'mongoose';
 import { randomBytes } from 'node:crypto';
 import { Migrations } from '../../platform/database/migrations';
-import { buildDocument, InsertOneWrite } from '../../platform/database/write-batches';
+import { InsertOneWrite, plainDocument } from '../../platform/database/write-batches';
 import type { SecondFactor } from '../two-step/second-factor';
 import type { WayIn } from '../methods/sign-in-methods';
 import { Session, SessionMethod } from './session.schema';
@@ -80,9 +80,9 @@ export class SessionsRepository implements OnModuleInit {
     await this.sessions.init();
   }
 
-  /** The record as it will be stored, built and validated now, and its insert (for WriteBatches). */
-  async building(fields: Session): Promise<{ session: Session; write: InsertOneWrite }> {
-    const session = await buildDocument(this.sessions, fields);
+  /** The record as it will be stored, and its insert (for WriteBatches). */
+  building(fields: Session): { session: Session; write: InsertOneWrite } {
+    const session = plainDocument(fields);
     return { session, write: { target: this.sessions, insertOne: session } };
   }
 

@@ -101,17 +101,17 @@ export class SessionsService {
 
   /**
    * A new session, to be inserted with the sign-in's other writes (`write`, for WriteBatches): its
-   * token for the cookie and the record as it will be stored, built and validated now.
+   * token for the cookie and the record as it will be stored.
    */
-  async starting(
+  starting(
     userId: Types.ObjectId,
     proof: SignInProof,
     client: SessionClient = {},
-  ): Promise<StartingSession> {
+  ): StartingSession {
     const token = newToken();
     const now = new Date();
     const absoluteExpiresAt = new Date(now.getTime() + this.absoluteMs);
-    const { session, write } = await this.sessions.building({
+    const { session, write } = this.sessions.building({
       _id: randomBytes(16).toString('base64url'),
       publicId: newPublicId(),
       tokenHash: hashToken(token),
