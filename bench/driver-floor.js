@@ -44,17 +44,21 @@ async function sessionRead(db) {
  * A password sign-in's commands: the client's count (findAndModify, the throttle's pipeline), the
  * account found by its login with its check admitted (findAndModify, the limits' pipeline), and
  * the writes of a success in one bulkWrite: the failures set back, the event, the session, the
- * last sign-in. The event and session are copies of ones the service wrote.
+ * last sign-in. The account, event and session are copies of ones the service wrote, into a
+ * database of the floor's own (`<database>_floor`, dropped at the end).
  */
-async function signIn(db, client) {
+async function signIn(source, client) {
   const { hitCounting } = require(join(DIST, 'platform/rate-limits/mongo-throttler.storage.js'));
   const { CheckCounts } = require(join(DIST, 'sign-in/limits/check-counts.js'));
   const login = process.env.FLOOR_LOGIN;
-  const users = db.collection('users');
-  const user = await users.findOne({ username: login });
-  const event = await db.collection('events').findOne({ type: 'sign_in.succeeded' });
-  const session = await db.collection('sessions').findOne({});
+  const user = await source.collection('users').findOne({ username: login });
+  const event = await source.collection('events').findOne({ type: 'sign_in.succeeded' });
+  const session = await source.collection('sessions').findOne({});
   if (!user || !event || !session) throw new Error(`no account ${login}, event or session to copy`);
+  const db = client.db(`${source.databaseName}_floor`);
+  await db.dropDatabase();
+  const users = db.collection('users');
+  await users.insertOne(user);
   // The limits' numbers change no command's size; these admit every check.
   const counts = new CheckCounts(
     {
@@ -70,6 +74,7 @@ async function signIn(db, client) {
   const namespace = (collection) => `${db.databaseName}.${collection}`;
   return {
     concurrency: 4,
+    done: () => db.dropDatabase(),
     once: async () => {
       const now = new Date();
       await db
@@ -129,7 +134,7 @@ async function main() {
   if (!mode) throw new Error(`mode: one of ${Object.keys(MODES).join(', ')}`);
   const client = await new mongo.MongoClient(process.env.MONGODB_URI).connect();
   try {
-    const { concurrency, once } = await mode(client.db(), client);
+    const { concurrency, once, done } = await mode(client.db(), client);
     const run = async (until) => {
       let count = 0;
       await Promise.all(
@@ -150,6 +155,7 @@ async function main() {
     const started = Date.now();
     const count = await run(started + SECONDS * 1000);
     const used = cpuSeconds() - before - idlePerSecond * ((Date.now() - started) / 1000);
+    await done?.();
     process.stdout.write(
       JSON.stringify({ count, concurrency, idlePerSecond, cpuPerRequest: used / count }) + '\n',
     );
