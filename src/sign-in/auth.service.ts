@@ -116,7 +116,7 @@ export class AuthService {
     const deferred: BatchWrite[] = [];
     const { user, matches, locked } = await this.attempts.checkLogin(
       login,
-      (found, key) => this.hasher.verify(found?.passwordHash, password, key),
+      (found, key, signal) => this.hasher.verify(found?.passwordHash, password, key, signal),
       // A disabled account signs in nowhere: its right password sets the failures back at once.
       (found) => (found?.disabled === true ? undefined : deferred),
     );

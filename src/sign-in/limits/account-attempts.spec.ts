@@ -133,6 +133,20 @@ describe('AccountAttempts.check', () => {
     ]);
   });
 
+  it('verifies a login that matches no account while counting it; a refusal drops the verification if it waits', async () => {
+    const retryAt = new Date(Date.now() + 30_000);
+    const { attempts } = setup({ admitted: false, refusal: 'waiting', retryAt });
+    const signals: AbortSignal[] = [];
+    const verify = (_user: unknown, _key: unknown, signal?: AbortSignal) => {
+      signals.push(signal!);
+      return new Promise<boolean>(() => undefined);
+    };
+    const error = await refusal(attempts.checkLogin('nobody_here', verify, () => undefined));
+    expect(error.code).toBe('TOO_MANY_REQUESTS');
+    expect(signals).toHaveLength(1);
+    expect(signals[0].aborted).toBe(true);
+  });
+
   it('refuses an account that has had its checks this minute until the minute ends', async () => {
     const retryAt = new Date(Date.now() + 41_200);
     const { attempts } = setup({ admitted: false, refusal: 'minute', retryAt });

@@ -101,17 +101,17 @@ export class AccountAttempts implements OnModuleInit {
    */
   async checkLogin(
     login: string,
-    verify: (user: User | null, key: AccountKey) => Promise<boolean>,
+    verify: (user: User | null, key: AccountKey, signal?: AbortSignal) => Promise<boolean>,
     deferFor: (user: User | null) => BatchWrite[] | undefined,
   ): Promise<LoginCheck> {
     const loginKey = accountKeyOfLogin(login);
     this.refuseRemembered(loginKey);
     const admitted = await this.admitLogin(login, loginKey);
     if (admitted === null) {
-      return {
-        ...(await this.checkUnknownLogin(loginKey, () => verify(null, loginKey))),
-        user: null,
-      };
+      const check = await this.checkUnknownLogin(loginKey, (signal) =>
+        verify(null, loginKey, signal),
+      );
+      return { ...check, user: null };
     }
     const { user, key, admission, store } = admitted;
     if (!admission.admitted) {
@@ -187,25 +187,30 @@ export class AccountAttempts implements OnModuleInit {
    * in `sign_in_failures` while the password verification runs, so that the answer comes as late as
    * an account's (one round trip, the verification, the failure's write), and the round trips that
    * counting takes (up to three, the first time) do not tell which logins exist. A refusal still
-   * answers as soon as it is known; the verification started goes on unseen (once per instance and
-   * login: the refusal is remembered).
+   * answers as soon as it is known, and drops the verification if it is still waiting for its turn
+   * (one already running ends unseen; the refusal is remembered, so this happens once per instance
+   * and login).
    */
   private async checkUnknownLogin(
     loginKey: AccountKey,
-    verify: () => Promise<boolean>,
+    verify: (signal: AbortSignal) => Promise<boolean>,
   ): Promise<PasswordCheck> {
-    const verifying = verify();
-    const counting = this.admitElsewhere(loginKey);
-    let admitted: Awaited<typeof counting>;
-    try {
-      admitted = await counting;
-    } catch (error) {
+    const unneeded = new AbortController();
+    const verifying = verify(unneeded.signal);
+    const forget = () => {
+      unneeded.abort();
       verifying.catch(() => undefined);
+    };
+    let admitted: Awaited<ReturnType<AccountAttempts['admitElsewhere']>>;
+    try {
+      admitted = await this.admitElsewhere(loginKey);
+    } catch (error) {
+      forget();
       throw error;
     }
     const { admission, store } = admitted;
     if (!admission.admitted) {
-      verifying.catch(() => undefined);
+      forget();
       this.remember(loginKey, admission);
       throw this.refusal(admission);
     }

@@ -190,6 +190,37 @@ describe('HashScheduler', () => {
     expect([scheduler.running, scheduler.waiting]).toEqual([0, 0]);
   });
 
+  it('drops a waiting job whose signal aborts, never starting it; a running one runs on', async () => {
+    const scheduler = new HashScheduler({ concurrency: 1, queueTimeoutMs: 60_000 });
+    const started: string[] = [];
+    const [running, dropped, next] = ['running', 'dropped', 'next'].map((name) =>
+      controlledJob(name, started),
+    );
+    const runningSignal = new AbortController();
+    const droppedSignal = new AbortController();
+    const results = [
+      scheduler.run('a', running.job, runningSignal.signal),
+      scheduler.run('b', dropped.job, droppedSignal.signal),
+      scheduler.run('c', next.job),
+    ];
+    runningSignal.abort(new Error('too late'));
+    droppedSignal.abort(new Error('not needed'));
+    await expect(results[1]).rejects.toThrow('not needed');
+    expect([scheduler.running, scheduler.waiting]).toEqual([1, 1]);
+
+    running.finish();
+    await expect(results[0]).resolves.toBe('running');
+    await settle();
+    next.finish();
+    await expect(results[2]).resolves.toBe('next');
+    expect(started).toEqual(['running', 'next']);
+    expect([scheduler.running, scheduler.waiting]).toEqual([0, 0]);
+    // Aborted before it is asked: never queued.
+    await expect(
+      scheduler.run('d', () => Promise.resolve('d'), droppedSignal.signal),
+    ).rejects.toThrow('not needed');
+  });
+
   it('refuses a concurrency below one', () => {
     expect(() => new HashScheduler({ concurrency: 0, queueTimeoutMs: 1000 })).toThrow(RangeError);
   });

@@ -47,21 +47,34 @@ export class HashScheduler {
     return this.queued;
   }
 
-  /** Runs `job` for `key` when a slot is free and it is this key's turn; rejects with BUSY past the deadline. */
-  run<T>(key: string, job: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `job` for `key` when a slot is free and it is this key's turn; rejects with BUSY past the
+   * deadline. Once `signal` aborts, a job that has not started never does (it rejects with the
+   * signal's reason); one that has runs to the end.
+   */
+  run<T>(key: string, job: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     // Free slots imply an empty queue: nobody is passed over.
     if (this.active < this.options.concurrency) return this.execute(job);
     return new Promise<T>((resolve, reject) => {
+      const abandon = () => {
+        clearTimeout(waiting.timer);
+        this.dequeue(key, waiting);
+        reject(signal!.reason as Error);
+      };
       const waiting: WaitingJob = {
         start: () => {
           clearTimeout(waiting.timer);
+          signal?.removeEventListener('abort', abandon);
           this.execute(job).then(resolve, reject);
         },
         timer: setTimeout(() => {
+          signal?.removeEventListener('abort', abandon);
           this.dequeue(key, waiting);
           reject(busy());
         }, this.options.queueTimeoutMs),
       };
+      signal?.addEventListener('abort', abandon, { once: true });
       const queue = this.queues.get(key);
       if (queue) queue.push(waiting);
       else this.queues.set(key, [waiting]);

@@ -45,12 +45,20 @@ export class PasswordHasher implements OnModuleInit {
 
   /**
    * Verifies a password of the account `key` names; with no hash it burns one verification (under
-   * the same key) and returns false.
+   * the same key) and returns false. Once `signal` aborts, a verification still waiting for its
+   * turn is dropped (HashScheduler).
    */
-  async verify(hash: string | undefined, password: string, key: AccountKey): Promise<boolean> {
-    const matches = await this.scheduler.run(key, () =>
+  async verify(
+    hash: string | undefined,
+    password: string,
+    key: AccountKey,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const matches = await this.scheduler.run(
+      key,
       // A malformed stored hash is a mismatch, not a server error.
-      argon2.verify(hash ?? this.dummyHash, normalise(password)).catch(() => false),
+      () => argon2.verify(hash ?? this.dummyHash, normalise(password)).catch(() => false),
+      signal,
     );
     return matches && hash !== undefined;
   }
