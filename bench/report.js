@@ -124,14 +124,15 @@ function targetRows(r) {
   if (r.grown) {
     const n = r.extraAccounts.toLocaleString('en');
     const grew = (label, grown, emptyValue, format, limit, runs = []) => {
-      // A phase whose CPU was mostly the process's idle work (a database slow to answer) says
-      // nothing of the requests: no verdict.
+      // A phase whose CPU was largely the process's idle work (a database slow to answer) says
+      // little of the requests: what is left after taking an estimate of a fifth or more away is
+      // no ground for a verdict.
       const idleShare = Math.max(0, ...runs.map((run) => run.idleShare ?? 0));
       return [
         `${label}: ${n} accounts ÷ empty`,
         `${format(grown)} ÷ ${format(emptyValue)} = ${ratio(grown / emptyValue)}`,
         `≤ ${limit}`,
-        idleShare > 0.5
+        idleShare > 0.2
           ? `not measurable here: idle work was ${(100 * idleShare).toFixed(0)} % of the phase's CPU`
           : verdict(grown <= limit * emptyValue),
       ];

@@ -148,7 +148,7 @@ export class EventsService {
 
   /**
    * record() as a write to send with others (WriteBatches), for an event no other backend hears
-   * of: the document is the one record() would insert, built and validated now.
+   * of: the document record() would insert, as a plain document (its type is its schema).
    */
   recording(event: NewEvent): InsertOneWrite {
     if (WEBHOOK_OF[event.type]) {
