@@ -147,6 +147,36 @@ describe('AccountAttempts.check', () => {
     expect(signals[0].aborted).toBe(true);
   });
 
+  it('handles an unknown login’s verification from the start: one failing while it is counted (BUSY) is no unhandled rejection', async () => {
+    const { attempts, failures } = setup({ admitted: true, failures: 1 });
+    let counted = false;
+    let handledBeforeCounted: boolean | undefined;
+    // A promise that tells when its first handler was attached.
+    class Watched<T> extends Promise<T> {
+      override then<A = T, B = never>(
+        onFulfilled?: ((value: T) => A | PromiseLike<A>) | null,
+        onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+      ): Promise<A | B> {
+        handledBeforeCounted ??= !counted;
+        return super.then(onFulfilled, onRejected);
+      }
+    }
+    failures.admit.mockImplementation(
+      () =>
+        new Promise((resolve) =>
+          setTimeout(() => {
+            counted = true;
+            resolve({ admitted: true, failures: 1 });
+          }, 20),
+        ),
+    );
+    const busy = new AppError('BUSY', 'The service is busy; try again in a moment.', undefined, 5);
+    const verify = () => Watched.reject<boolean>(busy);
+    await expect(attempts.checkLogin('nobody_there', verify, () => undefined)).rejects.toBe(busy);
+    expect(handledBeforeCounted).toBe(true);
+    expect(failures.release).toHaveBeenCalledTimes(1);
+  });
+
   it('refuses an account that has had its checks this minute until the minute ends', async () => {
     const retryAt = new Date(Date.now() + 41_200);
     const { attempts } = setup({ admitted: false, refusal: 'minute', retryAt });

@@ -197,10 +197,10 @@ export class AccountAttempts implements OnModuleInit {
   ): Promise<PasswordCheck> {
     const unneeded = new AbortController();
     const verifying = verify(unneeded.signal);
-    const forget = () => {
-      unneeded.abort();
-      verifying.catch(() => undefined);
-    };
+    // Handled from the start: it may fail (BUSY) while the counting is under way, and a rejection
+    // nobody handles yet would end the process. verdict() still sees it.
+    verifying.catch(() => undefined);
+    const forget = () => unneeded.abort();
     let admitted: Awaited<ReturnType<AccountAttempts['admitElsewhere']>>;
     try {
       admitted = await this.admitElsewhere(loginKey);
