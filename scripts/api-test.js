@@ -277,7 +277,6 @@ async function runPass(st, url, { name, hooks, env }) {
   return code === 0;
 }
 
-/** The pass's test cases, passed and failed (with errors), from the JUnit report it wrote. */
 /**
  * Whether the pass's report holds no failed check, only errors that schemathesis raised itself
  * while generating cases ("Runtime Error" from Hypothesis), not answers of the service.
@@ -298,6 +297,7 @@ function failedInGeneratorOnly(pass) {
   );
 }
 
+/** The pass's test cases, passed and failed (with errors), from the JUnit report it wrote. */
 function testCases(pass) {
   const dir = join(REPORTS, pass);
   const cases = { passed: 0, failed: 0 };

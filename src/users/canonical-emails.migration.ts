@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { mongo, Types } from 'mongoose';
 import { emailCharacterProblem, normaliseEmail } from './identifiers';
+import { DOCUMENT_VALIDATION_FAILURE } from './users.validator';
 
 const logger = new Logger('UsersMigration');
 
@@ -19,7 +20,6 @@ interface EmailFields {
 }
 
 const DUPLICATE_KEY = 11000;
-const DOCUMENT_VALIDATION_FAILURE = 121;
 
 /**
  * Brings every stored address (the account's email, a pending change, the emails providers

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
 import type { mongo, Types } from 'mongoose';
 import { searchFields } from './search-keys';
+import { DOCUMENT_VALIDATION_FAILURE } from './users.validator';
 
 const logger = new Logger('UsersMigration');
 
@@ -15,8 +16,6 @@ interface SearchedRecord {
   name?: string;
   searchKeys?: unknown;
 }
-
-const DOCUMENT_VALIDATION_FAILURE = 121;
 
 interface KeysWrite {
   updateOne: { filter: { _id: Types.ObjectId }; update: { $set: Record<string, unknown> } };

@@ -23,7 +23,11 @@ import { canonicaliseStoredEmails, dropCollatedEmailIndexes } from './canonical-
 import { migrateUsers } from './users.migration';
 import { fillSearchKeys } from './search-keys.migration';
 import { SEARCHED_FIELDS, searchFields, searchKeysFilter, searchKeysOf } from './search-keys';
-import { applyUsersValidator, warnOfUnfitUsers } from './users.validator';
+import {
+  applyUsersValidator,
+  DOCUMENT_VALIDATION_FAILURE,
+  warnOfUnfitUsers,
+} from './users.validator';
 
 export interface NewUser {
   email?: string;
@@ -99,9 +103,6 @@ export interface UserPage {
 }
 
 const MAX_USERNAME_ATTEMPTS = 25;
-
-/** MongoDB's error for a write the collection's validator refuses. */
-const DOCUMENT_VALIDATION_FAILURE = 121;
 
 /** The only code that touches the users collection. Uniqueness is left to the unique indexes. */
 @Injectable()

@@ -111,6 +111,9 @@ const signInChecks = {
  * schema is accepted (`additionalProperties: false`): the service writes none (its schema is
  * strict), and a misspelt field in a hand edit would otherwise pass silently.
  */
+/** MongoDB's error for a write the collection's validator refuses. */
+export const DOCUMENT_VALIDATION_FAILURE = 121;
+
 export const USERS_VALIDATOR = {
   $jsonSchema: {
     bsonType: 'object',

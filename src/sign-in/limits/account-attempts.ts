@@ -284,7 +284,6 @@ export class AccountAttempts implements OnModuleInit {
     };
   }
 
-  /** Throws the refusal this instance remembers for `key`, if any. */
   /**
    * Throws the refusal this instance remembers for the account `login` names, if any, as
    * checkLogin would: for a guard that runs before anything costs a round trip (RememberedBlocksGuard).
@@ -293,6 +292,7 @@ export class AccountAttempts implements OnModuleInit {
     this.refuseRemembered(accountKeyOfLogin(login));
   }
 
+  /** Throws the refusal this instance remembers for `key`, if any. */
   private refuseRemembered(key: AccountKey): void {
     const remembered = this.blocks.get(key);
     if (remembered === undefined) return;

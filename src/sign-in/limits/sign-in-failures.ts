@@ -1,9 +1,9 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
+import { createHash, randomUUID } from 'node:crypto';
 import { driverCollection } from '../../platform/database/driver-collection';
 import { currentTransaction } from '../../platform/database/transactions';
-import { createHash, randomUUID } from 'node:crypto';
 import { updateOrCreate } from '../../platform/database/update-or-create';
 import { UpdateOneWrite } from '../../platform/database/write-batches';
 import { AccountKey } from './account-key';
@@ -15,11 +15,13 @@ export { FORGET_UNKNOWN_LOGIN_AFTER_MS } from './check-counts';
 export type { Admission, Counted, Refusal } from './check-counts';
 
 /**
- * The password checks of each account, in MongoDB (`sign_in_failures`): its failures in a row and
- * its checks this minute. A check is counted, as a failure until it succeeds, in the same atomic
- * update that decides whether it may go: so parallel checks cannot slip past a wait, the lock or
- * the minute's limit, and none is lost. Success sets the failures back to zero; a check that ends
- * without a verdict is taken back (release).
+ * The password checks of logins that match no account, in MongoDB (`sign_in_failures`), and of an
+ * account whose record refuses its own counts (a record edited by hand that breaks the validator;
+ * every other account keeps them on its record): failures in a row and checks this minute. A check
+ * is counted, as a failure until it succeeds, in the same atomic update that decides whether it
+ * may go: so parallel checks cannot slip past a wait, the lock or the minute's limit, and none is
+ * lost. Success sets the failures back to zero; a check that ends without a verdict is taken back
+ * (release).
  */
 @Injectable()
 export class SignInFailures implements OnModuleInit {

@@ -14,7 +14,7 @@ describe('passwordConfig.fromEnvironment', () => {
     );
   });
 
-  it('bounds argon2 work at two computations per core, queued for at most 30 seconds, by default', () => {
+  it('bounds argon2 work at one computation per core, queued for at most 30 seconds, by default', () => {
     const config = passwordConfig.fromEnvironment({});
     expect(config.ARGON2_MAX_CONCURRENCY).toBe(availableParallelism());
     expect(config.ARGON2_QUEUE_TIMEOUT_SECONDS).toBe(30);
