@@ -37,6 +37,9 @@ import { SignInConfig, signInConfig } from './sign-in/sign-in-config';
 
 @Module({
   imports: [
+    // First, so that its routes are the first express tries: orchestrators probe every instance
+    // every few seconds, and each route registered before a path costs its requests a match.
+    HealthModule,
     ConfigurationModule,
     LoggingModule,
     MetricsModule,
@@ -71,7 +74,6 @@ import { SignInConfig, signInConfig } from './sign-in/sign-in-config';
     OidcStorageModule,
     OidcModule,
     AppsModule,
-    HealthModule,
     WebModule,
     AdminModule,
     // Stopping: the HTTP server drains first, then the workers hand back what they hold.

@@ -26,6 +26,24 @@ describe('health', () => {
     }
   });
 
+  it("is the first route express tries: probes do not pay a match against every other route's", async () => {
+    const t = await createTestApp();
+    try {
+      const express = t.app.getHttpAdapter().getInstance() as {
+        router: { stack: Array<{ route?: { path: string } }> };
+      };
+      const routes = express.router.stack.flatMap((layer) => layer.route?.path ?? []);
+      const firstOfOurs = routes.findIndex((path) => !path.startsWith('/docs'));
+      expect(routes.slice(firstOfOurs, firstOfOurs + 3)).toEqual([
+        '/health/live',
+        '/health/ready',
+        '/health',
+      ]);
+    } finally {
+      await t.close();
+    }
+  });
+
   describe('when the database goes away', () => {
     let mongo: EmbeddedMongo;
     let t: TestApp;
