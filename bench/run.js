@@ -172,6 +172,13 @@ async function measure({ database, client, databaseName, logs, mail, started, re
     { NODE_ENV: 'production' },
     '/health/live',
   );
+  // The same app doing the service's own work of every request: `/health/live`'s floor.
+  const liveFloor = await start(
+    'minimal-app-with-service-work',
+    'bench/minimal-app.js',
+    { NODE_ENV: 'production', WITH_SERVICE_WORK: '1' },
+    '/health/live',
+  );
   const betterAuth = await startBetterAuth({
     databaseUri: database.uri(`${databaseName}_better_auth`),
     logFile: join(logs, 'better-auth.log'),
@@ -222,6 +229,7 @@ async function measure({ database, client, databaseName, logs, mail, started, re
   const light = {
     live: { url: service.url + '/health/live', pid: service.pid },
     minimal: { url: minimal.url + '/health/live', pid: minimal.pid },
+    liveFloor: { url: liveFloor.url + '/health/live', pid: liveFloor.pid },
     me: { ...me, pid: service.pid },
     betterAuth: {
       url: betterAuth.server.url + '/api/auth/get-session',
@@ -240,6 +248,7 @@ async function measure({ database, client, databaseName, logs, mail, started, re
   if (!(await betterAuthCheck.json())?.session) throw new Error('Better Auth: no session');
   await betterAuth.server.stop();
   await minimal.stop();
+  await liveFloor.stop();
 
   results.empty = await growthFigures({ service, me, admin, database, roundTrips, signInAccounts });
 

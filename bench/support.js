@@ -2,7 +2,7 @@
 // of its own, what /proc says about processes, and autocannon runs.
 'use strict';
 const { spawn } = require('node:child_process');
-const { createWriteStream, readFileSync, readdirSync } = require('node:fs');
+const { closeSync, openSync, readFileSync, readdirSync } = require('node:fs');
 const { freePort } = require('../scripts/free-port');
 const { join, resolve } = require('node:path');
 const autocannon = require('autocannon');
@@ -82,19 +82,22 @@ async function startServer({ script, env, logFile, readyPath, nodeArgs = [] }) {
     nodeArgs = [...start.nodeArgs, ...nodeArgs];
   }
   const port = await freePort();
-  const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [...nodeArgs, resolve(ROOT, script)], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // The child writes its output to the file itself, as a deployment writes to a file or a log
+  // collector. Through a pipe, this process, which also runs the load, would relay every line, and
+  // a pipe it read too late would hold the child's writes back.
+  const log = openSync(logFile, 'w');
+  let child;
+  try {
+    child = spawn(process.execPath, [...nodeArgs, resolve(ROOT, script)], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, PORT: String(port) },
+      stdio: ['ignore', log, log],
+    });
+  } finally {
+    closeSync(log);
+  }
   children.add(child);
-  child.stdout.pipe(log, { end: false });
-  child.stderr.pipe(log, { end: false });
-  child.once('exit', () => {
-    children.delete(child);
-    log.end();
-  });
+  child.once('exit', () => children.delete(child));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
