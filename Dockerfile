@@ -38,6 +38,8 @@ EXPOSE 3000
 # faulted in again; V8 sizes its young generation by the machine's memory (up to 2 × 64 MiB):
 # 8 MiB semi-spaces keep it small at no measurable CPU cost; and under load V8 lets the old
 # generation grow to four times what a full collection leaves before the next one: twice keeps
-# a busy instance about 120 MB smaller, for a few per cent of CPU at most.
+# a busy instance about 120 MB smaller, for a few per cent of CPU at most. CPU, as `npm start`
+# sets it too (docs/performance.md#v8s-pretenuring): in most starts V8 would allocate some of each
+# request's objects in the old generation, which then cost every request up to half again its CPU.
 ENV MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=67108864
 CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=100", "--no-allocation-site-pretenuring", "dist/main.js"]

@@ -105,15 +105,15 @@ const signInChecks = {
   },
 };
 
+/** MongoDB's error for a write the collection's validator refuses. */
+export const DOCUMENT_VALIDATION_FAILURE = 121;
+
 /**
  * The users collection's `$jsonSchema` validator: the invariants of the User schema, enforced by
  * MongoDB itself, so a hand edit that would break one is refused (code 121). No field outside the
  * schema is accepted (`additionalProperties: false`): the service writes none (its schema is
  * strict), and a misspelt field in a hand edit would otherwise pass silently.
  */
-/** MongoDB's error for a write the collection's validator refuses. */
-export const DOCUMENT_VALIDATION_FAILURE = 121;
-
 export const USERS_VALIDATOR = {
   $jsonSchema: {
     bsonType: 'object',
